@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bdev_freeze()/bdev_thaw() replace freeze_bdev()/thaw_bdev() (6.8+). */
+#include <linux/blkdev.h>
+
+int probe(struct block_device *bdev);
+int probe(struct block_device *bdev)
+{
+	int ret = bdev_freeze(bdev);
+
+	return ret ? ret : bdev_thaw(bdev);
+}

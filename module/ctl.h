@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control node /dev/blksnap-control: ioctl dispatch to the rest of the
+ * module.  Owned by main.c's init and exit.
+ */
+#ifndef __BLKSNAP_CTL_H
+#define __BLKSNAP_CTL_H
+
+int ctl_init(void);
+void ctl_done(void);
+
+#endif /* __BLKSNAP_CTL_H */
