@@ -1,0 +1,16 @@
+# `blksnap version` reports tool, library and module versions from a real
+# ioctl round trip, as text and as JSON.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+run_capture rc out err blksnap version
+echo "$out"
+expect_eq "$rc" 0 "exit code of 'blksnap version'"
+expect_match "$out" 'module[^0-9]*0\.1\.0' "module version line"
+expect_match "$out" 'library[^0-9]*0\.1\.0' "library version line"
+
+run_capture rc out err blksnap version --json
+echo "$out"
+expect_eq "$rc" 0 "exit code of 'blksnap version --json'"
+module=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["module"])')
+expect_eq "$module" 0.1.0 "JSON key module"

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for case scripts (sourced).  A case prints what it checked and
+# the figures it saw; the first failed check ends it with exit 1.
+set -eu
+
+blksnap() {
+	"$BLKSNAP_CLI" "$@"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+	ok "$3 = '$1'"
+}
+
+# expect_match TEXT REGEX WHAT
+expect_match() {
+	printf '%s\n' "$1" | grep -Eq -- "$2" || fail "$3: '$1' does not match /$2/"
+	ok "$3 matches /$2/"
+}
+
+# run_capture VAR_RC VAR_OUT VAR_ERR CMD...: runs CMD, keeps its exit code,
+# stdout and stderr apart.
+run_capture() {
+	local __rc=$1 __out=$2 __err=$3 __o __e __r
+	shift 3
+	__o=$(mktemp) __e=$(mktemp)
+	set +e
+	"$@" > "$__o" 2> "$__e"
+	__r=$?
+	set -e
+	printf -v "$__rc" '%s' "$__r"
+	printf -v "$__out" '%s' "$(cat "$__o")"
+	printf -v "$__err" '%s' "$(cat "$__e")"
+	rm -f "$__o" "$__e"
+}
+
+load_blksnap() {
+	grep -q '^blksnap ' /proc/modules || modprobe blksnap "$@"
+	udevadm settle 2>/dev/null || true
+	local i
+	for i in $(seq 50); do
+		[ -c /dev/blksnap-control ] && return 0
+		sleep 0.1
+	done
+	fail "/dev/blksnap-control did not appear after modprobe blksnap"
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the guest as PID 1 after switch_root: every case script in
+# tests/vm/cases (or those named by blksnap_cases= on the kernel command
+# line), each followed by a kernel log and taint check, then powers off.
+# The host reads the BLKSNAP-* lines from the serial console.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+export BLKSNAP_SRC=/mnt/blksnap
+export BLKSNAP_BUILD=$BLKSNAP_SRC/build
+export BLKSNAP_CLI=$BLKSNAP_BUILD/tools/blksnap-cli/blksnap
+# The build tree's RPATH names its host path, which may be hidden here.
+export LD_LIBRARY_PATH=$BLKSNAP_BUILD/lib
+
+mkdir -p /dev/shm /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t devpts devpts /dev/pts
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+hostname blksnap-guest
+# Cases print their own output; kernel messages are read per case below.
+dmesg -n 1
+# Report a stuck task within a case's lifetime, not after two minutes.
+echo 30 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+
+# Taints a healthy run may show: O (out-of-tree module), E (unsigned).
+TAINT_ALLOWED=$(( (1 << 12) | (1 << 13) ))
+KERNEL_TROUBLE='WARNING:|BUG:|Oops|general protection|blocked for more than|hung_task|list_add corruption|list_del corruption|Call Trace|UBSAN|refcount_t:|kernel BUG|Kernel panic'
+
+wanted=$(sed -n 's/.*blksnap_cases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+case_timeout=$(sed -n 's/.*blksnap_case_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+: "${case_timeout:=600}"
+
+echo "BLKSNAP-GUEST-UP $(uname -r)"
+if grep -q 'blksnap_demo=1' /proc/cmdline; then
+	echo "BLKSNAP-DEMO-BEGIN"
+	(cd /tmp && bash "$BLKSNAP_SRC/tests/vm/demo.sh") 2>&1 </dev/null
+	echo "BLKSNAP-DEMO-END"
+	echo "BLKSNAP-RESULT: demo"
+	echo o > /proc/sysrq-trigger
+	sleep 30
+fi
+
+passed=0
+failed=0
+for script in "$BLKSNAP_SRC"/tests/vm/cases/*.sh; do
+	name=$(basename "$script" .sh)
+	if [ -n "$wanted" ]; then
+		case " $wanted " in *" $name "*) ;; *) continue ;; esac
+	fi
+	dmesg -C
+	taint0=$(cat /proc/sys/kernel/tainted)
+	echo "BLKSNAP-CASE-BEGIN $name"
+	start=$(date +%s%N)
+	(cd /tmp && exec timeout -k 10 "$case_timeout" bash "$script") \
+		> /tmp/case.log 2>&1 </dev/null
+	rc=$?
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	sed 's/^/    | /' /tmp/case.log
+
+	# Every case leaves the module unloadable; a leak shows up here.
+	if grep -q '^blksnap ' /proc/modules && ! rmmod blksnap 2>/tmp/rmmod.err; then
+		echo "    | after the case: rmmod blksnap failed: $(cat /tmp/rmmod.err)"
+		[ $rc -eq 0 ] && rc=100
+	fi
+	dmesg > /tmp/dmesg.log
+	reason=
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		reason="timed out after ${case_timeout}s"
+	elif [ $rc -eq 100 ]; then
+		reason="module could not be unloaded"
+	elif [ $rc -ne 0 ]; then
+		reason="script exited $rc"
+	fi
+	if grep -Eq "$KERNEL_TROUBLE" /tmp/dmesg.log; then
+		reason="${reason:+$reason; }kernel log shows trouble"
+		sed 's/^/    dmesg| /' /tmp/dmesg.log | tail -n 80
+	fi
+	taint1=$(cat /proc/sys/kernel/tainted)
+	new_taint=$(( taint1 & ~taint0 & ~TAINT_ALLOWED ))
+	if [ $new_taint -ne 0 ]; then
+		reason="${reason:+$reason; }new kernel taint $new_taint"
+	fi
+	if [ -z "$reason" ]; then
+		passed=$((passed + 1))
+		echo "BLKSNAP-CASE-END $name PASS ${ms}ms"
+	else
+		failed=$((failed + 1))
+		echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: $reason"
+	fi
+done
+echo "BLKSNAP-RESULT: $passed passed, $failed failed"
+sync
+echo o > /proc/sysrq-trigger
+sleep 30

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs the VM suite: for each kernel in tests/vm/kernels, fetch it, build
+# blksnap.ko against its headers with its own compiler, boot it under QEMU
+# with the host root read-only over 9p, run tests/vm/cases/*.sh as root in
+# the guest and collect the verdicts from the serial console.
+#
+# usage: tests/vm/run.sh [-k KERNEL]... [-c CASE]... [--shell-timeout SECS]
+#   -k KERNEL   only this kernel version (repeatable; default: all listed)
+#   -c CASE     only this case, by file name without .sh (repeatable)
+#   --demo      run tests/vm/demo.sh instead of the cases, show its output
+# Needs the userspace build in build/ (make all) and root.
+# Prints one line per case and finally "N passed, M failed".
+set -euo pipefail
+
+. "$(dirname "$0")/lib/common.sh"
+. "$VM_DIR/lib/host.sh"
+. "$VM_DIR/lib/sid.sh"
+. "$VM_DIR/lib/initramfs.sh"
+
+kernels=()
+cases=()
+demo=0
+case_timeout=600
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) kernels+=("$2"); shift 2 ;;
+	-c) cases+=("$2"); shift 2 ;;
+	--demo) demo=1; shift ;;
+	--case-timeout) case_timeout=$2; shift 2 ;;
+	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;
+	esac
+done
+
+[ "$(id -u)" -eq 0 ] || vm_die "must run as root (debootstrap, chroot mounts)"
+[ -x "$REPO_DIR/build/tools/blksnap-cli/blksnap" ] ||
+	vm_die "$REPO_DIR/build: no userspace build; run 'make all' first"
+command -v qemu-system-x86_64 >/dev/null || vm_die "qemu-system-x86_64 is missing; run 'make deps'"
+
+# prepare_kernel VER BUILDER: kernel, modules and blksnap.ko installed in
+# the guest's module tree as updates/blksnap.ko, so the guest can modprobe.
+prepare_kernel() {
+	local ver=$1 builder=$2 kdir out mods
+	kdir=$(vm_kernel_dir "$ver")
+	out=$BLKSNAP_VM_CACHE/build/$ver
+	rm -rf "$out"
+	mkdir -p "$out"
+	case $builder in
+	host)
+		host_kernel_fetch "$ver"
+		host_module_build "$ver" "$REPO_DIR/module" "$out"
+		;;
+	sid)
+		sid_kernel_fetch "$ver"
+		sid_module_build "$ver" "$REPO_DIR/module" "$out"
+		;;
+	*) vm_die "tests/vm/kernels: $ver: unknown builder '$builder'" ;;
+	esac
+	mods=$kdir/modules/lib/modules/$ver
+	mkdir -p "$mods/updates"
+	cp "$out/blksnap.ko" "$mods/updates/blksnap.ko"
+	depmod -b "$kdir/modules" "$ver"
+}
+
+# boot VER RUNDIR: boots the guest, leaves the console in RUNDIR/console.log
+boot() {
+	local ver=$1 run=$2 kdir initrd append
+	kdir=$(vm_kernel_dir "$ver")
+	initrd=$(initramfs_build "$ver")
+	rm -f "$run"/disk*.img "$run/console.log"
+	truncate -s 1G "$run/disk0.img" "$run/disk1.img"
+	append="console=ttyS0 panic=-1 quiet loglevel=4"
+	append+=" blksnap_case_timeout=$case_timeout"
+	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
+	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
+	# Each case has its own timeout in the guest; this one is for a guest
+	# that never comes back at all.
+	timeout -k 10 $(( case_timeout * 4 + 600 )) qemu-system-x86_64 \
+		-accel tcg,thread=multi -cpu max -m 2048 -smp 2 \
+		-display none -monitor none -no-reboot \
+		-serial "file:$run/console.log" \
+		-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$append" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$kdir/modules/lib/modules/$ver,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$REPO_DIR,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
+		-drive "file=$run/disk0.img,if=virtio,format=raw,cache=unsafe" \
+		-drive "file=$run/disk1.img,if=virtio,format=raw,cache=unsafe" \
+		</dev/null >"$run/qemu.log" 2>&1 || true
+}
+
+total_passed=0
+total_failed=0
+if [ ${#kernels[@]} -eq 0 ]; then
+	mapfile -t listed < <(vm_kernel_list)
+else
+	listed=()
+	for k in "${kernels[@]}"; do
+		line=$(vm_kernel_list | awk -v k="$k" '$1 == k')
+		[ -n "$line" ] || vm_die "$k is not listed in tests/vm/kernels"
+		listed+=("$line")
+	done
+fi
+
+for line in "${listed[@]}"; do
+	read -r ver builder <<< "$line"
+	t0=$(date +%s)
+	run=$BLKSNAP_VM_CACHE/run/$ver
+	mkdir -p "$run"
+	echo "== $ver ($builder)"
+	if ! prepare_kernel "$ver" "$builder" > "$run/prepare.log" 2>&1; then
+		tail -n 40 "$run/prepare.log"
+		echo "FAIL $ver: preparing the kernel or building blksnap.ko failed (log: $run/prepare.log)"
+		total_failed=$((total_failed + 1))
+		continue
+	fi
+	t1=$(date +%s)
+	boot "$ver" "$run"
+	t2=$(date +%s)
+	# Console lines end in CR LF.
+	tr -d '\r' < "$run/console.log" > "$run/console.txt"
+	if [ "$demo" -eq 1 ]; then
+		sed -n '/^BLKSNAP-DEMO-BEGIN/,/^BLKSNAP-DEMO-END/p' "$run/console.txt" |
+			sed '1d;$d'
+	else
+		sed -n '/^BLKSNAP-CASE-BEGIN/,/^BLKSNAP-CASE-END/{/^BLKSNAP-CASE-BEGIN/d;/^BLKSNAP-CASE-END/d;p}' \
+			"$run/console.txt" > "$run/cases.log"
+		[ -n "${VERBOSE:-}" ] && cat "$run/cases.log"
+	fi
+	p=0 f=0
+	while read -r _ name verdict rest; do
+		echo "  $verdict $name $rest"
+		if [ "$verdict" = PASS ]; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			# Show the failed case's own output.
+			sed -n "/^BLKSNAP-CASE-BEGIN $name\$/,/^BLKSNAP-CASE-END $name /p" \
+				"$run/console.txt" | sed '1d;$d'
+		fi
+	done < <(grep '^BLKSNAP-CASE-END ' "$run/console.txt" || true)
+	if ! grep -q '^BLKSNAP-RESULT: ' "$run/console.txt"; then
+		echo "FAIL $ver: the guest did not finish; last console lines:"
+		tail -n 40 "$run/console.txt"
+		f=$((f + 1))
+	fi
+	echo "  $ver: $p passed, $f failed (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+done
+
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
