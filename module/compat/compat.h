@@ -14,7 +14,7 @@
 	!defined(HAVE_BDEV_OPEN_BY_PATH) && \
 	!defined(HAVE_BLKDEV_GET_BY_PATH_HOLDER_OPS) && \
 	!defined(HAVE_BLKDEV_GET_BY_PATH_FMODE)
-#error "blksnap: no known way to open a block device (probed bdev_file_open_by_path, bdev_open_by_path, blkdev_get_by_path); see module/compat/README"
+#error "blksnap: no API to open a block device found; see module/compat/README"
 #endif
 
 #endif /* __BLKSNAP_COMPAT_H */

@@ -3,8 +3,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 
-struct file *probe(const char *path);
-struct file *probe(const char *path)
+static __maybe_unused struct file *probe(const char *path)
 {
 	return bdev_file_open_by_path(path, BLK_OPEN_READ, NULL, NULL);
 }

@@ -2,8 +2,7 @@
 /* bdev_freeze()/bdev_thaw() replace freeze_bdev()/thaw_bdev() (6.8+). */
 #include <linux/blkdev.h>
 
-int probe(struct block_device *bdev);
-int probe(struct block_device *bdev)
+static __maybe_unused int probe(struct block_device *bdev)
 {
 	int ret = bdev_freeze(bdev);
 

@@ -2,8 +2,7 @@
 /* Block devices are opened as struct bdev_handle (6.7, 6.8). */
 #include <linux/blkdev.h>
 
-struct bdev_handle *probe(const char *path);
-struct bdev_handle *probe(const char *path)
+static __maybe_unused struct bdev_handle *probe(const char *path)
 {
 	return bdev_open_by_path(path, BLK_OPEN_READ, NULL, NULL);
 }

@@ -3,8 +3,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 
-struct block_device *probe(const char *path);
-struct block_device *probe(const char *path)
+static __maybe_unused struct block_device *probe(const char *path)
 {
 	return blkdev_get_by_path(path, FMODE_READ, NULL);
 }

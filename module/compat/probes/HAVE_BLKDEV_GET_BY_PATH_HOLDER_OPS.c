@@ -2,8 +2,7 @@
 /* blkdev_get_by_path() takes blk_mode_t and holder ops (6.5, 6.6). */
 #include <linux/blkdev.h>
 
-struct block_device *probe(const char *path);
-struct block_device *probe(const char *path)
+static __maybe_unused struct block_device *probe(const char *path)
 {
 	return blkdev_get_by_path(path, BLK_OPEN_READ, NULL, NULL);
 }

@@ -2,8 +2,7 @@
 /* blk_alloc_disk() takes queue_limits and returns ERR_PTR (6.9+). */
 #include <linux/blkdev.h>
 
-struct gendisk *probe(struct queue_limits *lim);
-struct gendisk *probe(struct queue_limits *lim)
+static __maybe_unused struct gendisk *probe(struct queue_limits *lim)
 {
 	return blk_alloc_disk(lim, NUMA_NO_NODE);
 }

@@ -12,8 +12,7 @@ static struct blkfilter_operations probe_ops = {
 	.name = "probe",
 };
 
-int probe(void);
-int probe(void)
+static __maybe_unused int probe(void)
 {
 	return blkfilter_register(&probe_ops);
 }

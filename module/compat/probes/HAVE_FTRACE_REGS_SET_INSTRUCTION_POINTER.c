@@ -4,8 +4,7 @@
  */
 #include <linux/ftrace.h>
 
-void probe(struct ftrace_regs *fregs, unsigned long ip);
-void probe(struct ftrace_regs *fregs, unsigned long ip)
+static __maybe_unused void probe(struct ftrace_regs *fregs, unsigned long ip)
 {
 	ftrace_regs_set_instruction_pointer(fregs, ip);
 }

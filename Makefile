@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Entry points (see README.md):
+#   make deps    install build and test dependencies (Debian 12, root)
+#   make all     build libblksnap and the blksnap CLI into build/
+#   make module  build blksnap.ko for the running kernel (KVER=, KDIR= to override)
+#   make check   unit tests, static checks and the VM suite on every listed kernel
+#   make demo    the walkthrough inside a throwaway guest
+BUILD ?= build
+KERNEL ?= $(firstword $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' tests/vm/kernels))
+
+.PHONY: all deps userspace module check check-unit check-static check-vm demo clean
+
+all: userspace
+
+deps:
+	./scripts/install-deps.sh
+
+userspace:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j2
+
+module:
+	$(MAKE) -C module
+
+check: deps
+	$(MAKE) userspace
+	$(MAKE) check-unit
+	$(MAKE) check-static
+	$(MAKE) check-vm
+
+check-unit:
+	ctest --test-dir $(BUILD) --output-on-failure
+
+check-static:
+	./scripts/check-static.sh
+
+check-vm:
+	./tests/vm/run.sh
+
+demo: deps
+	$(MAKE) userspace
+	./tests/vm/run.sh --demo -k $(KERNEL)
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C module clean KDIR=/usr/src/linux-headers-$(KERNEL) 2>/dev/null || true

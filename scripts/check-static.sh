@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks of the module: a W=1 -Werror build and sparse (C=2) against
+# every listed kernel the host toolchain builds for (the sid-built kernel is
+# covered by the VM suite's W=1 -Werror build), then checkpatch.pl.
+# Prints "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. tests/vm/lib/common.sh
+. tests/vm/lib/host.sh
+
+passed=0
+failed=0
+result() {
+	if [ "$1" -eq 0 ]; then
+		passed=$((passed + 1)); echo "PASS $2"
+	else
+		failed=$((failed + 1)); echo "FAIL $2"
+	fi
+}
+
+while read -r ver builder; do
+	[ "$builder" = host ] || continue
+	kdir=$(host_kernel_headers "$ver") || { result 1 "$ver: headers"; continue; }
+	out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-static.XXXXXX")
+	cp -a module "$out/"
+	make -C "$out/module" KDIR="$kdir" W=1 BLKSNAP_WERROR=y > "$out/build.log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || tail -n 30 "$out/build.log"
+	result $rc "$ver: W=1 build without warnings"
+	make -C "$out/module" KDIR="$kdir" sparse > "$out/sparse.log" 2>&1
+	rc=$?
+	# sparse reports as warnings/errors on stderr without failing make.
+	if grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse.log"; then
+		rc=1
+	fi
+	result $rc "$ver: sparse clean"
+	rm -rf "$out"
+done < <(vm_kernel_list)
+
+scripts/checkpatch.sh > /tmp/blksnap-checkpatch.log 2>&1
+rc=$?
+grep -E 'ERROR|WARNING|CHECK' /tmp/blksnap-checkpatch.log
+result $rc "checkpatch.pl --strict on module/"
+
+echo "static: $passed passed, $failed failed"
+[ $failed -eq 0 ]

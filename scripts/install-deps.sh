@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Installs what building and testing blksnap needs, on Debian 12 as root.
+# Kernel headers and guest kernels are fetched later, per kernel, by
+# tests/vm/run.sh.  Installs only what is missing, so a second run is quick.
+set -eu
+
+PACKAGES="
+	build-essential cmake pkg-config
+	libblkid-dev libmount-dev libsmartcols-dev uuid-dev libcmocka-dev
+	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
+	sparse fio e2fsprogs xfsprogs util-linux python3 bc flex bison libelf-dev
+"
+
+if [ ! -r /etc/os-release ] || ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
+	echo "install-deps: this is not Debian 12 (bookworm); install by hand:$(echo $PACKAGES)" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: apt-get needs root; run 'sudo make deps'" >&2
+	exit 1
+fi
+
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
