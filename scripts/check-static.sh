@@ -38,6 +38,11 @@ while read -r ver builder; do
 	rm -rf "$out"
 done < <(vm_kernel_list)
 
+# The native blkfilter probe, against a fake header (no kernel has one).
+first_host=$(vm_kernel_list | awk '$2 == "host" { print $1; exit }')
+module/compat/selftest/probe-selftest.sh "$(host_kernel_headers "$first_host")"
+result $? "compat probe selects the native blkfilter API only when present"
+
 scripts/checkpatch.sh > /tmp/blksnap-checkpatch.log 2>&1
 rc=$?
 grep -E 'ERROR|WARNING|CHECK' /tmp/blksnap-checkpatch.log

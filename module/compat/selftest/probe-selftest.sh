@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Proves the HAVE_BLK_FILTER probe selects correctly: absent on a real
+# kernel, present when a fake linux/blk-filter.h and CONFIG_BLK_FILTER are
+# added, absent again when only the header is there.
+# usage: probe-selftest.sh KDIR      prints "N passed, M failed"
+set -eu
+kdir=$1
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-probetest.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+passed=0
+failed=0
+
+# check NAME EXPECTED(set|unset) EXTRA_CFLAGS
+check() {
+	"$here/../probe.sh" "$kdir" "$out/config.h" "$3"
+	if grep -q "^#define HAVE_BLK_FILTER 1" "$out/config.h"; then
+		got=set
+	else
+		got=unset
+	fi
+	if [ "$got" = "$2" ]; then
+		passed=$((passed + 1)); echo "PASS $1"
+	else
+		failed=$((failed + 1)); echo "FAIL $1: HAVE_BLK_FILTER $got, expected $2"
+	fi
+	rm -f "$out/config.h"
+}
+
+check probe_finds_no_blkfilter_in_real_kernel unset ""
+check probe_finds_native_blkfilter_when_present set \
+	"-I$here/fake-blkfilter -DCONFIG_BLK_FILTER"
+check probe_needs_config_blk_filter_too unset "-I$here/fake-blkfilter"
+echo "selftest: $passed passed, $failed failed"
+[ $failed -eq 0 ]
