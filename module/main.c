@@ -8,6 +8,8 @@
 #include "compat/compat.h"
 #include "version.h"
 #include "params.h"
+#include "filter.h"
+#include "tracker.h"
 #include "ctl.h"
 
 static int __init blksnap_init(void)
@@ -18,17 +20,38 @@ static int __init blksnap_init(void)
 	if (ret)
 		return ret;
 
-	ret = ctl_init();
+	ret = blkfilter_init();
 	if (ret)
 		return ret;
+	ret = tracker_init();
+	if (ret)
+		goto err_filter_done;
+	ret = filter_intercept_init();
+	if (ret)
+		goto err_tracker_done;
+	ret = ctl_init();
+	if (ret)
+		goto err_intercept_done;
 
 	pr_info("version %s loaded\n", BLKSNAP_VERSION_STR);
 	return 0;
+
+err_intercept_done:
+	filter_intercept_done();
+err_tracker_done:
+	tracker_done();
+err_filter_done:
+	blkfilter_done();
+	return ret;
 }
 
+/* Runs only with no filter attached: each holds a module reference. */
 static void __exit blksnap_exit(void)
 {
 	ctl_done();
+	filter_intercept_done();
+	tracker_done();
+	blkfilter_done();
 	pr_info("unloaded\n");
 }
 

@@ -85,8 +85,8 @@ boot() {
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$kdir/modules/lib/modules/$ver,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$REPO_DIR,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
-		-drive "file=$run/disk0.img,if=virtio,format=raw,cache=unsafe" \
-		-drive "file=$run/disk1.img,if=virtio,format=raw,cache=unsafe" \
+		-drive "file=$run/disk0.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
+		-drive "file=$run/disk1.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
 		</dev/null >"$run/qemu.log" 2>&1 || true
 }
 

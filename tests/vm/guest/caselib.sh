@@ -54,3 +54,32 @@ load_blksnap() {
 	done
 	fail "/dev/blksnap-control did not appear after modprobe blksnap"
 }
+
+# The first scratch disk the host gave the guest (1 GiB each, see run.sh).
+DISK0=/dev/vda
+DISK1=/dev/vdb
+
+# cbt_field DEVICE KEY: one field of `blksnap cbt info --json`
+cbt_field() {
+	blksnap cbt info --json "$1" |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['cbt'][0]['$2'])"
+}
+
+# cbt_expect_exact DEVICE OFFSET:LENGTH...: freezes the map (switch) and
+# checks it holds exactly the blocks the byte ranges touch.
+cbt_expect_exact() {
+	local dev=$1 bs
+	shift
+	blksnap cbt switch "$dev"
+	bs=$(cbt_field "$dev" block-size)
+	blksnap cbt map --json "$dev" > /tmp/map.json
+	python3 "$BLKSNAP_SRC/tests/vm/guest/cbt_check.py" exact "$bs" /tmp/map.json "$@" ||
+		fail "$dev: the map is not exactly the written blocks"
+	ok "$dev: map holds exactly the written blocks"
+}
+
+# dd_direct DEVICE OFFSET LENGTH: writes LENGTH bytes at OFFSET, O_DIRECT
+dd_direct() {
+	dd if=/dev/urandom of="$1" bs="$3" count=1 seek="$2" oflag=direct,seek_bytes \
+		conv=notrunc status=none
+}

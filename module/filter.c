@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The filter registry: which filter is attached to which block device, and
+ * the lookup the I/O path does for every intercepted bio.
+ *
+ * Lifetime: the registry holds one reference on an attached filter, each
+ * bio being filtered holds one more.  Lookups run under RCU and take their
+ * reference with kref_get_unless_zero(), so a filter is freed only from a
+ * work item after a grace period.  An attached filter also holds a
+ * reference on its owner module: blksnap refuses to unload while any
+ * device is filtered, so tracking history is never dropped by accident.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
+#include <linux/module.h>
+#include <linux/xarray.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/jump_label.h>
+#include "compat/bdev.h"
+#include "filter.h"
+
+/* dev_t -> struct blkfilter *; written under filters_lock, read under RCU. */
+static DEFINE_XARRAY(filters);
+/* Serializes attach, detach and ctl, and protects filter_ops_list. */
+static DEFINE_MUTEX(filters_lock);
+static LIST_HEAD(filter_ops_list);
+/* Enabled while any filter exists, so unfiltered systems pay nothing. */
+static DEFINE_STATIC_KEY_FALSE(filters_exist);
+/* Runs filter releases; destroyed at exit, which waits for them. */
+static struct workqueue_struct *filter_wq;
+
+bool blkfilter_active(void)
+{
+	return static_branch_unlikely(&filters_exist);
+}
+
+int blkfilter_register(struct blkfilter_operations *ops)
+{
+	mutex_lock(&filters_lock);
+	list_add_tail(&ops->link, &filter_ops_list);
+	mutex_unlock(&filters_lock);
+	return 0;
+}
+
+void blkfilter_unregister(struct blkfilter_operations *ops)
+{
+	mutex_lock(&filters_lock);
+	list_del(&ops->link);
+	mutex_unlock(&filters_lock);
+}
+
+static const struct blkfilter_operations *find_ops(const char *name)
+{
+	const struct blkfilter_operations *ops;
+
+	lockdep_assert_held(&filters_lock);
+	list_for_each_entry(ops, &filter_ops_list, link) {
+		if (!strcmp(ops->name, name))
+			return ops;
+	}
+	return NULL;
+}
+
+static void filter_release_work(struct work_struct *work)
+{
+	struct blkfilter *flt = container_of(work, struct blkfilter,
+					     release_work);
+	struct block_device *bdev = flt->bdev;
+	struct module *owner = flt->ops->owner;
+
+	/* Lookups that found the pointer but lost the kref race are done. */
+	synchronize_rcu();
+	flt->ops->detach(flt);
+	compat_bdev_unpin(bdev);
+	static_branch_dec(&filters_exist);
+	module_put(owner);
+}
+
+static void filter_release(struct kref *kref)
+{
+	struct blkfilter *flt = container_of(kref, struct blkfilter, kref);
+
+	/* The last put may come from the I/O path, where detach cannot sleep. */
+	queue_work(filter_wq, &flt->release_work);
+}
+
+static void filter_put(struct blkfilter *flt)
+{
+	kref_put(&flt->kref, filter_release);
+}
+
+/* Removes @flt from the registry and drops the registry's reference. */
+static void filter_remove(dev_t dev, struct blkfilter *flt)
+{
+	lockdep_assert_held(&filters_lock);
+	xa_erase(&filters, dev);
+	filter_put(flt);
+}
+
+/*
+ * The filter registered for @dev, if it still belongs to the device now
+ * known by that number.  A filter whose device was removed (and whose
+ * number may since have been reused) is stale: it is dropped here.
+ */
+static int find_live_filter(dev_t dev, const char *name,
+			    struct blkfilter **pflt)
+{
+	struct block_device *bdev;
+	struct blkfilter *flt;
+
+	lockdep_assert_held(&filters_lock);
+	flt = xa_load(&filters, dev);
+	bdev = compat_bdev_pin(dev);
+	if (IS_ERR(bdev)) {
+		/* The device is gone; its filter, if any, can only be detached. */
+		return flt ? -ENODEV : PTR_ERR(bdev);
+	}
+	compat_bdev_unpin(bdev);
+	if (flt && flt->bdev != bdev) {
+		pr_info("dropping the filter of removed device %u:%u\n",
+			MAJOR(dev), MINOR(dev));
+		filter_remove(dev, flt);
+		flt = NULL;
+	}
+	if (!flt || strcmp(flt->ops->name, name))
+		return -ENOENT;
+	*pflt = flt;
+	return 0;
+}
+
+int blkfilter_attach(dev_t dev, const char *name)
+{
+	const struct blkfilter_operations *ops;
+	struct block_device *bdev;
+	struct blkfilter *flt;
+	int ret;
+
+	bdev = compat_bdev_pin(dev);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+
+	mutex_lock(&filters_lock);
+	ret = find_live_filter(dev, name, &flt);
+	if (ret == 0 || (ret == -ENOENT && xa_load(&filters, dev))) {
+		ret = -EALREADY;
+		goto out_unlock;
+	}
+	ops = find_ops(name);
+	if (!ops) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (!try_module_get(ops->owner)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	flt = ops->attach(bdev);
+	if (IS_ERR(flt)) {
+		ret = PTR_ERR(flt);
+		goto out_put_module;
+	}
+	flt->ops = ops;
+	flt->bdev = bdev;
+	kref_init(&flt->kref);
+	INIT_WORK(&flt->release_work, filter_release_work);
+	static_branch_inc(&filters_exist);
+	ret = xa_err(xa_store(&filters, dev, flt, GFP_KERNEL));
+	if (ret) {
+		static_branch_dec(&filters_exist);
+		ops->detach(flt);
+		goto out_put_module;
+	}
+	mutex_unlock(&filters_lock);
+	pr_info("attached %s to %u:%u\n", name, MAJOR(dev), MINOR(dev));
+	return 0;
+
+out_put_module:
+	module_put(ops->owner);
+out_unlock:
+	mutex_unlock(&filters_lock);
+	compat_bdev_unpin(bdev);
+	return ret;
+}
+
+int blkfilter_detach(dev_t dev, const char *name)
+{
+	struct blkfilter *flt;
+	int ret = 0;
+
+	mutex_lock(&filters_lock);
+	/* By number alone: a removed device's filter must be detachable. */
+	flt = xa_load(&filters, dev);
+	if (flt && !strcmp(flt->ops->name, name))
+		filter_remove(dev, flt);
+	else
+		ret = -ENOENT;
+	mutex_unlock(&filters_lock);
+	if (!ret)
+		pr_info("detached %s from %u:%u\n", name, MAJOR(dev), MINOR(dev));
+	return ret;
+}
+
+int blkfilter_ctl(dev_t dev, const char *name, unsigned int cmd,
+		  __u8 __user *buf, __u32 *plen)
+{
+	struct blkfilter *flt;
+	int ret;
+
+	mutex_lock(&filters_lock);
+	ret = find_live_filter(dev, name, &flt);
+	if (!ret)
+		ret = flt->ops->ctl(flt, cmd, buf, plen);
+	mutex_unlock(&filters_lock);
+	return ret;
+}
+
+static bool filter_one(struct block_device *bdev, struct bio *bio)
+{
+	struct blkfilter *flt;
+	bool taken;
+
+	rcu_read_lock();
+	flt = xa_load(&filters, bdev->bd_dev);
+	/* A stale entry for a reused device number is not ours to apply. */
+	if (flt && (flt->bdev != bdev || !kref_get_unless_zero(&flt->kref)))
+		flt = NULL;
+	rcu_read_unlock();
+	if (!flt)
+		return false;
+
+	taken = flt->ops->submit_bio(flt, bio);
+	filter_put(flt);
+	return taken;
+}
+
+bool blkfilter_bio(struct bio *bio)
+{
+	struct block_device *bdev = bio->bi_bdev;
+
+	/*
+	 * A partition bio that went through submission once (and is back,
+	 * e.g. split) has device-relative sectors and was filtered already.
+	 */
+	if (bio_flagged(bio, BIO_REMAPPED))
+		return false;
+	if (filter_one(bdev, bio))
+		return true;
+	if (bdev_is_partition(bdev))
+		return filter_one(bdev_whole(bdev), bio);
+	return false;
+}
+
+int blkfilter_init(void)
+{
+	filter_wq = alloc_workqueue("blksnap-filter", WQ_MEM_RECLAIM, 0);
+	return filter_wq ? 0 : -ENOMEM;
+}
+
+void blkfilter_done(void)
+{
+	/* Every filter held a module reference, so none is attached now. */
+	WARN_ON_ONCE(!xa_empty(&filters));
+	destroy_workqueue(filter_wq);
+}

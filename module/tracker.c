@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "blksnap" filter: marks every block a write touches in the device's
+ * CBT map, and answers the CBT control commands.
+ *
+ * The map pointer is RCU-protected: the I/O path reads it under
+ * rcu_read_lock(); it is replaced (resize, failed allocation, re-creation)
+ * only under the registry's filters_lock, which serializes all ctl calls,
+ * and the old map is freed after a grace period.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME "-tracker: " fmt
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/blkdev.h>
+#include <linux/uaccess.h>
+#include <linux/blksnap.h>
+#include "filter.h"
+#include "cbt_map.h"
+#include "tracker.h"
+
+/* At most this much of the map is copied to userspace per CBTMAP call. */
+#define CBTMAP_WINDOW_MAX	(16U << 20)
+/* At most this many ranges per CBTDIRTY call. */
+#define CBTDIRTY_RANGES_MAX	4096U
+
+struct tracker {
+	struct blkfilter filter;
+	/* NULL after a failed allocation; replaced under filters_lock. */
+	struct cbt_map __rcu *cbt;
+	/*
+	 * Set by the I/O path when it sees the capacity differ from the map's:
+	 * the next ctl starts a new generation even if the size came back.
+	 */
+	bool capacity_changed;
+};
+
+static struct tracker *to_tracker(struct blkfilter *flt)
+{
+	return container_of(flt, struct tracker, filter);
+}
+
+/* Replaces the map by a new one for the device's present capacity. */
+static int tracker_renew_map(struct tracker *tracker)
+{
+	struct block_device *bdev = tracker->filter.bdev;
+	struct cbt_map *old, *map;
+
+	map = cbt_map_create(bdev_nr_sectors(bdev));
+	old = rcu_replace_pointer(tracker->cbt, IS_ERR(map) ? NULL : map, true);
+	if (old) {
+		synchronize_rcu();
+		cbt_map_destroy(old);
+	}
+	if (IS_ERR(map)) {
+		pr_warn("%pg: no change tracking map (error %ld); history is lost\n",
+			bdev, PTR_ERR(map));
+		return PTR_ERR(map);
+	}
+	pr_info("%pg: change tracking generation %pUb, %lu blocks of %u KiB\n",
+		bdev, &map->generation_id, map->block_count,
+		1U << (map->block_shift + SECTOR_SHIFT - 10));
+	return 0;
+}
+
+/*
+ * The map must describe the device as it is now: after a resize or a lost
+ * map, a new generation starts before anything is reported.
+ */
+static struct cbt_map *tracker_current_map(struct tracker *tracker, int *err)
+{
+	struct cbt_map *map = rcu_dereference_protected(tracker->cbt, true);
+
+	*err = 0;
+	if (!map || READ_ONCE(tracker->capacity_changed) ||
+	    map->device_capacity != bdev_nr_sectors(tracker->filter.bdev)) {
+		WRITE_ONCE(tracker->capacity_changed, false);
+		*err = tracker_renew_map(tracker);
+		map = rcu_dereference_protected(tracker->cbt, true);
+	}
+	return map;
+}
+
+static struct blkfilter *tracker_attach(struct block_device *bdev)
+{
+	struct tracker *tracker;
+	struct cbt_map *map;
+
+	if (!bdev_nr_sectors(bdev))
+		return ERR_PTR(-ENODATA);
+	tracker = kzalloc(sizeof(*tracker), GFP_KERNEL);
+	if (!tracker)
+		return ERR_PTR(-ENOMEM);
+	map = cbt_map_create(bdev_nr_sectors(bdev));
+	if (IS_ERR(map)) {
+		kfree(tracker);
+		return ERR_CAST(map);
+	}
+	RCU_INIT_POINTER(tracker->cbt, map);
+	return &tracker->filter;
+}
+
+static void tracker_detach(struct blkfilter *flt)
+{
+	struct tracker *tracker = to_tracker(flt);
+
+	/* The registry's grace period has passed: no bio can see us. */
+	if (rcu_access_pointer(tracker->cbt))
+		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
+	kfree(tracker);
+}
+
+static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
+{
+	struct tracker *tracker = to_tracker(flt);
+	sector_t sector = bio->bi_iter.bi_sector;
+	struct cbt_map *map;
+
+	/* Writes of every kind (also discard, write-zeroes) carry a size. */
+	if (!op_is_write(bio_op(bio)) || !bio->bi_iter.bi_size)
+		return false;
+	/* A whole-disk filter sees its partitions' bios, in their sectors. */
+	if (bio->bi_bdev != flt->bdev)
+		sector += bio->bi_bdev->bd_start_sect;
+
+	rcu_read_lock();
+	map = rcu_dereference(tracker->cbt);
+	if (map && map->device_capacity != bdev_nr_sectors(flt->bdev))
+		WRITE_ONCE(tracker->capacity_changed, true);
+	else if (map)
+		cbt_map_mark(map, sector, bio_sectors(bio));
+	rcu_read_unlock();
+	return false;
+}
+
+static int ctl_cbtinfo(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_cbtinfo info = {};
+	struct cbt_map *map;
+	int ret;
+
+	if (*plen < sizeof(info))
+		return -EINVAL;
+	map = tracker_current_map(tracker, &ret);
+	if (!map)
+		return ret;
+	info.device_capacity = (u64)map->device_capacity << SECTOR_SHIFT;
+	info.block_size = 1U << (map->block_shift + SECTOR_SHIFT);
+	info.block_count = map->block_count;
+	export_uuid(info.generation_id.b, &map->generation_id);
+	info.changes_number = map->read_number;
+	if (copy_to_user(buf, &info, sizeof(info)))
+		return -EFAULT;
+	*plen = sizeof(info);
+	return 0;
+}
+
+static int ctl_cbtmap(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_cbtmap arg;
+	struct cbt_map *map;
+	int ret;
+
+	if (*plen < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, buf, sizeof(arg)))
+		return -EFAULT;
+	map = tracker_current_map(tracker, &ret);
+	if (!map)
+		return ret;
+	if (arg.length > CBTMAP_WINDOW_MAX || arg.offset > map->block_count ||
+	    arg.length > map->block_count - arg.offset)
+		return -ERANGE;
+	if (copy_to_user(u64_to_user_ptr(arg.buffer), map->read_map + arg.offset,
+			 arg.length))
+		return -EFAULT;
+	return 0;
+}
+
+static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_cbtdirty arg;
+	struct blksnap_sectors range;
+	struct blksnap_sectors __user *ranges;
+	struct cbt_map *map;
+	unsigned int i;
+	int ret;
+
+	if (*plen < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, buf, sizeof(arg)))
+		return -EFAULT;
+	if (arg.count > CBTDIRTY_RANGES_MAX)
+		return -E2BIG;
+	map = tracker_current_map(tracker, &ret);
+	if (!map)
+		return ret;
+	ranges = u64_to_user_ptr(arg.dirty_sectors);
+	for (i = 0; i < arg.count; i++) {
+		if (copy_from_user(&range, &ranges[i], sizeof(range)))
+			return -EFAULT;
+		ret = cbt_map_mark_both(map, range.offset, range.count);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ctl_cbtswitch(struct tracker *tracker)
+{
+	struct cbt_map *map;
+	int ret;
+
+	map = tracker_current_map(tracker, &ret);
+	if (!map)
+		return ret;
+	cbt_map_switch(map);
+	return 0;
+}
+
+static int tracker_ctl(struct blkfilter *flt, unsigned int cmd,
+		       __u8 __user *buf, __u32 *plen)
+{
+	struct tracker *tracker = to_tracker(flt);
+
+	switch (cmd) {
+	case BLKFILTER_CTL_BLKSNAP_CBTINFO:
+		return ctl_cbtinfo(tracker, buf, plen);
+	case BLKFILTER_CTL_BLKSNAP_CBTMAP:
+		return ctl_cbtmap(tracker, buf, plen);
+	case BLKFILTER_CTL_BLKSNAP_CBTDIRTY:
+		return ctl_cbtdirty(tracker, buf, plen);
+	case BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
+		return ctl_cbtswitch(tracker);
+	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:
+	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static struct blkfilter_operations tracker_ops = {
+	.owner = THIS_MODULE,
+	.name = BLKSNAP_FILTER_NAME,
+	.attach = tracker_attach,
+	.detach = tracker_detach,
+	.ctl = tracker_ctl,
+	.submit_bio = tracker_submit_bio,
+};
+
+int tracker_init(void)
+{
+	return blkfilter_register(&tracker_ops);
+}
+
+void tracker_done(void)
+{
+	blkfilter_unregister(&tracker_ops);
+}

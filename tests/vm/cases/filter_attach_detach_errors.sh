@@ -1,0 +1,41 @@
+# Attach and detach say clearly what is wrong: a second attach, a detach of
+# an unfiltered device, a path that is not a block device.  Unload is
+# refused while a device is filtered (so tracking history is never dropped
+# silently) and works once it is detached.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+dev=$DISK0
+blksnap attach $dev
+ok "attached $dev"
+
+run_capture rc out err blksnap attach $dev
+echo "second attach: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of a second attach"
+expect_match "$err" "$dev.*already" "second attach message"
+
+run_capture rc out err blksnap detach $DISK1
+echo "detach unfiltered: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of detaching an unfiltered device"
+expect_match "$err" "$DISK1.*not attached" "detach message"
+
+run_capture rc out err blksnap attach /etc/passwd
+echo "attach a file: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of attaching a regular file"
+expect_match "$err" "/etc/passwd.*not a block device" "not-a-block-device message"
+
+run_capture rc out err blksnap cbt info $DISK1
+echo "cbt info unfiltered: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of cbt info on an unfiltered device"
+expect_match "$err" "$DISK1.*not attached" "cbt info message"
+
+if rmmod blksnap 2>/tmp/rmmod.err; then
+	fail "rmmod succeeded while $dev is filtered"
+fi
+ok "rmmod refused while attached: $(cat /tmp/rmmod.err)"
+expect_eq "$(cat /sys/module/blksnap/refcnt)" 1 "module references with one filter"
+
+blksnap detach $dev
+expect_eq "$(cat /sys/module/blksnap/refcnt)" 0 "module references after detach"
+rmmod blksnap || fail "rmmod after detach"
+ok "rmmod after detach"
