@@ -1,0 +1,356 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Debian kernels built with the host toolchain (bookworm: 6.1.0-56-amd64,
+# 6.12.117+deb12-amd64): fetch them for VM tests, build out-of-tree modules
+# against their headers.  Meant to be sourced:
+#
+#   source tests/vm/lib/host.sh
+#   host_kernel_fetch   VER                 -> $BLKSNAP_VM_CACHE/kernels/VER/...
+#   host_kernel_headers VER                 -> prints KDIR on stdout
+#   host_module_build   VER SRCDIR OUTDIR [make args...]
+#
+# Cache root: $BLKSNAP_VM_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/blksnap-vm.
+# A fetched kernel looks like this (same for sid.sh):
+#   kernels/VER/vmlinuz
+#   kernels/VER/config                      (if the package ships one)
+#   kernels/VER/modules/lib/modules/VER/    (depmod -b done)
+#   kernels/VER/stamp                       (written last; the dir is complete)
+#
+# Conventions for every public function here and in sid.sh:
+#   - runs in a subshell (body in parentheses), so it never changes the
+#     caller's shell options, traps, cwd or variables;
+#   - checks its steps explicitly, so it also fails correctly when called in an
+#     `if`/`||` context where bash ignores `set -e`;
+#   - prints progress and tool output on stderr; stdout carries only what the
+#     function documents (host_kernel_headers: the KDIR);
+#   - reads no stdin (apt and dpkg get </dev/null); needs root;
+#   - is idempotent: a complete result is recognised by its stamp and reused;
+#     partial results of an interrupted run are removed and redone.
+#
+# Environment knobs (all optional):
+#   BLKSNAP_VM_CACHE      cache root (see above)
+#   BLKSNAP_VM_QUIET=1    do not stream make output to stderr; the log is kept
+#                         in OUTDIR/build.log and shown only on failure
+#   BLKSNAP_VM_JOBS=N     make -jN (default: nproc)
+
+# ---------------------------------------------------------------- helpers ---
+# Shared with sid.sh (which sources this file).  Prefix _bvm_.
+
+_bvm_log() { printf '[blksnap-vm] %s\n' "$*" >&2; }
+
+# Only for use inside a subshell-bodied function: ends that function.
+_bvm_die() { _bvm_log "ERROR: $*"; exit 1; }
+
+_bvm_cache() {
+	printf '%s\n' "${BLKSNAP_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/blksnap-vm}"
+}
+
+# _bvm_lock NAME: take an exclusive lock held until the calling subshell exits.
+_bvm_lock() {
+	local cache lockdir fd
+	cache=$(_bvm_cache)
+	lockdir=$cache/.locks
+	mkdir -p "$lockdir" || _bvm_die "cannot create $lockdir"
+	exec {fd}>"$lockdir/$1.lock" || _bvm_die "cannot open lock $1"
+	if ! flock -n "$fd"; then
+		_bvm_log "waiting for lock $1 (another run is busy with it)"
+		flock "$fd" || _bvm_die "cannot lock $1"
+	fi
+}
+
+# _bvm_rm DIR: remove a (partial) directory, refusing if anything is mounted
+# below it (a leftover bind mount of /dev or /proc must never be rm -rf'ed).
+_bvm_rm() {
+	local d=$1
+	[[ -e $d || -L $d ]] || return 0
+	if findmnt -rn -o TARGET | awk -v p="$(realpath -m "$d")/" 'index($0"/", p) == 1 { found = 1 } END { exit !found }'; then
+		_bvm_log "ERROR: refusing to remove $d: something is mounted below it:"
+		findmnt -rn -o TARGET | grep -F "$(realpath -m "$d")" >&2 || true
+		return 1
+	fi
+	rm -rf --one-file-system -- "$d"
+}
+
+_bvm_apt_opts=(-o APT::Sandbox::User=root -o DPkg::Lock::Timeout=600
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+# _bvm_host_apt ARGS...: apt-get on the host, unattended.
+_bvm_host_apt() {
+	DEBIAN_FRONTEND=noninteractive apt-get -q "${_bvm_apt_opts[@]}" "$@" </dev/null >&2
+}
+
+# Does the host's apt know package $1 (a version candidate exists)?
+_bvm_host_apt_has() {
+	local p
+	p=$(apt-cache policy "$1" 2>/dev/null) || return 1
+	[[ $p == *$'\n  Candidate: '[!\(]* ]]
+}
+
+# _bvm_host_apt_ensure_known PKG: run `apt-get update` once if PKG is unknown.
+_bvm_host_apt_ensure_known() {
+	_bvm_host_apt_has "$1" && return 0
+	_bvm_log "host apt does not know $1; running apt-get update"
+	_bvm_host_apt update || return 1
+	_bvm_host_apt_has "$1" || { _bvm_log "ERROR: package $1 not found in the host's apt sources"; return 1; }
+}
+
+# _bvm_copy_src SRCDIR DSTDIR: fresh copy of a module source tree without
+# Kbuild build products (and without DSTDIR itself if it lies inside SRCDIR).
+_bvm_copy_src() {
+	local src dst rel
+	src=$(realpath -e "$1") || return 1
+	dst=$(realpath -m "$2")
+	local -a ex=(--exclude=.git --exclude='*.o' --exclude='*.ko' --exclude='*.ko.*'
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='*.cmd' --exclude='*.a'
+		--exclude='*.dwo' --exclude='*.symvers' --exclude=modules.order
+		--exclude=.tmp_versions --exclude=.cache.mk --exclude='*.tmp')
+	case $dst/ in
+	"$src"/*) rel=${dst#"$src"/}; ex+=(--exclude="./${rel%%/*}") ;;
+	esac
+	_bvm_rm "$dst" || return 1
+	mkdir -p "$dst" || return 1
+	tar -C "$src" "${ex[@]}" -cf - . | tar -C "$dst" -xf - || return 1
+}
+
+# _bvm_run_make LOG CMD...: run a build command, stdout+stderr to LOG and
+# (unless BLKSNAP_VM_QUIET=1) to our stderr; on failure show the log.
+_bvm_run_make() {
+	local log=$1 rc=0
+	shift
+	if [[ ${BLKSNAP_VM_QUIET:-0} == 1 ]]; then
+		"$@" >"$log" 2>&1 </dev/null || rc=$?
+		if ((rc)); then
+			_bvm_log "build failed (exit $rc); output follows ($log):"
+			cat "$log" >&2
+		fi
+	else
+		{ "$@" </dev/null 2>&1 || echo "__BVM_RC=$?"; } | tee "$log" >&2
+		rc=$(sed -n 's/^__BVM_RC=//p' "$log")
+		rc=${rc:-0}
+		sed -i '/^__BVM_RC=/d' "$log"
+		((rc)) && _bvm_log "build failed (exit $rc); full output above and in $log"
+	fi
+	return "$rc"
+}
+
+# _bvm_collect_ko BUILDDIR OUTDIR: copy BUILDDIR/*.ko to OUTDIR.
+_bvm_collect_ko() {
+	local b=$1 o=$2 n=0 f
+	for f in "$b"/*.ko; do
+		[[ -f $f ]] || continue
+		cp -f -- "$f" "$o/" || return 1
+		_bvm_log "built $o/${f##*/}"
+		n=$((n + 1))
+	done
+	((n)) || { _bvm_log "ERROR: make succeeded but no *.ko in $b"; return 1; }
+}
+
+# _bvm_cc_check KDIR_FS BUILDDIR RUNNER...: check that the compiler Kbuild
+# actually used for the objects in BUILDDIR (first word of a saved compile
+# command) is the one the kernel was built with (CONFIG_CC_VERSION_TEXT in
+# KDIR_FS/include/config/auto.conf or .config).  RUNNER... is a command
+# prefix to run that compiler (empty on the host, sid_run for the chroot).
+# Debian's headers set DEBIAN_KERNEL_NO_CC_VERSION_CHECK, so Kbuild itself
+# does not warn.  The program name is ignored (gcc-12 vs
+# x86_64-linux-gnu-gcc-12); the rest ("(Debian 12.2.0-14+deb12u1) 12.2.0")
+# is compared.  Different major version: error.  Same major, different
+# text: warning.
+_bvm_cc_check() {
+	local kdir=$1 bdir=$2 want cc have f
+	shift 2
+	want=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$kdir/include/config/auto.conf" 2>/dev/null) || want=
+	[[ -n $want ]] || want=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$kdir/.config" 2>/dev/null) || want=
+	want=${want%%$'\n'*}
+	if [[ -z $want ]]; then
+		_bvm_log "compiler check: no CONFIG_CC_VERSION_TEXT in $kdir; skipped"
+		return 0
+	fi
+	cc=
+	for f in "$bdir"/.*.o.cmd; do
+		[[ -f $f ]] || continue
+		case $f in *.mod.o.cmd) continue ;; esac
+		# A compile command (" -c "), not e.g. the `ld -r` of a composite object.
+		cc=$(sed -n '/^\(saved\)\{0,1\}cmd_[^ ]* := .* -c /{s/^[^ ]* := *\([^ ]*\).*/\1/p;}' "$f") || cc=
+		cc=${cc%%$'\n'*}
+		[[ -n $cc ]] && break
+	done
+	if [[ -z $cc ]]; then
+		_bvm_log "compiler check: no saved compile command in $bdir; skipped"
+		return 0
+	fi
+	have=$("$@" "$cc" --version </dev/null 2>/dev/null) || have=
+	have=${have%%$'\n'*}
+	local w=${want#* } h=${have#* }
+	local wmaj hmaj
+	wmaj=$(awk '{print $NF}' <<<"$want" | cut -d. -f1)
+	hmaj=$(awk '{print $NF}' <<<"$have" | cut -d. -f1)
+	if [[ $w == "$h" ]]; then
+		_bvm_log "compiler check OK: kernel built by '$want'; module built by '$have' ($cc)"
+	elif [[ -n $hmaj && $wmaj == "$hmaj" ]]; then
+		_bvm_log "compiler check WARNING: same major version but different build: kernel '$want', module '$have' ($cc)"
+	else
+		_bvm_log "compiler check FAILED: kernel built by '$want', module built by '${have:-<cannot run $cc>}' ($cc)"
+		return 1
+	fi
+}
+
+# _bvm_kernel_install VER STAGE: STAGE holds vmlinuz, [config, System.map]
+# and modules/lib/modules/VER with depmod done.  Writes the stamp last and
+# renames STAGE to kernels/VER.
+_bvm_kernel_install() {
+	local ver=$1 stage=$2 final
+	final=$(_bvm_cache)/kernels/$ver
+	[[ -s $stage/vmlinuz ]] || { _bvm_log "ERROR: no vmlinuz in $stage"; return 1; }
+	[[ -s $stage/modules/lib/modules/$ver/modules.dep ]] || { _bvm_log "ERROR: no modules.dep in $stage"; return 1; }
+	{
+		echo "version=$ver"
+		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		[[ -f $stage/packages ]] && sed 's/^/package=/' "$stage/packages"
+	} >"$stage/stamp.tmp" || return 1
+	chmod 755 "$stage" || return 1
+	mv "$stage/stamp.tmp" "$stage/stamp" || return 1
+	_bvm_rm "$final" || return 1
+	mv -T "$stage" "$final" || return 1
+}
+
+# _bvm_kernel_clean_partials VER: remove what killed earlier runs left
+# (call with the kernel-VER lock held).
+_bvm_kernel_clean_partials() {
+	local d
+	for d in "$(_bvm_cache)/kernels/.$1.partial."*; do
+		[[ -e $d ]] || continue
+		_bvm_log "removing leftover $d"
+		_bvm_rm "$d" || return 1
+	done
+}
+
+# _bvm_kernel_ready VER: is kernels/VER complete?
+_bvm_kernel_ready() {
+	local d
+	d=$(_bvm_cache)/kernels/$1
+	[[ -f $d/stamp && -s $d/vmlinuz && -d $d/modules/lib/modules/$1 ]]
+}
+
+# _bvm_depmod_host BASE VER: depmod with the host's kmod, checked.
+_bvm_depmod_host() {
+	local base=$1 ver=$2 err
+	err=$(depmod -b "$base" "$ver" 2>&1 </dev/null) || { _bvm_log "host depmod failed: $err"; return 1; }
+	if [[ -n $err ]]; then
+		_bvm_log "host depmod said: $err"
+		return 1
+	fi
+	[[ -s $base/lib/modules/$ver/modules.dep && -s $base/lib/modules/$ver/modules.dep.bin ]] || {
+		_bvm_log "host depmod produced no modules.dep"
+		return 1
+	}
+}
+
+# ------------------------------------------------------------- public API ---
+
+# host_kernel_fetch VER
+# Ensure $BLKSNAP_VM_CACHE/kernels/VER/{vmlinuz,modules/lib/modules/VER,stamp}
+# from the host's apt sources (linux-image-VER).  Prints nothing on stdout.
+host_kernel_fetch() (
+	ver=${1:?usage: host_kernel_fetch VER}
+	_bvm_kernel_ready "$ver" && exit 0
+	cache=$(_bvm_cache)
+	mkdir -p "$cache/kernels" || _bvm_die "cannot create $cache/kernels"
+	_bvm_lock "kernel-$ver"
+	_bvm_kernel_ready "$ver" && exit 0
+	_bvm_kernel_clean_partials "$ver"
+	t0=$SECONDS
+	_bvm_log "fetching kernel $ver (host apt)"
+	stage=$(mktemp -d "$cache/kernels/.$ver.partial.XXXXXX") || _bvm_die "mktemp failed"
+	trap '_bvm_rm "$stage"' EXIT
+	mkdir -p "$stage/debs" "$stage/x" "$stage/modules/lib/modules"
+	_bvm_host_apt_ensure_known "linux-image-$ver" || _bvm_die "linux-image-$ver not available"
+	if ! (cd "$stage/debs" && _bvm_host_apt download "linux-image-$ver"); then
+		_bvm_log "download failed; apt-get update and retry once"
+		_bvm_host_apt update || _bvm_die "apt-get update failed"
+		(cd "$stage/debs" && _bvm_host_apt download "linux-image-$ver") ||
+			_bvm_die "apt-get download linux-image-$ver failed"
+	fi
+	for deb in "$stage"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$stage/x" || _bvm_die "dpkg-deb -x $deb failed"
+		echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" >>"$stage/packages"
+	done
+	x=$stage/x
+	if [[ -f $x/boot/vmlinuz-$ver ]]; then
+		cp "$x/boot/vmlinuz-$ver" "$stage/vmlinuz"
+	elif [[ -f $x/usr/lib/modules/$ver/vmlinuz ]]; then
+		cp "$x/usr/lib/modules/$ver/vmlinuz" "$stage/vmlinuz"
+	else
+		_bvm_die "no vmlinuz in linux-image-$ver (see $stage/packages)"
+	fi
+	for f in config System.map; do
+		if [[ -f $x/boot/$f-$ver ]]; then cp "$x/boot/$f-$ver" "$stage/$f"; fi
+	done
+	if [[ -d $x/lib/modules/$ver && ! -L $x/lib ]]; then
+		mv "$x/lib/modules/$ver" "$stage/modules/lib/modules/$ver"
+	elif [[ -d $x/usr/lib/modules/$ver ]]; then
+		mv "$x/usr/lib/modules/$ver" "$stage/modules/lib/modules/$ver"
+	else
+		_bvm_die "no lib/modules/$ver in linux-image-$ver"
+	fi
+	rm -f "$stage/modules/lib/modules/$ver/vmlinuz"
+	_bvm_depmod_host "$stage/modules" "$ver" || _bvm_die "depmod failed for $ver"
+	rm -rf "$stage/debs" "$stage/x"
+	_bvm_kernel_install "$ver" "$stage" || _bvm_die "cannot install kernel $ver into the cache"
+	trap - EXIT
+	_bvm_log "kernel $ver ready in $cache/kernels/$ver ($((SECONDS - t0)) s)"
+)
+
+# host_kernel_headers VER
+# Ensure linux-headers-VER is installed on the host; print the KDIR
+# (/lib/modules/VER/build if usable, else /usr/src/linux-headers-VER).
+host_kernel_headers() (
+	ver=${1:?usage: host_kernel_headers VER}
+	if [[ ! -f /usr/src/linux-headers-$ver/Makefile ]]; then
+		_bvm_lock host-apt
+		if [[ ! -f /usr/src/linux-headers-$ver/Makefile ]]; then
+			t0=$SECONDS
+			_bvm_log "installing linux-headers-$ver on the host"
+			_bvm_host_apt_ensure_known "linux-headers-$ver" || _bvm_die "linux-headers-$ver not available"
+			if ! _bvm_host_apt install -y --no-install-recommends "linux-headers-$ver"; then
+				_bvm_log "install failed; apt-get update and retry once"
+				_bvm_host_apt update || _bvm_die "apt-get update failed"
+				_bvm_host_apt install -y --no-install-recommends "linux-headers-$ver" ||
+					_bvm_die "apt-get install linux-headers-$ver failed"
+			fi
+			[[ -f /usr/src/linux-headers-$ver/Makefile ]] ||
+				_bvm_die "linux-headers-$ver installed but /usr/src/linux-headers-$ver/Makefile is missing"
+			_bvm_log "linux-headers-$ver installed ($((SECONDS - t0)) s)"
+		fi
+	fi
+	if [[ -f /lib/modules/$ver/build/Makefile ]]; then
+		echo "/lib/modules/$ver/build"
+	else
+		echo "/usr/src/linux-headers-$ver"
+	fi
+)
+
+# host_module_build VER SRCDIR OUTDIR [extra make args...]
+# Copy SRCDIR (without build products) to OUTDIR/src, run
+#   make -C OUTDIR/src KDIR=<kdir> W=1 -jN [extra make args...]
+# there, copy OUTDIR/src/*.ko to OUTDIR, check the compiler against the
+# kernel's.  Build output: stderr and OUTDIR/build.log.  Non-zero on failure
+# (no *.ko is left in OUTDIR then).  SRCDIR is never written to.
+host_module_build() (
+	[[ $# -ge 3 ]] || _bvm_die "usage: host_module_build VER SRCDIR OUTDIR [make args...]"
+	ver=$1 src=$2 out=$3
+	shift 3
+	[[ -d $src ]] || _bvm_die "no source dir $src"
+	kdir=$(host_kernel_headers "$ver") || _bvm_die "no headers for $ver"
+	mkdir -p "$out" || _bvm_die "cannot create $out"
+	out=$(realpath "$out")
+	rm -f "$out"/*.ko
+	_bvm_copy_src "$src" "$out/src" || _bvm_die "cannot copy $src to $out/src"
+	t0=$SECONDS
+	_bvm_log "building $src for $ver (KDIR=$kdir) in $out/src"
+	_bvm_run_make "$out/build.log" make -C "$out/src" KDIR="$kdir" W=1 \
+		-j"${BLKSNAP_VM_JOBS:-$(nproc)}" "$@" || _bvm_die "module build for $ver failed"
+	_bvm_collect_ko "$out/src" "$out" || _bvm_die "no module built"
+	_bvm_cc_check "$kdir" "$out/src" || { rm -f "$out"/*.ko; _bvm_die "compiler mismatch for $ver"; }
+	_bvm_log "module build for $ver done ($((SECONDS - t0)) s)"
+)

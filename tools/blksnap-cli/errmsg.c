@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include "errmsg.h"
+
+static const char *op_verb(enum cli_op op)
+{
+	switch (op) {
+	case CLI_OP_OPEN_CONTROL:	return "cannot open";
+	case CLI_OP_MODULE_VERSION:	return "cannot query the module";
+	case CLI_OP_RESOLVE_DEVICE:	return "cannot use";
+	case CLI_OP_PRINT:		return "cannot print";
+	case CLI_OP_ATTACH:		return "cannot attach";
+	case CLI_OP_DETACH:		return "cannot detach";
+	case CLI_OP_CBT_INFO:		return "cannot read change tracking state";
+	case CLI_OP_CBT_MAP:		return "cannot read the change map";
+	case CLI_OP_CBT_MARK_DIRTY:	return "cannot mark ranges changed";
+	case CLI_OP_CBT_SWITCH:		return "cannot switch the change map";
+	}
+	return "failed";
+}
+
+static bool on_device(enum cli_op op)
+{
+	return op >= CLI_OP_ATTACH;
+}
+
+void errmsg_format(char *buf, size_t size, const char *object,
+		   enum cli_op op, int err)
+{
+	const char *o = object;
+
+	err = -err;
+	if (err == EACCES || err == EPERM) {
+		snprintf(buf, size, "%s: permission denied; run blksnap as root", o);
+	} else if (op == CLI_OP_OPEN_CONTROL &&
+		   (err == ENOENT || err == ENODEV || err == ENXIO)) {
+		snprintf(buf, size, "%s: the blksnap module is not loaded; "
+			 "load it with 'modprobe blksnap'", o);
+	} else if (op == CLI_OP_MODULE_VERSION && err == ENOTTY) {
+		snprintf(buf, size, "%s: not a blksnap control node; "
+			 "unset BLKSNAP_CONTROL or point it at /dev/blksnap-control", o);
+	} else if (op == CLI_OP_RESOLVE_DEVICE && err == ENOENT) {
+		snprintf(buf, size, "%s: no such device; "
+			 "give a block device path such as /dev/sdb1 ('lsblk' lists them)", o);
+	} else if (err == ENOTBLK) {
+		snprintf(buf, size, "%s: not a block device; "
+			 "give a block device path such as /dev/sdb1", o);
+	} else if (op == CLI_OP_ATTACH && err == EALREADY) {
+		snprintf(buf, size, "%s: already attached; nothing to do, or run "
+			 "'blksnap detach %s' first to restart tracking", o, o);
+	} else if (on_device(op) && op != CLI_OP_ATTACH && err == ENOENT) {
+		snprintf(buf, size, "%s: not attached; "
+			 "attach it with 'blksnap attach %s'", o, o);
+	} else if (on_device(op) && err == ENODEV) {
+		snprintf(buf, size, "%s: the device is gone; "
+			 "check that it still exists ('lsblk')", o);
+	} else if (op == CLI_OP_CBT_MAP && err == ESTALE) {
+		snprintf(buf, size, "%s: change tracking restarted while the map "
+			 "was read; run the command again", o);
+	} else if (op == CLI_OP_DETACH && err == EBUSY) {
+		snprintf(buf, size, "%s: in use by a snapshot; "
+			 "destroy the snapshot first", o);
+	} else if (on_device(op) && (err == EOPNOTSUPP || err == ENOTTY)) {
+		snprintf(buf, size, "%s: %s: the loaded blksnap module does not "
+			 "support this; install a newer blksnap module", o, op_verb(op));
+	} else {
+		snprintf(buf, size, "%s: %s: %s; see 'dmesg' for the module's messages",
+			 o, op_verb(op), strerror(err));
+	}
+}
