@@ -9,7 +9,7 @@
 BUILD ?= build
 KERNEL ?= $(firstword $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' tests/vm/kernels))
 
-.PHONY: all deps userspace module check check-unit check-static check-vm demo clean
+.PHONY: all deps userspace module check check-unit check-static check-vm demo perf clean
 
 all: userspace
 
@@ -45,3 +45,8 @@ demo: deps
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C module clean KDIR=/usr/src/linux-headers-$(KERNEL) 2>/dev/null || true
+
+# Benchmarks (not part of check): ratios printed per kernel.
+perf: deps
+	$(MAKE) userspace
+	./tests/vm/run.sh --perf -k $(KERNEL)

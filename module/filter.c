@@ -15,7 +15,7 @@
 #include <linux/xarray.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
-#include <linux/jump_label.h>
+#include <linux/atomic.h>
 #include "compat/bdev.h"
 #include "filter.h"
 
@@ -24,14 +24,18 @@ static DEFINE_XARRAY(filters);
 /* Serializes attach, detach and ctl, and protects filter_ops_list. */
 static DEFINE_MUTEX(filters_lock);
 static LIST_HEAD(filter_ops_list);
-/* Enabled while any filter exists, so unfiltered systems pay nothing. */
-static DEFINE_STATIC_KEY_FALSE(filters_exist);
+/*
+ * Filters in existence (attached or being released), so that unfiltered
+ * systems pay one read per bio.  Not a static key: patching the text of a
+ * function the ftrace handler runs, while bios fly, oopsed on 6.12.
+ */
+static atomic_t filters_exist = ATOMIC_INIT(0);
 /* Runs filter releases; destroyed at exit, which waits for them. */
 static struct workqueue_struct *filter_wq;
 
-bool blkfilter_active(void)
+bool notrace blkfilter_active(void)
 {
-	return static_branch_unlikely(&filters_exist);
+	return atomic_read(&filters_exist) != 0;
 }
 
 int blkfilter_register(struct blkfilter_operations *ops)
@@ -72,7 +76,7 @@ static void filter_release_work(struct work_struct *work)
 	synchronize_rcu();
 	flt->ops->detach(flt);
 	compat_bdev_unpin(bdev);
-	static_branch_dec(&filters_exist);
+	atomic_dec(&filters_exist);
 	module_put(owner);
 }
 
@@ -163,10 +167,10 @@ int blkfilter_attach(dev_t dev, const char *name)
 	flt->bdev = bdev;
 	kref_init(&flt->kref);
 	INIT_WORK(&flt->release_work, filter_release_work);
-	static_branch_inc(&filters_exist);
+	atomic_inc(&filters_exist);
 	ret = xa_err(xa_store(&filters, dev, flt, GFP_KERNEL));
 	if (ret) {
-		static_branch_dec(&filters_exist);
+		atomic_dec(&filters_exist);
 		ops->detach(flt);
 		goto out_put_module;
 	}
@@ -252,7 +256,7 @@ bool blkfilter_bio(struct bio *bio)
 
 int blkfilter_init(void)
 {
-	filter_wq = alloc_workqueue("blksnap-filter", WQ_MEM_RECLAIM, 0);
+	filter_wq = alloc_workqueue("blksnap-filter", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	return filter_wq ? 0 : -ENOMEM;
 }
 

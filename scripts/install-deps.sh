@@ -9,7 +9,7 @@ PACKAGES="
 	build-essential cmake pkg-config
 	libblkid-dev libmount-dev libsmartcols-dev uuid-dev libcmocka-dev
 	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
-	sparse fio e2fsprogs xfsprogs util-linux python3 bc flex bison libelf-dev
+	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
 "
 
 if [ ! -r /etc/os-release ] || ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then

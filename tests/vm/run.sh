@@ -10,6 +10,7 @@
 #   -k KERNEL   only this kernel version (repeatable; default: all listed)
 #   -c CASE     only this case, by file name without .sh (repeatable)
 #   --demo      run tests/vm/demo.sh instead of the cases, show its output
+#   --perf      run the benchmarks in tests/perf instead of the cases
 # Needs the userspace build in build/ (make all) and root.
 # Prints one line per case and finally "N passed, M failed".
 set -euo pipefail
@@ -22,14 +23,16 @@ set -euo pipefail
 kernels=()
 cases=()
 demo=0
+suite=cases
 case_timeout=600
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernels+=("$2"); shift 2 ;;
 	-c) cases+=("$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
+	--perf) suite=perf; VERBOSE=1; shift ;;
 	--case-timeout) case_timeout=$2; shift 2 ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;
 	esac
 done
@@ -50,11 +53,11 @@ prepare_kernel() {
 	case $builder in
 	host)
 		host_kernel_fetch "$ver"
-		host_module_build "$ver" "$REPO_DIR/module" "$out"
+		host_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y
 		;;
 	sid)
 		sid_kernel_fetch "$ver"
-		sid_module_build "$ver" "$REPO_DIR/module" "$out"
+		sid_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y
 		;;
 	*) vm_die "tests/vm/kernels: $ver: unknown builder '$builder'" ;;
 	esac
@@ -75,6 +78,7 @@ boot() {
 	append+=" blksnap_case_timeout=$case_timeout"
 	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
 	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
+	append+=" blksnap_suite=$suite"
 	# Each case has its own timeout in the guest; this one is for a guest
 	# that never comes back at all.
 	timeout -k 10 $(( case_timeout * 4 + 600 )) qemu-system-x86_64 \

@@ -4,7 +4,7 @@
   cbt_check.py exact BLOCK_SIZE MAP_JSON OFFSET:LENGTH...
       the map's ranges must be exactly the blocks the byte ranges touch
   cbt_check.py covers BLOCK_SIZE MAP_JSON FIO_IOLOG
-      every write in a fio iolog (version 2) must lie in the map
+      every write in a fio iolog (version 2 or 3) must lie in the map
 Prints what it compared; exits 1 on a mismatch.
 """
 import json
@@ -51,7 +51,11 @@ def covers(bs, map_json, iolog):
     writes = []
     with open(iolog) as f:
         for line in f:
+            # version 2: FILE ACTION OFFSET LENGTH; version 3 puts a
+            # timestamp first
             parts = line.split()
+            if len(parts) == 5:
+                parts = parts[1:]
             if len(parts) == 4 and parts[1] == "write":
                 writes.append((int(parts[2]), int(parts[3])))
     want = blocks_of(writes, bs)

@@ -45,7 +45,11 @@ fi
 
 passed=0
 failed=0
-for script in "$BLKSNAP_SRC"/tests/vm/cases/*.sh; do
+# blksnap_suite=perf runs the benchmarks of tests/perf instead of the cases.
+suite=$(sed -n 's/.*blksnap_suite=\([a-z]*\).*/\1/p' /proc/cmdline)
+case_dir=$BLKSNAP_SRC/tests/vm/cases
+[ "$suite" = perf ] && case_dir=$BLKSNAP_SRC/tests/perf
+for script in "$case_dir"/*.sh; do
 	name=$(basename "$script" .sh)
 	if [ -n "$wanted" ]; then
 		case " $wanted " in *" $name "*) ;; *) continue ;; esac
@@ -60,10 +64,16 @@ for script in "$BLKSNAP_SRC"/tests/vm/cases/*.sh; do
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	sed 's/^/    | /' /tmp/case.log
 
-	# Every case leaves the module unloadable; a leak shows up here.
+	# Every case leaves the module unloadable; a leak shows up here.  A
+	# failed case may have left filters attached: detach them by number,
+	# so that the next case starts clean.
 	if grep -q '^blksnap ' /proc/modules && ! rmmod blksnap 2>/tmp/rmmod.err; then
 		echo "    | after the case: rmmod blksnap failed: $(cat /tmp/rmmod.err)"
 		[ $rc -eq 0 ] && rc=100
+		for d in /sys/class/block/*/dev; do
+			"$BLKSNAP_CLI" detach "$(cat "$d")" >/dev/null 2>&1
+		done
+		rmmod blksnap 2>/dev/null
 	fi
 	dmesg > /tmp/dmesg.log
 	reason=
