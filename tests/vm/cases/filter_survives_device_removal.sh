@@ -5,6 +5,7 @@
 
 load_blksnap
 M=$((1 << 20))
+modprobe loop
 truncate -s 256M /tmp/loop.img
 printf 'label: dos\nstart=2048, size=200MiB\n' | sfdisk -q /tmp/loop.img
 loop=$(losetup -f --show -P /tmp/loop.img)
@@ -35,14 +36,21 @@ run_capture rc out err blksnap detach $majmin
 echo "detach by number after the device went: rc=$rc: $err"
 
 # A SCSI disk deleted under the filter.
+# No udev here: the disk driver is loaded by hand.
+modprobe sd_mod
 modprobe scsi_debug dev_size_mb=64
+sd=
 for i in $(seq 100); do
-	sd=$(ls -d /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/* 2>/dev/null | head -n1)
+	for b in /sys/block/sd*; do
+		if grep -qs scsi_debug "$b/device/model"; then
+			sd=$(basename "$b")
+		fi
+	done
 	[ -n "$sd" ] && break
 	sleep 0.1
 done
 [ -n "$sd" ] || fail "scsi_debug disk did not appear"
-sd=/dev/$(basename "$sd")
+sd=/dev/$sd
 sdnum=$(( $(stat -c 0x%t $sd) )):$(( $(stat -c 0x%T $sd) ))
 blksnap attach $sd
 dd_direct $sd 0 4096
