@@ -90,6 +90,14 @@ enum cli_op {
 };
 
 /*
+ * A command on one DEVICE with no options but --help: parse, resolve the
+ * device, open the control node, run @call, report with @op.
+ */
+int cli_device_command(int argc, char **argv, void (*usage)(const char *cmd),
+		       int (*call)(struct blksnap_ctx *ctx, dev_t dev),
+		       enum cli_op op);
+
+/*
  * Print "blksnap: @object: <what is wrong>; <what to do>" for -errno @err
  * to stderr; returns CLI_EXIT_FAILURE.
  */
