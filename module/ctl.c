@@ -8,7 +8,11 @@
 #include <linux/blksnap.h>
 #include <linux/kdev_t.h>
 #include "version.h"
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uuid.h>
 #include "filter.h"
+#include "snapshot.h"
 #include "ctl.h"
 
 static int ioctl_version(struct blksnap_version __user *argp)
@@ -88,6 +92,82 @@ static int ioctl_filter_ctl(struct blksnap_filter_ctl __user *argp)
 	return 0;
 }
 
+static int ioctl_snapshot_create(struct blksnap_snapshot_create __user *argp)
+{
+	struct blksnap_snapshot_create arg;
+	char *path;
+	uuid_t id;
+	int ret;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.padding || arg.storage_kind > BLKSNAP_STORAGE_BDEV)
+		return -EINVAL;
+	path = strndup_user(u64_to_user_ptr(arg.diff_storage_path), PATH_MAX);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	ret = snapshot_create(path, arg.storage_kind,
+			      arg.diff_storage_limit_sect, &id);
+	kfree(path);
+	if (ret)
+		return ret;
+	export_uuid(arg.id.b, &id);
+	if (copy_to_user(&argp->id, &arg.id, sizeof(arg.id))) {
+		snapshot_destroy(&id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* Runs @fn on the snapshot id at @argp (destroy, take). */
+static int ioctl_snapshot_id(struct blksnap_uuid __user *argp,
+			     int (*fn)(const uuid_t *id))
+{
+	struct blksnap_uuid arg;
+	uuid_t id;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	import_uuid(&id, arg.b);
+	return fn(&id);
+}
+
+static int ioctl_snapshot_collect(struct blksnap_snapshot_collect __user *argp)
+{
+	struct blksnap_snapshot_collect arg;
+	int ret;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.padding)
+		return -EINVAL;
+	ret = snapshot_collect(&arg);
+	/* With -ENODATA too: the count tells how much room is needed. */
+	if (put_user(arg.count, &argp->count))
+		return -EFAULT;
+	return ret;
+}
+
+static int ioctl_snapshot_wait_event(struct blksnap_snapshot_event __user *argp)
+{
+	struct blksnap_snapshot_event *ev;
+	int ret;
+
+	/* 4 KiB: too big for the stack. */
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(ev, argp, offsetof(struct blksnap_snapshot_event, code)))
+		goto out_free;
+	ret = snapshot_wait_event(ev);
+	if (!ret && copy_to_user(argp, ev, sizeof(*ev)))
+		ret = -EFAULT;
+out_free:
+	kfree(ev);
+	return ret;
+}
+
 static long ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -100,12 +180,15 @@ static long ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case IOCTL_BLKSNAP_VERSION:
 		return ioctl_version(argp);
 	case IOCTL_BLKSNAP_SNAPSHOT_CREATE:
+		return ioctl_snapshot_create(argp);
 	case IOCTL_BLKSNAP_SNAPSHOT_DESTROY:
+		return ioctl_snapshot_id(argp, snapshot_destroy);
 	case IOCTL_BLKSNAP_SNAPSHOT_TAKE:
+		return ioctl_snapshot_id(argp, snapshot_take);
 	case IOCTL_BLKSNAP_SNAPSHOT_COLLECT:
+		return ioctl_snapshot_collect(argp);
 	case IOCTL_BLKSNAP_SNAPSHOT_WAIT_EVENT:
-		/* Declared in the ABI, not implemented by this version. */
-		return -EOPNOTSUPP;
+		return ioctl_snapshot_wait_event(argp);
 	case IOCTL_BLKSNAP_FILTER_ATTACH:
 		return ioctl_filter_attach(argp);
 	case IOCTL_BLKSNAP_FILTER_DETACH:
@@ -133,6 +216,11 @@ static struct miscdevice ctl_dev = {
 int ctl_init(void)
 {
 	return misc_register(&ctl_dev);
+}
+
+struct kobject *ctl_kobject(void)
+{
+	return &ctl_dev.this_device->kobj;
 }
 
 void ctl_done(void)

@@ -6,7 +6,11 @@
 #ifndef __BLKSNAP_CTL_H
 #define __BLKSNAP_CTL_H
 
+struct kobject;
+
 int ctl_init(void);
+/* The control node's sysfs directory, where snapshots are listed. */
+struct kobject *ctl_kobject(void);
 void ctl_done(void);
 
 #endif /* __BLKSNAP_CTL_H */

@@ -88,7 +88,12 @@ static void filter_release(struct kref *kref)
 	queue_work(filter_wq, &flt->release_work);
 }
 
-static void filter_put(struct blkfilter *flt)
+void blkfilter_get(struct blkfilter *flt)
+{
+	kref_get(&flt->kref);
+}
+
+void blkfilter_put(struct blkfilter *flt)
 {
 	kref_put(&flt->kref, filter_release);
 }
@@ -98,7 +103,7 @@ static void filter_remove(dev_t dev, struct blkfilter *flt)
 {
 	lockdep_assert_held(&filters_lock);
 	xa_erase(&filters, dev);
-	filter_put(flt);
+	blkfilter_put(flt);
 }
 
 /*
@@ -194,10 +199,12 @@ int blkfilter_detach(dev_t dev, const char *name)
 	mutex_lock(&filters_lock);
 	/* By number alone: a removed device's filter must be detachable. */
 	flt = xa_load(&filters, dev);
-	if (flt && !strcmp(flt->ops->name, name))
-		filter_remove(dev, flt);
-	else
+	if (!flt || strcmp(flt->ops->name, name))
 		ret = -ENOENT;
+	else if (flt->ops->may_detach)
+		ret = flt->ops->may_detach(flt);
+	if (!ret)
+		filter_remove(dev, flt);
 	mutex_unlock(&filters_lock);
 	if (!ret)
 		pr_info("detached %s from %u:%u\n", name, MAJOR(dev), MINOR(dev));
@@ -233,7 +240,7 @@ static bool filter_one(struct block_device *bdev, struct bio *bio)
 		return false;
 
 	taken = flt->ops->submit_bio(flt, bio);
-	filter_put(flt);
+	blkfilter_put(flt);
 	return taken;
 }
 

@@ -29,6 +29,8 @@ struct blkfilter;
  * @attach: Creates the filter's state for @bdev.  May sleep.
  * @detach: Frees it, once no bio can reach it any more.  May sleep.
  * @ctl: Runs a control command; @plen is in/out.  May sleep.
+ * @may_detach: Optional: a negative errno keeps the filter attached (not
+ *	upstream: blksnap refuses while the device is in a snapshot).
  * @submit_bio: Sees a bio before the device does.  Returns true if the
  *	filter took the bio over (and will complete or resubmit it).
  */
@@ -40,6 +42,7 @@ struct blkfilter_operations {
 	void (*detach)(struct blkfilter *flt);
 	int (*ctl)(struct blkfilter *flt, unsigned int cmd, __u8 __user *buf,
 		   __u32 *plen);
+	int (*may_detach)(struct blkfilter *flt);
 	bool (*submit_bio)(struct blkfilter *flt, struct bio *bio);
 };
 
@@ -59,6 +62,10 @@ struct blkfilter {
 
 int blkfilter_register(struct blkfilter_operations *ops);
 void blkfilter_unregister(struct blkfilter_operations *ops);
+
+/* For holders beyond the registry (a snapshot keeps its devices' filters). */
+void blkfilter_get(struct blkfilter *flt);
+void blkfilter_put(struct blkfilter *flt);
 
 int blkfilter_attach(dev_t dev, const char *name);
 int blkfilter_detach(dev_t dev, const char *name);

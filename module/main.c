@@ -10,6 +10,9 @@
 #include "params.h"
 #include "filter.h"
 #include "tracker.h"
+#include "diff_area.h"
+#include "snapimage.h"
+#include "snapshot.h"
 #include "ctl.h"
 
 static int __init blksnap_init(void)
@@ -23,23 +26,38 @@ static int __init blksnap_init(void)
 	ret = blkfilter_init();
 	if (ret)
 		return ret;
-	ret = tracker_init();
+	ret = diff_area_init();
 	if (ret)
 		goto err_filter_done;
+	ret = snapimage_init();
+	if (ret)
+		goto err_diff_area_done;
+	ret = tracker_init();
+	if (ret)
+		goto err_snapimage_done;
 	ret = filter_intercept_init();
 	if (ret)
 		goto err_tracker_done;
 	ret = ctl_init();
 	if (ret)
 		goto err_intercept_done;
+	ret = snapshot_init(ctl_kobject());
+	if (ret)
+		goto err_ctl_done;
 
 	pr_info("version %s loaded\n", BLKSNAP_VERSION_STR);
 	return 0;
 
+err_ctl_done:
+	ctl_done();
 err_intercept_done:
 	filter_intercept_done();
 err_tracker_done:
 	tracker_done();
+err_snapimage_done:
+	snapimage_done();
+err_diff_area_done:
+	diff_area_done();
 err_filter_done:
 	blkfilter_done();
 	return ret;
@@ -48,9 +66,12 @@ err_filter_done:
 /* Runs only with no filter attached: each holds a module reference. */
 static void __exit blksnap_exit(void)
 {
+	snapshot_done();
 	ctl_done();
 	filter_intercept_done();
 	tracker_done();
+	snapimage_done();
+	diff_area_done();
 	blkfilter_done();
 	pr_info("unloaded\n");
 }

@@ -5,8 +5,9 @@
  *
  * The map pointer is RCU-protected: the I/O path reads it under
  * rcu_read_lock(); it is replaced (resize, failed allocation, re-creation)
- * only under the registry's filters_lock, which serializes all ctl calls,
- * and the old map is freed after a grace period.
+ * only under tracker->lock, and the old map is freed after a grace period.
+ * While the device's snapshot is taken, writes also go through its
+ * diff_area, which copies what they are about to overwrite.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-tracker: " fmt
 #include <linux/module.h>
@@ -16,28 +17,14 @@
 #include <linux/blksnap.h>
 #include "filter.h"
 #include "cbt_map.h"
+#include "diff_area.h"
+#include "snapshot.h"
 #include "tracker.h"
 
 /* At most this much of the map is copied to userspace per CBTMAP call. */
 #define CBTMAP_WINDOW_MAX	(16U << 20)
 /* At most this many ranges per CBTDIRTY call. */
 #define CBTDIRTY_RANGES_MAX	4096U
-
-struct tracker {
-	struct blkfilter filter;
-	/* NULL after a failed allocation; replaced under filters_lock. */
-	struct cbt_map __rcu *cbt;
-	/*
-	 * Set by the I/O path when it sees the capacity differ from the map's:
-	 * the next ctl starts a new generation even if the size came back.
-	 */
-	bool capacity_changed;
-};
-
-static struct tracker *to_tracker(struct blkfilter *flt)
-{
-	return container_of(flt, struct tracker, filter);
-}
 
 /* Replaces the map by a new one for the device's present capacity. */
 static int tracker_renew_map(struct tracker *tracker)
@@ -95,6 +82,7 @@ static struct blkfilter *tracker_attach(struct block_device *bdev)
 		kfree(tracker);
 		return ERR_CAST(map);
 	}
+	mutex_init(&tracker->lock);
 	RCU_INIT_POINTER(tracker->cbt, map);
 	return &tracker->filter;
 }
@@ -113,7 +101,9 @@ static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
 {
 	struct tracker *tracker = to_tracker(flt);
 	sector_t sector = bio->bi_iter.bi_sector;
+	struct diff_area *da;
 	struct cbt_map *map;
+	bool taken = false;
 
 	/* Writes of every kind (also discard, write-zeroes) carry a size. */
 	if (!op_is_write(bio_op(bio)) || !bio->bi_iter.bi_size)
@@ -128,8 +118,17 @@ static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
 		WRITE_ONCE(tracker->capacity_changed, true);
 	else if (map)
 		cbt_map_mark(map, sector, bio_sectors(bio));
+	/* Unpublished only after a grace period, so the reference is safe. */
+	da = rcu_dereference(tracker->diff_area);
+	if (da)
+		diff_area_get(da);
 	rcu_read_unlock();
-	return false;
+
+	if (da) {
+		taken = diff_area_cow_bio(da, bio);
+		diff_area_put(da);
+	}
+	return taken;
 }
 
 static int ctl_cbtinfo(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
@@ -205,11 +204,12 @@ static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 	return 0;
 }
 
-static int ctl_cbtswitch(struct tracker *tracker)
+int tracker_cbt_switch(struct tracker *tracker)
 {
 	struct cbt_map *map;
 	int ret;
 
+	lockdep_assert_held(&tracker->lock);
 	map = tracker_current_map(tracker, &ret);
 	if (!map)
 		return ret;
@@ -217,26 +217,75 @@ static int ctl_cbtswitch(struct tracker *tracker)
 	return 0;
 }
 
+static int ctl_snapshotadd(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_snapshotadd arg;
+	uuid_t id;
+
+	if (*plen < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, buf, sizeof(arg)))
+		return -EFAULT;
+	import_uuid(&id, arg.id.b);
+	return snapshot_add_device(&id, flt);
+}
+
+static int ctl_snapshotinfo(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_snapshotinfo info = {};
+	int ret;
+
+	if (*plen < sizeof(info))
+		return -EINVAL;
+	ret = snapshot_device_info(flt, &info);
+	if (ret)
+		return ret;
+	if (copy_to_user(buf, &info, sizeof(info)))
+		return -EFAULT;
+	*plen = sizeof(info);
+	return 0;
+}
+
 static int tracker_ctl(struct blkfilter *flt, unsigned int cmd,
 		       __u8 __user *buf, __u32 *plen)
 {
 	struct tracker *tracker = to_tracker(flt);
+	int ret;
 
+	/* The snapshot commands take snapshots_lock, which nests outside. */
+	switch (cmd) {
+	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:
+		return ctl_snapshotadd(flt, buf, plen);
+	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
+		return ctl_snapshotinfo(flt, buf, plen);
+	}
+
+	mutex_lock(&tracker->lock);
 	switch (cmd) {
 	case BLKFILTER_CTL_BLKSNAP_CBTINFO:
-		return ctl_cbtinfo(tracker, buf, plen);
+		ret = ctl_cbtinfo(tracker, buf, plen);
+		break;
 	case BLKFILTER_CTL_BLKSNAP_CBTMAP:
-		return ctl_cbtmap(tracker, buf, plen);
+		ret = ctl_cbtmap(tracker, buf, plen);
+		break;
 	case BLKFILTER_CTL_BLKSNAP_CBTDIRTY:
-		return ctl_cbtdirty(tracker, buf, plen);
+		ret = ctl_cbtdirty(tracker, buf, plen);
+		break;
 	case BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
-		return ctl_cbtswitch(tracker);
-	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:
-	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
-		return -EOPNOTSUPP;
+		ret = tracker_cbt_switch(tracker);
+		break;
 	default:
-		return -ENOTTY;
+		ret = -ENOTTY;
+		break;
 	}
+	mutex_unlock(&tracker->lock);
+	return ret;
+}
+
+/* A device in a snapshot stays filtered until the snapshot is destroyed. */
+static int tracker_may_detach(struct blkfilter *flt)
+{
+	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
 }
 
 static struct blkfilter_operations tracker_ops = {
@@ -245,6 +294,7 @@ static struct blkfilter_operations tracker_ops = {
 	.attach = tracker_attach,
 	.detach = tracker_detach,
 	.ctl = tracker_ctl,
+	.may_detach = tracker_may_detach,
 	.submit_bio = tracker_submit_bio,
 };
 

@@ -65,4 +65,31 @@ static inline struct gendisk *compat_alloc_disk(unsigned int lbs,
 	return disk;
 }
 
+/*
+ * Defines PREFIX_open() and PREFIX_release() with the signatures this
+ * kernel's block_device_operations want, calling int OPEN(struct gendisk *)
+ * and void RELEASE(struct gendisk *).
+ */
+#if defined(HAVE_BDOPS_OPEN_GENDISK)
+#define COMPAT_BDOPS_OPEN_RELEASE(prefix, open_fn, release_fn)		\
+static int prefix##_open(struct gendisk *disk, blk_mode_t mode)	\
+{									\
+	return open_fn(disk);						\
+}									\
+static void prefix##_release(struct gendisk *disk)			\
+{									\
+	release_fn(disk);						\
+}
+#else
+#define COMPAT_BDOPS_OPEN_RELEASE(prefix, open_fn, release_fn)		\
+static int prefix##_open(struct block_device *bdev, fmode_t mode)	\
+{									\
+	return open_fn(bdev->bd_disk);					\
+}									\
+static void prefix##_release(struct gendisk *disk, fmode_t mode)	\
+{									\
+	release_fn(disk);						\
+}
+#endif
+
 #endif /* __BLKSNAP_COMPAT_DISK_H */

@@ -83,3 +83,33 @@ dd_direct() {
 	dd if=/dev/urandom of="$1" bs="$3" count=1 seek="$2" oflag=direct,seek_bytes \
 		conv=notrunc status=none
 }
+
+STAMP="python3 $BLKSNAP_SRC/tests/vm/guest/stamp.py"
+
+# snapshot_create JSON_OUT ARGS...: `blksnap snapshot create --json ARGS`,
+# sets SNAP_ID and IMAGES (image paths in device order).
+snapshot_create() {
+	local out=$1
+	shift
+	blksnap snapshot create --json "$@" > "$out" || fail "snapshot create $*"
+	SNAP_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$out")
+	IMAGES=$(python3 -c 'import json,sys; print(" ".join(d["image"] for d in json.load(open(sys.argv[1]))["devices"]))' "$out")
+	for img in $IMAGES; do
+		[ -b "$img" ] || fail "image $img is not a block device"
+	done
+	ok "snapshot $SNAP_ID: images $IMAGES"
+}
+
+# partition_disk1 SIZE...: GPT partitions of the given sizes on $DISK1
+partition_disk1() {
+	local spec="label: gpt\n" size
+	for size in "$@"; do
+		spec="${spec}size=${size}\n"
+	done
+	printf "$spec" | sfdisk -q $DISK1
+	for i in $(seq 50); do
+		[ -b ${DISK1}$# ] && return 0
+		sleep 0.1
+	done
+	fail "partitions of $DISK1 did not appear"
+}

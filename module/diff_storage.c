@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME "-diff_storage: " fmt
+#include <linux/slab.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/falloc.h>
+#include <linux/blkdev.h>
+#include <linux/sched/mm.h>
+#include <linux/blksnap.h>
+#include "params.h"
+#include "diff_storage.h"
+
+static int open_storage_file(const char *path, unsigned int kind,
+			     struct file **pfile)
+{
+	struct file *file;
+	int flags = O_RDWR | O_LARGEFILE;
+
+	switch (kind) {
+	case BLKSNAP_STORAGE_FILE:
+		flags |= O_CREAT | O_NOFOLLOW;
+		break;
+	case BLKSNAP_STORAGE_DIR:
+		/* Anonymous: released with the last reference to the file. */
+		flags |= O_TMPFILE;
+		break;
+	case BLKSNAP_STORAGE_BDEV:
+		/* Exclusive: no one mounts or writes the device meanwhile. */
+		flags |= O_EXCL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	file = filp_open(path, flags, 0600);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	*pfile = file;
+	return 0;
+}
+
+static void set_devices(struct diff_storage *ds, struct block_device *bdev)
+{
+	ds->dev = bdev->bd_dev;
+	ds->whole_dev = bdev_whole(bdev)->bd_dev;
+}
+
+int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
+		      struct diff_storage **pds)
+{
+	struct diff_storage *ds;
+	struct inode *inode;
+	int ret;
+
+	ds = kzalloc(sizeof(*ds), GFP_KERNEL);
+	if (!ds)
+		return -ENOMEM;
+	mutex_init(&ds->lock);
+	ret = open_storage_file(path, kind, &ds->file);
+	if (ret)
+		goto err_free;
+	inode = file_inode(ds->file);
+	ret = -EINVAL;
+	if (kind == BLKSNAP_STORAGE_BDEV) {
+		if (!S_ISBLK(inode->i_mode))
+			goto err_close;
+		set_devices(ds, I_BDEV(ds->file->f_mapping->host));
+		ds->capacity = i_size_read(ds->file->f_mapping->host) >> SECTOR_SHIFT;
+		ds->limit = limit ? min(limit, ds->capacity) : ds->capacity;
+	} else {
+		if (!S_ISREG(inode->i_mode) || !limit)
+			goto err_close;
+		if (inode->i_sb->s_bdev)
+			set_devices(ds, inode->i_sb->s_bdev);
+		ds->growable = true;
+		ds->limit = limit;
+		/* Start afresh: an existing file's old contents mean nothing. */
+		ret = vfs_truncate(&ds->file->f_path, 0);
+		if (ret)
+			goto err_close;
+	}
+	*pds = ds;
+	return 0;
+
+err_close:
+	fput(ds->file);
+err_free:
+	kfree(ds);
+	return ret;
+}
+
+void diff_storage_close(struct diff_storage *ds)
+{
+	fput(ds->file);
+	kfree(ds);
+}
+
+/* Called with ds->lock held. */
+static int diff_storage_grow(struct diff_storage *ds, sector_t need)
+{
+	sector_t step = max_t(sector_t, blksnap_diff_storage_minimum, need);
+	sector_t grow = min(step, ds->limit - ds->capacity);
+	int ret;
+
+	if (grow < need)
+		return -ENOSPC;
+	ret = vfs_fallocate(ds->file, 0, (loff_t)ds->capacity << SECTOR_SHIFT,
+			    (loff_t)grow << SECTOR_SHIFT);
+	/* Without fallocate the file grows as it is written. */
+	if (ret && ret != -EOPNOTSUPP) {
+		pr_warn("cannot grow the difference storage by %llu sectors: %d\n",
+			(u64)grow, ret);
+		return ret;
+	}
+	ds->capacity += grow;
+	ds->low_space_reported = false;
+	return 0;
+}
+
+int diff_storage_alloc(struct diff_storage *ds, sector_t count,
+		       sector_t *offset, bool *low_space)
+{
+	sector_t room;
+	int ret = 0;
+
+	*low_space = false;
+	mutex_lock(&ds->lock);
+	if (ds->used + count > ds->capacity) {
+		ret = ds->growable ? diff_storage_grow(ds, count) : -ENOSPC;
+		if (ret)
+			goto out_unlock;
+	}
+	*offset = ds->used;
+	ds->used += count;
+	room = ds->limit - ds->used;
+	if (room < blksnap_diff_storage_minimum / 2 && !ds->low_space_reported) {
+		ds->low_space_reported = true;
+		*low_space = true;
+	}
+out_unlock:
+	mutex_unlock(&ds->lock);
+	return ret;
+}
+
+/*
+ * Storage I/O runs in the context of a writer of the origin, which may be
+ * the origin's own writeback: no allocation below may recurse into I/O.
+ */
+int diff_storage_write(struct diff_storage *ds, sector_t offset,
+		       const void *buf, size_t len)
+{
+	unsigned int noio = memalloc_noio_save();
+	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
+	ssize_t ret;
+
+	ret = kernel_write(ds->file, buf, len, &pos);
+	memalloc_noio_restore(noio);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -EIO;
+}
+
+int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
+		      size_t len)
+{
+	unsigned int noio = memalloc_noio_save();
+	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
+	ssize_t ret;
+
+	ret = kernel_read(ds->file, buf, len, &pos);
+	memalloc_noio_restore(noio);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -EIO;
+}

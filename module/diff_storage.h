@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The difference storage of a snapshot: where the original contents of
+ * overwritten chunks are kept.  A regular file (grown with fallocate in
+ * steps of diff_storage_minimum, up to the limit), an anonymous O_TMPFILE
+ * in a directory (gone when the snapshot is), or a whole block device.
+ * All three are used through one struct file, with kernel_read/write.
+ *
+ * Space is handed out front to back and never reused: a snapshot lives
+ * until it is destroyed.  alloc may sleep (it grows the file).
+ */
+#ifndef __BLKSNAP_DIFF_STORAGE_H
+#define __BLKSNAP_DIFF_STORAGE_H
+
+#include <linux/types.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+
+struct diff_storage {
+	struct file *file;
+	/*
+	 * The device the storage lives on and its whole disk (0 for a
+	 * filesystem without one), to refuse storing on an origin.
+	 */
+	dev_t dev;
+	dev_t whole_dev;
+	bool growable;
+	/* In sectors; protected by lock. */
+	sector_t limit;
+	sector_t capacity;
+	sector_t used;
+	/* Serializes allocation and growth. */
+	struct mutex lock;
+	/* Set once a low-space event was sent for the current capacity. */
+	bool low_space_reported;
+};
+
+int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
+		      struct diff_storage **pds);
+void diff_storage_close(struct diff_storage *ds);
+
+/*
+ * Reserves @count sectors; 0 and *@offset, or -ENOSPC at the limit.
+ * *@low_space is set when the room left fell under half a growth step
+ * and the caller should tell userspace.
+ */
+int diff_storage_alloc(struct diff_storage *ds, sector_t count,
+		       sector_t *offset, bool *low_space);
+
+int diff_storage_write(struct diff_storage *ds, sector_t offset,
+		       const void *buf, size_t len);
+int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
+		      size_t len);
+
+#endif /* __BLKSNAP_DIFF_STORAGE_H */

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots: create (with a difference storage), add devices, take them
+ * all at one instant, serve their images, destroy.
+ *
+ * take(): every diff area is allocated first; then every filesystem on the
+ * snapshot's devices is frozen, the CBT maps are switched and COW starts on
+ * every device, and all are thawed.  A write to any of the devices either
+ * completed before the freeze (and is in every image) or is copied on write
+ * (and is in none).  Devices without a filesystem are not quiesced: a write
+ * in flight across take() may be in the image or not.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME "-snapshot: " fmt
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/uuid.h>
+#include <linux/ktime.h>
+#include <linux/uaccess.h>
+#include <linux/rcupdate.h>
+#include "compat/freeze.h"
+#include "filter.h"
+#include "tracker.h"
+#include "diff_storage.h"
+#include "diff_area.h"
+#include "snapimage.h"
+#include "event_queue.h"
+#include "snapshot.h"
+
+/* Most devices in one snapshot. */
+#define SNAPSHOT_DEVICES_MAX	64
+
+struct snapshot_device {
+	struct list_head link;
+	/* A reference on the filter keeps the tracker alive. */
+	struct tracker *tracker;
+	/* Set at take. */
+	struct diff_area *da;
+	struct snapimage *image;
+	int error;
+};
+
+struct snapshot {
+	struct kobject kobj;
+	/* In snapshots, under snapshots_lock. */
+	struct list_head link;
+	uuid_t id;
+	struct diff_storage *storage;
+	struct event_queue events;
+	/* Under snapshots_lock. */
+	struct list_head devices;
+	unsigned int nr_devices;
+	bool taken;
+};
+
+static LIST_HEAD(snapshots);
+/* Protects the list, each snapshot's devices and taken flag. */
+static DEFINE_MUTEX(snapshots_lock);
+static struct kset *snapshots_kset;
+
+static struct snapshot *to_snapshot(struct kobject *kobj)
+{
+	return container_of(kobj, struct snapshot, kobj);
+}
+
+static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+	struct snapshot_device *sd;
+	ssize_t len = 0;
+
+	mutex_lock(&snapshots_lock);
+	list_for_each_entry(sd, &snap->devices, link) {
+		dev_t dev = sd->tracker->filter.bdev->bd_dev;
+
+		len += sysfs_emit_at(buf, len, "%u:%u %s\n", MAJOR(dev), MINOR(dev),
+				     sd->image ? snapimage_name(sd->image) : "-");
+	}
+	mutex_unlock(&snapshots_lock);
+	return len;
+}
+
+static struct kobj_attribute devices_attr = __ATTR_RO(devices);
+
+static struct attribute *snapshot_attrs[] = {
+	&devices_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(snapshot);
+
+static void snapshot_release(struct kobject *kobj)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+
+	event_queue_done(&snap->events);
+	if (snap->storage)
+		diff_storage_close(snap->storage);
+	kfree(snap);
+}
+
+static const struct kobj_type snapshot_ktype = {
+	.sysfs_ops = &kobj_sysfs_ops,
+	.release = snapshot_release,
+	.default_groups = snapshot_groups,
+};
+
+static struct snapshot *find_snapshot(const uuid_t *id)
+{
+	struct snapshot *snap;
+
+	lockdep_assert_held(&snapshots_lock);
+	list_for_each_entry(snap, &snapshots, link) {
+		if (uuid_equal(&snap->id, id))
+			return snap;
+	}
+	return NULL;
+}
+
+int snapshot_create(const char *storage_path, unsigned int kind,
+		    sector_t limit, uuid_t *id)
+{
+	struct snapshot *snap;
+	int ret;
+
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&snap->devices);
+	event_queue_init(&snap->events);
+	uuid_gen(&snap->id);
+	snap->kobj.kset = snapshots_kset;
+	kobject_init(&snap->kobj, &snapshot_ktype);
+
+	ret = diff_storage_open(storage_path, kind, limit, &snap->storage);
+	if (ret) {
+		pr_info("cannot use %s as difference storage: %d\n",
+			storage_path, ret);
+		goto err_put;
+	}
+	ret = kobject_add(&snap->kobj, NULL, "%pUb", &snap->id);
+	if (ret)
+		goto err_put;
+
+	mutex_lock(&snapshots_lock);
+	list_add_tail(&snap->link, &snapshots);
+	mutex_unlock(&snapshots_lock);
+	uuid_copy(id, &snap->id);
+	pr_info("created snapshot %pUb\n", &snap->id);
+	return 0;
+
+err_put:
+	kobject_put(&snap->kobj);
+	return ret;
+}
+
+/* Would copying a chunk of @bdev write to @bdev itself? */
+static bool storage_on(struct snapshot *snap, struct block_device *bdev)
+{
+	dev_t sdev = snap->storage->dev;
+
+	if (!sdev)
+		return false;
+	if (sdev == bdev->bd_dev)
+		return true;
+	if (bdev_is_partition(bdev))
+		return sdev == bdev_whole(bdev)->bd_dev;
+	return snap->storage->whole_dev == bdev->bd_dev;
+}
+
+int snapshot_add_device(const uuid_t *id, struct blkfilter *flt)
+{
+	struct tracker *tracker = to_tracker(flt);
+	struct snapshot_device *sd;
+	struct snapshot *snap;
+	int ret = 0;
+
+	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
+	if (!sd)
+		return -ENOMEM;
+	mutex_lock(&snapshots_lock);
+	snap = find_snapshot(id);
+	if (!snap)
+		ret = -ENOENT;
+	else if (snap->taken)
+		ret = -EALREADY;
+	else if (tracker->snapshot)
+		ret = -EBUSY;
+	else if (snap->nr_devices == SNAPSHOT_DEVICES_MAX)
+		ret = -E2BIG;
+	else if (storage_on(snap, flt->bdev))
+		/* Copying a chunk would write to the device being copied. */
+		ret = -ELOOP;
+	if (ret) {
+		mutex_unlock(&snapshots_lock);
+		kfree(sd);
+		return ret;
+	}
+	blkfilter_get(flt);
+	sd->tracker = tracker;
+	list_add_tail(&sd->link, &snap->devices);
+	snap->nr_devices++;
+	WRITE_ONCE(tracker->snapshot, snap);
+	mutex_unlock(&snapshots_lock);
+	return 0;
+}
+
+static void thaw_devices(struct snapshot *snap, struct snapshot_device *upto)
+{
+	struct snapshot_device *sd;
+
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd == upto)
+			break;
+		compat_bdev_thaw(sd->tracker->filter.bdev);
+	}
+}
+
+static void free_diff_areas(struct snapshot *snap)
+{
+	struct snapshot_device *sd;
+
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->da)
+			diff_area_put(sd->da);
+		sd->da = NULL;
+	}
+}
+
+int snapshot_take(const uuid_t *id)
+{
+	struct snapshot_device *sd;
+	struct snapshot *snap;
+	ktime_t frozen;
+	s64 window_us;
+	int ret = 0;
+
+	mutex_lock(&snapshots_lock);
+	snap = find_snapshot(id);
+	if (!snap) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (snap->taken || !snap->nr_devices) {
+		ret = snap->taken ? -EALREADY : -ENODEV;
+		goto out_unlock;
+	}
+	/* Everything that can fail for lack of memory, before the freeze. */
+	list_for_each_entry(sd, &snap->devices, link) {
+		sd->da = diff_area_create(sd->tracker->filter.bdev, snap->storage,
+					  &snap->events);
+		if (IS_ERR(sd->da)) {
+			ret = PTR_ERR(sd->da);
+			sd->da = NULL;
+			free_diff_areas(snap);
+			goto out_unlock;
+		}
+	}
+
+	list_for_each_entry(sd, &snap->devices, link) {
+		ret = compat_bdev_freeze(sd->tracker->filter.bdev);
+		if (ret) {
+			pr_err("%pg: cannot freeze: %d\n", sd->tracker->filter.bdev, ret);
+			thaw_devices(snap, sd);
+			free_diff_areas(snap);
+			goto out_unlock;
+		}
+	}
+	frozen = ktime_get();
+	list_for_each_entry(sd, &snap->devices, link) {
+		struct tracker *tracker = sd->tracker;
+
+		mutex_lock(&tracker->lock);
+		/* A failed switch only loses CBT history, not the snapshot. */
+		if (tracker_cbt_switch(tracker))
+			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
+		diff_area_get(sd->da);
+		rcu_assign_pointer(tracker->diff_area, sd->da);
+		mutex_unlock(&tracker->lock);
+	}
+	window_us = ktime_us_delta(ktime_get(), frozen);
+	thaw_devices(snap, NULL);
+	snap->taken = true;
+
+	list_for_each_entry(sd, &snap->devices, link) {
+		sd->image = snapimage_create(sd->da);
+		if (IS_ERR(sd->image)) {
+			sd->error = PTR_ERR(sd->image);
+			sd->image = NULL;
+			pr_err("%pg: no image: %d\n", sd->tracker->filter.bdev, sd->error);
+		}
+	}
+	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
+		&snap->id, snap->nr_devices, window_us);
+out_unlock:
+	mutex_unlock(&snapshots_lock);
+	return ret;
+}
+
+/* Stops copy-on-write on the device and waits until nothing uses it. */
+static void release_device(struct snapshot_device *sd)
+{
+	struct tracker *tracker = sd->tracker;
+	struct diff_area *da;
+
+	mutex_lock(&tracker->lock);
+	da = rcu_dereference_protected(tracker->diff_area,
+				       lockdep_is_held(&tracker->lock));
+	RCU_INIT_POINTER(tracker->diff_area, NULL);
+	WRITE_ONCE(tracker->snapshot, NULL);
+	mutex_unlock(&tracker->lock);
+	if (da) {
+		synchronize_rcu();
+		diff_area_put(da);
+	}
+	if (sd->da) {
+		diff_area_drain(sd->da);
+		diff_area_put(sd->da);
+	}
+	blkfilter_put(&tracker->filter);
+	kfree(sd);
+}
+
+int snapshot_destroy(const uuid_t *id)
+{
+	struct snapshot_device *sd, *next;
+	struct snapshot *snap;
+	int ret = 0;
+
+	mutex_lock(&snapshots_lock);
+	snap = find_snapshot(id);
+	if (!snap) {
+		mutex_unlock(&snapshots_lock);
+		return -ENOENT;
+	}
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (!sd->image)
+			continue;
+		ret = snapimage_destroy(sd->image);
+		if (ret) {
+			/* Images already gone stay gone; the snapshot stays. */
+			pr_info("%s is open; snapshot %pUb not destroyed\n",
+				snapimage_name(sd->image), &snap->id);
+			mutex_unlock(&snapshots_lock);
+			return ret;
+		}
+		sd->image = NULL;
+	}
+	list_del(&snap->link);
+	mutex_unlock(&snapshots_lock);
+
+	event_queue_close(&snap->events);
+	list_for_each_entry_safe(sd, next, &snap->devices, link) {
+		list_del(&sd->link);
+		release_device(sd);
+	}
+	pr_info("destroyed snapshot %pUb\n", &snap->id);
+	kobject_del(&snap->kobj);
+	kobject_put(&snap->kobj);
+	return 0;
+}
+
+int snapshot_collect(struct blksnap_snapshot_collect *arg)
+{
+	struct blksnap_uuid __user *ids = u64_to_user_ptr(arg->ids);
+	struct snapshot *snap;
+	unsigned int n = 0;
+	int ret = 0;
+
+	mutex_lock(&snapshots_lock);
+	list_for_each_entry(snap, &snapshots, link) {
+		if (ids && n < arg->count &&
+		    copy_to_user(&ids[n], snap->id.b, sizeof(ids[n]))) {
+			ret = -EFAULT;
+			break;
+		}
+		n++;
+	}
+	mutex_unlock(&snapshots_lock);
+	if (!ret && ids && n > arg->count)
+		ret = -ENODATA;
+	arg->count = n;
+	return ret;
+}
+
+int snapshot_wait_event(struct blksnap_snapshot_event *arg)
+{
+	struct snapshot *snap;
+	struct event *ev;
+	uuid_t id;
+
+	import_uuid(&id, arg->id.b);
+	mutex_lock(&snapshots_lock);
+	snap = find_snapshot(&id);
+	if (snap)
+		kobject_get(&snap->kobj);
+	mutex_unlock(&snapshots_lock);
+	if (!snap)
+		return -ENOENT;
+
+	ev = event_queue_wait(&snap->events, arg->timeout_ms);
+	kobject_put(&snap->kobj);
+	if (IS_ERR(ev))
+		return PTR_ERR(ev);
+	arg->code = ev->code;
+	arg->time_label = ktime_to_ns(ev->time);
+	memcpy(arg->data, ev->data, min(ev->data_size, sizeof(arg->data)));
+	kfree(ev);
+	return 0;
+}
+
+int snapshot_device_info(struct blkfilter *flt,
+			 struct blksnap_snapshotinfo *info)
+{
+	struct snapshot_device *sd;
+	struct snapshot *snap;
+	int ret = -ENOENT;
+
+	mutex_lock(&snapshots_lock);
+	snap = READ_ONCE(to_tracker(flt)->snapshot);
+	if (!snap)
+		goto out_unlock;
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->tracker != to_tracker(flt))
+			continue;
+		info->error_code = sd->error ?: (sd->da ? diff_area_error(sd->da) : 0);
+		if (sd->image) {
+			dev_t dev = snapimage_dev(sd->image);
+
+			info->image_major = MAJOR(dev);
+			info->image_minor = MINOR(dev);
+			strscpy(info->image, snapimage_name(sd->image),
+				sizeof(info->image));
+		}
+		ret = 0;
+		break;
+	}
+out_unlock:
+	mutex_unlock(&snapshots_lock);
+	return ret;
+}
+
+int snapshot_init(struct kobject *parent)
+{
+	snapshots_kset = kset_create_and_add("snapshots", NULL, parent);
+	return snapshots_kset ? 0 : -ENOMEM;
+}
+
+/* Snapshots hold filter references, so none exists at unload. */
+void snapshot_done(void)
+{
+	WARN_ON_ONCE(!list_empty(&snapshots));
+	kset_unregister(snapshots_kset);
+}

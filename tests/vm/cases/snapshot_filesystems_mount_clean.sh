@@ -1,0 +1,63 @@
+# ext4 and xfs, mounted and busy: files checksummed just before take show
+# exactly those checksums in the mounted image; the image's filesystem
+# checks clean; ext4 mounts read-write too (journal replay into the storage)
+# and the origin is untouched by it.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+modprobe ext4
+modprobe xfs
+partition_disk1 200MiB 300MiB
+mkdir -p /mnt/origin /mnt/image
+
+check_fs() {
+	local fs=$1 dev=$2 mopt=$3
+	echo "--- $fs on $dev"
+	mkfs.$fs -q $([ $fs = xfs ] && echo -f) $dev
+	mount $dev /mnt/origin
+	for i in $(seq 20); do
+		head -c $((i * 65536)) /dev/urandom > /mnt/origin/file$i
+	done
+	sync
+	(cd /mnt/origin && sha256sum file*) > /tmp/sums
+	# A busy writer across the take.
+	(while :; do head -c 1048576 /dev/urandom > /mnt/origin/busy.$((RANDOM % 8)); done) &
+	busy=$!
+	sleep 1
+	snapshot_create /tmp/snap.json --storage /tmp/diff-$fs --limit 256M $dev
+	img=$IMAGES
+	sleep 2
+	# The origin moves on after take.
+	for i in $(seq 20); do
+		head -c 4096 /dev/urandom >> /mnt/origin/file$i
+	done
+	sync
+	kill $busy
+	wait $busy 2>/dev/null || true
+
+	mount -o ro$mopt $img /mnt/image
+	(cd /mnt/image && sha256sum -c --quiet /tmp/sums) || fail "$fs: files in the image differ from take time"
+	ok "$fs: 20 files in the image match their checksums at take"
+	umount /mnt/image
+	if [ $fs = ext4 ]; then
+		e2fsck -fn $img > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck -fn $img"; }
+		ok "e2fsck -fn $img is clean"
+		origin_sum=$(sha256sum /mnt/origin/file1)
+		mount $img /mnt/image
+		echo written-into-the-image > /mnt/image/new-file
+		umount /mnt/image
+		ok "ext4 image mounted read-write and written"
+		[ "$(sha256sum /mnt/origin/file1)" = "$origin_sum" ] || fail "origin changed"
+		[ ! -e /mnt/origin/new-file ] || fail "a file written to the image is on the origin"
+		ok "the origin does not see the image's writes"
+	else
+		xfs_repair -n $img > /tmp/repair.out 2>&1 || { cat /tmp/repair.out; fail "xfs_repair -n $img"; }
+		ok "xfs_repair -n $img is clean"
+	fi
+	blksnap snapshot destroy $SNAP_ID
+	umount /mnt/origin
+	blksnap detach $dev
+}
+
+check_fs ext4 ${DISK1}1 ""
+check_fs xfs ${DISK1}2 ",nouuid,norecovery"

@@ -1,0 +1,31 @@
+# A difference storage too small for the writes: the snapshot is marked
+# corrupted (event, image reads fail with EIO), while every origin write
+# succeeds and reads back correctly.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+partition_disk1 128MiB
+dev=${DISK1}1
+$STAMP fill $dev 1 before
+snapshot_create /tmp/snap.json --storage /tmp/diff --limit 8M $dev
+img=$IMAGES
+blksnap snapshot watch $SNAP_ID > /tmp/watch.out 2>&1 &
+watcher=$!
+
+fio --name=overflow --filename=$dev --rw=write --bs=1M --direct=1 --size=64M \
+	--verify=crc32c --do_verify=1 --output=/tmp/fio.out || fail "origin writes failed"
+ok "64 MiB written and verified on the origin through an 8 MiB storage"
+
+if dd if=$img of=/dev/null bs=1M count=16 iflag=direct 2>/tmp/dd.err; then
+	fail "reading the corrupted image succeeded"
+fi
+expect_match "$(cat /tmp/dd.err)" "Input/output error" "image read error"
+info=$(blksnap snapshot info --json $SNAP_ID)
+echo "$info"
+expect_match "$info" "-28|No space|no space|corrupt" "snapshot info shows the failure"
+
+blksnap snapshot destroy $SNAP_ID
+wait $watcher
+echo "watch said: $(cat /tmp/watch.out)"
+expect_match "$(cat /tmp/watch.out)" "space|corrupt" "watch reported the failure"
+blksnap detach $dev

@@ -1,0 +1,44 @@
+# Point in time: every sector of the image equals its stamp at take()
+# while writers of every kind hammer the origin: random sizes 512 B-1 MiB at
+# random 512-byte alignment (chunk-straddling), O_DIRECT and buffered with
+# fsync, FUA, discard and write-zeroes.  Two rounds with different seeds.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+partition_disk1 128MiB
+dev=${DISK1}1
+runtime=${SNAP_STRESS_SECONDS:-60}
+
+for round in 1 2; do
+	seed=$((round * 7919))
+	$STAMP fill $dev $round "r$round"
+	snapshot_create /tmp/snap.json --storage /tmp/diff$round --limit 512M $dev
+	img=$IMAGES
+
+	fio --output=/tmp/fio.out --randseed=$seed --time_based --runtime="$runtime" \
+		--filename=$dev --size=128M --group_reporting \
+		--name=direct --rw=randwrite --bsrange=512-1m --blockalign=512 \
+		--direct=1 --ioengine=libaio --iodepth=8 \
+		--name=buffered --rw=randwrite --bsrange=512-256k --blockalign=512 \
+		--fsync=4 \
+		--name=fua --rw=randwrite --bs=4k --direct=1 --sync=1 &
+	fio_pid=$!
+	end=$(( $(date +%s) + runtime - 2 ))
+	n=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		off=$(( (RANDOM * 32768 + RANDOM) % 250000 * 512 ))
+		blkdiscard -o $off -l 65536 $dev 2>/dev/null || true
+		blkdiscard -z -o $(( (off + 12345 * 512) % (120 << 20) )) -l 8192 $dev
+		n=$((n + 1))
+		sleep 0.2
+	done
+	wait $fio_pid || fail "fio failed on the origin"
+	grep -E 'WRITE:' /tmp/fio.out
+	ok "round $round: ${runtime}s of writers, $n discard+zeroout pairs"
+
+	$STAMP verify $img $round "r$round" || fail "round $round: the image moved"
+	ok "round $round: every sector of $img is as at take()"
+	blksnap snapshot destroy $SNAP_ID
+	[ ! -e "$img" ] || fail "$img still exists after destroy"
+done
+blksnap detach $dev
