@@ -36,6 +36,9 @@ static void child(const struct cli_env *env, const char *const *args,
 		setenv("LD_PRELOAD", env->preload, 1);
 	else
 		unsetenv("LD_PRELOAD");
+	for (i = 0; env->vars && env->vars[i]; i++)
+		if (putenv((char *)env->vars[i]))
+			_exit(CANNOT_START);
 	if (env->as_nobody && geteuid() == 0 &&
 	    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
 		_exit(CANNOT_START);

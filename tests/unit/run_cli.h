@@ -17,6 +17,7 @@ struct cli_env {
 	const char *control;	/* BLKSNAP_CONTROL, or NULL to unset it */
 	const char *preload;	/* LD_PRELOAD, or NULL to unset it */
 	bool as_nobody;		/* drop root to uid/gid 65534 first */
+	const char *const *vars;	/* more "NAME=VALUE", NULL-terminated */
 };
 
 /*

@@ -4,6 +4,8 @@
  * fake module of fake_module.c (LD_PRELOAD) and a block device node made
  * for the test.
  */
+#include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,8 +20,50 @@
 #include "run_cli.h"
 
 static char dir[] = "/tmp/blksnap-test-XXXXXX";
-static char disk[64];
+static char disk[64], storage[64], newfile[64], logfile[64];
+static char log_var[96], sysfs_var[96];
+static char logbuf[4096];
 static struct cli_result res;
+
+static void make_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * The module's sysfs as the fake has it: FAKE_SNAPSHOT_ID with the disk
+ * and 7:100, FAKE_SNAPSHOT_ID1 without devices; the disk is "loop99".
+ */
+static int make_sysfs(void)
+{
+	static const char *const dirs[] = {
+		"sys", "sys/class", "sys/class/misc",
+		"sys/class/misc/blksnap-control",
+		"sys/class/misc/blksnap-control/snapshots",
+		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID,
+		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID1,
+		"sys/dev", "sys/dev/block",
+	};
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+		if (mkdir(path, 0755))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[5]);
+	make_file(path, "7:99 " FAKE_IMAGE "\n7:100 " FAKE_IMAGE2 "\n");
+	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[6]);
+	make_file(path, "");
+	snprintf(path, sizeof(path), "%s/sys/dev/block/7:99", dir);
+	return symlink("../../devices/virtual/block/loop99", path);
+}
 
 static int setup(void **state)
 {
@@ -27,44 +71,72 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(disk, sizeof(disk), "%s/disk", dir);
+	snprintf(storage, sizeof(storage), "%s/storage", dir);
+	snprintf(newfile, sizeof(newfile), "%s/newfile", dir);
+	snprintf(logfile, sizeof(logfile), "%s/log", dir);
+	snprintf(log_var, sizeof(log_var), "FAKE_MODULE_LOG=%s", logfile);
+	snprintf(sysfs_var, sizeof(sysfs_var), "BLKSNAP_SYSFS=%s/sys", dir);
 	/* Creating a node needs CAP_MKNOD; the tests skip without it. */
 	if (mknod(disk, S_IFBLK | 0600, makedev(7, 99)))
 		disk[0] = '\0';
-	return 0;
+	return mkdir(storage, 0700) || make_sysfs() ? -1 : 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	if (disk[0])
-		unlink(disk);
-	rmdir(dir);
-	return 0;
+	return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-static void run(const char *const *args)
+static void run(const char *const *vars, const char *const *args)
 {
 	const struct cli_env env = {
 		.control = "/dev/null",
 		.preload = FAKE_MODULE_SO,
+		.vars = vars,
 	};
 
 	if (!disk[0])
 		skip();
+	unlink(logfile);
 	assert_true(run_cli(&env, args, &res));
 }
 
 /* Arguments, with "@" standing for the test's block device. */
-#define RUN(...)	run_disk((const char *[]){ __VA_ARGS__, NULL })
+#define RUN(...)	run_disk(NULL, (const char *[]){ __VA_ARGS__, NULL })
+/* The same with the fake's environment: RUN_ENV(VARS("A=1"), args...). */
+#define VARS(...)	((const char *[]){ log_var, sysfs_var, __VA_ARGS__, NULL })
+#define RUN_ENV(vars, ...)	run_disk(vars, (const char *[]){ __VA_ARGS__, NULL })
 
-static void run_disk(const char **args)
+static void run_disk(const char *const *vars, const char **args)
 {
 	size_t i;
 
 	for (i = 0; args[i]; i++)
 		if (!strcmp(args[i], "@"))
 			args[i] = disk;
-	run(args);
+	run(vars, args);
+}
+
+/* The requests the fake module saw, one "request = result" per line. */
+static const char *fake_log(void)
+{
+	FILE *f = fopen(logfile, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(logbuf, 1, sizeof(logbuf) - 1, f);
+		fclose(f);
+	}
+	logbuf[n] = '\0';
+	return logbuf;
 }
 
 static void assert_success(const char *out)
@@ -186,6 +258,214 @@ static void detach_of_unattached_device_says_not_attached(void **state)
 	assert_string_equal(res.err, want);
 }
 
+static void snapshot_create_adds_takes_and_prints_images(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_ATTACHED=no"),
+		"snapshot", "create", "--storage", storage, "@");
+	snprintf(want, sizeof(want),
+		 "ID                                   DEVICE%*s IMAGE\n"
+		 FAKE_SNAPSHOT_ID " %s /dev/" FAKE_IMAGE "\n",
+		 (int)strlen(disk) - 6, "", disk);
+	assert_success(want);
+	snprintf(want, sizeof(want),
+		 "create dir %s 2097152 = 0\n"
+		 "attach 7:99 = 0\n"
+		 "attach 7:99 = %d\n"
+		 "add 7:99 " FAKE_SNAPSHOT_ID " = 0\n"
+		 "take " FAKE_SNAPSHOT_ID " = 0\n"
+		 "info 7:99 = 0\n", storage, -EALREADY);
+	assert_string_equal(fake_log(), want);
+}
+
+static void snapshot_create_json_has_id_and_devices(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_ATTACHED=no"), "snapshot", "create", "--json",
+		"--storage", storage, "--limit", "64M", "@", "7:100");
+	snprintf(want, sizeof(want),
+		 "{\n"
+		 "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		 "   \"devices\": [\n"
+		 "      {\n"
+		 "         \"device\": \"%s\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE "\"\n"
+		 "      },\n"
+		 "      {\n"
+		 "         \"device\": \"7:100\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE2 "\"\n"
+		 "      }\n"
+		 "   ]\n"
+		 "}\n", disk);
+	assert_success(want);
+	assert_non_null(strstr(fake_log(), "create dir "));
+	assert_non_null(strstr(logbuf, " 131072 = 0\n"));
+}
+
+static void snapshot_create_failed_take_undoes_everything(void **state)
+{
+	char want[512], fail[32];
+	struct stat st;
+
+	(void)state;
+	snprintf(fail, sizeof(fail), "FAKE_MODULE_FAIL=take:%d", EIO);
+	RUN_ENV(VARS("FAKE_MODULE_ATTACHED=no", fail),
+		"snapshot", "create", "--storage", newfile, "@");
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, "blksnap: " FAKE_SNAPSHOT_ID ": cannot take "
+			    "the snapshot: Input/output error; see 'dmesg' for "
+			    "the module's messages\n");
+	snprintf(want, sizeof(want),
+		 "create file %s 2097152 = 0\n"
+		 "attach 7:99 = 0\n"
+		 "attach 7:99 = %d\n"
+		 "add 7:99 " FAKE_SNAPSHOT_ID " = 0\n"
+		 "take " FAKE_SNAPSHOT_ID " = %d\n"
+		 "destroy " FAKE_SNAPSHOT_ID " = 0\n"
+		 "detach 7:99 = 0\n", newfile, -EALREADY, -EIO);
+	assert_string_equal(fake_log(), want);
+	/* The storage file the command made is gone again. */
+	assert_int_equal(stat(newfile, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void snapshot_create_failure_leaves_earlier_filters_attached(void **state)
+{
+	char fail[32];
+
+	(void)state;
+	snprintf(fail, sizeof(fail), "FAKE_MODULE_FAIL=add:%d", EBUSY);
+	RUN_ENV(VARS(fail), "snapshot", "create", "--storage", storage, "@");
+	assert_int_equal(res.status, 1);
+	assert_non_null(strstr(res.err, ": already in a snapshot; destroy that "
+			       "snapshot first"));
+	assert_non_null(strstr(fake_log(), "destroy " FAKE_SNAPSHOT_ID " = 0\n"));
+	assert_null(strstr(logbuf, "detach"));
+}
+
+static void snapshot_create_of_same_device_twice_is_usage_error(void **state)
+{
+	(void)state;
+	RUN("snapshot", "create", "--storage", storage, "@", "7:99");
+	assert_int_equal(res.status, 2);
+	assert_non_null(strstr(res.err, "are the same device"));
+}
+
+static void snapshot_info_json_shows_images_and_errors(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1"),
+		"snapshot", "info", "--json", FAKE_SNAPSHOT_ID);
+	assert_success("{\n"
+		       "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		       "   \"devices\": [\n"
+		       "      {\n"
+		       "         \"device\": \"/dev/loop99\",\n"
+		       "         \"image\": \"/dev/" FAKE_IMAGE "\",\n"
+		       "         \"error\": null\n"
+		       "      },\n"
+		       "      {\n"
+		       "         \"device\": \"7:100\",\n"
+		       "         \"image\": \"/dev/" FAKE_IMAGE2 "\",\n"
+		       "         \"error\": \"EIO\"\n"
+		       "      }\n"
+		       "   ]\n"
+		       "}\n");
+}
+
+static void snapshot_info_of_unknown_id_says_no_such_snapshot(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1"),
+		"snapshot", "info", "00000000-0000-4000-8000-000000000000");
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, "blksnap: 00000000-0000-4000-8000-000000000000: "
+			    "no such snapshot; 'blksnap snapshot list' shows "
+			    "the snapshots\n");
+}
+
+static void snapshot_list_has_a_row_per_device(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=2"), "snapshot", "list");
+	assert_success(
+		"ID                                   DEVICE      IMAGE              ERROR\n"
+		FAKE_SNAPSHOT_ID " /dev/loop99 /dev/" FAKE_IMAGE "  -\n"
+		FAKE_SNAPSHOT_ID " 7:100       /dev/" FAKE_IMAGE2 " Input/output error\n"
+		FAKE_SNAPSHOT_ID1 " -           -                  -\n");
+}
+
+static void snapshot_list_json_of_none_is_empty_array(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=0"), "snapshot", "list", "--json");
+	assert_success("{\n   \"snapshots\": []\n}\n");
+}
+
+static void snapshot_destroy_while_image_open_says_in_use(void **state)
+{
+	char fail[32];
+
+	(void)state;
+	snprintf(fail, sizeof(fail), "FAKE_MODULE_FAIL=destroy:%d", EBUSY);
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1", fail),
+		"snapshot", "destroy", FAKE_SNAPSHOT_ID);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, "blksnap: " FAKE_SNAPSHOT_ID ": an image of "
+			    "the snapshot is in use; unmount it or stop the "
+			    "program reading it, then destroy again\n");
+}
+
+static void snapshot_destroy_succeeds_silently(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1"),
+		"snapshot", "destroy", FAKE_SNAPSHOT_ID);
+	assert_success("");
+	assert_string_equal(fake_log(), "destroy " FAKE_SNAPSHOT_ID " = 0\n");
+}
+
+static void snapshot_watch_reports_events_until_destroyed(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1",
+		     "FAKE_MODULE_EVENTS=low_free_space,low_free_space,destroyed"),
+		"snapshot", "watch", FAKE_SNAPSHOT_ID);
+	assert_success(FAKE_SNAPSHOT_ID ": difference storage running low; the "
+		       "module asks for 1048576 more bytes\n"
+		       FAKE_SNAPSHOT_ID ": difference storage running low; the "
+		       "module asks for 1048576 more bytes\n"
+		       FAKE_SNAPSHOT_ID ": destroyed\n");
+}
+
+static void snapshot_watch_exits_1_when_corrupted(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1",
+		     "FAKE_MODULE_EVENTS=low_free_space,corrupted"),
+		"snapshot", "watch", FAKE_SNAPSHOT_ID);
+	assert_int_equal(res.status, 1);
+	assert_non_null(strstr(res.out, "running low"));
+	assert_string_equal(res.err, "blksnap: " FAKE_SNAPSHOT_ID ": corrupted "
+			    "by an error on 7:99 (Input/output error); destroy "
+			    "the snapshot and create a new one\n");
+}
+
+static void snapshot_watch_of_unknown_id_fails(void **state)
+{
+	(void)state;
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=0"),
+		"snapshot", "watch", FAKE_SNAPSHOT_ID);
+	assert_int_equal(res.status, 1);
+	assert_non_null(strstr(res.err, ": no such snapshot; "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +478,20 @@ int main(void)
 		cmocka_unit_test(cbt_mark_dirty_succeeds_silently),
 		cmocka_unit_test(attach_twice_says_already_attached),
 		cmocka_unit_test(detach_of_unattached_device_says_not_attached),
+		cmocka_unit_test(snapshot_create_adds_takes_and_prints_images),
+		cmocka_unit_test(snapshot_create_json_has_id_and_devices),
+		cmocka_unit_test(snapshot_create_failed_take_undoes_everything),
+		cmocka_unit_test(snapshot_create_failure_leaves_earlier_filters_attached),
+		cmocka_unit_test(snapshot_create_of_same_device_twice_is_usage_error),
+		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),
+		cmocka_unit_test(snapshot_info_of_unknown_id_says_no_such_snapshot),
+		cmocka_unit_test(snapshot_list_has_a_row_per_device),
+		cmocka_unit_test(snapshot_list_json_of_none_is_empty_array),
+		cmocka_unit_test(snapshot_destroy_while_image_open_says_in_use),
+		cmocka_unit_test(snapshot_destroy_succeeds_silently),
+		cmocka_unit_test(snapshot_watch_reports_events_until_destroyed),
+		cmocka_unit_test(snapshot_watch_exits_1_when_corrupted),
+		cmocka_unit_test(snapshot_watch_of_unknown_id_fails),
 	};
 
 	return cmocka_run_group_tests_name("cli_commands", tests, setup, teardown);

@@ -191,6 +191,53 @@ static void malformed_since_is_usage_error(void **state)
 	assert_usage_error("blksnap cbt map");
 }
 
+static void malformed_snapshot_id_is_usage_error(void **state)
+{
+	(void)state;
+	RUN(MISSING, "snapshot", "destroy", "6f1c2f0e");
+	assert_usage_error("blksnap snapshot destroy");
+	assert_non_null(strstr(res.err, "'6f1c2f0e': not a snapshot id"));
+	RUN(MISSING, "snapshot", "info");
+	assert_usage_error("blksnap snapshot info");
+}
+
+static void unaligned_or_zero_snapshot_limit_is_usage_error(void **state)
+{
+	(void)state;
+	RUN(MISSING, "snapshot", "create", "--limit", "1000", "/dev/sda");
+	assert_usage_error("blksnap snapshot create");
+	assert_non_null(strstr(res.err, "not a multiple of 512 bytes"));
+	RUN(MISSING, "snapshot", "create", "--limit", "0", "/dev/sda");
+	assert_usage_error("blksnap snapshot create");
+}
+
+static void snapshot_create_without_device_is_usage_error(void **state)
+{
+	(void)state;
+	RUN(MISSING, "snapshot", "create", "--storage", "/var/tmp");
+	assert_usage_error("blksnap snapshot create");
+}
+
+static void snapshot_list_without_module_says_load_it(void **state)
+{
+	(void)state;
+	RUN(MISSING, "snapshot", "list");
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, "blksnap: " MISSING ": the blksnap module "
+			    "is not loaded; load it with 'modprobe blksnap'\n");
+}
+
+static void snapshot_request_to_old_module_says_install_newer(void **state)
+{
+	(void)state;
+	/* /dev/null answers ENOTTY, as a module without snapshots would. */
+	RUN("/dev/null", "snapshot", "list");
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, "blksnap: /dev/null: cannot list the "
+			    "snapshots: the loaded blksnap module does not "
+			    "support snapshots; install a newer blksnap module\n");
+}
+
 static void help_goes_to_stdout_and_exits_0(void **state)
 {
 	static const char *const cases[][4] = {
@@ -199,6 +246,10 @@ static void help_goes_to_stdout_and_exits_0(void **state)
 		{ "version", "--help" }, { "attach", "-h" }, { "detach", "--help" },
 		{ "cbt", "--help" }, { "cbt", "info", "--help" },
 		{ "cbt", "map", "-h" }, { "cbt", "mark-dirty", "--help" },
+		{ "snapshot", "--help" }, { "help", "snapshot", "create" },
+		{ "snapshot", "create", "--help" }, { "snapshot", "list", "-h" },
+		{ "snapshot", "info", "--help" }, { "snapshot", "watch", "--help" },
+		{ "snapshot", "destroy", "--help" },
 	};
 	size_t i;
 
@@ -244,6 +295,11 @@ int main(void)
 		cmocka_unit_test(missing_device_argument_is_usage_error),
 		cmocka_unit_test(unaligned_mark_dirty_range_is_usage_error),
 		cmocka_unit_test(malformed_since_is_usage_error),
+		cmocka_unit_test(malformed_snapshot_id_is_usage_error),
+		cmocka_unit_test(unaligned_or_zero_snapshot_limit_is_usage_error),
+		cmocka_unit_test(snapshot_create_without_device_is_usage_error),
+		cmocka_unit_test(snapshot_list_without_module_says_load_it),
+		cmocka_unit_test(snapshot_request_to_old_module_says_install_newer),
 		cmocka_unit_test(help_goes_to_stdout_and_exits_0),
 		cmocka_unit_test(top_level_help_documents_exit_codes),
 		cmocka_unit_test(version_option_prints_tool_version),

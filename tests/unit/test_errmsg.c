@@ -75,6 +75,71 @@ static void unknown_errors_name_the_operation_and_errno(void **state)
 		"Input/output error; see 'dmesg' for the module's messages");
 }
 
+static void destroy_of_open_snapshot_says_image_in_use(void **state)
+{
+	(void)state;
+	assert_string_equal(format("6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a",
+				   CLI_OP_SNAPSHOT_DESTROY, -EBUSY),
+		"6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a: an image of the snapshot "
+		"is in use; unmount it or stop the program reading it, then "
+		"destroy again");
+}
+
+static void unknown_snapshot_id_says_no_such_snapshot(void **state)
+{
+	(void)state;
+	assert_string_equal(format("6f1c", CLI_OP_SNAPSHOT_TAKE, -ENOENT),
+		"6f1c: no such snapshot; 'blksnap snapshot list' shows the "
+		"snapshots");
+	assert_string_equal(format("6f1c", CLI_OP_SNAPSHOT_DEVICES, -ENOENT),
+		"6f1c: no such snapshot; 'blksnap snapshot list' shows the "
+		"snapshots");
+}
+
+static void device_in_another_snapshot_says_destroy_it_first(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/dev/sdb1", CLI_OP_SNAPSHOT_ADD, -EBUSY),
+		"/dev/sdb1: already in a snapshot; destroy that snapshot first "
+		"('blksnap snapshot list' shows it)");
+}
+
+static void snapshot_info_of_unsnapshotted_device_says_so(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/dev/sdb1", CLI_OP_SNAPSHOT_INFO, -ENOENT),
+		"/dev/sdb1: in no snapshot; 'blksnap snapshot list' shows the "
+		"snapshots");
+}
+
+static void module_without_snapshots_says_install_newer(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/var/tmp", CLI_OP_SNAPSHOT_CREATE, -EOPNOTSUPP),
+		"/var/tmp: cannot create the snapshot: the loaded blksnap "
+		"module does not support snapshots; install a newer blksnap "
+		"module");
+}
+
+static void full_storage_says_free_space_or_lower_limit(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/var/tmp", CLI_OP_SNAPSHOT_CREATE, -ENOSPC),
+		"/var/tmp: not enough room for the difference storage; free "
+		"some space or give a smaller --limit");
+}
+
+static void storage_of_wrong_type_says_what_is_accepted(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/dev/null", CLI_OP_STORAGE, -EINVAL),
+		"/dev/null: not a directory, block device or regular file; "
+		"give one of those with --storage");
+	assert_string_equal(format("/nonexistent/f", CLI_OP_STORAGE, -ENOENT),
+		"/nonexistent/f: no such directory; create it or give another "
+		"--storage");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +150,13 @@ int main(void)
 		cmocka_unit_test(cbt_of_unfiltered_device_says_not_attached),
 		cmocka_unit_test(non_block_device_says_so),
 		cmocka_unit_test(unknown_errors_name_the_operation_and_errno),
+		cmocka_unit_test(destroy_of_open_snapshot_says_image_in_use),
+		cmocka_unit_test(unknown_snapshot_id_says_no_such_snapshot),
+		cmocka_unit_test(device_in_another_snapshot_says_destroy_it_first),
+		cmocka_unit_test(snapshot_info_of_unsnapshotted_device_says_so),
+		cmocka_unit_test(module_without_snapshots_says_install_newer),
+		cmocka_unit_test(full_storage_says_free_space_or_lower_limit),
+		cmocka_unit_test(storage_of_wrong_type_says_what_is_accepted),
 	};
 
 	return cmocka_run_group_tests_name("errmsg", tests, NULL, NULL);

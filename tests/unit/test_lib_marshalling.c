@@ -214,6 +214,233 @@ static void module_errors_come_back_as_negative_errno(void **state)
 	assert_int_equal(blksnap_detach(*state, dev), -ENOENT);
 }
 
+static const struct blksnap_uuid snap_id = { { 0xa1, 0xb2, 0xc3, 0xd4, 5, 6, 7,
+					       8, 9, 10, 11, 12, 13, 14, 15, 16 } };
+
+static void snapshot_create_sends_limit_in_sectors_path_and_kind(void **state)
+{
+	const struct blksnap_snapshot_create *c = &stub.calls[0].create;
+	struct blksnap_uuid id = { { 0 } };
+
+	stub.created_id = snap_id;
+	assert_int_equal(blksnap_snapshot_create(*state, "/var/tmp",
+						 BLKSNAP_STORAGE_DIR,
+						 1024 * MiB, &id), 0);
+	assert_int_equal(stub.ncalls, 1);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_SNAPSHOT_CREATE);
+	assert_int_equal(c->diff_storage_limit_sect, 2 * MiB);
+	assert_string_equal(stub.calls[0].path, "/var/tmp");
+	assert_int_equal(c->storage_kind, BLKSNAP_STORAGE_DIR);
+	assert_int_equal(c->padding, 0);
+	assert_memory_equal(&id, &snap_id, sizeof(id));
+}
+
+static void snapshot_create_refuses_limit_not_in_whole_sectors(void **state)
+{
+	struct blksnap_uuid id;
+
+	assert_int_equal(blksnap_snapshot_create(*state, "/var/tmp/s",
+						 BLKSNAP_STORAGE_FILE, 1000, &id),
+			 -EINVAL);
+	assert_int_equal(blksnap_snapshot_create(*state, "/var/tmp/s",
+						 BLKSNAP_STORAGE_FILE, 0, &id),
+			 -EINVAL);
+	assert_int_equal(stub.ncalls, 0);
+}
+
+static void snapshot_create_refuses_unknown_storage_kind(void **state)
+{
+	struct blksnap_uuid id;
+
+	assert_int_equal(blksnap_snapshot_create(*state, "/dev/sdc",
+				(enum blksnap_storage_kind)3, MiB, &id), -EINVAL);
+	assert_int_equal(stub.ncalls, 0);
+}
+
+static void snapshot_create_failure_leaves_id_untouched(void **state)
+{
+	struct blksnap_uuid id = { { 0 } };
+	const struct blksnap_uuid zero = { { 0 } };
+
+	stub.created_id = snap_id;
+	stub.result = -ENOSPC;
+	assert_int_equal(blksnap_snapshot_create(*state, "/dev/sdc",
+						 BLKSNAP_STORAGE_BDEV, MiB, &id),
+			 -ENOSPC);
+	assert_memory_equal(&id, &zero, sizeof(id));
+}
+
+static void snapshot_add_attaches_then_sends_snapshotadd(void **state)
+{
+	const struct stub_call *c = &stub.calls[1];
+
+	assert_int_equal(blksnap_snapshot_add(*state, &snap_id, dev), 0);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_FILTER_ATTACH);
+	assert_filter_target(&stub.calls[0].attach.bdev, stub.calls[0].attach.name);
+	assert_int_equal(c->req, IOCTL_BLKSNAP_FILTER_CTL);
+	assert_filter_target(&c->ctl.bdev, c->ctl.name);
+	assert_int_equal(c->ctl.cmd, BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD);
+	assert_int_equal(c->ctl.optlen, sizeof(struct blksnap_snapshotadd));
+	assert_memory_equal(&c->snapshotadd.id, &snap_id, sizeof(snap_id));
+}
+
+static void snapshot_add_to_attached_device_ignores_ealready(void **state)
+{
+	stub.result_at[0] = -EALREADY;
+	assert_int_equal(blksnap_snapshot_add(*state, &snap_id, dev), 0);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[1].ctl.cmd, BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD);
+}
+
+static void snapshot_add_failure_detaches_what_it_attached(void **state)
+{
+	stub.result_at[1] = -EBUSY;
+	assert_int_equal(blksnap_snapshot_add(*state, &snap_id, dev), -EBUSY);
+	assert_int_equal(stub.ncalls, 3);
+	assert_int_equal(stub.calls[2].req, IOCTL_BLKSNAP_FILTER_DETACH);
+	assert_filter_target(&stub.calls[2].detach.bdev, stub.calls[2].detach.name);
+}
+
+static void snapshot_add_failure_keeps_filter_attached_before(void **state)
+{
+	stub.result_at[0] = -EALREADY;
+	stub.result_at[1] = -EBUSY;
+	assert_int_equal(blksnap_snapshot_add(*state, &snap_id, dev), -EBUSY);
+	assert_int_equal(stub.ncalls, 2);
+}
+
+static void snapshot_add_stops_when_attach_fails(void **state)
+{
+	stub.result_at[0] = -ENODEV;
+	assert_int_equal(blksnap_snapshot_add(*state, &snap_id, dev), -ENODEV);
+	assert_int_equal(stub.ncalls, 1);
+}
+
+static void snapshot_take_sends_the_id(void **state)
+{
+	assert_int_equal(blksnap_snapshot_take(*state, &snap_id), 0);
+	assert_int_equal(stub.ncalls, 1);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_SNAPSHOT_TAKE);
+	assert_memory_equal(&stub.calls[0].uuid, &snap_id, sizeof(snap_id));
+}
+
+static void snapshot_destroy_sends_the_id_and_returns_ebusy(void **state)
+{
+	stub.result = -EBUSY;
+	assert_int_equal(blksnap_snapshot_destroy(*state, &snap_id), -EBUSY);
+	assert_int_equal(stub.ncalls, 1);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_SNAPSHOT_DESTROY);
+	assert_memory_equal(&stub.calls[0].uuid, &snap_id, sizeof(snap_id));
+}
+
+static void snapshot_collect_counts_then_fetches(void **state)
+{
+	struct blksnap_uuid *ids;
+	size_t count;
+
+	stub.collect_have = 2;
+	assert_int_equal(blksnap_snapshot_collect(*state, &ids, &count), 0);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_SNAPSHOT_COLLECT);
+	assert_int_equal(stub.calls[0].collect.ids, 0);
+	assert_int_equal(stub.calls[1].collect.count, 2);
+	assert_int_equal(stub.calls[1].collect.padding, 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(ids[0].b[0], 1);
+	assert_int_equal(ids[1].b[0], 2);
+	free(ids);
+}
+
+static void snapshot_collect_retries_when_snapshots_appear(void **state)
+{
+	struct blksnap_uuid *ids;
+	size_t count;
+
+	stub.collect_have = 1;
+	stub.collect_grow = 2;
+	assert_int_equal(blksnap_snapshot_collect(*state, &ids, &count), 0);
+	/* count (1), fetch 1 -> ENODATA, 3 needed; fetch 3. */
+	assert_int_equal(stub.ncalls, 3);
+	assert_int_equal(stub.calls[1].collect.count, 1);
+	assert_int_equal(stub.calls[2].collect.count, 3);
+	assert_int_equal(count, 3);
+	assert_int_equal(ids[2].b[0], 3);
+	free(ids);
+}
+
+static void snapshot_collect_of_none_returns_null(void **state)
+{
+	struct blksnap_uuid *ids = (void *)1;
+	size_t count = 1;
+
+	assert_int_equal(blksnap_snapshot_collect(*state, &ids, &count), 0);
+	assert_int_equal(stub.ncalls, 1);
+	assert_null(ids);
+	assert_int_equal(count, 0);
+}
+
+static void snapshot_collect_gives_up_if_count_keeps_growing(void **state)
+{
+	struct blksnap_uuid *ids;
+	size_t count;
+	unsigned int i;
+
+	stub.collect_have = 1;
+	for (i = 1; i < STUB_MAX_CALLS; i++)
+		stub.result_at[i] = -ENODATA;
+	assert_int_equal(blksnap_snapshot_collect(*state, &ids, &count), -EAGAIN);
+	assert_null(ids);
+	assert_int_equal(count, 0);
+}
+
+static void snapshot_info_sends_snapshotinfo_and_terminates_name(void **state)
+{
+	const struct blksnap_filter_ctl *ctl = &stub.calls[0].ctl;
+	struct blksnap_snapshotinfo info;
+
+	stub.snapinfo.error_code = -EIO;
+	stub.snapinfo.image_major = 252;
+	stub.snapinfo.image_minor = 3;
+	memset(stub.snapinfo.image, 'x', sizeof(stub.snapinfo.image));
+	assert_int_equal(blksnap_snapshot_info(*state, dev, &info), 0);
+	assert_int_equal(stub.ncalls, 1);
+	assert_filter_target(&ctl->bdev, ctl->name);
+	assert_int_equal(ctl->cmd, BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO);
+	assert_int_equal(ctl->optlen, sizeof(struct blksnap_snapshotinfo));
+	assert_int_equal(info.error_code, -EIO);
+	assert_int_equal(info.image_major, 252);
+	assert_int_equal(info.image_minor, 3);
+	assert_int_equal(strlen((char *)info.image), BLKSNAP_IMAGE_NAME_LEN - 1);
+}
+
+static void snapshot_wait_event_sends_id_and_timeout(void **state)
+{
+	struct blksnap_event_low_free_space low = { .requested_nr_sect = 2048 };
+	static struct blksnap_snapshot_event ev;
+
+	stub.event.code = blksnap_event_code_low_free_space;
+	stub.event.time_label = 123;
+	memcpy(stub.event.data, &low, sizeof(low));
+	assert_int_equal(blksnap_snapshot_wait_event(*state, &snap_id, 1000, &ev), 0);
+	assert_int_equal(stub.ncalls, 1);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_SNAPSHOT_WAIT_EVENT);
+	assert_memory_equal(&stub.calls[0].wait.id, &snap_id, sizeof(snap_id));
+	assert_int_equal(stub.calls[0].wait.timeout_ms, 1000);
+	assert_int_equal(ev.code, blksnap_event_code_low_free_space);
+	assert_int_equal(ev.time_label, 123);
+	assert_memory_equal(ev.data, &low, sizeof(low));
+}
+
+static void snapshot_wait_event_timeout_is_enoent(void **state)
+{
+	static struct blksnap_snapshot_event ev;
+
+	stub.result = -ENOENT;
+	assert_int_equal(blksnap_snapshot_wait_event(*state, &snap_id, 1, &ev),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +459,24 @@ int main(void)
 		T(cbt_mark_dirty_of_no_ranges_sends_nothing),
 		T(cbt_switch_sends_cbtswitch_without_payload),
 		T(module_errors_come_back_as_negative_errno),
+		T(snapshot_create_sends_limit_in_sectors_path_and_kind),
+		T(snapshot_create_refuses_limit_not_in_whole_sectors),
+		T(snapshot_create_refuses_unknown_storage_kind),
+		T(snapshot_create_failure_leaves_id_untouched),
+		T(snapshot_add_attaches_then_sends_snapshotadd),
+		T(snapshot_add_to_attached_device_ignores_ealready),
+		T(snapshot_add_failure_detaches_what_it_attached),
+		T(snapshot_add_failure_keeps_filter_attached_before),
+		T(snapshot_add_stops_when_attach_fails),
+		T(snapshot_take_sends_the_id),
+		T(snapshot_destroy_sends_the_id_and_returns_ebusy),
+		T(snapshot_collect_counts_then_fetches),
+		T(snapshot_collect_retries_when_snapshots_appear),
+		T(snapshot_collect_of_none_returns_null),
+		T(snapshot_collect_gives_up_if_count_keeps_growing),
+		T(snapshot_info_sends_snapshotinfo_and_terminates_name),
+		T(snapshot_wait_event_sends_id_and_timeout),
+		T(snapshot_wait_event_timeout_is_enoent),
 #undef T
 	};
 

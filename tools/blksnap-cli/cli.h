@@ -9,6 +9,7 @@
 #ifndef BLKSNAP_CLI_H
 #define BLKSNAP_CLI_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Documented in usage() of main.c and in blksnap.8; keep the three in step. */
@@ -37,6 +38,12 @@ int cmd_cbt_mark_dirty(int argc, char **argv);
 int cmd_cbt_switch(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_snapshot_create(int argc, char **argv);
+int cmd_snapshot_destroy(int argc, char **argv);
+int cmd_snapshot_info(int argc, char **argv);
+int cmd_snapshot_list(int argc, char **argv);
+int cmd_snapshot_watch(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /*
@@ -74,12 +81,36 @@ const char *cli_control_path(void);
 /* Resolve a DEVICE argument to its number; reports failures itself. */
 int cli_device(const char *arg, dev_t *dev);
 
+/*
+ * @dev as a user knows it: "/dev/NAME" from sysfs (/sys, or $BLKSNAP_SYSFS),
+ * else "MAJOR:MINOR".  Never fails.
+ */
+void cli_device_name(dev_t dev, char *buf, size_t size);
+
+/*
+ * An ID argument: a snapshot id, the UUID 'snapshot create' printed.
+ * Returns 0, or reports a usage error of @cmd and returns its exit code.
+ */
+struct blksnap_uuid;
+int cli_snapshot_id(const char *cmd, const char *arg, struct blksnap_uuid *id);
+
 /* What the failing call was doing, to choose the message and its advice. */
 enum cli_op {
 	CLI_OP_OPEN_CONTROL,
 	CLI_OP_MODULE_VERSION,
 	CLI_OP_RESOLVE_DEVICE,
 	CLI_OP_PRINT,
+	/* @object is a difference storage path. */
+	CLI_OP_STORAGE,
+	CLI_OP_STORAGE_REMOVE,
+	CLI_OP_SNAPSHOT_CREATE,
+	/* @object is the control node. */
+	CLI_OP_SNAPSHOT_LIST,
+	/* @object is a snapshot id. */
+	CLI_OP_SNAPSHOT_TAKE,
+	CLI_OP_SNAPSHOT_DESTROY,
+	CLI_OP_SNAPSHOT_DEVICES,
+	CLI_OP_SNAPSHOT_WATCH,
 	/* From here on, @object is a device the module acts on. */
 	CLI_OP_ATTACH,
 	CLI_OP_DETACH,
@@ -87,6 +118,8 @@ enum cli_op {
 	CLI_OP_CBT_MAP,
 	CLI_OP_CBT_MARK_DIRTY,
 	CLI_OP_CBT_SWITCH,
+	CLI_OP_SNAPSHOT_ADD,
+	CLI_OP_SNAPSHOT_INFO,
 };
 
 /*
@@ -102,6 +135,9 @@ int cli_device_command(int argc, char **argv, void (*usage)(const char *cmd),
  * to stderr; returns CLI_EXIT_FAILURE.
  */
 int cli_fail(const char *object, enum cli_op op, int err);
+
+/* Print "blksnap: @msg" to stderr, a message made elsewhere; returns 1. */
+int cli_fail_text(const char *msg);
 
 /*
  * Print "blksnap: @object: @why; take a full backup" to stderr; returns

@@ -12,12 +12,22 @@ static const char *op_verb(enum cli_op op)
 	case CLI_OP_MODULE_VERSION:	return "cannot query the module";
 	case CLI_OP_RESOLVE_DEVICE:	return "cannot use";
 	case CLI_OP_PRINT:		return "cannot print";
+	case CLI_OP_STORAGE:		return "cannot use as difference storage";
+	case CLI_OP_STORAGE_REMOVE:	return "cannot remove";
+	case CLI_OP_SNAPSHOT_CREATE:	return "cannot create the snapshot";
+	case CLI_OP_SNAPSHOT_LIST:	return "cannot list the snapshots";
+	case CLI_OP_SNAPSHOT_TAKE:	return "cannot take the snapshot";
+	case CLI_OP_SNAPSHOT_DESTROY:	return "cannot destroy the snapshot";
+	case CLI_OP_SNAPSHOT_DEVICES:	return "cannot list the snapshot's devices";
+	case CLI_OP_SNAPSHOT_WATCH:	return "cannot wait for the snapshot's events";
 	case CLI_OP_ATTACH:		return "cannot attach";
 	case CLI_OP_DETACH:		return "cannot detach";
 	case CLI_OP_CBT_INFO:		return "cannot read change tracking state";
 	case CLI_OP_CBT_MAP:		return "cannot read the change map";
 	case CLI_OP_CBT_MARK_DIRTY:	return "cannot mark ranges changed";
 	case CLI_OP_CBT_SWITCH:		return "cannot switch the change map";
+	case CLI_OP_SNAPSHOT_ADD:	return "cannot add to the snapshot";
+	case CLI_OP_SNAPSHOT_INFO:	return "cannot read the snapshot state";
 	}
 	return "failed";
 }
@@ -25,6 +35,30 @@ static const char *op_verb(enum cli_op op)
 static bool on_device(enum cli_op op)
 {
 	return op >= CLI_OP_ATTACH;
+}
+
+/* The module's snapshot requests, which older modules refuse. */
+static bool on_snapshot(enum cli_op op)
+{
+	switch (op) {
+	case CLI_OP_SNAPSHOT_CREATE:
+	case CLI_OP_SNAPSHOT_LIST:
+	case CLI_OP_SNAPSHOT_TAKE:
+	case CLI_OP_SNAPSHOT_DESTROY:
+	case CLI_OP_SNAPSHOT_DEVICES:
+	case CLI_OP_SNAPSHOT_WATCH:
+	case CLI_OP_SNAPSHOT_ADD:
+	case CLI_OP_SNAPSHOT_INFO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The requests whose @object is a snapshot id. */
+static bool on_snapshot_id(enum cli_op op)
+{
+	return op >= CLI_OP_SNAPSHOT_TAKE && op <= CLI_OP_SNAPSHOT_WATCH;
 }
 
 void errmsg_format(char *buf, size_t size, const char *object,
@@ -51,7 +85,42 @@ void errmsg_format(char *buf, size_t size, const char *object,
 	} else if (op == CLI_OP_ATTACH && err == EALREADY) {
 		snprintf(buf, size, "%s: already attached; nothing to do, or run "
 			 "'blksnap detach %s' first to restart tracking", o, o);
-	} else if (on_device(op) && op != CLI_OP_ATTACH && err == ENOENT) {
+	} else if (op == CLI_OP_STORAGE && err == ENOENT) {
+		snprintf(buf, size, "%s: no such directory; "
+			 "create it or give another --storage", o);
+	} else if (op == CLI_OP_STORAGE && err == EINVAL) {
+		snprintf(buf, size, "%s: not a directory, block device or "
+			 "regular file; give one of those with --storage", o);
+	} else if (op == CLI_OP_STORAGE) {
+		snprintf(buf, size, "%s: %s: %s; give another --storage",
+			 o, op_verb(op), strerror(err));
+	} else if (op == CLI_OP_STORAGE_REMOVE) {
+		snprintf(buf, size, "%s: %s: %s; remove it by hand",
+			 o, op_verb(op), strerror(err));
+	} else if (on_snapshot(op) && (err == EOPNOTSUPP || err == ENOTTY)) {
+		snprintf(buf, size, "%s: %s: the loaded blksnap module does not "
+			 "support snapshots; install a newer blksnap module",
+			 o, op_verb(op));
+	} else if (op == CLI_OP_SNAPSHOT_CREATE && err == EINTR) {
+		snprintf(buf, size, "%s: interrupted; undoing the snapshot", o);
+	} else if (op == CLI_OP_SNAPSHOT_CREATE && err == ENOSPC) {
+		snprintf(buf, size, "%s: not enough room for the difference "
+			 "storage; free some space or give a smaller --limit", o);
+	} else if (on_snapshot_id(op) && err == ENOENT) {
+		snprintf(buf, size, "%s: no such snapshot; "
+			 "'blksnap snapshot list' shows the snapshots", o);
+	} else if (op == CLI_OP_SNAPSHOT_DESTROY && err == EBUSY) {
+		snprintf(buf, size, "%s: an image of the snapshot is in use; "
+			 "unmount it or stop the program reading it, then "
+			 "destroy again", o);
+	} else if (op == CLI_OP_SNAPSHOT_ADD && err == EBUSY) {
+		snprintf(buf, size, "%s: already in a snapshot; destroy that "
+			 "snapshot first ('blksnap snapshot list' shows it)", o);
+	} else if (op == CLI_OP_SNAPSHOT_INFO && err == ENOENT) {
+		snprintf(buf, size, "%s: in no snapshot; "
+			 "'blksnap snapshot list' shows the snapshots", o);
+	} else if (on_device(op) && op != CLI_OP_ATTACH &&
+		   op != CLI_OP_SNAPSHOT_ADD && err == ENOENT) {
 		snprintf(buf, size, "%s: not attached; "
 			 "attach it with 'blksnap attach %s'", o, o);
 	} else if (on_device(op) && err == ENODEV) {

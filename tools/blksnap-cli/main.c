@@ -9,11 +9,12 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
-	{ "attach",  cmd_attach,  "attach the filter to a device and track changes" },
-	{ "detach",  cmd_detach,  "detach the filter from a device" },
-	{ "cbt",     cmd_cbt,     "inspect and adjust change-block tracking" },
-	{ "version", cmd_version, "show tool, library and module versions" },
-	{ "help",    cmd_help,    "show help for a command" },
+	{ "attach",   cmd_attach,   "attach the filter to a device and track changes" },
+	{ "detach",   cmd_detach,   "detach the filter from a device" },
+	{ "cbt",      cmd_cbt,      "inspect and adjust change-block tracking" },
+	{ "snapshot", cmd_snapshot, "create, list, watch and destroy snapshots" },
+	{ "version",  cmd_version,  "show tool, library and module versions" },
+	{ "help",     cmd_help,     "show help for a command" },
 	{ NULL, NULL, NULL },
 };
 
@@ -33,12 +34,14 @@ void cli_main_usage(void)
 	      " -h, --help             display this help\n"
 	      "\nExit status:\n"
 	      " 0  success\n"
-	      " 1  failure (the message says what is wrong and what to do)\n"
+	      " 1  failure (the message says what is wrong and what to do);\n"
+	      "    'snapshot watch': the snapshot was corrupted or ran out of space\n"
 	      " 2  usage error\n"
 	      " 3  'cbt map --since': the device's change history does not\n"
 	      "    reach back to GENERATION:NUMBER; take a full backup\n"
 	      "\nEnvironment:\n"
 	      " BLKSNAP_CONTROL        control node to use instead of /dev/blksnap-control\n"
+	      " BLKSNAP_SYSFS          sysfs to read instead of /sys\n"
 	      "\nRun '" CLI_NAME " help COMMAND' for a command's options.\n"
 	      "See blksnap(8).\n", stdout);
 }

@@ -34,6 +34,12 @@ int cli_fail(const char *object, enum cli_op op, int err)
 	return CLI_EXIT_FAILURE;
 }
 
+int cli_fail_text(const char *msg)
+{
+	fprintf(stderr, CLI_NAME ": %s\n", msg);
+	return CLI_EXIT_FAILURE;
+}
+
 void cli_usage_footer(void)
 {
 	fputs(" -h, --help             display this help\n"

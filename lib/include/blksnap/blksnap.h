@@ -101,6 +101,96 @@ extern int blksnap_cbt_mark_dirty(struct blksnap_ctx *ctx, dev_t dev,
  */
 extern int blksnap_cbt_switch(struct blksnap_ctx *ctx, dev_t dev);
 
+/*
+ * Snapshots.  The life of one: blksnap_snapshot_create() an empty snapshot
+ * with its difference storage, blksnap_snapshot_add() each device,
+ * blksnap_snapshot_take(), read the images (/dev/<image>), then
+ * blksnap_snapshot_destroy().  Destroying leaves the devices' filters, and
+ * so their change tracking, attached.
+ */
+
+/*
+ * Create an empty snapshot whose copy-on-write data goes to @storage_path,
+ * a path the module opens: with BLKSNAP_STORAGE_FILE an existing regular
+ * file that the module grows up to @limit_bytes, with BLKSNAP_STORAGE_DIR a
+ * directory for an anonymous file released at destroy, with
+ * BLKSNAP_STORAGE_BDEV a block device used from its first sector.  The new
+ * id goes to @id.  -EINVAL if @limit_bytes is not a positive multiple of 512.
+ */
+extern int blksnap_snapshot_create(struct blksnap_ctx *ctx,
+				   const char *storage_path,
+				   enum blksnap_storage_kind kind,
+				   uint64_t limit_bytes,
+				   struct blksnap_uuid *id);
+
+/*
+ * Add block device @dev to snapshot @id (before it is taken).  Attaches the
+ * filter first if @dev has none; if the add then fails, detaches it again,
+ * so a failure leaves @dev as it was.  -EBUSY if @dev is in a snapshot.
+ */
+extern int blksnap_snapshot_add(struct blksnap_ctx *ctx,
+				const struct blksnap_uuid *id, dev_t dev);
+
+/*
+ * Take snapshot @id of all its devices at once: filesystems are frozen,
+ * change maps switched (as blksnap_cbt_switch()), images appear.
+ * -ENOENT if there is no such snapshot.
+ */
+extern int blksnap_snapshot_take(struct blksnap_ctx *ctx,
+				 const struct blksnap_uuid *id);
+
+/*
+ * Destroy snapshot @id and its images.  -EBUSY while an image is open,
+ * -ENOENT if there is no such snapshot.
+ */
+extern int blksnap_snapshot_destroy(struct blksnap_ctx *ctx,
+				    const struct blksnap_uuid *id);
+
+/*
+ * List the ids of all snapshots into a new array *@ids of *@count entries,
+ * to free with free(); *@ids is NULL when *@count is 0.  Retries if
+ * snapshots appear meanwhile; -EAGAIN if they keep appearing.
+ */
+extern int blksnap_snapshot_collect(struct blksnap_ctx *ctx,
+				    struct blksnap_uuid **ids, size_t *count);
+
+/*
+ * Get the snapshot state of device @dev into @out: the image's name
+ * (NUL-terminated) and number, and error_code, nonzero once the snapshot
+ * is corrupted.  -ENOENT if @dev is in no snapshot.
+ */
+extern int blksnap_snapshot_info(struct blksnap_ctx *ctx, dev_t dev,
+				 struct blksnap_snapshotinfo *out);
+
+/*
+ * Wait up to @timeout_ms for the next event of snapshot @id and store it in
+ * @ev (code, time_label, data as in <linux/blksnap.h>).  -ENOENT both on
+ * timeout and when the snapshot is destroyed; blksnap_snapshot_collect()
+ * tells the two apart.
+ */
+extern int blksnap_snapshot_wait_event(struct blksnap_ctx *ctx,
+				       const struct blksnap_uuid *id,
+				       uint32_t timeout_ms,
+				       struct blksnap_snapshot_event *ev);
+
+/* A device of a snapshot, as blksnap_snapshot_devices() lists them. */
+struct blksnap_snapshot_device {
+	dev_t dev;				/* the original device */
+	char image[BLKSNAP_IMAGE_NAME_LEN];	/* its image, /dev/<image> */
+};
+
+/*
+ * List the devices of snapshot @id into a new array *@devs of *@count
+ * entries, to free with free(); *@devs is NULL when *@count is 0.  Reads
+ * sysfs (/sys, or $BLKSNAP_SYSFS if set): -ENOENT if there is no such
+ * snapshot, -EOPNOTSUPP if the module shows no snapshots in sysfs, -EBADMSG
+ * if it shows something unreadable.
+ */
+extern int blksnap_snapshot_devices(struct blksnap_ctx *ctx,
+				    const struct blksnap_uuid *id,
+				    struct blksnap_snapshot_device **devs,
+				    size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * blksnap snapshot create: one point in time across devices.  Creates the
+ * snapshot, adds each device (attaching its filter if needed), takes it
+ * and prints the images.  All or nothing: a failure undoes what this
+ * command did, and only that.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <blksnap/blksnap.h>
+#include "cli.h"
+#include "parse_size.h"
+#include "snapshot_show.h"
+
+#define DEFAULT_STORAGE	"/var/tmp"
+#define DEFAULT_LIMIT	(1ULL << 30)
+
+/* Cleanup retries a destroy refused because udev still probes an image. */
+#define DESTROY_TRIES	10
+#define DESTROY_PAUSE_US	100000
+
+static void usage(const char *cmd)
+{
+	printf("Usage:\n"
+	       " %s [options] DEVICE...\n"
+	       "\nSnapshot every DEVICE at the same point in time and print the\n"
+	       "snapshot's id and each DEVICE's image, a block device to read the\n"
+	       "backup from.  Attaches the filter to a DEVICE that has none.  On\n"
+	       "failure, undoes everything it did.\n"
+	       "\nOptions:\n"
+	       " -s, --storage PATH     where copy-on-write data goes (default " DEFAULT_STORAGE "):\n"
+	       "                        a directory (an anonymous file there, gone at\n"
+	       "                        destroy), a block device (used whole: its data\n"
+	       "                        is lost), or a regular file (created if missing,\n"
+	       "                        left in place after destroy)\n"
+	       " -l, --limit SIZE       largest size the storage may grow to: bytes, or\n"
+	       "                        a number with K, M, G or T; default 1G, or the\n"
+	       "                        whole size of a block device storage\n"
+	       " -J, --json             use JSON output format\n", cmd);
+	cli_usage_footer();
+}
+
+struct target {
+	const char *arg;	/* DEVICE as given */
+	dev_t dev;
+	bool attached;		/* by this command: detach on failure */
+	struct blksnap_snapshotinfo info;
+};
+
+struct create {
+	const char *cmd;
+	struct blksnap_ctx *ctx;
+	const char *storage;
+	enum blksnap_storage_kind kind;
+	bool storage_missing;	/* a FILE storage to create */
+	bool storage_created;	/* by this command: remove on failure */
+	uint64_t limit;		/* 0 until chosen */
+	struct target *t;
+	size_t n;
+	struct blksnap_uuid id;
+	bool created;
+	char id_str[GENERATION_STR_LEN];
+};
+
+/* Resolve the DEVICEs; the same device twice would fail in the module. */
+static int resolve_devices(struct create *c, char **args)
+{
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < c->n; i++) {
+		c->t[i].arg = args[i];
+		ret = cli_device(args[i], &c->t[i].dev);
+		if (ret)
+			return ret;
+		for (j = 0; j < i; j++)
+			if (c->t[j].dev == c->t[i].dev)
+				return cli_usage_error(c->cmd, "'%s' and '%s' are "
+						       "the same device",
+						       args[j], args[i]);
+	}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int bdev_size(const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+
+	if (fd < 0)
+		return cli_fail(path, CLI_OP_STORAGE, -errno);
+	/* A block device's end is its size; no ioctl needed. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		end = -errno;
+	close(fd);
+	if (end <= 0)
+		return cli_fail(path, CLI_OP_STORAGE, end ? end : -ENOSPC);
+	*size = end;
+	return CLI_EXIT_SUCCESS;
+}
+
+/* The kind of storage follows from what is at the path. */
+static int pick_storage(struct create *c)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(c->storage, &st)) {
+		if (errno != ENOENT)
+			return cli_fail(c->storage, CLI_OP_STORAGE, -errno);
+		c->kind = BLKSNAP_STORAGE_FILE;
+		c->storage_missing = true;
+	} else if (S_ISDIR(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_DIR;
+	} else if (S_ISREG(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_FILE;
+	} else if (S_ISBLK(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_BDEV;
+		for (i = 0; i < c->n; i++)
+			if (c->t[i].dev == st.st_rdev)
+				return cli_usage_error(c->cmd, "--storage %s: is "
+						       "also a DEVICE to snapshot",
+						       c->storage);
+		if (!c->limit)
+			return bdev_size(c->storage, &c->limit);
+	} else {
+		return cli_fail(c->storage, CLI_OP_STORAGE, -EINVAL);
+	}
+	if (!c->limit)
+		c->limit = DEFAULT_LIMIT;
+	return CLI_EXIT_SUCCESS;
+}
+
+static int create_storage_file(struct create *c)
+{
+	int fd = open(c->storage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cli_fail(c->storage, CLI_OP_STORAGE, -errno);
+	close(fd);
+	c->storage_created = true;
+	return CLI_EXIT_SUCCESS;
+}
+
+static void destroy_snapshot(struct create *c)
+{
+	unsigned int tries = 0;
+	int err;
+
+	while ((err = blksnap_snapshot_destroy(c->ctx, &c->id)) == -EBUSY &&
+	       ++tries < DESTROY_TRIES)
+		usleep(DESTROY_PAUSE_US);
+	if (err)
+		cli_fail(c->id_str, CLI_OP_SNAPSHOT_DESTROY, err);
+}
+
+/* Undo, newest first, what this command did; report what cannot be. */
+static void undo(struct create *c)
+{
+	size_t i;
+	int err;
+
+	if (c->created)
+		destroy_snapshot(c);
+	for (i = c->n; i-- > 0; ) {
+		if (!c->t[i].attached)
+			continue;
+		err = blksnap_detach(c->ctx, c->t[i].dev);
+		if (err)
+			cli_fail(c->t[i].arg, CLI_OP_DETACH, err);
+	}
+	if (c->storage_created && unlink(c->storage))
+		cli_fail(c->storage, CLI_OP_STORAGE_REMOVE, -errno);
+}
+
+static int add_device(struct create *c, struct target *t)
+{
+	int err = blksnap_attach(c->ctx, t->dev);
+
+	if (err && err != -EALREADY)
+		return cli_fail(t->arg, CLI_OP_ATTACH, err);
+	t->attached = !err;
+	err = blksnap_snapshot_add(c->ctx, &c->id, t->dev);
+	return err ? cli_fail(t->arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
+}
+
+static int make_snapshot(struct create *c)
+{
+	size_t i;
+	int err, ret;
+
+	if (c->storage_missing) {
+		ret = create_storage_file(c);
+		if (ret)
+			return ret;
+	}
+	err = blksnap_snapshot_create(c->ctx, c->storage, c->kind, c->limit,
+				      &c->id);
+	if (err)
+		return cli_fail(c->storage, CLI_OP_SNAPSHOT_CREATE, err);
+	c->created = true;
+	generation_format(&c->id, c->id_str);
+
+	for (i = 0; i < c->n; i++) {
+		ret = add_device(c, &c->t[i]);
+		if (ret)
+			return ret;
+	}
+	err = blksnap_snapshot_take(c->ctx, &c->id);
+	if (err)
+		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
+	for (i = 0; i < c->n; i++) {
+		err = blksnap_snapshot_info(c->ctx, c->t[i].dev, &c->t[i].info);
+		if (err)
+			return cli_fail(c->t[i].arg, CLI_OP_SNAPSHOT_INFO, err);
+	}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int print_created(const struct create *c, bool json)
+{
+	struct snapshot_view v = { .count = c->n };
+	size_t i;
+	int ret;
+
+	memcpy(v.id, c->id_str, sizeof(v.id));
+	v.images = calloc(c->n, sizeof(*v.images));
+	if (!v.images)
+		return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+	for (i = 0; i < c->n; i++) {
+		snprintf(v.images[i].device, sizeof(v.images[i].device), "%s",
+			 c->t[i].arg);
+		if (c->t[i].info.image[0])
+			snprintf(v.images[i].image, sizeof(v.images[i].image),
+				 "/dev/%s", (const char *)c->t[i].info.image);
+	}
+	ret = snapshot_print(&v, 1, SHOW_CREATED, json);
+	snapshot_view_free(&v);
+	return ret;
+}
+
+/*
+ * Termination signals wait while the snapshot is made or undone, so that
+ * neither is cut short; one that came meanwhile undoes the snapshot and
+ * then takes effect.
+ */
+static bool signal_pending(const sigset_t *held)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	sigset_t pending;
+	size_t i;
+
+	if (sigpending(&pending))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigismember(held, sigs[i]) && sigismember(&pending, sigs[i]))
+			return true;
+	return false;
+}
+
+static int run(struct create *c, bool json)
+{
+	sigset_t held, saved;
+	int ret;
+
+	sigemptyset(&held);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGQUIT);
+	sigaddset(&held, SIGTERM);
+	sigprocmask(SIG_BLOCK, &held, &saved);
+
+	ret = make_snapshot(c);
+	if (!ret && signal_pending(&held))
+		ret = cli_fail(c->id_str, CLI_OP_SNAPSHOT_CREATE, -EINTR);
+	if (!ret)
+		ret = print_created(c, json);
+	if (ret)
+		undo(c);
+
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return ret;
+}
+
+int cmd_snapshot_create(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "storage", required_argument, NULL, 's' },
+		{ "limit",   required_argument, NULL, 'l' },
+		{ "json",    no_argument,       NULL, 'J' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct create c = { .cmd = argv[0], .storage = DEFAULT_STORAGE };
+	enum parse_err perr;
+	bool json = false;
+	int ch, ret;
+
+	while ((ch = getopt_long(argc, argv, "s:l:Jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			c.storage = optarg;
+			break;
+		case 'l':
+			perr = parse_size(optarg, &c.limit);
+			if (!perr && !c.limit)
+				perr = PARSE_EMPTY;
+			if (!perr && c.limit % SECTOR_SIZE)
+				perr = PARSE_UNALIGNED;
+			if (perr)
+				return cli_usage_error(c.cmd, "--limit '%s': %s",
+						       optarg, parse_strerror(perr));
+			break;
+		case 'J':
+			json = true;
+			break;
+		case 'h':
+			usage(c.cmd);
+			return CLI_EXIT_SUCCESS;
+		default:
+			return cli_try_help(c.cmd);
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error(c.cmd, "no device given");
+	if (!*c.storage)
+		return cli_usage_error(c.cmd, "--storage: empty path");
+
+	c.n = argc - optind;
+	c.t = calloc(c.n, sizeof(*c.t));
+	if (!c.t)
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	ret = resolve_devices(&c, argv + optind);
+	if (!ret)
+		ret = pick_storage(&c);
+	if (!ret)
+		ret = cli_open_control(&c.ctx);
+	if (!ret) {
+		ret = run(&c, json);
+		blksnap_close(c.ctx);
+	}
+	free(c.t);
+	return ret;
+}

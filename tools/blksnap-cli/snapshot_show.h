@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Snapshots as 'snapshot create', 'info' and 'list' print them: a table
+ * with a row per device (ID, DEVICE, IMAGE, ERROR), or with --json
+ *
+ *   {"id": ID, "devices": [{"device": D, "image": I, "error": E}, ...]}
+ *
+ * for one snapshot ('create' without "error", the shape scripts rely on),
+ * and {"snapshots": [that object, ...]} for 'list'.
+ */
+#ifndef BLKSNAP_CLI_SNAPSHOT_SHOW_H
+#define BLKSNAP_CLI_SNAPSHOT_SHOW_H
+
+#include <stdbool.h>
+#include <limits.h>
+#include <blksnap/blksnap.h>
+#include "generation.h"
+
+struct snapshot_image {
+	char device[PATH_MAX];		/* as given, or /dev/NAME, or MAJ:MIN */
+	char image[BLKSNAP_IMAGE_NAME_LEN + 5];	/* "/dev/NAME", "" if none */
+	int error;			/* 0, or the -errno that corrupted it */
+};
+
+struct snapshot_view {
+	char id[GENERATION_STR_LEN];
+	struct snapshot_image *images;
+	size_t count;
+};
+
+enum snapshot_show {
+	SHOW_CREATED,	/* one snapshot, no error column */
+	SHOW_ONE,	/* one snapshot */
+	SHOW_LIST,	/* any number */
+};
+
+/*
+ * Read snapshot @id's devices and each one's state into @v.  Reports
+ * failures itself and returns an exit code; with @gone_ok, a snapshot
+ * that no longer exists sets *@gone instead.  Free @v with
+ * snapshot_view_free(), also after failure.
+ */
+int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
+		       struct snapshot_view *v, bool gone_ok, bool *gone);
+
+void snapshot_view_free(struct snapshot_view *v);
+
+/* Print @n snapshots to stdout; returns an exit code. */
+int snapshot_print(const struct snapshot_view *v, size_t n,
+		   enum snapshot_show how, bool json);
+
+#endif /* BLKSNAP_CLI_SNAPSHOT_SHOW_H */
