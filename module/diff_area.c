@@ -5,6 +5,7 @@
 #include <linux/mm.h>
 #include <linux/bio.h>
 #include <linux/semaphore.h>
+#include <linux/mempool.h>
 #include <linux/sched/mm.h>
 #include <linux/wait_bit.h>
 #include <linux/highmem.h>
@@ -19,6 +20,14 @@
  * the memory bound of copy-on-write.  A writer that finds none free sleeps.
  */
 static struct semaphore chunk_buffers;
+/*
+ * Buffers of the smallest chunk size, with a few kept in reserve: under
+ * memory pressure (a writer may be the page cache's own writeback, with no
+ * I/O allowed for reclaim) a copy waits for a buffer instead of failing.
+ */
+#define CHUNK_BUFFERS_RESERVED	4
+static mempool_t *chunk_pool;
+static unsigned int chunk_pool_size;
 /* Runs deferred writes; WQ_MEM_RECLAIM since writeback may wait on it. */
 static struct workqueue_struct *cow_wq;
 
@@ -116,7 +125,10 @@ static int copy_chunk(struct diff_area *da, unsigned long chunk)
 	/* Sleeps while chunk_maximum_in_flight copies are under way. */
 	down(&chunk_buffers);
 	noio = memalloc_noio_save();
-	buf = kvmalloc(len, GFP_KERNEL);
+	if (len <= chunk_pool_size)
+		buf = mempool_alloc(chunk_pool, GFP_KERNEL);
+	else
+		buf = kvmalloc(len, GFP_KERNEL);
 	memalloc_noio_restore(noio);
 	ret = -ENOMEM;
 	if (!buf)
@@ -136,7 +148,10 @@ static int copy_chunk(struct diff_area *da, unsigned long chunk)
 	/* Readers of chunk_offset without the bit lock see it complete. */
 	smp_store_release(&da->chunk_offset[chunk], where + 1);
 out_free:
-	kvfree(buf);
+	if (len <= chunk_pool_size)
+		mempool_free(buf, chunk_pool);
+	else
+		kvfree(buf);
 out_up:
 	up(&chunk_buffers);
 	return ret;
@@ -386,14 +401,34 @@ void diff_area_drain(struct diff_area *da)
 	wait_var_event(&da->kref, kref_read(&da->kref) == 1);
 }
 
+static void *chunk_buffer_alloc(gfp_t gfp, void *pool_data)
+{
+	return kvmalloc(chunk_pool_size, gfp);
+}
+
+static void chunk_buffer_free(void *buf, void *pool_data)
+{
+	kvfree(buf);
+}
+
 int diff_area_init(void)
 {
 	sema_init(&chunk_buffers, blksnap_chunk_maximum_in_flight);
+	chunk_pool_size = 1U << blksnap_chunk_minimum_shift;
+	chunk_pool = mempool_create(CHUNK_BUFFERS_RESERVED, chunk_buffer_alloc,
+				    chunk_buffer_free, NULL);
+	if (!chunk_pool)
+		return -ENOMEM;
 	cow_wq = alloc_workqueue("blksnap-cow", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	return cow_wq ? 0 : -ENOMEM;
+	if (!cow_wq) {
+		mempool_destroy(chunk_pool);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void diff_area_done(void)
 {
 	destroy_workqueue(cow_wq);
+	mempool_destroy(chunk_pool);
 }

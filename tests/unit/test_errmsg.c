@@ -104,6 +104,14 @@ static void device_in_another_snapshot_says_destroy_it_first(void **state)
 		"('blksnap snapshot list' shows it)");
 }
 
+static void storage_on_the_device_itself_says_move_it(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/dev/sdb1", CLI_OP_SNAPSHOT_ADD, -ELOOP),
+		"/dev/sdb1: the difference storage is on this device; "
+		"put it on another device (--storage)");
+}
+
 static void snapshot_info_of_unsnapshotted_device_says_so(void **state)
 {
 	(void)state;
@@ -153,6 +161,7 @@ int main(void)
 		cmocka_unit_test(destroy_of_open_snapshot_says_image_in_use),
 		cmocka_unit_test(unknown_snapshot_id_says_no_such_snapshot),
 		cmocka_unit_test(device_in_another_snapshot_says_destroy_it_first),
+		cmocka_unit_test(storage_on_the_device_itself_says_move_it),
 		cmocka_unit_test(snapshot_info_of_unsnapshotted_device_says_so),
 		cmocka_unit_test(module_without_snapshots_says_install_newer),
 		cmocka_unit_test(full_storage_says_free_space_or_lower_limit),

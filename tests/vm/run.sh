@@ -79,6 +79,8 @@ boot() {
 	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
 	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
 	append+=" blksnap_suite=$suite"
+	# Shorter stress runs while developing: BLKSNAP_STRESS_SECONDS=20.
+	[ -n "${BLKSNAP_STRESS_SECONDS:-}" ] && append+=" blksnap_stress=$BLKSNAP_STRESS_SECONDS"
 	# Each case has its own timeout in the guest; this one is for a guest
 	# that never comes back at all.
 	timeout -k 10 $(( case_timeout * 4 + 600 )) qemu-system-x86_64 \

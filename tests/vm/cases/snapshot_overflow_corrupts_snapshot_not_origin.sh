@@ -22,7 +22,7 @@ fi
 expect_match "$(cat /tmp/dd.err)" "Input/output error" "image read error"
 info=$(blksnap snapshot info --json $SNAP_ID)
 echo "$info"
-expect_match "$info" "-28|No space|no space|corrupt" "snapshot info shows the failure"
+expect_match "$info" "ENOSPC|EIO|-28|corrupt" "snapshot info shows the failure"
 
 blksnap snapshot destroy $SNAP_ID
 wait $watcher

@@ -2,26 +2,35 @@
 # while writers of every kind hammer the origin: random sizes 512 B-1 MiB at
 # random 512-byte alignment (chunk-straddling), O_DIRECT and buffered with
 # fsync, FUA, discard and write-zeroes.  Two rounds with different seeds.
+# Buffered and direct writers get separate regions: mixing them on one
+# range makes the kernel fail direct writes (page cache invalidation), with
+# or without blksnap.  The storage is a file on another disk's ext4.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap
-partition_disk1 128MiB
+modprobe ext4
+partition_disk1 128MiB 700MiB
 dev=${DISK1}1
-runtime=${SNAP_STRESS_SECONDS:-60}
+mkfs.ext4 -q ${DISK1}2
+mkdir -p /mnt/storage
+mount ${DISK1}2 /mnt/storage
+runtime=$(sed -n "s/.*blksnap_stress=\([0-9]*\).*/\1/p" /proc/cmdline)
+: "${runtime:=60}"
 
 for round in 1 2; do
 	seed=$((round * 7919))
 	$STAMP fill $dev $round "r$round"
-	snapshot_create /tmp/snap.json --storage /tmp/diff$round --limit 512M $dev
+	snapshot_create /tmp/snap.json --storage /mnt/storage/diff$round --limit 256M $dev
 	img=$IMAGES
 
 	fio --output=/tmp/fio.out --randseed=$seed --time_based --runtime="$runtime" \
-		--filename=$dev --size=128M --group_reporting \
-		--name=direct --rw=randwrite --bsrange=512-1m --blockalign=512 \
-		--direct=1 --ioengine=libaio --iodepth=8 \
-		--name=buffered --rw=randwrite --bsrange=512-256k --blockalign=512 \
-		--fsync=4 \
-		--name=fua --rw=randwrite --bs=4k --direct=1 --sync=1 &
+		--filename=$dev --group_reporting \
+		--name=direct --offset=0 --size=80M --rw=randwrite --bsrange=512-1m \
+		--blockalign=512 --direct=1 --ioengine=libaio --iodepth=8 \
+		--name=buffered --offset=80M --size=32M --rw=randwrite \
+		--bsrange=512-256k --blockalign=512 --fsync=4 \
+		--name=fua --offset=112M --size=16M --rw=randwrite --bs=4k \
+		--direct=1 --sync=1 &
 	fio_pid=$!
 	end=$(( $(date +%s) + runtime - 2 ))
 	n=0
@@ -32,7 +41,7 @@ for round in 1 2; do
 		n=$((n + 1))
 		sleep 0.2
 	done
-	wait $fio_pid || fail "fio failed on the origin"
+	wait $fio_pid || { dmesg | tail -n 40; fail "fio failed on the origin"; }
 	grep -E 'WRITE:' /tmp/fio.out
 	ok "round $round: ${runtime}s of writers, $n discard+zeroout pairs"
 
@@ -40,5 +49,7 @@ for round in 1 2; do
 	ok "round $round: every sector of $img is as at take()"
 	blksnap snapshot destroy $SNAP_ID
 	[ ! -e "$img" ] || fail "$img still exists after destroy"
+	rm /mnt/storage/diff$round
 done
 blksnap detach $dev
+umount /mnt/storage

@@ -70,6 +70,12 @@ for script in "$case_dir"/*.sh; do
 	if grep -q '^blksnap ' /proc/modules && ! rmmod blksnap 2>/tmp/rmmod.err; then
 		echo "    | after the case: rmmod blksnap failed: $(cat /tmp/rmmod.err)"
 		[ $rc -eq 0 ] && rc=100
+		awk '$1 ~ "^/dev/(vd|blksnap|loop|sd)" { print $2 }' /proc/mounts |
+			sort -r | xargs -r umount -l
+		for id in $("$BLKSNAP_CLI" snapshot list --json 2>/dev/null |
+			    python3 -c 'import json,sys; [print(s["id"]) for s in json.load(sys.stdin)["snapshots"]]' 2>/dev/null); do
+			"$BLKSNAP_CLI" snapshot destroy "$id" >/dev/null 2>&1
+		done
 		for d in /sys/class/block/*/dev; do
 			"$BLKSNAP_CLI" detach "$(cat "$d")" >/dev/null 2>&1
 		done
@@ -87,6 +93,10 @@ for script in "$case_dir"/*.sh; do
 	if grep -Eq "$KERNEL_TROUBLE" /tmp/dmesg.log; then
 		reason="${reason:+$reason; }kernel log shows trouble"
 		sed 's/^/    dmesg| /' /tmp/dmesg.log | tail -n 80
+	fi
+	# A failed case shows the kernel's last words even without trouble.
+	if [ -n "$reason" ] && ! grep -Eq "$KERNEL_TROUBLE" /tmp/dmesg.log; then
+		tail -n 30 /tmp/dmesg.log | sed 's/^/    dmesg| /'
 	fi
 	taint1=$(cat /proc/sys/kernel/tainted)
 	new_taint=$(( taint1 & ~taint0 & ~TAINT_ALLOWED ))

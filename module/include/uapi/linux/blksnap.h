@@ -154,7 +154,9 @@ struct blksnap_snapshotadd {
  * @error_code: Zero, or the negative errno that corrupted the snapshot.
  * @image_major: Major number of the image device (difference 3).
  * @image_minor: Minor number of the image device.
- * @image: Name of the image device, NUL-terminated, e.g. "blksnap-image0".
+ * @image: Name of the image device, NUL-terminated: "blksnap-" and the
+ *	origin's name, e.g. "blksnap-vda1".
+ * @padding: Zero.
  */
 struct blksnap_snapshotinfo {
 	__s32 error_code;
