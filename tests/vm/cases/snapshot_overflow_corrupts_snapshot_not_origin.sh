@@ -25,7 +25,9 @@ echo "$info"
 expect_match "$info" "ENOSPC|EIO|-28|corrupt" "snapshot info shows the failure"
 
 blksnap snapshot destroy $SNAP_ID
-wait $watcher
-echo "watch said: $(cat /tmp/watch.out)"
+wrc=0
+wait $watcher || wrc=$?
+echo "watch said (exit $wrc): $(cat /tmp/watch.out)"
+expect_eq "$wrc" 1 "exit code of watch after the snapshot failed"
 expect_match "$(cat /tmp/watch.out)" "space|corrupt" "watch reported the failure"
 blksnap detach $dev
