@@ -153,10 +153,17 @@ int diff_storage_write(struct diff_storage *ds, sector_t offset,
 	ssize_t ret;
 
 	ret = kernel_write(ds->file, buf, len, &pos);
+	/*
+	 * Written through the page cache: a failure would only show at
+	 * writeback, and the chunk would later read back wrong.  Wait for it
+	 * here, so a failing storage corrupts the snapshot visibly instead.
+	 */
+	if (ret == len)
+		ret = vfs_fsync_range(ds->file, pos - len, pos - 1, 1);
+	else if (ret >= 0)
+		ret = -EIO;
 	memalloc_noio_restore(noio);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
+	return ret;
 }
 
 int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,

@@ -34,6 +34,27 @@ show blksnap cbt switch /dev/vda
 show blksnap cbt map --since "$gen" /dev/vda
 show blksnap cbt map --json --since "$gen" /dev/vda
 show blksnap detach /dev/vda
+
+echo
+echo "# A snapshot of a mounted, busy ext4 filesystem on /dev/vdb:"
+modprobe ext4
+mkfs.ext4 -q /dev/vdb
+mkdir -p /mnt/data /mnt/image
+mount /dev/vdb /mnt/data
+echo "version 1" > /mnt/data/report.txt
+sync
+show blksnap snapshot create --storage /tmp /dev/vdb
+id=$(blksnap snapshot list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshots"][0]["id"])')
+echo "version 2" > /mnt/data/report.txt
+sync
+show cat /mnt/data/report.txt
+show mount -o ro /dev/blksnap-vdb /mnt/image
+show cat /mnt/image/report.txt
+show blksnap snapshot info "$id"
+umount /mnt/image
+show blksnap snapshot destroy "$id"
+umount /mnt/data
+show blksnap detach /dev/vdb
 show rmmod blksnap
 show blksnap version
 echo "(exit code $?: the module is not loaded any more)"

@@ -116,6 +116,9 @@ void errmsg_format(char *buf, size_t size, const char *object,
 	} else if (op == CLI_OP_SNAPSHOT_ADD && err == EBUSY) {
 		snprintf(buf, size, "%s: already in a snapshot; destroy that "
 			 "snapshot first ('blksnap snapshot list' shows it)", o);
+	} else if (op == CLI_OP_SNAPSHOT_ADD && err == ELOOP) {
+		snprintf(buf, size, "%s: the difference storage is on this device; "
+			 "put it on another device (--storage)", o);
 	} else if (op == CLI_OP_SNAPSHOT_INFO && err == ENOENT) {
 		snprintf(buf, size, "%s: in no snapshot; "
 			 "'blksnap snapshot list' shows the snapshots", o);
