@@ -94,22 +94,31 @@ void diff_storage_close(struct diff_storage *ds)
 	kfree(ds);
 }
 
-/* Called with ds->lock held. */
+/*
+ * Called with ds->lock held.  Grows by a whole step when the filesystem
+ * has room for it, by less (down to what is needed now) when it has not.
+ */
 static int diff_storage_grow(struct diff_storage *ds, sector_t need)
 {
-	sector_t step = max_t(sector_t, blksnap_diff_storage_minimum, need);
-	sector_t grow = min(step, ds->limit - ds->capacity);
+	sector_t grow = min_t(sector_t, max_t(sector_t, blksnap_diff_storage_minimum, need),
+			      ds->limit - ds->capacity);
 	int ret;
 
 	if (grow < need)
 		return -ENOSPC;
-	ret = vfs_fallocate(ds->file, 0, (loff_t)ds->capacity << SECTOR_SHIFT,
-			    (loff_t)grow << SECTOR_SHIFT);
-	/* Without fallocate the file grows as it is written. */
-	if (ret && ret != -EOPNOTSUPP) {
-		pr_warn("cannot grow the difference storage by %llu sectors: %d\n",
-			(u64)grow, ret);
-		return ret;
+	for (;;) {
+		ret = vfs_fallocate(ds->file, 0,
+				    (loff_t)ds->capacity << SECTOR_SHIFT,
+				    (loff_t)grow << SECTOR_SHIFT);
+		/* Without fallocate the file grows as it is written. */
+		if (!ret || ret == -EOPNOTSUPP)
+			break;
+		if (ret != -ENOSPC || grow == need) {
+			pr_warn("cannot grow the difference storage by %llu sectors: %d\n",
+				(u64)grow, ret);
+			return ret;
+		}
+		grow = max(grow / 2, need);
 	}
 	ds->capacity += grow;
 	ds->low_space_reported = false;

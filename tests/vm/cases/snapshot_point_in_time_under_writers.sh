@@ -1,7 +1,8 @@
 # Point in time: every sector of the image equals its stamp at take()
 # while writers of every kind hammer the origin: random sizes 512 B-1 MiB at
 # random 512-byte alignment (chunk-straddling), O_DIRECT and buffered with
-# fsync, FUA, discard and write-zeroes.  Two rounds with different seeds.
+# fsync, FUA, discard and write-zeroes.  Two rounds with different seeds,
+# of 60 s and 30 s.
 # Buffered and direct writers get separate regions: mixing them on one
 # range makes the kernel fail direct writes (page cache invalidation), with
 # or without blksnap.  The storage is a file on another disk's ext4.
@@ -19,6 +20,7 @@ runtime=$(sed -n "s/.*blksnap_stress=\([0-9]*\).*/\1/p" /proc/cmdline)
 
 for round in 1 2; do
 	seed=$((round * 7919))
+	[ $round -eq 2 ] && runtime=$((runtime / 2))
 	$STAMP fill $dev $round "r$round"
 	snapshot_create /tmp/snap.json --storage /mnt/storage/diff$round --limit 256M $dev
 	img=$IMAGES
