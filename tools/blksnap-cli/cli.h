@@ -123,6 +123,13 @@ enum cli_op {
 };
 
 /*
+ * A command of subcommands @cmds: "Usage: CMD SUBCOMMAND [options] @args",
+ * then @about and the list of subcommands on --help.
+ */
+int cli_command_group(int argc, char **argv, const struct cli_command *cmds,
+		      const char *args, const char *about);
+
+/*
  * A command on one DEVICE with no options but --help: parse, resolve the
  * device, open the control node, run @call, report with @op.
  */
