@@ -71,31 +71,19 @@ static const struct block_device_operations snapimage_fops = {
 	.submit_bio = snapimage_submit_bio,
 };
 
-static void copy_to_bio(struct bio *bio, struct bvec_iter *iter,
-			const void *buf, unsigned int len)
+/* Copies @len bytes between @buf and the bio's data at @iter, advancing it. */
+static void copy_bio_data(struct bio *bio, struct bvec_iter *iter, void *buf,
+			  unsigned int len, bool to_bio)
 {
 	while (len) {
 		struct bio_vec bv = bio_iter_iovec(bio, *iter);
 		unsigned int n = min(len, bv.bv_len);
 		void *p = bvec_kmap_local(&bv);
 
-		memcpy(p, buf, n);
-		kunmap_local(p);
-		buf += n;
-		len -= n;
-		bio_advance_iter_single(bio, iter, n);
-	}
-}
-
-static void copy_from_bio(struct bio *bio, struct bvec_iter *iter, void *buf,
-			  unsigned int len)
-{
-	while (len) {
-		struct bio_vec bv = bio_iter_iovec(bio, *iter);
-		unsigned int n = min(len, bv.bv_len);
-		void *p = bvec_kmap_local(&bv);
-
-		memcpy(buf, p, n);
+		if (to_bio)
+			memcpy(p, buf, n);
+		else
+			memcpy(buf, p, n);
 		kunmap_local(p);
 		buf += n;
 		len -= n;
@@ -114,12 +102,12 @@ static int snapimage_rw(struct snapimage *img, struct bio *bio, bool write)
 		unsigned int n = min(left, img->buf_size);
 
 		if (write) {
-			copy_from_bio(bio, &iter, img->buf, n);
+			copy_bio_data(bio, &iter, img->buf, n, false);
 			ret = diff_area_image_write(img->da, sector, img->buf, n);
 		} else {
 			ret = diff_area_image_read(img->da, sector, img->buf, n);
 			if (!ret)
-				copy_to_bio(bio, &iter, img->buf, n);
+				copy_bio_data(bio, &iter, img->buf, n, true);
 		}
 		if (ret)
 			return ret;
