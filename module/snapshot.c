@@ -7,8 +7,9 @@
  * snapshot's devices is frozen, the CBT maps are switched and COW starts on
  * every device, and all are thawed.  A write to any of the devices either
  * completed before the freeze (and is in every image) or is copied on write
- * (and is in none).  Devices without a filesystem are not quiesced: a write
- * in flight across take() may be in the image or not.
+ * (and is in none).  Writes that bypass any filesystem (raw devices) are
+ * held at the filter and the device's queue is drained while COW starts,
+ * so for them too a write is either complete before take() or copied.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-snapshot: " fmt
 #include <linux/module.h>
@@ -268,6 +269,8 @@ int snapshot_take(const uuid_t *id)
 		}
 	}
 	frozen = ktime_get();
+	list_for_each_entry(sd, &snap->devices, link)
+		tracker_hold_writes(sd->tracker);
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct tracker *tracker = sd->tracker;
 
@@ -279,6 +282,8 @@ int snapshot_take(const uuid_t *id)
 		rcu_assign_pointer(tracker->diff_area, sd->da);
 		mutex_unlock(&tracker->lock);
 	}
+	list_for_each_entry(sd, &snap->devices, link)
+		tracker_resume_writes(sd->tracker);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
 	snap->taken = true;

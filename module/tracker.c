@@ -15,6 +15,7 @@
 #include <linux/blkdev.h>
 #include <linux/uaccess.h>
 #include <linux/blksnap.h>
+#include "compat/queue.h"
 #include "filter.h"
 #include "cbt_map.h"
 #include "diff_area.h"
@@ -77,8 +78,13 @@ static struct blkfilter *tracker_attach(struct block_device *bdev)
 	tracker = kzalloc(sizeof(*tracker), GFP_KERNEL);
 	if (!tracker)
 		return ERR_PTR(-ENOMEM);
+	if (percpu_init_rwsem(&tracker->write_gate)) {
+		kfree(tracker);
+		return ERR_PTR(-ENOMEM);
+	}
 	map = cbt_map_create(bdev_nr_sectors(bdev));
 	if (IS_ERR(map)) {
+		percpu_free_rwsem(&tracker->write_gate);
 		kfree(tracker);
 		return ERR_CAST(map);
 	}
@@ -94,6 +100,7 @@ static void tracker_detach(struct blkfilter *flt)
 	/* The registry's grace period has passed: no bio can see us. */
 	if (rcu_access_pointer(tracker->cbt))
 		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
+	percpu_free_rwsem(&tracker->write_gate);
 	kfree(tracker);
 }
 
@@ -112,6 +119,16 @@ static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
 	if (bio->bi_bdev != flt->bdev)
 		sector += bio->bi_bdev->bd_start_sect;
 
+	/* Closed only for the instant of a take. */
+	if (bio->bi_opf & REQ_NOWAIT) {
+		if (!percpu_down_read_trylock(&tracker->write_gate)) {
+			bio_wouldblock_error(bio);
+			return true;
+		}
+	} else {
+		percpu_down_read(&tracker->write_gate);
+	}
+
 	rcu_read_lock();
 	map = rcu_dereference(tracker->cbt);
 	if (map && map->device_capacity != bdev_nr_sectors(flt->bdev))
@@ -128,6 +145,7 @@ static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
 		taken = diff_area_cow_bio(da, bio);
 		diff_area_put(da);
 	}
+	percpu_up_read(&tracker->write_gate);
 	return taken;
 }
 
@@ -215,6 +233,18 @@ int tracker_cbt_switch(struct tracker *tracker)
 		return ret;
 	cbt_map_switch(map);
 	return 0;
+}
+
+void tracker_hold_writes(struct tracker *tracker)
+{
+	percpu_down_write(&tracker->write_gate);
+	/* Writes that passed the filter before the gate closed complete. */
+	compat_queue_drain(bdev_get_queue(tracker->filter.bdev));
+}
+
+void tracker_resume_writes(struct tracker *tracker)
+{
+	percpu_up_write(&tracker->write_gate);
 }
 
 static int ctl_snapshotadd(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)

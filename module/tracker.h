@@ -8,6 +8,7 @@
 #define __BLKSNAP_TRACKER_H
 
 #include <linux/mutex.h>
+#include <linux/percpu-rwsem.h>
 #include "filter.h"
 
 struct cbt_map;
@@ -32,6 +33,12 @@ struct tracker {
 	struct snapshot *snapshot;
 	/* Copy-on-write state while the snapshot is taken; set under lock. */
 	struct diff_area __rcu *diff_area;
+	/*
+	 * Writes pass the filter holding this for read; take() holds it for
+	 * write while it drains the queue and starts copy-on-write, so no
+	 * write slips between the two (the block-level quiesce).
+	 */
+	struct percpu_rw_semaphore write_gate;
 };
 
 static inline struct tracker *to_tracker(struct blkfilter *flt)
@@ -41,6 +48,13 @@ static inline struct tracker *to_tracker(struct blkfilter *flt)
 
 /* Freezes the CBT write map, as a take does; called with tracker->lock. */
 int tracker_cbt_switch(struct tracker *tracker);
+
+/*
+ * Stops new writes at the filter and waits until none is in flight on the
+ * device; tracker_resume_writes() lets them go on.  May sleep long.
+ */
+void tracker_hold_writes(struct tracker *tracker);
+void tracker_resume_writes(struct tracker *tracker);
 
 int tracker_init(void);
 void tracker_done(void);
