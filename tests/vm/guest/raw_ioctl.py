@@ -19,7 +19,7 @@ REQUESTS = {
     "version": (ioc(IOC_READ, 0, 8), bytearray(8)),
     "wrong-size-version": (ioc(IOC_READ, 0, 16), bytearray(16)),
     "unknown": (ioc(IOC_READ | IOC_WRITE, 200, 8), bytearray(8)),
-    # _IOWR('V', 4, struct blksnap_snapshot_collect): declared, not built yet
+    # _IOWR('V', 4, struct blksnap_snapshot_collect): count only (ids 0)
     "snapshot-collect": (ioc(IOC_READ | IOC_WRITE, 4, 16), bytearray(16)),
 }
 
