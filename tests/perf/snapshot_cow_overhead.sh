@@ -44,6 +44,7 @@ for pattern in "randwrite 4k" "write 1M"; do
 	sectors=$(blockdev --getsz $origin)
 	dmsetup create perf-origin --table "0 $sectors snapshot-origin $origin"
 	dmsetup create perf-snap --table "0 $sectors snapshot $origin $cow N 512"
+	dmsetup mknodes
 	dmfirst=$(run dmfirst /dev/mapper/perf-origin $rw $bs)
 	dmsecond=$(run dmsecond /dev/mapper/perf-origin $rw $bs)
 	dmsetup remove perf-snap

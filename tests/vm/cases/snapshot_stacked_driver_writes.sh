@@ -9,6 +9,9 @@ partition_disk1 64MiB
 dev=${DISK1}1
 $STAMP fill $dev 1 stacked
 dmsetup create stacked --table "0 $(blockdev --getsz $dev) linear $dev 0"
+# No udev in the guest: make the /dev/mapper node by hand.
+dmsetup mknodes stacked
+[ -b /dev/mapper/stacked ] || fail "/dev/mapper/stacked is not a block device"
 snapshot_create /tmp/snap.json --storage /tmp --limit 128M $dev
 img=$IMAGES
 timeout 120 fio --name=stacked --filename=/dev/mapper/stacked --rw=randwrite \

@@ -10,6 +10,9 @@ dev=${DISK1}1
 sectors=$(blockdev --getsz ${DISK1}2)
 # Healthy for 3 s, then failing every write for 60 s.
 dmsetup create flaky --table "0 $sectors flakey ${DISK1}2 0 3 60 1 error_writes"
+# No udev in the guest: make the /dev/mapper node by hand.
+dmsetup mknodes flaky
+[ -b /dev/mapper/flaky ] || fail "/dev/mapper/flaky is not a block device"
 snapshot_create /tmp/snap.json --storage /dev/mapper/flaky $dev
 img=$IMAGES
 sleep 4
