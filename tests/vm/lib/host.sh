@@ -75,9 +75,11 @@ _bvm_rm() {
 _bvm_apt_opts=(-o APT::Sandbox::User=root -o DPkg::Lock::Timeout=600
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 
-# _bvm_host_apt ARGS...: apt-get on the host, unattended.
+# _bvm_host_apt ARGS...: apt-get on the host, unattended.  Headers may pull
+# in their kernel image; INITRD=No keeps its postinst from spending minutes
+# on an initramfs the host never boots (the guests use their own).
 _bvm_host_apt() {
-	DEBIAN_FRONTEND=noninteractive apt-get -q "${_bvm_apt_opts[@]}" "$@" </dev/null >&2
+	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get -q "${_bvm_apt_opts[@]}" "$@" </dev/null >&2
 }
 
 # Does the host's apt know package $1 (a version candidate exists)?
