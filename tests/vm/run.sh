@@ -151,10 +151,15 @@ for line in "${listed[@]}"; do
 		tail -n 40 "$run/console.txt"
 		f=$((f + 1))
 	fi
-	echo "  $ver: $p passed, $f failed (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
+	# A demo runs no case: only whether the guest got through it counts.
+	if [ "$demo" -eq 1 ]; then
+		[ "$f" -eq 0 ] && echo "  $ver: demo done (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
+		continue
+	fi
+	echo "  $ver: $p passed, $f failed (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
 done
 
-echo "$total_passed passed, $total_failed failed"
+[ "$demo" -eq 1 ] || echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]
