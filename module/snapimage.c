@@ -11,6 +11,20 @@
 #include "diff_area.h"
 #include "snapimage.h"
 
+/*
+ * Workers per image.  Each serves queued bios one at a time with its own
+ * chunk buffer; several let a backup's parallel reads overlap their waits
+ * on the origin and the storage.  Memory: this many chunks per image.
+ */
+#define SNAPIMAGE_WORKERS	4
+
+struct snapimage_worker {
+	struct work_struct work;
+	struct snapimage *img;
+	/* One chunk, used by this worker only. */
+	void *buf;
+};
+
 struct snapimage {
 	struct gendisk *disk;
 	struct diff_area *da;
@@ -18,13 +32,12 @@ struct snapimage {
 	struct mutex open_lock;
 	unsigned int open_count;
 	bool dying;
-	/* Bios waiting for the worker; protected by queue_lock. */
+	/* Bios waiting for a worker, and the next worker to kick: queue_lock. */
 	spinlock_t queue_lock;
 	struct bio_list queue;
-	struct work_struct work;
-	/* One chunk: only the worker uses it, one bio at a time. */
-	void *buf;
+	unsigned int next_worker;
 	unsigned int buf_size;
+	struct snapimage_worker workers[SNAPIMAGE_WORKERS];
 };
 
 static struct workqueue_struct *image_wq;
@@ -57,11 +70,17 @@ COMPAT_BDOPS_OPEN_RELEASE(snapimage, snapimage_get_open, snapimage_put_open)
 static void snapimage_submit_bio(struct bio *bio)
 {
 	struct snapimage *img = bio->bi_bdev->bd_disk->private_data;
+	struct snapimage_worker *w;
 
 	spin_lock(&img->queue_lock);
 	bio_list_add(&img->queue, bio);
+	w = &img->workers[img->next_worker++ % SNAPIMAGE_WORKERS];
 	spin_unlock(&img->queue_lock);
-	queue_work(image_wq, &img->work);
+	/*
+	 * Whichever worker runs next serves the queue until it is empty; a
+	 * worker that is running already is queued to run once more.
+	 */
+	queue_work(image_wq, &w->work);
 }
 
 static const struct block_device_operations snapimage_fops = {
@@ -91,7 +110,8 @@ static void copy_bio_data(struct bio *bio, struct bvec_iter *iter, void *buf,
 	}
 }
 
-static int snapimage_rw(struct snapimage *img, struct bio *bio, bool write)
+static int snapimage_rw(struct snapimage *img, void *buf, struct bio *bio,
+			bool write)
 {
 	struct bvec_iter iter = bio->bi_iter;
 	sector_t sector = iter.bi_sector;
@@ -102,12 +122,12 @@ static int snapimage_rw(struct snapimage *img, struct bio *bio, bool write)
 		unsigned int n = min(left, img->buf_size);
 
 		if (write) {
-			copy_bio_data(bio, &iter, img->buf, n, false);
-			ret = diff_area_image_write(img->da, sector, img->buf, n);
+			copy_bio_data(bio, &iter, buf, n, false);
+			ret = diff_area_image_write(img->da, sector, buf, n);
 		} else {
-			ret = diff_area_image_read(img->da, sector, img->buf, n);
+			ret = diff_area_image_read(img->da, sector, buf, n);
 			if (!ret)
-				copy_bio_data(bio, &iter, img->buf, n, true);
+				copy_bio_data(bio, &iter, buf, n, true);
 		}
 		if (ret)
 			return ret;
@@ -119,7 +139,9 @@ static int snapimage_rw(struct snapimage *img, struct bio *bio, bool write)
 
 static void snapimage_work(struct work_struct *work)
 {
-	struct snapimage *img = container_of(work, struct snapimage, work);
+	struct snapimage_worker *w = container_of(work, struct snapimage_worker,
+						  work);
+	struct snapimage *img = w->img;
 	struct bio *bio;
 	int ret;
 
@@ -131,10 +153,10 @@ static void snapimage_work(struct work_struct *work)
 			break;
 		switch (bio_op(bio)) {
 		case REQ_OP_READ:
-			ret = snapimage_rw(img, bio, false);
+			ret = snapimage_rw(img, w->buf, bio, false);
 			break;
 		case REQ_OP_WRITE:
-			ret = snapimage_rw(img, bio, true);
+			ret = snapimage_rw(img, w->buf, bio, true);
 			break;
 		case REQ_OP_FLUSH:
 			/* The image does not outlive the snapshot: nothing to keep. */
@@ -149,9 +171,19 @@ static void snapimage_work(struct work_struct *work)
 	}
 }
 
+static void free_worker_bufs(struct snapimage *img)
+{
+	unsigned int i;
+
+	/* kvfree(NULL) is fine: the buffers not allocated yet are NULL. */
+	for (i = 0; i < SNAPIMAGE_WORKERS; i++)
+		kvfree(img->workers[i].buf);
+}
+
 struct snapimage *snapimage_create(struct diff_area *da)
 {
 	struct snapimage *img;
+	unsigned int i;
 	struct gendisk *disk;
 	int ret;
 
@@ -161,18 +193,23 @@ struct snapimage *snapimage_create(struct diff_area *da)
 	mutex_init(&img->open_lock);
 	spin_lock_init(&img->queue_lock);
 	bio_list_init(&img->queue);
-	INIT_WORK(&img->work, snapimage_work);
 	img->buf_size = 1U << (da->chunk_shift + SECTOR_SHIFT);
-	img->buf = kvmalloc(img->buf_size, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!img->buf)
-		goto err_free_img;
+	for (i = 0; i < SNAPIMAGE_WORKERS; i++) {
+		struct snapimage_worker *w = &img->workers[i];
+
+		INIT_WORK(&w->work, snapimage_work);
+		w->img = img;
+		w->buf = kvmalloc(img->buf_size, GFP_KERNEL);
+		ret = -ENOMEM;
+		if (!w->buf)
+			goto err_free_bufs;
+	}
 
 	disk = compat_alloc_disk(bdev_logical_block_size(da->orig),
 				 img->buf_size >> SECTOR_SHIFT);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
-		goto err_free_buf;
+		goto err_free_bufs;
 	}
 	disk->fops = &snapimage_fops;
 	disk->private_data = img;
@@ -193,15 +230,16 @@ struct snapimage *snapimage_create(struct diff_area *da)
 err_put_disk:
 	diff_area_put(da);
 	put_disk(disk);
-err_free_buf:
-	kvfree(img->buf);
-err_free_img:
+err_free_bufs:
+	free_worker_bufs(img);
 	kfree(img);
 	return ERR_PTR(ret);
 }
 
 int snapimage_destroy(struct snapimage *img)
 {
+	unsigned int i;
+
 	mutex_lock(&img->open_lock);
 	if (img->open_count) {
 		mutex_unlock(&img->open_lock);
@@ -212,10 +250,11 @@ int snapimage_destroy(struct snapimage *img)
 
 	del_gendisk(img->disk);
 	/* Bios queued before the disk went are served, then no more come. */
-	flush_work(&img->work);
+	for (i = 0; i < SNAPIMAGE_WORKERS; i++)
+		flush_work(&img->workers[i].work);
 	put_disk(img->disk);
 	diff_area_put(img->da);
-	kvfree(img->buf);
+	free_worker_bufs(img);
 	kfree(img);
 	return 0;
 }
