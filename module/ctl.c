@@ -55,7 +55,7 @@ static int ioctl_filter_attach(struct blksnap_filter_attach __user *argp)
 	ret = filter_target(&arg.bdev, arg.name, &dev);
 	if (ret)
 		return ret;
-	return blkfilter_attach(dev, arg.name);
+	return filter_control_attach(dev, arg.name);
 }
 
 static int ioctl_filter_detach(struct blksnap_filter_detach __user *argp)
@@ -69,7 +69,7 @@ static int ioctl_filter_detach(struct blksnap_filter_detach __user *argp)
 	ret = filter_target(&arg.bdev, arg.name, &dev);
 	if (ret)
 		return ret;
-	return blkfilter_detach(dev, arg.name);
+	return filter_control_detach(dev, arg.name);
 }
 
 static int ioctl_filter_ctl(struct blksnap_filter_ctl __user *argp)
@@ -83,8 +83,8 @@ static int ioctl_filter_ctl(struct blksnap_filter_ctl __user *argp)
 	ret = filter_target(&arg.bdev, arg.name, &dev);
 	if (ret)
 		return ret;
-	ret = blkfilter_ctl(dev, arg.name, arg.cmd, u64_to_user_ptr(arg.opt),
-			    &arg.optlen);
+	ret = filter_ctl(dev, arg.name, arg.cmd, u64_to_user_ptr(arg.opt),
+			 &arg.optlen);
 	if (ret)
 		return ret;
 	if (put_user(arg.optlen, &argp->optlen))

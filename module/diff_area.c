@@ -13,6 +13,7 @@
 #include "params.h"
 #include "diff_storage.h"
 #include "event_queue.h"
+#include "filter.h"
 #include "diff_area.h"
 
 /*
@@ -85,7 +86,7 @@ static int origin_read(struct block_device *bdev, sector_t sector, void *buf,
 	return ret;
 }
 
-static void diff_area_fail(struct diff_area *da, int err)
+void diff_area_fail(struct diff_area *da, int err)
 {
 	struct blksnap_event_corrupted ev = {
 		.dev_id_mj = MAJOR(da->orig->bd_dev),
@@ -189,12 +190,9 @@ static void cow_chunk(struct diff_area *da, unsigned long chunk)
 static bool bio_chunks(struct diff_area *da, struct bio *bio,
 		       unsigned long *first, unsigned long *last)
 {
-	sector_t sector = bio->bi_iter.bi_sector;
+	sector_t sector = filter_bio_sector(da->orig, bio);
 	sector_t count = bio_sectors(bio);
 
-	/* A whole-disk filter sees its partitions' bios, in their sectors. */
-	if (bio->bi_bdev != da->orig)
-		sector += bio->bi_bdev->bd_start_sect;
 	if (!count || sector >= da->capacity)
 		return false;
 	count = min(count, da->capacity - sector);
@@ -263,8 +261,7 @@ static void diff_area_deferred_work(struct work_struct *work)
 		if (!bio)
 			break;
 		cow_bio_chunks(da, bio);
-		/* From this module: the filter lets it through. */
-		submit_bio_noacct(bio);
+		filter_resubmit_bio(bio);
 		diff_area_put(da);
 	}
 }

@@ -74,6 +74,12 @@ int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len);
 
+/*
+ * Marks the snapshot of this device corrupted: an event, and EIO on image
+ * reads from now on.  The first error is kept.
+ */
+void diff_area_fail(struct diff_area *da, int err);
+
 static inline int diff_area_error(struct diff_area *da)
 {
 	return READ_ONCE(da->error);

@@ -19,7 +19,7 @@
 #include "compat/bdev.h"
 #include "filter.h"
 
-/* dev_t -> struct blkfilter *; written under filters_lock, read under RCU. */
+/* dev_t -> struct filter *; written under filters_lock, read under RCU. */
 static DEFINE_XARRAY(filters);
 /* Serializes attach, detach and ctl, and protects filter_ops_list. */
 static DEFINE_MUTEX(filters_lock);
@@ -33,12 +33,12 @@ static atomic_t filters_exist = ATOMIC_INIT(0);
 /* Runs filter releases; destroyed at exit, which waits for them. */
 static struct workqueue_struct *filter_wq;
 
-bool notrace blkfilter_active(void)
+bool notrace filter_active(void)
 {
 	return atomic_read(&filters_exist) != 0;
 }
 
-int blkfilter_register(struct blkfilter_operations *ops)
+int filter_register(struct filter_operations *ops)
 {
 	mutex_lock(&filters_lock);
 	list_add_tail(&ops->link, &filter_ops_list);
@@ -46,16 +46,16 @@ int blkfilter_register(struct blkfilter_operations *ops)
 	return 0;
 }
 
-void blkfilter_unregister(struct blkfilter_operations *ops)
+void filter_unregister(struct filter_operations *ops)
 {
 	mutex_lock(&filters_lock);
 	list_del(&ops->link);
 	mutex_unlock(&filters_lock);
 }
 
-static const struct blkfilter_operations *find_ops(const char *name)
+static const struct filter_operations *find_ops(const char *name)
 {
-	const struct blkfilter_operations *ops;
+	const struct filter_operations *ops;
 
 	lockdep_assert_held(&filters_lock);
 	list_for_each_entry(ops, &filter_ops_list, link) {
@@ -67,7 +67,7 @@ static const struct blkfilter_operations *find_ops(const char *name)
 
 static void filter_release_work(struct work_struct *work)
 {
-	struct blkfilter *flt = container_of(work, struct blkfilter,
+	struct filter *flt = container_of(work, struct filter,
 					     release_work);
 	struct block_device *bdev = flt->bdev;
 	struct module *owner = flt->ops->owner;
@@ -82,28 +82,28 @@ static void filter_release_work(struct work_struct *work)
 
 static void filter_release(struct kref *kref)
 {
-	struct blkfilter *flt = container_of(kref, struct blkfilter, kref);
+	struct filter *flt = container_of(kref, struct filter, kref);
 
 	/* The last put may come from the I/O path, where detach cannot sleep. */
 	queue_work(filter_wq, &flt->release_work);
 }
 
-void blkfilter_get(struct blkfilter *flt)
+void filter_get(struct filter *flt)
 {
 	kref_get(&flt->kref);
 }
 
-void blkfilter_put(struct blkfilter *flt)
+void filter_put(struct filter *flt)
 {
 	kref_put(&flt->kref, filter_release);
 }
 
 /* Removes @flt from the registry and drops the registry's reference. */
-static void filter_remove(dev_t dev, struct blkfilter *flt)
+static void filter_remove(dev_t dev, struct filter *flt)
 {
 	lockdep_assert_held(&filters_lock);
 	xa_erase(&filters, dev);
-	blkfilter_put(flt);
+	filter_put(flt);
 }
 
 /*
@@ -112,10 +112,10 @@ static void filter_remove(dev_t dev, struct blkfilter *flt)
  * number may since have been reused) is stale: it is dropped here.
  */
 static int find_live_filter(dev_t dev, const char *name,
-			    struct blkfilter **pflt)
+			    struct filter **pflt)
 {
 	struct block_device *bdev;
-	struct blkfilter *flt;
+	struct filter *flt;
 
 	lockdep_assert_held(&filters_lock);
 	flt = xa_load(&filters, dev);
@@ -137,11 +137,11 @@ static int find_live_filter(dev_t dev, const char *name,
 	return 0;
 }
 
-int blkfilter_attach(dev_t dev, const char *name)
+int filter_attach(dev_t dev, const char *name, struct filter **held)
 {
-	const struct blkfilter_operations *ops;
+	const struct filter_operations *ops;
 	struct block_device *bdev;
-	struct blkfilter *flt;
+	struct filter *flt;
 	int ret;
 
 	bdev = compat_bdev_pin(dev);
@@ -179,6 +179,10 @@ int blkfilter_attach(dev_t dev, const char *name)
 		ops->detach(flt);
 		goto out_put_module;
 	}
+	if (held) {
+		filter_get(flt);
+		*held = flt;
+	}
 	mutex_unlock(&filters_lock);
 	pr_info("attached %s to %u:%u\n", name, MAJOR(dev), MINOR(dev));
 	return 0;
@@ -191,9 +195,9 @@ out_unlock:
 	return ret;
 }
 
-int blkfilter_detach(dev_t dev, const char *name)
+int filter_detach(dev_t dev, const char *name)
 {
-	struct blkfilter *flt;
+	struct filter *flt;
 	int ret = 0;
 
 	mutex_lock(&filters_lock);
@@ -211,10 +215,10 @@ int blkfilter_detach(dev_t dev, const char *name)
 	return ret;
 }
 
-int blkfilter_ctl(dev_t dev, const char *name, unsigned int cmd,
-		  __u8 __user *buf, __u32 *plen)
+int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
+	       __u8 __user *buf, __u32 *plen)
 {
-	struct blkfilter *flt;
+	struct filter *flt;
 	int ret;
 
 	mutex_lock(&filters_lock);
@@ -225,9 +229,25 @@ int blkfilter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	return ret;
 }
 
+void filter_drop(struct filter *flt)
+{
+	dev_t dev = flt->bdev->bd_dev;
+
+	mutex_lock(&filters_lock);
+	if (xa_load(&filters, dev) == flt) {
+		if (flt->ops->may_detach && flt->ops->may_detach(flt) &&
+		    flt->ops->lost)
+			flt->ops->lost(flt);
+		pr_info("the kernel detached %s from %u:%u\n", flt->ops->name,
+			MAJOR(dev), MINOR(dev));
+		filter_remove(dev, flt);
+	}
+	mutex_unlock(&filters_lock);
+}
+
 static bool filter_one(struct block_device *bdev, struct bio *bio)
 {
-	struct blkfilter *flt;
+	struct filter *flt;
 	bool taken;
 
 	rcu_read_lock();
@@ -240,11 +260,16 @@ static bool filter_one(struct block_device *bdev, struct bio *bio)
 		return false;
 
 	taken = flt->ops->submit_bio(flt, bio);
-	blkfilter_put(flt);
+	filter_put(flt);
 	return taken;
 }
 
-bool blkfilter_bio(struct bio *bio)
+bool filter_device_bio(struct bio *bio)
+{
+	return filter_one(bio->bi_bdev, bio);
+}
+
+bool filter_bio(struct bio *bio)
 {
 	struct block_device *bdev = bio->bi_bdev;
 
@@ -261,13 +286,13 @@ bool blkfilter_bio(struct bio *bio)
 	return false;
 }
 
-int blkfilter_init(void)
+int filter_init(void)
 {
 	filter_wq = alloc_workqueue("blksnap-filter", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	return filter_wq ? 0 : -ENOMEM;
 }
 
-void blkfilter_done(void)
+void filter_done(void)
 {
 	/* Every filter held a module reference, so none is attached now. */
 	WARN_ON_ONCE(!xa_empty(&filters));

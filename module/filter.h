@@ -6,10 +6,18 @@
  * the filter sees every bio submitted to that device before the block
  * layer does, and answers control commands.
  *
- * Differences from upstream, since no kernel has the hook in struct
- * block_device: filters are found by device number in a registry here, and
- * ->submit_bio() is handed the filter along with the bio.  A filter on a
- * whole disk also sees the bios submitted to its partitions.
+ * This is blksnap's own registry, named filter_* so that it can sit beside
+ * a kernel's <linux/blk-filter.h>.  Bios reach it through one of two
+ * interceptions, chosen at build time by compat/config.h:
+ * filter_ftrace.c hooks submit_bio_noacct() where the kernel has no
+ * blkfilter (every mainline kernel), filter_native.c registers with the
+ * kernel's blkfilter where it has one (HAVE_BLK_FILTER).
+ *
+ * Differences from upstream: filters are found by device number here, not
+ * through bdev->bd_filter, and ->submit_bio() is handed the filter along
+ * with the bio.  Under the ftrace interception a filter on a whole disk
+ * also sees the bios submitted to its partitions; under the native one it
+ * sees only its own device's, as upstream intends.
  */
 #ifndef __BLKSNAP_FILTER_H
 #define __BLKSNAP_FILTER_H
@@ -19,10 +27,10 @@
 #include <linux/list.h>
 #include <linux/workqueue.h>
 
-struct blkfilter;
+struct filter;
 
 /**
- * struct blkfilter_operations - What a filter provides.
+ * struct filter_operations - What a filter provides.
  * @link: In the list of registered filters.
  * @owner: Held while the filter is attached anywhere.
  * @name: Name userspace attaches by, e.g. "blksnap".
@@ -31,57 +39,111 @@ struct blkfilter;
  * @ctl: Runs a control command; @plen is in/out.  May sleep.
  * @may_detach: Optional: a negative errno keeps the filter attached (not
  *	upstream: blksnap refuses while the device is in a snapshot).
+ * @lost: Optional: told that the kernel detached the filter although
+ *	@may_detach refused (native interception only: device removal or
+ *	the kernel's detach ioctl); no bio will reach it any more.
  * @submit_bio: Sees a bio before the device does.  Returns true if the
  *	filter took the bio over (and will complete or resubmit it).
  */
-struct blkfilter_operations {
+struct filter_operations {
 	struct list_head link;
 	struct module *owner;
 	const char *name;
-	struct blkfilter *(*attach)(struct block_device *bdev);
-	void (*detach)(struct blkfilter *flt);
-	int (*ctl)(struct blkfilter *flt, unsigned int cmd, __u8 __user *buf,
+	struct filter *(*attach)(struct block_device *bdev);
+	void (*detach)(struct filter *flt);
+	int (*ctl)(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 		   __u32 *plen);
-	int (*may_detach)(struct blkfilter *flt);
-	bool (*submit_bio)(struct blkfilter *flt, struct bio *bio);
+	int (*may_detach)(struct filter *flt);
+	void (*lost)(struct filter *flt);
+	bool (*submit_bio)(struct filter *flt, struct bio *bio);
 };
 
 /**
- * struct blkfilter - An attached filter; embedded in the filter's state.
+ * struct filter - An attached filter; embedded in the filter's state.
  * @ops: Its operations.
  * @bdev: The filtered device, pinned but not open (compat/bdev.h).
  * @kref: One reference for the registry, one per bio being filtered.
  * @release_work: Runs @ops->detach after the last reference is gone.
  */
-struct blkfilter {
-	const struct blkfilter_operations *ops;
+struct filter {
+	const struct filter_operations *ops;
 	struct block_device *bdev;
 	struct kref kref;
 	struct work_struct release_work;
 };
 
-int blkfilter_register(struct blkfilter_operations *ops);
-void blkfilter_unregister(struct blkfilter_operations *ops);
+int filter_register(struct filter_operations *ops);
+void filter_unregister(struct filter_operations *ops);
 
 /* For holders beyond the registry (a snapshot keeps its devices' filters). */
-void blkfilter_get(struct blkfilter *flt);
-void blkfilter_put(struct blkfilter *flt);
+void filter_get(struct filter *flt);
+void filter_put(struct filter *flt);
 
-int blkfilter_attach(dev_t dev, const char *name);
-int blkfilter_detach(dev_t dev, const char *name);
-int blkfilter_ctl(dev_t dev, const char *name, unsigned int cmd,
-		  __u8 __user *buf, __u32 *plen);
+/* @held, if not NULL, receives the new filter with a reference for the caller. */
+int filter_attach(dev_t dev, const char *name, struct filter **held);
+int filter_detach(dev_t dev, const char *name);
+int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
+	       __u8 __user *buf, __u32 *plen);
 
-/* I/O path, called by the interception: true if a filter took the bio. */
-bool blkfilter_bio(struct bio *bio);
+/*
+ * I/O path, called by the interception: true if a filter took the bio.
+ * filter_bio() offers it to the filters of its device and of the whole
+ * disk; filter_device_bio() only to its device's (native blkfilter calls
+ * us once per filtered device).
+ */
+bool filter_bio(struct bio *bio);
+bool filter_device_bio(struct bio *bio);
+
+/*
+ * Where @bio starts on @bdev, the filtered device (the bio's own or its
+ * whole disk), in sectors.  A bio to a partition carries partition
+ * sectors until submission remaps them to the disk's (BIO_REMAPPED): the
+ * ftrace interception sees bios before that, native blkfilter after.
+ */
+static inline sector_t filter_bio_sector(struct block_device *bdev,
+					 struct bio *bio)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+
+	if (!bio_flagged(bio, BIO_REMAPPED))
+		sector += bio->bi_bdev->bd_start_sect;
+	return sector - bdev->bd_start_sect;
+}
+
 /* Cheap test for the interception: is any filter attached anywhere? */
-bool blkfilter_active(void);
+bool filter_active(void);
 
-int blkfilter_init(void);
-void blkfilter_done(void);
+int filter_init(void);
+void filter_done(void);
 
-/* The interception of bio submission (filter_ftrace.c). */
+/*
+ * The interception of bio submission: filter_ftrace.c or filter_native.c,
+ * whichever compat/config.h selects.
+ */
 int filter_intercept_init(void);
 void filter_intercept_done(void);
+/*
+ * Whether ->submit_bio() runs with the device's queue entered: native
+ * blkfilter calls it from the block layer's dispatch, the ftrace hook
+ * before the bio reaches the queue.  A filter that makes bios wait there
+ * must then not wait for the queue to drain.
+ */
+bool filter_in_queue(void);
+/* Sends on a bio that a filter took over, past the filter this time. */
+void filter_resubmit_bio(struct bio *bio);
+/*
+ * Attach and detach as the control node asks.  Under the native
+ * interception only the kernel's own ioctls on the block device attach a
+ * filter (the kernel must hook the device), so these fail -EOPNOTSUPP.
+ */
+int filter_control_attach(dev_t dev, const char *name);
+int filter_control_detach(dev_t dev, const char *name);
+
+/*
+ * For the native interception: forgets @flt, which the kernel has
+ * detached.  That cannot be refused, so a filter that ->may_detach()
+ * would keep is told by ->lost() first.
+ */
+void filter_drop(struct filter *flt);
 
 #endif /* __BLKSNAP_FILTER_H */

@@ -29,7 +29,7 @@ static DEFINE_PER_CPU(long, redirected_tasks);
 static void notrace filtered_submit_bio_noacct(struct bio *bio)
 {
 	this_cpu_inc(redirected_tasks);
-	if (!blkfilter_bio(bio))
+	if (!filter_bio(bio))
 		submit_bio_noacct(bio);
 	/*
 	 * Keeps the call above from becoming a tail call: its return address
@@ -44,7 +44,7 @@ static void notrace submit_bio_noacct_handler(unsigned long ip,
 					      struct ftrace_ops *ops,
 					      struct ftrace_regs *fregs)
 {
-	if (!blkfilter_active())
+	if (!filter_active())
 		return;
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
@@ -74,6 +74,28 @@ int filter_intercept_init(void)
 		ftrace_free_filter(&submit_bio_noacct_ops);
 	}
 	return ret;
+}
+
+bool filter_in_queue(void)
+{
+	return false;
+}
+
+void filter_resubmit_bio(struct bio *bio)
+{
+	/* A call from this module: the handler lets it through. */
+	submit_bio_noacct(bio);
+	barrier();
+}
+
+int filter_control_attach(dev_t dev, const char *name)
+{
+	return filter_attach(dev, name, NULL);
+}
+
+int filter_control_detach(dev_t dev, const char *name)
+{
+	return filter_detach(dev, name);
 }
 
 static long redirected_tasks_sum(void)

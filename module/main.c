@@ -23,7 +23,7 @@ static int __init blksnap_init(void)
 	if (ret)
 		return ret;
 
-	ret = blkfilter_init();
+	ret = filter_init();
 	if (ret)
 		return ret;
 	ret = diff_area_init();
@@ -59,7 +59,7 @@ err_snapimage_done:
 err_diff_area_done:
 	diff_area_done();
 err_filter_done:
-	blkfilter_done();
+	filter_done();
 	return ret;
 }
 
@@ -72,7 +72,7 @@ static void __exit blksnap_exit(void)
 	tracker_done();
 	snapimage_done();
 	diff_area_done();
-	blkfilter_done();
+	filter_done();
 	pr_info("unloaded\n");
 }
 

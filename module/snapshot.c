@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-snapshot: " fmt
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -170,7 +171,7 @@ static bool storage_on(struct snapshot *snap, struct block_device *bdev)
 	return snap->storage->whole_dev == bdev->bd_dev;
 }
 
-int snapshot_add_device(const uuid_t *id, struct blkfilter *flt)
+int snapshot_add_device(const uuid_t *id, struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
 	struct snapshot_device *sd;
@@ -198,7 +199,7 @@ int snapshot_add_device(const uuid_t *id, struct blkfilter *flt)
 		kfree(sd);
 		return ret;
 	}
-	blkfilter_get(flt);
+	filter_get(flt);
 	sd->tracker = tracker;
 	list_add_tail(&sd->link, &snap->devices);
 	snap->nr_devices++;
@@ -233,6 +234,7 @@ int snapshot_take(const uuid_t *id)
 {
 	struct snapshot_device *sd;
 	struct snapshot *snap;
+	unsigned int noio;
 	ktime_t frozen;
 	s64 window_us;
 	int ret = 0;
@@ -269,6 +271,11 @@ int snapshot_take(const uuid_t *id)
 		}
 	}
 	frozen = ktime_get();
+	/*
+	 * Writes to the devices wait from here to the resume: an allocation
+	 * in between must not wait for reclaim to write to them.
+	 */
+	noio = memalloc_noio_save();
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_hold_writes(sd->tracker);
 	list_for_each_entry(sd, &snap->devices, link) {
@@ -278,12 +285,15 @@ int snapshot_take(const uuid_t *id)
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
+		if (tracker->lost)
+			diff_area_fail(sd->da, -ENODEV);
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
 		mutex_unlock(&tracker->lock);
 	}
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_resume_writes(sd->tracker);
+	memalloc_noio_restore(noio);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
 	snap->taken = true;
@@ -323,7 +333,7 @@ static void release_device(struct snapshot_device *sd)
 		diff_area_drain(sd->da);
 		diff_area_put(sd->da);
 	}
-	blkfilter_put(&tracker->filter);
+	filter_put(&tracker->filter);
 	kfree(sd);
 }
 
@@ -415,7 +425,7 @@ int snapshot_wait_event(struct blksnap_snapshot_event *arg)
 	return 0;
 }
 
-int snapshot_device_info(struct blkfilter *flt,
+int snapshot_device_info(struct filter *flt,
 			 struct blksnap_snapshotinfo *info)
 {
 	struct snapshot_device *sd;

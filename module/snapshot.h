@@ -12,7 +12,7 @@
 #include <linux/kobject.h>
 #include <linux/blksnap.h>
 
-struct blkfilter;
+struct filter;
 
 int snapshot_init(struct kobject *parent);
 void snapshot_done(void);
@@ -25,8 +25,8 @@ int snapshot_collect(struct blksnap_snapshot_collect *arg);
 int snapshot_wait_event(struct blksnap_snapshot_event *ev);
 
 /* Filter ctl commands of the blksnap filter, called by tracker.c. */
-int snapshot_add_device(const uuid_t *id, struct blkfilter *flt);
-int snapshot_device_info(struct blkfilter *flt,
+int snapshot_add_device(const uuid_t *id, struct filter *flt);
+int snapshot_device_info(struct filter *flt,
 			 struct blksnap_snapshotinfo *info);
 
 #endif /* __BLKSNAP_SNAPSHOT_H */

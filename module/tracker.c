@@ -68,7 +68,7 @@ static struct cbt_map *tracker_current_map(struct tracker *tracker, int *err)
 	return map;
 }
 
-static struct blkfilter *tracker_attach(struct block_device *bdev)
+static struct filter *tracker_attach(struct block_device *bdev)
 {
 	struct tracker *tracker;
 	struct cbt_map *map;
@@ -93,7 +93,7 @@ static struct blkfilter *tracker_attach(struct block_device *bdev)
 	return &tracker->filter;
 }
 
-static void tracker_detach(struct blkfilter *flt)
+static void tracker_detach(struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
 
@@ -104,10 +104,10 @@ static void tracker_detach(struct blkfilter *flt)
 	kfree(tracker);
 }
 
-static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
+static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 {
 	struct tracker *tracker = to_tracker(flt);
-	sector_t sector = bio->bi_iter.bi_sector;
+	sector_t sector = filter_bio_sector(flt->bdev, bio);
 	struct diff_area *da;
 	struct cbt_map *map;
 	bool taken = false;
@@ -115,9 +115,6 @@ static bool tracker_submit_bio(struct blkfilter *flt, struct bio *bio)
 	/* Writes of every kind (also discard, write-zeroes) carry a size. */
 	if (!op_is_write(bio_op(bio)) || !bio->bi_iter.bi_size)
 		return false;
-	/* A whole-disk filter sees its partitions' bios, in their sectors. */
-	if (bio->bi_bdev != flt->bdev)
-		sector += bio->bi_bdev->bd_start_sect;
 
 	/* Closed only for the instant of a take. */
 	if (bio->bi_opf & REQ_NOWAIT) {
@@ -237,17 +234,32 @@ int tracker_cbt_switch(struct tracker *tracker)
 
 void tracker_hold_writes(struct tracker *tracker)
 {
+	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
+
+	if (filter_in_queue()) {
+		/*
+		 * Bios enter the queue before they reach the filter, so a
+		 * writer waiting at the gate would keep a drain from ending.
+		 * Holding the queue frozen stops them ahead of the filter
+		 * and drains the device in one step.
+		 */
+		compat_queue_freeze(q);
+		return;
+	}
 	percpu_down_write(&tracker->write_gate);
 	/* Writes that passed the filter before the gate closed complete. */
-	compat_queue_drain(bdev_get_queue(tracker->filter.bdev));
+	compat_queue_drain(q);
 }
 
 void tracker_resume_writes(struct tracker *tracker)
 {
-	percpu_up_write(&tracker->write_gate);
+	if (filter_in_queue())
+		compat_queue_unfreeze(bdev_get_queue(tracker->filter.bdev));
+	else
+		percpu_up_write(&tracker->write_gate);
 }
 
-static int ctl_snapshotadd(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)
+static int ctl_snapshotadd(struct filter *flt, __u8 __user *buf, __u32 *plen)
 {
 	struct blksnap_snapshotadd arg;
 	uuid_t id;
@@ -260,7 +272,7 @@ static int ctl_snapshotadd(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)
 	return snapshot_add_device(&id, flt);
 }
 
-static int ctl_snapshotinfo(struct blkfilter *flt, __u8 __user *buf, __u32 *plen)
+static int ctl_snapshotinfo(struct filter *flt, __u8 __user *buf, __u32 *plen)
 {
 	struct blksnap_snapshotinfo info = {};
 	int ret;
@@ -276,7 +288,7 @@ static int ctl_snapshotinfo(struct blkfilter *flt, __u8 __user *buf, __u32 *plen
 	return 0;
 }
 
-static int tracker_ctl(struct blkfilter *flt, unsigned int cmd,
+static int tracker_ctl(struct filter *flt, unsigned int cmd,
 		       __u8 __user *buf, __u32 *plen)
 {
 	struct tracker *tracker = to_tracker(flt);
@@ -313,27 +325,44 @@ static int tracker_ctl(struct blkfilter *flt, unsigned int cmd,
 }
 
 /* A device in a snapshot stays filtered until the snapshot is destroyed. */
-static int tracker_may_detach(struct blkfilter *flt)
+static int tracker_may_detach(struct filter *flt)
 {
 	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
 }
 
-static struct blkfilter_operations tracker_ops = {
+static void tracker_lost(struct filter *flt)
+{
+	struct tracker *tracker = to_tracker(flt);
+	struct diff_area *da;
+
+	pr_err("%pg: detached by the kernel while in a snapshot; its image is no longer valid\n",
+	       flt->bdev);
+	mutex_lock(&tracker->lock);
+	tracker->lost = true;
+	da = rcu_dereference_protected(tracker->diff_area,
+				       lockdep_is_held(&tracker->lock));
+	if (da)
+		diff_area_fail(da, -ENODEV);
+	mutex_unlock(&tracker->lock);
+}
+
+static struct filter_operations tracker_ops = {
 	.owner = THIS_MODULE,
 	.name = BLKSNAP_FILTER_NAME,
 	.attach = tracker_attach,
 	.detach = tracker_detach,
 	.ctl = tracker_ctl,
 	.may_detach = tracker_may_detach,
+	.lost = tracker_lost,
 	.submit_bio = tracker_submit_bio,
 };
 
 int tracker_init(void)
 {
-	return blkfilter_register(&tracker_ops);
+	return filter_register(&tracker_ops);
 }
 
 void tracker_done(void)
 {
-	blkfilter_unregister(&tracker_ops);
+	filter_unregister(&tracker_ops);
 }

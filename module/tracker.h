@@ -16,7 +16,7 @@ struct diff_area;
 struct snapshot;
 
 struct tracker {
-	struct blkfilter filter;
+	struct filter filter;
 	/*
 	 * Serializes the ctl commands and the snapshot's use of the tracker
 	 * (take, destroy); the map pointer is replaced only under it.
@@ -36,12 +36,20 @@ struct tracker {
 	/*
 	 * Writes pass the filter holding this for read; take() holds it for
 	 * write while it drains the queue and starts copy-on-write, so no
-	 * write slips between the two (the block-level quiesce).
+	 * write slips between the two (the block-level quiesce).  Under
+	 * native blkfilter a frozen queue does that instead (see
+	 * filter_in_queue()) and the gate stays open.
 	 */
 	struct percpu_rw_semaphore write_gate;
+	/*
+	 * The kernel detached the filter while the device was in a snapshot
+	 * (native blkfilter only): writes are no longer seen, so no image
+	 * of the device can be trusted.  Set under lock.
+	 */
+	bool lost;
 };
 
-static inline struct tracker *to_tracker(struct blkfilter *flt)
+static inline struct tracker *to_tracker(struct filter *flt)
 {
 	return container_of(flt, struct tracker, filter);
 }

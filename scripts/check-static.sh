@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Static checks of the module: a W=1 -Werror build and sparse (C=2) against
 # every listed kernel the host toolchain builds for (the sid-built kernel is
-# covered by the VM suite's W=1 -Werror build), then checkpatch.pl.
+# covered by the VM suite's W=1 -Werror build), the same build against a
+# fake native blkfilter header, then checkpatch.pl.
 # Prints "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,9 @@ while read -r ver builder; do
 	fi
 	result $rc "$ver: sparse clean"
 	rm -rf "$out"
+	# The same module on a native blkfilter (fake header: no kernel has one).
+	module/compat/selftest/native-build-selftest.sh "$kdir"
+	result $? "$ver: module builds on the native blkfilter API instead of ftrace when the probe says so"
 done < <(vm_kernel_list)
 
 # The native blkfilter probe, against a fake header (no kernel has one).

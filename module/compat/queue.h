@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Waiting until every request already issued to a disk's queue has
- * completed: freeze the queue and thaw it again at once.
+ * Freezing a disk's queue: no new bio enters it, and the freeze returns
+ * once every request already issued has completed.  Since 6.15 the plain
+ * freeze also enters a NOIO memory scope and returns its flags; the
+ * callers here manage their own scope.
  */
 #ifndef __BLKSNAP_COMPAT_QUEUE_H
 #define __BLKSNAP_COMPAT_QUEUE_H
@@ -9,15 +11,29 @@
 #include <linux/blk-mq.h>
 #include "compat/compat.h"
 
-static inline void compat_queue_drain(struct request_queue *q)
+static inline void compat_queue_freeze(struct request_queue *q)
 {
 #if defined(HAVE_BLK_MQ_FREEZE_QUEUE_NOMEMSAVE)
 	blk_mq_freeze_queue_nomemsave(q);
-	blk_mq_unfreeze_queue_nomemrestore(q);
 #else
 	blk_mq_freeze_queue(q);
+#endif
+}
+
+static inline void compat_queue_unfreeze(struct request_queue *q)
+{
+#if defined(HAVE_BLK_MQ_FREEZE_QUEUE_NOMEMSAVE)
+	blk_mq_unfreeze_queue_nomemrestore(q);
+#else
 	blk_mq_unfreeze_queue(q);
 #endif
+}
+
+/* Waits until every request already issued to the queue has completed. */
+static inline void compat_queue_drain(struct request_queue *q)
+{
+	compat_queue_freeze(q);
+	compat_queue_unfreeze(q);
 }
 
 #endif /* __BLKSNAP_COMPAT_QUEUE_H */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Proves the HAVE_BLK_FILTER probe selects correctly: absent on a real
-# kernel, present when a fake linux/blk-filter.h and CONFIG_BLK_FILTER are
-# added, absent again when only the header is there.
+# kernel, present when a fake linux/blk-filter.h of the shape filter_native.c
+# is written for and CONFIG_BLK_FILTER are added, absent again when only the
+# header is there or when the header has the older v7 shape.
 # usage: probe-selftest.sh KDIR      prints "N passed, M failed"
 set -eu
 kdir=$1
@@ -30,7 +31,9 @@ check() {
 
 check probe_finds_no_blkfilter_in_real_kernel unset ""
 check probe_finds_native_blkfilter_when_present set \
-	"-I$here/fake-blkfilter -DCONFIG_BLK_FILTER"
-check probe_needs_config_blk_filter_too unset "-I$here/fake-blkfilter"
+	"-I$here/fake-blkfilter-2025 -DCONFIG_BLK_FILTER"
+check probe_needs_config_blk_filter_too unset "-I$here/fake-blkfilter-2025"
+check probe_rejects_the_v7_shape unset \
+	"-I$here/fake-blkfilter-v7 -DCONFIG_BLK_FILTER"
 echo "selftest: $passed passed, $failed failed"
 [ $failed -eq 0 ]
