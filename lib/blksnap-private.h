@@ -2,9 +2,9 @@
 /*
  * Internals shared by the library's files; nothing here is exported.
  *
- * Every kernel request goes through blksnap__ioctl(), so that unit tests can
- * link the other objects against a stub of it and inspect what would have
- * reached the module.
+ * Every kernel request goes through blksnap__ioctl() or
+ * blksnap__bdev_ioctl(), so that unit tests can link the other objects
+ * against a stub of them and inspect what would have reached the kernel.
  */
 #ifndef BLKSNAP_PRIVATE_H
 #define BLKSNAP_PRIVATE_H
@@ -17,6 +17,12 @@ struct blksnap_ctx {
 
 /* ioctl(2) on the control node; -errno on failure, else its result. */
 int blksnap__ioctl(struct blksnap_ctx *ctx, unsigned long req, void *arg);
+
+/*
+ * ioctl(2) on the block device numbered @dev, opened read-only through
+ * /dev/block/MAJ:MIN for the call; -errno on failure, else its result.
+ */
+int blksnap__bdev_ioctl(dev_t dev, unsigned long req, void *arg);
 
 /*
  * IOCTL_BLKSNAP_FILTER_CTL command @cmd of the blksnap filter on @dev, with

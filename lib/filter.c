@@ -2,12 +2,16 @@
 /*
  * The filter requests.  Upstream issues these on the block device itself;
  * an out-of-tree module cannot, so they go to the control node and name the
- * device by number (see the UAPI header, difference 1).
+ * device by number (see the UAPI header, difference 1).  A module built on
+ * a kernel's native blkfilter refuses attach and detach there with
+ * EOPNOTSUPP (only the kernel can hook a device): those two then go to the
+ * block device, as upstream's do.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include "blksnap-private.h"
+#include "native-blkfilter.h"
 
 void blksnap__filter_target(dev_t dev, struct blksnap_bdev *bdev,
 			    __u8 name[BLKFILTER_NAME_LENGTH])
@@ -27,6 +31,12 @@ int blksnap_attach(struct blksnap_ctx *ctx, dev_t dev)
 		return -EINVAL;
 	blksnap__filter_target(dev, &arg.bdev, arg.name);
 	ret = blksnap__ioctl(ctx, IOCTL_BLKSNAP_FILTER_ATTACH, &arg);
+	if (ret == -EOPNOTSUPP) {
+		struct blksnap_native_attach native = { 0 };
+
+		memcpy(native.name, arg.name, sizeof(native.name));
+		ret = blksnap__bdev_ioctl(dev, BLKSNAP_NATIVE_ATTACH, &native);
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -39,6 +49,12 @@ int blksnap_detach(struct blksnap_ctx *ctx, dev_t dev)
 		return -EINVAL;
 	blksnap__filter_target(dev, &arg.bdev, arg.name);
 	ret = blksnap__ioctl(ctx, IOCTL_BLKSNAP_FILTER_DETACH, &arg);
+	if (ret == -EOPNOTSUPP) {
+		struct blksnap_native_detach native = { 0 };
+
+		memcpy(native.name, arg.name, sizeof(native.name));
+		ret = blksnap__bdev_ioctl(dev, BLKSNAP_NATIVE_DETACH, &native);
+	}
 	return ret < 0 ? ret : 0;
 }
 

@@ -107,10 +107,26 @@ static void filter_remove(dev_t dev, struct filter *flt)
 }
 
 /*
- * The filter registered for @dev, if it still belongs to the device now
- * known by that number.  A filter whose device was removed (and whose
- * number may since have been reused) is stale: it is dropped here.
+ * The filter registered for @bdev's number, if it belongs to @bdev, the
+ * device now known by that number.  A filter whose device was removed (and
+ * whose number was since reused) is stale: it is dropped here.
  */
+static struct filter *live_filter(struct block_device *bdev)
+{
+	struct filter *flt;
+
+	lockdep_assert_held(&filters_lock);
+	flt = xa_load(&filters, bdev->bd_dev);
+	if (flt && flt->bdev != bdev) {
+		pr_info("dropping the filter of removed device %u:%u\n",
+			MAJOR(bdev->bd_dev), MINOR(bdev->bd_dev));
+		filter_remove(bdev->bd_dev, flt);
+		flt = NULL;
+	}
+	return flt;
+}
+
+/* The live filter named @name on device @dev, found by number. */
 static int find_live_filter(dev_t dev, const char *name,
 			    struct filter **pflt)
 {
@@ -118,39 +134,30 @@ static int find_live_filter(dev_t dev, const char *name,
 	struct filter *flt;
 
 	lockdep_assert_held(&filters_lock);
-	flt = xa_load(&filters, dev);
 	bdev = compat_bdev_pin(dev);
 	if (IS_ERR(bdev)) {
 		/* The device is gone; its filter, if any, can only be detached. */
-		return flt ? -ENODEV : PTR_ERR(bdev);
+		return xa_load(&filters, dev) ? -ENODEV : PTR_ERR(bdev);
 	}
+	flt = live_filter(bdev);
 	compat_bdev_unpin(bdev);
-	if (flt && flt->bdev != bdev) {
-		pr_info("dropping the filter of removed device %u:%u\n",
-			MAJOR(dev), MINOR(dev));
-		filter_remove(dev, flt);
-		flt = NULL;
-	}
 	if (!flt || strcmp(flt->ops->name, name))
 		return -ENOENT;
 	*pflt = flt;
 	return 0;
 }
 
-int filter_attach(dev_t dev, const char *name, struct filter **held)
+/* Attaches to @bdev, whose pin passes to the filter (or is dropped). */
+static int attach_pinned(struct block_device *bdev, const char *name,
+			 struct filter **held)
 {
 	const struct filter_operations *ops;
-	struct block_device *bdev;
+	dev_t dev = bdev->bd_dev;
 	struct filter *flt;
 	int ret;
 
-	bdev = compat_bdev_pin(dev);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
-
 	mutex_lock(&filters_lock);
-	ret = find_live_filter(dev, name, &flt);
-	if (ret == 0 || (ret == -ENOENT && xa_load(&filters, dev))) {
+	if (live_filter(bdev)) {
 		ret = -EALREADY;
 		goto out_unlock;
 	}
@@ -195,6 +202,23 @@ out_unlock:
 	return ret;
 }
 
+int filter_attach(dev_t dev, const char *name, struct filter **held)
+{
+	struct block_device *bdev = compat_bdev_pin(dev);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	return attach_pinned(bdev, name, held);
+}
+
+int filter_attach_bdev(struct block_device *bdev, const char *name,
+		       struct filter **held)
+{
+	/* The pin compat_bdev_pin() takes, without opening the device. */
+	get_device(&bdev->bd_device);
+	return attach_pinned(bdev, name, held);
+}
+
 int filter_detach(dev_t dev, const char *name)
 {
 	struct filter *flt;
@@ -224,6 +248,18 @@ int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	mutex_lock(&filters_lock);
 	ret = find_live_filter(dev, name, &flt);
 	if (!ret)
+		ret = flt->ops->ctl(flt, cmd, buf, plen);
+	mutex_unlock(&filters_lock);
+	return ret;
+}
+
+int filter_ctl_on(struct filter *flt, unsigned int cmd, __u8 __user *buf,
+		  __u32 *plen)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&filters_lock);
+	if (xa_load(&filters, flt->bdev->bd_dev) == flt)
 		ret = flt->ops->ctl(flt, cmd, buf, plen);
 	mutex_unlock(&filters_lock);
 	return ret;

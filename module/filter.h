@@ -79,8 +79,14 @@ void filter_unregister(struct filter_operations *ops);
 void filter_get(struct filter *flt);
 void filter_put(struct filter *flt);
 
-/* @held, if not NULL, receives the new filter with a reference for the caller. */
+/*
+ * Attaches filter @name to the device numbered @dev (which is opened for a
+ * moment to find it), or to @bdev.  @held, if not NULL, receives the new
+ * filter with a reference for the caller.
+ */
 int filter_attach(dev_t dev, const char *name, struct filter **held);
+int filter_attach_bdev(struct block_device *bdev, const char *name,
+		       struct filter **held);
 int filter_detach(dev_t dev, const char *name);
 int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	       __u8 __user *buf, __u32 *plen);
@@ -139,6 +145,9 @@ void filter_resubmit_bio(struct bio *bio);
 int filter_control_attach(dev_t dev, const char *name);
 int filter_control_detach(dev_t dev, const char *name);
 
+/* For the native interception: a control command to @flt, if attached. */
+int filter_ctl_on(struct filter *flt, unsigned int cmd, __u8 __user *buf,
+		  __u32 *plen);
 /*
  * For the native interception: forgets @flt, which the kernel has
  * detached.  That cannot be refused, so a filter that ->may_detach()

@@ -53,7 +53,8 @@ static struct blkfilter *native_attach(struct block_device *bdev,
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = filter_attach(bdev->bd_dev, BLKSNAP_FILTER_NAME, &nf->flt);
+	/* By bdev: opening the device now could write to the frozen queue. */
+	ret = filter_attach_bdev(bdev, BLKSNAP_FILTER_NAME, &nf->flt);
 	if (ret)
 		kfree(nf);
 out:
@@ -76,8 +77,7 @@ static int native_ctl(struct blkfilter *kflt, const unsigned int cmd,
 {
 	struct native_filter *nf = container_of(kflt, struct native_filter, kflt);
 
-	return filter_ctl(nf->flt->bdev->bd_dev, nf->flt->ops->name, cmd, buf,
-			  plen);
+	return filter_ctl_on(nf->flt, cmd, buf, plen);
 }
 
 static bool native_submit_bio(struct bio *bio)

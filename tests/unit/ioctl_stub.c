@@ -126,3 +126,28 @@ int blksnap__ioctl(struct blksnap_ctx *ctx, unsigned long req, void *arg)
 	}
 	return result;
 }
+
+int blksnap__bdev_ioctl(dev_t dev, unsigned long req, void *arg)
+{
+	struct stub_call *call;
+	int result;
+
+	assert_true(stub.ncalls < STUB_MAX_CALLS);
+	result = stub.result_at[stub.ncalls] ? stub.result_at[stub.ncalls] :
+		 stub.result;
+	call = &stub.calls[stub.ncalls++];
+	call->req = req;
+	call->bdev = dev;
+
+	switch (req) {
+	case BLKSNAP_NATIVE_ATTACH:
+		call->native_attach = *(struct blksnap_native_attach *)arg;
+		break;
+	case BLKSNAP_NATIVE_DETACH:
+		call->native_detach = *(struct blksnap_native_detach *)arg;
+		break;
+	default:
+		fail_msg("unexpected block device request %#lx", req);
+	}
+	return result;
+}

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Test double for libblksnap's blksnap__ioctl(): records what the library
- * would have sent to the module, with copies of the payloads the pointers
+ * Test double for libblksnap's blksnap__ioctl() and blksnap__bdev_ioctl():
+ * records, in one log, what the library would have sent to the kernel, with copies of the payloads the pointers
  * lead to, and answers with a chosen result.
  */
 #ifndef BLKSNAP_TEST_IOCTL_STUB_H
 #define BLKSNAP_TEST_IOCTL_STUB_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/blksnap.h>
+#include "native-blkfilter.h"
 
 #define STUB_MAX_CALLS	16
 
 struct stub_call {
 	unsigned long req;
+	/* For requests on a block device (blksnap__bdev_ioctl), which one. */
+	dev_t bdev;
 	union {
 		struct blksnap_filter_attach attach;
 		struct blksnap_filter_detach detach;
@@ -21,6 +25,8 @@ struct stub_call {
 		struct blksnap_snapshot_create create;
 		struct blksnap_uuid uuid;		/* TAKE, DESTROY */
 		struct blksnap_snapshot_collect collect;
+		struct blksnap_native_attach native_attach;
+		struct blksnap_native_detach native_detach;
 		struct {				/* WAIT_EVENT's inputs */
 			struct blksnap_uuid id;
 			__u32 timeout_ms;

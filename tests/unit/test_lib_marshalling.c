@@ -81,6 +81,72 @@ static void detach_names_device_by_number_and_filter(void **state)
 	assert_filter_target(&d->bdev, d->name);
 }
 
+/*
+ * A module on a kernel's native blkfilter refuses the control node's
+ * attach: the library asks the kernel on the block device instead.
+ */
+static void attach_goes_to_device_where_module_is_native(void **state)
+{
+	const struct blksnap_native_attach *a = &stub.calls[1].native_attach;
+	size_t i;
+
+	stub.result_at[0] = -EOPNOTSUPP;
+	assert_int_equal(blksnap_attach(*state, dev), 0);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_FILTER_ATTACH);
+	assert_int_equal(stub.calls[1].req, BLKSNAP_NATIVE_ATTACH);
+	assert_true(stub.calls[1].bdev == dev);
+	assert_string_equal((const char *)a->name, "blksnap");
+	for (i = sizeof("blksnap"); i < sizeof(a->name); i++)
+		assert_int_equal(a->name[i], 0);
+	assert_int_equal(a->opt, 0);
+	assert_int_equal(a->optlen, 0);
+}
+
+static void detach_goes_to_device_where_module_is_native(void **state)
+{
+	stub.result_at[0] = -EOPNOTSUPP;
+	assert_int_equal(blksnap_detach(*state, dev), 0);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[1].req, BLKSNAP_NATIVE_DETACH);
+	assert_true(stub.calls[1].bdev == dev);
+	assert_string_equal((const char *)stub.calls[1].native_detach.name,
+			    "blksnap");
+}
+
+static void native_attach_error_is_returned(void **state)
+{
+	stub.result_at[0] = -EOPNOTSUPP;
+	stub.result_at[1] = -EBUSY;
+	assert_int_equal(blksnap_attach(*state, dev), -EBUSY);
+	assert_int_equal(stub.ncalls, 2);
+}
+
+/* Any other refusal is the answer: no second request. */
+static void attach_error_does_not_try_device(void **state)
+{
+	stub.result = -EPERM;
+	assert_int_equal(blksnap_attach(*state, dev), -EPERM);
+	assert_int_equal(blksnap_detach(*state, dev), -EPERM);
+	assert_int_equal(stub.ncalls, 2);
+	assert_int_equal(stub.calls[1].req, IOCTL_BLKSNAP_FILTER_DETACH);
+}
+
+/* The layout of the 2025 posting's uapi, which filter_native.c targets. */
+static void native_requests_have_upstream_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct blksnap_native_attach), 48);
+	assert_int_equal(offsetof(struct blksnap_native_attach, opt), 32);
+	assert_int_equal(offsetof(struct blksnap_native_attach, optlen), 40);
+	assert_int_equal(sizeof(struct blksnap_native_detach), 32);
+	assert_int_equal(_IOC_TYPE(BLKSNAP_NATIVE_ATTACH), 0x12);
+	assert_int_equal(_IOC_NR(BLKSNAP_NATIVE_ATTACH), 142);
+	assert_int_equal(_IOC_NR(BLKSNAP_NATIVE_DETACH), 143);
+	assert_int_equal(_IOC_DIR(BLKSNAP_NATIVE_ATTACH), _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_SIZE(BLKSNAP_NATIVE_ATTACH), 48);
+}
+
 static void filter_name_is_zero_padded(void **state)
 {
 	const __u8 *name = stub.calls[0].attach.name;
@@ -448,6 +514,11 @@ int main(void)
 		T(version_sends_version_request_and_returns_answer),
 		T(attach_names_device_by_number_and_filter),
 		T(detach_names_device_by_number_and_filter),
+		T(attach_goes_to_device_where_module_is_native),
+		T(detach_goes_to_device_where_module_is_native),
+		T(native_attach_error_is_returned),
+		T(attach_error_does_not_try_device),
+		T(native_requests_have_upstream_layout),
 		T(filter_name_is_zero_padded),
 		T(cbt_info_sends_cbtinfo_and_returns_answer),
 		T(cbt_read_map_reads_in_windows_of_1MiB),

@@ -14,6 +14,9 @@
  *    _CTL, and each names its target by device number (struct blksnap_bdev)
  *    instead of being issued on the target's own file descriptor.  The
  *    filter name, the CTL command codes and their payloads are upstream's.
+ *    A module built on a kernel's native blkfilter refuses the control
+ *    node's ATTACH and DETACH with EOPNOTSUPP: there the kernel's own
+ *    requests on the device attach and detach; CTL works both ways.
  * 2. Every structure has explicit padding so that its layout is the same for
  *    32-bit and 64-bit callers; upstream relied on natural alignment in a
  *    few places (struct blksnap_cbtinfo, struct blksnap_cbtdirty).
