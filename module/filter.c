@@ -256,12 +256,24 @@ int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 int filter_ctl_on(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 		  __u32 *plen)
 {
-	int ret = -ENOENT;
+	bool attached;
+	int ret;
 
+	/*
+	 * Not under filters_lock: the kernel detaches with the queue frozen,
+	 * and a command that waits for memory (reclaim writing to that
+	 * queue) must not hold up filter_drop().  ->lost() covers a command
+	 * that races with the detach.
+	 */
 	mutex_lock(&filters_lock);
-	if (xa_load(&filters, flt->bdev->bd_dev) == flt)
-		ret = flt->ops->ctl(flt, cmd, buf, plen);
+	attached = xa_load(&filters, flt->bdev->bd_dev) == flt;
+	if (attached)
+		filter_get(flt);
 	mutex_unlock(&filters_lock);
+	if (!attached)
+		return -ENOENT;
+	ret = flt->ops->ctl(flt, cmd, buf, plen);
+	filter_put(flt);
 	return ret;
 }
 
@@ -271,8 +283,7 @@ void filter_drop(struct filter *flt)
 
 	mutex_lock(&filters_lock);
 	if (xa_load(&filters, dev) == flt) {
-		if (flt->ops->may_detach && flt->ops->may_detach(flt) &&
-		    flt->ops->lost)
+		if (flt->ops->lost)
 			flt->ops->lost(flt);
 		pr_info("the kernel detached %s from %u:%u\n", flt->ops->name,
 			MAJOR(dev), MINOR(dev));

@@ -39,9 +39,10 @@ struct filter;
  * @ctl: Runs a control command; @plen is in/out.  May sleep.
  * @may_detach: Optional: a negative errno keeps the filter attached (not
  *	upstream: blksnap refuses while the device is in a snapshot).
- * @lost: Optional: told that the kernel detached the filter although
- *	@may_detach refused (native interception only: device removal or
- *	the kernel's detach ioctl); no bio will reach it any more.
+ * @lost: Optional: told that the kernel detached the filter, which
+ *	@may_detach cannot refuse (native interception only: device removal
+ *	or the kernel's detach ioctl); no bio will reach it any more, though
+ *	holders may still use it.  May race with @ctl.
  * @submit_bio: Sees a bio before the device does.  Returns true if the
  *	filter took the bio over (and will complete or resubmit it).
  */
@@ -150,8 +151,7 @@ int filter_ctl_on(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 		  __u32 *plen);
 /*
  * For the native interception: forgets @flt, which the kernel has
- * detached.  That cannot be refused, so a filter that ->may_detach()
- * would keep is told by ->lost() first.
+ * detached.  That cannot be refused; the filter is told by ->lost().
  */
 void filter_drop(struct filter *flt);
 

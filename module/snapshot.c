@@ -285,10 +285,12 @@ int snapshot_take(const uuid_t *id)
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
-		if (tracker->lost)
-			diff_area_fail(sd->da, -ENODEV);
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
+		/* Pairs with tracker_lost(): a detach now fails the area. */
+		smp_mb();
+		if (READ_ONCE(tracker->lost))
+			diff_area_fail(sd->da, -ENODEV);
 		mutex_unlock(&tracker->lock);
 	}
 	list_for_each_entry(sd, &snap->devices, link)

@@ -268,6 +268,9 @@ static int ctl_snapshotadd(struct filter *flt, __u8 __user *buf, __u32 *plen)
 		return -EINVAL;
 	if (copy_from_user(&arg, buf, sizeof(arg)))
 		return -EFAULT;
+	/* Detached by the kernel while this command ran (native only). */
+	if (READ_ONCE(to_tracker(flt)->lost))
+		return -ENODEV;
 	import_uuid(&id, arg.id.b);
 	return snapshot_add_device(&id, flt);
 }
@@ -330,20 +333,33 @@ static int tracker_may_detach(struct filter *flt)
 	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
 }
 
+/*
+ * Runs while the kernel holds the device's queue frozen: takes no lock a
+ * task waiting for that queue could hold (tracker->lock is held across
+ * allocations).  Pairs with snapshot_take(), which publishes the diff area
+ * and then reads @lost: one of the two sees the other's store, so a device
+ * added to a snapshot around the detach gets a failed image either way.
+ */
 static void tracker_lost(struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
 	struct diff_area *da;
 
-	pr_err("%pg: detached by the kernel while in a snapshot; its image is no longer valid\n",
-	       flt->bdev);
-	mutex_lock(&tracker->lock);
-	tracker->lost = true;
-	da = rcu_dereference_protected(tracker->diff_area,
-				       lockdep_is_held(&tracker->lock));
+	if (READ_ONCE(tracker->snapshot))
+		pr_err("%pg: detached by the kernel while in a snapshot; its image is no longer valid\n",
+		       flt->bdev);
+	WRITE_ONCE(tracker->lost, true);
+	/* Orders the store above before the load below; see snapshot_take(). */
+	smp_mb();
+	rcu_read_lock();
+	da = rcu_dereference(tracker->diff_area);
 	if (da)
+		diff_area_get(da);
+	rcu_read_unlock();
+	if (da) {
 		diff_area_fail(da, -ENODEV);
-	mutex_unlock(&tracker->lock);
+		diff_area_put(da);
+	}
 }
 
 static struct filter_operations tracker_ops = {

@@ -42,9 +42,9 @@ struct tracker {
 	 */
 	struct percpu_rw_semaphore write_gate;
 	/*
-	 * The kernel detached the filter while the device was in a snapshot
-	 * (native blkfilter only): writes are no longer seen, so no image
-	 * of the device can be trusted.  Set under lock.
+	 * The kernel detached the filter (native blkfilter only): writes are
+	 * no longer seen, so no image of the device can be trusted.  See
+	 * tracker_lost().
 	 */
 	bool lost;
 };
