@@ -12,8 +12,8 @@
  *
  * Written against the shape of the 2025 posting (attach with options, a
  * kref in struct blkfilter freed by the kernel, resubmit_filtered_bio());
- * the HAVE_BLK_FILTER probe compiles these very callbacks, so a kernel with
- * another shape falls back to the ftrace interception.
+ * the HAVE_BLK_FILTER probe compiles callbacks of these types and the calls
+ * made here, so a kernel with another shape keeps the ftrace interception.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-filter_native: " fmt
 #include <linux/module.h>
