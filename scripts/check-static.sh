@@ -3,7 +3,8 @@
 # Static checks of the module: a W=1 -Werror build and sparse (C=2) against
 # every listed kernel the host toolchain builds for (the sid-built kernel is
 # covered by the VM suite's W=1 -Werror build), the same build against a
-# fake native blkfilter header, then checkpatch.pl.
+# fake native blkfilter header, builds that lack an API group (the build
+# must stop naming it), then checkpatch.pl.
 # Prints "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,8 @@ module/compat/selftest/probe-selftest.sh "$(host_kernel_headers "$first_host")"
 result $? "compat probe selects the native blkfilter API only when present"
 module/compat/selftest/native-build-selftest.sh "$(host_kernel_headers "$first_host")"
 result $? "$first_host: module builds on the native blkfilter API instead of ftrace when the probe says so"
+module/compat/selftest/missing-api-selftest.sh "$(host_kernel_headers "$first_host")"
+result $? "$first_host: a kernel without an API the module needs stops the build with its name"
 
 scripts/checkpatch.sh > /tmp/blksnap-checkpatch.log 2>&1
 rc=$?

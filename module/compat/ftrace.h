@@ -9,6 +9,15 @@
 #include <linux/ftrace.h>
 #include "compat/compat.h"
 
+/* IPMODIFY needs the registers saved at the traced call. */
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "blksnap: CONFIG_DYNAMIC_FTRACE_WITH_REGS is not set; the bio hook needs it"
+#endif
+#if !defined(HAVE_FTRACE_REGS_SET_INSTRUCTION_POINTER) && \
+	!defined(HAVE_FTRACE_INSTRUCTION_POINTER_SET)
+#error "blksnap: no API to redirect a traced call found; see module/compat/README"
+#endif
+
 static __always_inline void compat_ftrace_set_ip(struct ftrace_regs *fregs,
 						 unsigned long ip)
 {
