@@ -10,10 +10,7 @@
 set -eu
 kdir=$1
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-missingapi.XXXXXX")
-trap 'rm -rf "$out"' EXIT
-passed=0
-failed=0
+. "$here/lib.sh"
 
 # check NAME HEADER MESSAGE PROBE...
 check() {
@@ -37,10 +34,10 @@ check() {
 		*) why="first error is not compat/$header's: ${first:-none}" ;;
 		esac
 	fi
+	result "$name" "$why"
 	if [ -z "$why" ]; then
-		passed=$((passed + 1)); echo "PASS $name: $first"
+		echo "  $first"
 	else
-		failed=$((failed + 1)); echo "FAIL $name: $why"
 		tail -n 5 "$dir/build.log"
 	fi
 	rm -rf "$dir"
@@ -64,5 +61,4 @@ check build_without_ftrace_redirect_names_it ftrace.h \
 	HAVE_FTRACE_REGS_SET_INSTRUCTION_POINTER \
 	HAVE_FTRACE_INSTRUCTION_POINTER_SET
 
-echo "selftest: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

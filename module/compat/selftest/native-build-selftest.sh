@@ -10,21 +10,10 @@
 set -eu
 kdir=$1
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-nativetest.XXXXXX")
-trap 'rm -rf "$out"' EXIT
-passed=0
-failed=0
+. "$here/lib.sh"
 native_flags="-I$here/fake-blkfilter-2025 -DCONFIG_BLK_FILTER"
 native_syms="blkfilter_register blkfilter_unregister blkfilter_release resubmit_filtered_bio"
 ftrace_syms="register_ftrace_function unregister_ftrace_function ftrace_set_filter"
-
-result() {
-	if [ -z "$2" ]; then
-		passed=$((passed + 1)); echo "PASS $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: $2"
-	fi
-}
 
 # build DIR FLAGS: a W=1 -Werror build of a copy of module/ into DIR.
 build() {
@@ -86,5 +75,4 @@ else
 fi
 result native_build_is_sparse_clean "$why"
 
-echo "selftest: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

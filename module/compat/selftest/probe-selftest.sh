@@ -8,10 +8,7 @@
 set -eu
 kdir=$1
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-probetest.XXXXXX")
-trap 'rm -rf "$out"' EXIT
-passed=0
-failed=0
+. "$here/lib.sh"
 
 # check NAME EXPECTED(set|unset) EXTRA_CFLAGS
 check() {
@@ -22,9 +19,9 @@ check() {
 		got=unset
 	fi
 	if [ "$got" = "$2" ]; then
-		passed=$((passed + 1)); echo "PASS $1"
+		result "$1" ""
 	else
-		failed=$((failed + 1)); echo "FAIL $1: HAVE_BLK_FILTER $got, expected $2"
+		result "$1" "HAVE_BLK_FILTER $got, expected $2"
 	fi
 	rm -f "$out/config.h"
 }
@@ -35,5 +32,4 @@ check probe_finds_native_blkfilter_when_present set \
 check probe_needs_config_blk_filter_too unset "-I$here/fake-blkfilter-2025"
 check probe_rejects_the_v7_shape unset \
 	"-I$here/fake-blkfilter-v7 -DCONFIG_BLK_FILTER"
-echo "selftest: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish
