@@ -239,12 +239,48 @@ int filter_detach(dev_t dev, const char *name)
 	return ret;
 }
 
+/*
+ * A control-node command under native blkfilter.  The kernel detaches with
+ * the device's queue frozen and then waits for filters_lock in
+ * filter_drop(), so neither opening the device nor the command, both of
+ * which may do I/O, runs under that lock here.
+ */
+static int filter_ctl_unlocked(dev_t dev, const char *name, unsigned int cmd,
+			       __u8 __user *buf, __u32 *plen)
+{
+	struct block_device *bdev = compat_bdev_pin(dev);
+	struct filter *flt;
+	int ret;
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	mutex_lock(&filters_lock);
+	flt = live_filter(bdev);
+	if (flt && !strcmp(flt->ops->name, name))
+		filter_get(flt);
+	else
+		flt = NULL;
+	mutex_unlock(&filters_lock);
+	compat_bdev_unpin(bdev);
+	if (!flt)
+		return -ENOENT;
+	ret = filter_ctl_on(flt, cmd, buf, plen);
+	filter_put(flt);
+	return ret;
+}
+
 int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	       __u8 __user *buf, __u32 *plen)
 {
 	struct filter *flt;
 	int ret;
 
+	if (filter_in_queue())
+		return filter_ctl_unlocked(dev, name, cmd, buf, plen);
+	/*
+	 * Under the ftrace interception a detach waits for the command, so
+	 * that no command acts on a filter no bio reaches any more.
+	 */
 	mutex_lock(&filters_lock);
 	ret = find_live_filter(dev, name, &flt);
 	if (!ret)
