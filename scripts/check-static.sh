@@ -1,15 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Static checks of the module: a W=1 -Werror build and sparse (C=2) against
-# every listed kernel the host toolchain builds for (the sid-built kernel is
-# covered by the VM suite's W=1 -Werror build), the same build against a
-# fake native blkfilter header, builds that lack an API group (the build
+# every listed kernel, each with the compiler that built it (a sid kernel in
+# the sid chroot), the same build against a fake native blkfilter header, builds that lack an API group (the build
 # must stop naming it), then checkpatch.pl.
 # Prints "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/vm/lib/common.sh
-. tests/vm/lib/host.sh
+. tests/vm/lib/sid.sh
 
 passed=0
 failed=0
@@ -21,19 +20,43 @@ result() {
 	fi
 }
 
+# kmake VER BUILDER DIR ARGS...: make in DIR (a copy of module/) against
+# VER's headers with the compiler that built VER: the host's, or the sid
+# chroot's for a sid kernel (DIR then lies inside the chroot).
+kmake() {
+	local ver=$1 builder=$2 dir=$3 kdir
+	shift 3
+	if [ "$builder" = sid ]; then
+		kdir=$(sid_kernel_headers "$ver") || return 1
+		_sid_exec "$(_sid_root)" make -C "${dir#"$(_sid_root)"}" KDIR="$kdir" "$@"
+	else
+		kdir=$(host_kernel_headers "$ver") || return 1
+		make -C "$dir" KDIR="$kdir" "$@"
+	fi
+}
+
 while read -r ver builder; do
-	[ "$builder" = host ] || continue
-	kdir=$(host_kernel_headers "$ver") || { result 1 "$ver: headers"; continue; }
-	out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-static.XXXXXX")
-	cp -a module "$out/"
-	make -C "$out/module" KDIR="$kdir" W=1 BLKSNAP_WERROR=y > "$out/build.log" 2>&1
+	if [ "$builder" = sid ]; then
+		sid_kernel_headers "$ver" > /dev/null || { result 1 "$ver: headers"; continue; }
+		out=$(_sid_root)/build/static-$ver
+	else
+		host_kernel_headers "$ver" > /dev/null || { result 1 "$ver: headers"; continue; }
+		out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-static.XXXXXX")
+	fi
+	_bvm_copy_src module "$out/module"
+	kmake "$ver" "$builder" "$out/module" W=1 BLKSNAP_WERROR=y > "$out/build.log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || tail -n 30 "$out/build.log"
 	result $rc "$ver: W=1 build without warnings"
-	make -C "$out/module" KDIR="$kdir" sparse > "$out/sparse.log" 2>&1
+	kmake "$ver" "$builder" "$out/module" sparse > "$out/sparse.log" 2>&1
 	rc=$?
-	# sparse reports as warnings/errors on stderr without failing make.
+	# sparse reports as warnings/errors on stderr without failing make;
+	# and Kbuild skips it with only a warning if it thinks it unusable.
 	if grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse.log"; then
+		rc=1
+	elif ! grep -q '^  CHECK ' "$out/sparse.log"; then
+		tail -n 5 "$out/sparse.log"
+		echo "sparse checked no file"
 		rc=1
 	fi
 	result $rc "$ver: sparse clean"

@@ -22,8 +22,9 @@ source "$_sid_lib_dir/host.sh"
 
 SID_MIRROR=${SID_MIRROR:-http://deb.debian.org/debian}
 # Bump when the chroot recipe changes: an older chroot is then rebuilt.
-_SID_RECIPE=1
-_SID_PACKAGES=(make kmod)
+_SID_RECIPE=2
+# sparse: scripts/check-static.sh runs it on sid kernels too.
+_SID_PACKAGES=(make kmod sparse)
 
 _sid_root() { printf '%s/sid-chroot\n' "$(_bvm_cache)"; }
 _sid_stamp_ok() {
