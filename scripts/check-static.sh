@@ -6,7 +6,7 @@
 # must stop naming it), then checkpatch.pl.
 # Prints "N passed, M failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . tests/vm/lib/common.sh
 . tests/vm/lib/sid.sh
 
@@ -63,15 +63,38 @@ while read -r ver builder; do
 	rm -rf "$out"
 done < <(vm_kernel_list)
 
+# selftest VER BUILDER SCRIPT: runs compat/selftest/SCRIPT KDIR where VER
+# is built (on the host, or on a copy of module/ in the sid chroot).
+selftest() {
+	local ver=$1 builder=$2 script=$3 root rc
+	if [ "$builder" = sid ]; then
+		root=$(_sid_root)
+		_bvm_copy_src module "$root/build/selftest/module" || return 1
+		_sid_exec "$root" /build/selftest/module/compat/selftest/"$script" \
+			"$(sid_kernel_headers "$ver")"
+		rc=$?
+		rm -rf "$root/build/selftest"
+		return $rc
+	fi
+	module/compat/selftest/"$script" "$(host_kernel_headers "$ver")"
+}
+
 # The native blkfilter probe and build, against a fake header (no kernel
-# has one); on the first host kernel only, to keep CI short.
-first_host=$(vm_kernel_list | awk '$2 == "host" { print $1; exit }')
-module/compat/selftest/probe-selftest.sh "$(host_kernel_headers "$first_host")"
+# has one), and builds that lack an API.  The probe and missing-API tests
+# on the first kernel; the native build on the first and the newest, to
+# keep CI short.
+read -r first first_builder < <(vm_kernel_list | head -n 1)
+read -r last last_builder < <(vm_kernel_list | tail -n 1)
+selftest "$first" "$first_builder" probe-selftest.sh
 result $? "compat probe selects the native blkfilter API only when present"
-module/compat/selftest/native-build-selftest.sh "$(host_kernel_headers "$first_host")"
-result $? "$first_host: module builds on the native blkfilter API instead of ftrace when the probe says so"
-module/compat/selftest/missing-api-selftest.sh "$(host_kernel_headers "$first_host")"
-result $? "$first_host: a kernel without an API the module needs stops the build with its name"
+for k in "$first $first_builder" "$last $last_builder"; do
+	# shellcheck disable=SC2086
+	set -- $k
+	selftest "$1" "$2" native-build-selftest.sh
+	result $? "$1: module builds on the native blkfilter API instead of ftrace when the probe says so"
+done
+selftest "$first" "$first_builder" missing-api-selftest.sh
+result $? "$first: a kernel without an API the module needs stops the build with its name"
 
 scripts/checkpatch.sh > /tmp/blksnap-checkpatch.log 2>&1
 rc=$?
