@@ -264,7 +264,8 @@ static int filter_ctl_unlocked(dev_t dev, const char *name, unsigned int cmd,
 	compat_bdev_unpin(bdev);
 	if (!flt)
 		return -ENOENT;
-	ret = filter_ctl_on(flt, cmd, buf, plen);
+	/* As in filter_ctl_on(), ->lost() covers a racing detach. */
+	ret = flt->ops->ctl(flt, cmd, buf, plen);
 	filter_put(flt);
 	return ret;
 }
