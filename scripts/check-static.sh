@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Static checks of the module: a W=1 -Werror build and sparse (C=2) against
 # every listed kernel, each with the compiler that built it (a sid kernel in
-# the sid chroot), the same build against a fake native blkfilter header, builds that lack an API group (the build
-# must stop naming it), then checkpatch.pl.
+# the sid chroot), the same build against a fake native blkfilter header,
+# builds that lack an API group (the build must stop naming it), then
+# checkpatch.pl.
 # Prints "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -20,35 +21,49 @@ result() {
 	fi
 }
 
-# kmake VER BUILDER DIR ARGS...: make in DIR (a copy of module/) against
-# VER's headers with the compiler that built VER: the host's, or the sid
-# chroot's for a sid kernel (DIR then lies inside the chroot).
-kmake() {
-	local ver=$1 builder=$2 dir=$3 kdir
-	shift 3
-	if [ "$builder" = sid ]; then
-		kdir=$(sid_kernel_headers "$ver") || return 1
-		_sid_exec "$(_sid_root)" make -C "${dir#"$(_sid_root)"}" KDIR="$kdir" "$@"
+# A kernel's BUILDER is where its compiler runs: on the host, or in the
+# sid chroot.  The helpers below hide which.
+#   kernel_kdir VER BUILDER   prints the headers' directory as BUILDER sees it
+#   module_copy BUILDER       copies module/ to a scratch directory BUILDER
+#                             can reach; prints it (a host path)
+#   builder_run BUILDER DIR CMD...  runs CMD in DIR (a host path) for BUILDER
+kernel_kdir() {
+	if [ "$2" = sid ]; then
+		sid_kernel_headers "$1"
 	else
-		kdir=$(host_kernel_headers "$ver") || return 1
-		make -C "$dir" KDIR="$kdir" "$@"
+		host_kernel_headers "$1"
+	fi
+}
+
+module_copy() {
+	local base=${TMPDIR:-/tmp} dir
+	[ "$1" = sid ] && base=$(_sid_root)/build
+	dir=$(mktemp -d "$base/blksnap-static.XXXXXX") || return 1
+	_bvm_copy_src module "$dir/module" || return 1
+	echo "$dir"
+}
+
+builder_run() {
+	local builder=$1 dir=$2
+	shift 2
+	if [ "$builder" = sid ]; then
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		_sid_exec "$(_sid_root)" sh -c 'cd "$1" && shift && exec "$@"' _ \
+			"${dir#"$(_sid_root)"}" "$@"
+	else
+		(cd "$dir" && "$@")
 	fi
 }
 
 while read -r ver builder; do
-	if [ "$builder" = sid ]; then
-		sid_kernel_headers "$ver" > /dev/null || { result 1 "$ver: headers"; continue; }
-		out=$(_sid_root)/build/static-$ver
-	else
-		host_kernel_headers "$ver" > /dev/null || { result 1 "$ver: headers"; continue; }
-		out=$(mktemp -d "${TMPDIR:-/tmp}/blksnap-static.XXXXXX")
-	fi
-	_bvm_copy_src module "$out/module"
-	kmake "$ver" "$builder" "$out/module" W=1 BLKSNAP_WERROR=y > "$out/build.log" 2>&1
+	kdir=$(kernel_kdir "$ver" "$builder") || { result 1 "$ver: headers"; continue; }
+	out=$(module_copy "$builder") || { result 1 "$ver: copy of module/"; continue; }
+	builder_run "$builder" "$out/module" make KDIR="$kdir" W=1 BLKSNAP_WERROR=y \
+		> "$out/build.log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || tail -n 30 "$out/build.log"
 	result $rc "$ver: W=1 build without warnings"
-	kmake "$ver" "$builder" "$out/module" sparse > "$out/sparse.log" 2>&1
+	builder_run "$builder" "$out/module" make KDIR="$kdir" sparse > "$out/sparse.log" 2>&1
 	rc=$?
 	# sparse reports as warnings/errors on stderr without failing make;
 	# and Kbuild skips it with only a warning if it thinks it unusable.
@@ -63,20 +78,16 @@ while read -r ver builder; do
 	rm -rf "$out"
 done < <(vm_kernel_list)
 
-# selftest VER BUILDER SCRIPT: runs compat/selftest/SCRIPT KDIR where VER
-# is built (on the host, or on a copy of module/ in the sid chroot).
+# selftest VER BUILDER SCRIPT: compat/selftest/SCRIPT KDIR, on a copy of
+# module/ where VER is built.
 selftest() {
-	local ver=$1 builder=$2 script=$3 root rc
-	if [ "$builder" = sid ]; then
-		root=$(_sid_root)
-		_bvm_copy_src module "$root/build/selftest/module" || return 1
-		_sid_exec "$root" /build/selftest/module/compat/selftest/"$script" \
-			"$(sid_kernel_headers "$ver")"
-		rc=$?
-		rm -rf "$root/build/selftest"
-		return $rc
-	fi
-	module/compat/selftest/"$script" "$(host_kernel_headers "$ver")"
+	local kdir out rc
+	kdir=$(kernel_kdir "$1" "$2") || return 1
+	out=$(module_copy "$2") || return 1
+	builder_run "$2" "$out/module" "./compat/selftest/$3" "$kdir"
+	rc=$?
+	rm -rf "$out"
+	return $rc
 }
 
 # The native blkfilter probe and build, against a fake header (no kernel
