@@ -1,14 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Copy-on-write of one device: the chunk state machine described in
+ * diff_area.h.
+ *
+ * Contexts and what each may do:
+ *  - diff_area_cow_bio() runs where the write was submitted: maybe a
+ *    filesystem holding a journal handle, reclaim, or a stacking driver
+ *    with current->bio_list set.  It allocates with GFP_NOWAIT, submits
+ *    reads (queued behind the caller's bio under current->bio_list, which
+ *    is fine since nothing waits for them here) and never sleeps.
+ *  - Read completions run in interrupt context and only queue work.
+ *  - release_wq lets parked writes go on; it never sleeps for long.
+ *  - store_wq writes chunks to the storage (filesystem code, clean context).
+ *  - starved_wq waits for chunk memory for writes that found none; a
+ *    separate workqueue, so that its waiting never holds up the storing
+ *    that frees the memory, even on a rescuer thread.
+ *
+ * Locking: the xa_lock of da->chunks protects chunk states, parked writes,
+ * the store queue and the starved list.  It is innermost; nothing sleeps
+ * under it.
+ */
 #define pr_fmt(fmt) KBUILD_MODNAME "-diff_area: " fmt
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
 #include <linux/bio.h>
-#include <linux/semaphore.h>
-#include <linux/mempool.h>
+#include <linux/blkdev.h>
 #include <linux/sched/mm.h>
-#include <linux/wait_bit.h>
 #include <linux/highmem.h>
+#include <linux/refcount.h>
+#include <linux/atomic.h>
 #include <linux/blksnap.h>
 #include "params.h"
 #include "diff_storage.h"
@@ -16,23 +37,53 @@
 #include "filter.h"
 #include "diff_area.h"
 
-/*
- * Chunk buffers in flight over all snapshots (chunk_maximum_in_flight):
- * the memory bound of copy-on-write.  A writer that finds none free sleeps.
- */
-static struct semaphore chunk_buffers;
-/*
- * Buffers of the smallest chunk size, with a few kept in reserve: under
- * memory pressure (a writer may be the page cache's own writeback, with no
- * I/O allowed for reclaim) a copy waits for a buffer instead of failing.
- */
-#define CHUNK_BUFFERS_RESERVED	4
-static mempool_t *chunk_pool;
-static unsigned int chunk_pool_size;
-/* Runs deferred writes; WQ_MEM_RECLAIM since writeback may wait on it. */
-static struct workqueue_struct *cow_wq;
+enum chunk_state {
+	/* The old data is being read from the origin; writes park. */
+	CHUNK_READING,
+	/* The old data is in pages; writes go on; the storing worker has it. */
+	CHUNK_IN_MEMORY,
+};
 
-static void diff_area_deferred_work(struct work_struct *work);
+struct cow_chunk {
+	struct diff_area *da;
+	unsigned long number;
+	/* Under the xa_lock of da->chunks. */
+	enum chunk_state state;
+	struct bio_list waiters;
+	struct list_head store_link;
+	/* Read bios made with the chunk, sent when it is published. */
+	struct bio_list reads;
+	/* Read bios still in flight, and the first error among them. */
+	atomic_t reads_pending;
+	int read_error;
+	/* Where the storing worker put it, in storage sectors. */
+	sector_t stored_at;
+	/* One for being in da->chunks, one per image reader copying it. */
+	refcount_t refs;
+	struct work_struct read_done_work;
+	unsigned int len;
+	unsigned int nr_pages;
+	struct page *pages[];
+};
+
+/* Chunks stored per round of the storing worker: one writeback wait each. */
+#define STORE_BATCH	16
+
+/*
+ * Chunk memory over all snapshots, in bytes, bounded by
+ * chunk_maximum_in_flight chunks of the smallest size.
+ */
+static atomic64_t chunk_memory = ATOMIC64_INIT(0);
+static atomic64_t chunk_memory_peak = ATOMIC64_INIT(0);
+static u64 chunk_memory_limit;
+static DECLARE_WAIT_QUEUE_HEAD(chunk_memory_wait);
+
+/* Our own bios: reserved ones, so the worker's allocations always succeed. */
+static struct bio_set cow_bioset;
+#define COW_BIOS_RESERVED	16
+static struct workqueue_struct *release_wq;
+static struct workqueue_struct *store_wq;
+static struct workqueue_struct *starved_wq;
 
 static sector_t chunk_start(struct diff_area *da, unsigned long chunk)
 {
@@ -45,45 +96,46 @@ static unsigned int chunk_sectors(struct diff_area *da, unsigned long chunk)
 		     da->capacity - chunk_start(da, chunk));
 }
 
-static struct page *buf_page(const void *p)
+static u64 chunk_where(struct diff_area *da, unsigned long chunk)
 {
-	return is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+	/* Pairs with store_batch(): a stored chunk's data is on the storage. */
+	return smp_load_acquire(&da->chunk_offset[chunk]);
 }
 
-/*
- * Synchronous I/O on the origin from a kernel buffer (kvmalloc'ed, or a
- * kmapped page).  Our own bios: a read is never marked or copied by the
- * filter, so it needs no way around it.
- */
-static int origin_read(struct block_device *bdev, sector_t sector, void *buf,
-		       unsigned int len)
+void diff_area_memory(u64 *used, u64 *peak, u64 *limit)
 {
-	void *start = buf;
-	unsigned int total = len;
-	int ret = 0;
+	*used = atomic64_read(&chunk_memory);
+	*peak = atomic64_read(&chunk_memory_peak);
+	*limit = chunk_memory_limit;
+}
 
-	flush_kernel_vmap_range(start, total);
-	while (len && !ret) {
-		unsigned int nr = min_t(unsigned int, BIO_MAX_VECS,
-					DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE));
-		struct bio *bio = bio_alloc(bdev, nr, REQ_OP_READ, GFP_NOIO);
+/* A chunk bigger than the whole bound may still go, alone. */
+static bool chunk_memory_reserve(unsigned int bytes)
+{
+	s64 used = atomic64_add_return(bytes, &chunk_memory);
+	s64 peak = atomic64_read(&chunk_memory_peak);
 
-		bio->bi_iter.bi_sector = sector;
-		while (len) {
-			unsigned int n = min_t(unsigned int, len,
-					       PAGE_SIZE - offset_in_page(buf));
-
-			if (bio_add_page(bio, buf_page(buf), n, offset_in_page(buf)) != n)
-				break;
-			buf += n;
-			len -= n;
-			sector += n >> SECTOR_SHIFT;
-		}
-		ret = submit_bio_wait(bio);
-		bio_put(bio);
+	if (used > chunk_memory_limit && used != bytes) {
+		atomic64_sub(bytes, &chunk_memory);
+		return false;
 	}
-	invalidate_kernel_vmap_range(start, total);
-	return ret;
+	while (used > peak &&
+	       !atomic64_try_cmpxchg(&chunk_memory_peak, &peak, used))
+		;
+	return true;
+}
+
+static bool chunk_memory_available(unsigned int bytes)
+{
+	s64 used = atomic64_read(&chunk_memory);
+
+	return !used || used + bytes <= chunk_memory_limit;
+}
+
+static void chunk_memory_release(unsigned int bytes)
+{
+	atomic64_sub(bytes, &chunk_memory);
+	wake_up_all(&chunk_memory_wait);
 }
 
 void diff_area_fail(struct diff_area *da, int err)
@@ -101,6 +153,7 @@ void diff_area_fail(struct diff_area *da, int err)
 	event_queue_send(da->events, err == -ENOSPC ?
 			 blksnap_event_code_no_space : blksnap_event_code_corrupted,
 			 &ev, sizeof(ev));
+	wake_up_all(&da->chunk_wait);
 }
 
 static void send_low_space(struct diff_area *da)
@@ -113,78 +166,165 @@ static void send_low_space(struct diff_area *da)
 			 &ev, sizeof(ev));
 }
 
-/* Called with the chunk's bit lock held. */
-static int copy_chunk(struct diff_area *da, unsigned long chunk)
+static void chunk_free(struct cow_chunk *c)
 {
-	unsigned int len = chunk_sectors(da, chunk) << SECTOR_SHIFT;
-	unsigned int noio;
-	sector_t where;
-	bool low_space;
-	void *buf;
-	int ret;
+	struct bio *bio;
+	unsigned int i;
 
-	/* Sleeps while chunk_maximum_in_flight copies are under way. */
-	down(&chunk_buffers);
-	noio = memalloc_noio_save();
-	if (len <= chunk_pool_size)
-		buf = mempool_alloc(chunk_pool, GFP_KERNEL);
-	else
-		buf = kvmalloc(len, GFP_KERNEL);
-	memalloc_noio_restore(noio);
-	ret = -ENOMEM;
-	if (!buf)
-		goto out_up;
-	ret = origin_read(da->orig, chunk_start(da, chunk), buf, len);
-	if (ret)
-		goto out_free;
-	ret = diff_storage_alloc(da->storage, len >> SECTOR_SHIFT, &where,
-				 &low_space);
-	if (low_space)
-		send_low_space(da);
-	if (ret)
-		goto out_free;
-	ret = diff_storage_write(da->storage, where, buf, len);
-	if (ret)
-		goto out_free;
-	/* Readers of chunk_offset without the bit lock see it complete. */
-	smp_store_release(&da->chunk_offset[chunk], where + 1);
-out_free:
-	if (len <= chunk_pool_size)
-		mempool_free(buf, chunk_pool);
-	else
-		kvfree(buf);
-out_up:
-	up(&chunk_buffers);
-	return ret;
+	while ((bio = bio_list_pop(&c->reads)))
+		bio_put(bio);
+	for (i = 0; i < c->nr_pages; i++)
+		if (c->pages[i])
+			__free_page(c->pages[i]);
+	chunk_memory_release(c->len);
+	kfree(c);
 }
 
-static bool chunk_copied(struct diff_area *da, unsigned long chunk)
+/* Drops a reference; the last one (the chunk left da->chunks) frees it. */
+static void chunk_put(struct cow_chunk *c)
 {
-	/* Pairs with copy_chunk(): a copied chunk's storage data is written. */
-	return smp_load_acquire(&da->chunk_offset[chunk]) != 0;
+	struct diff_area *da = c->da;
+
+	if (!refcount_dec_and_test(&c->refs))
+		return;
+	chunk_free(c);
+	diff_area_put(da);
 }
 
-static void chunk_lock(struct diff_area *da, unsigned long chunk)
+static void chunk_read_done(struct work_struct *work);
+
+static void chunk_read_endio(struct bio *bio)
 {
-	wait_on_bit_lock_io(da->chunk_busy, chunk, TASK_UNINTERRUPTIBLE);
+	struct cow_chunk *c = bio->bi_private;
+
+	if (bio->bi_status)
+		cmpxchg(&c->read_error, 0, blk_status_to_errno(bio->bi_status));
+	bio_put(bio);
+	/* Interrupt context: the rest, which resubmits bios, runs in a worker. */
+	if (atomic_dec_and_test(&c->reads_pending))
+		queue_work(release_wq, &c->read_done_work);
 }
 
-static void chunk_unlock(struct diff_area *da, unsigned long chunk)
+/*
+ * The bios that read the chunk's old data, as few as its pages allow,
+ * from cow_bioset: with GFP_NOIO (workers) they always come; with
+ * GFP_NOWAIT (a submitter) the chunk is not started without them.
+ */
+static int chunk_alloc_reads(struct cow_chunk *c, gfp_t gfp)
 {
-	clear_and_wake_up_bit(chunk, da->chunk_busy);
-}
+	struct diff_area *da = c->da;
+	sector_t sector = chunk_start(da, c->number);
+	unsigned int i = 0;
 
-static void cow_chunk(struct diff_area *da, unsigned long chunk)
-{
-	int ret;
+	while (i < c->nr_pages) {
+		unsigned int n = min_t(unsigned int, c->nr_pages - i, BIO_MAX_VECS);
+		struct bio *bio;
 
-	chunk_lock(da, chunk);
-	if (!chunk_copied(da, chunk) && !diff_area_error(da)) {
-		ret = copy_chunk(da, chunk);
-		if (ret)
-			diff_area_fail(da, ret);
+		bio = bio_alloc_bioset(da->orig, n, REQ_OP_READ, gfp, &cow_bioset);
+		if (!bio)
+			return -ENOMEM;
+		bio->bi_iter.bi_sector = sector;
+		bio->bi_private = c;
+		bio->bi_end_io = chunk_read_endio;
+		for (; n; n--, i++) {
+			unsigned int len = min_t(unsigned int, PAGE_SIZE,
+						 c->len - i * PAGE_SIZE);
+
+			__bio_add_page(bio, c->pages[i], len, 0);
+			sector += len >> SECTOR_SHIFT;
+		}
+		bio_list_add(&c->reads, bio);
 	}
-	chunk_unlock(da, chunk);
+	return 0;
+}
+
+/* NULL when the bound is reached or @gfp finds no memory. */
+static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
+				     gfp_t gfp)
+{
+	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT;
+	unsigned int nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct cow_chunk *c;
+	unsigned int i;
+
+	if (!chunk_memory_reserve(len))
+		return NULL;
+	c = kzalloc(struct_size(c, pages, nr_pages), gfp);
+	if (!c) {
+		chunk_memory_release(len);
+		return NULL;
+	}
+	c->da = da;
+	c->number = nr;
+	c->state = CHUNK_READING;
+	c->len = len;
+	c->nr_pages = nr_pages;
+	bio_list_init(&c->waiters);
+	INIT_LIST_HEAD(&c->store_link);
+	refcount_set(&c->refs, 1);
+	INIT_WORK(&c->read_done_work, chunk_read_done);
+	bio_list_init(&c->reads);
+	for (i = 0; i < nr_pages; i++) {
+		c->pages[i] = alloc_page(gfp);
+		if (!c->pages[i])
+			goto err_free;
+	}
+	if (chunk_alloc_reads(c, gfp))
+		goto err_free;
+	return c;
+
+err_free:
+	chunk_free(c);
+	return NULL;
+}
+
+/*
+ * Sends the chunk's reads, made by chunk_alloc().  Our own reads: the
+ * filter passes reads, and calls from this module, untouched.
+ */
+static void chunk_submit_read(struct cow_chunk *c)
+{
+	struct bio *bio;
+
+	/* A bias, so the reads cannot complete the chunk before all are sent. */
+	atomic_set(&c->reads_pending, 1);
+	while ((bio = bio_list_pop(&c->reads))) {
+		atomic_inc(&c->reads_pending);
+		submit_bio_noacct(bio);
+	}
+	if (atomic_dec_and_test(&c->reads_pending))
+		queue_work(release_wq, &c->read_done_work);
+}
+
+static bool chunk_untouched(struct diff_area *da, unsigned long nr)
+{
+	return !chunk_where(da, nr) && !xa_load(&da->chunks, nr);
+}
+
+/*
+ * Starts copying chunk @nr if it is untouched.  0 if it was started or is
+ * not untouched any more; -ENOMEM if no chunk memory could be had.
+ */
+static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp)
+{
+	struct cow_chunk *c;
+	int ret;
+
+	c = chunk_alloc(da, nr, gfp);
+	if (!c)
+		return -ENOMEM;
+	xa_lock(&da->chunks);
+	ret = chunk_untouched(da, nr) ? xa_err(__xa_store(&da->chunks, nr, c, gfp)) : -EEXIST;
+	/* The chunk's reference on the area, dropped when it is freed. */
+	if (!ret)
+		diff_area_get(da);
+	xa_unlock(&da->chunks);
+	if (ret) {
+		chunk_free(c);
+		return ret == -EEXIST ? 0 : -ENOMEM;
+	}
+	chunk_submit_read(c);
+	return 0;
 }
 
 static bool bio_chunks(struct diff_area *da, struct bio *bio,
@@ -201,15 +341,237 @@ static bool bio_chunks(struct diff_area *da, struct bio *bio,
 	return true;
 }
 
-static void cow_bio_chunks(struct diff_area *da, struct bio *bio)
-{
-	unsigned long first, last, i;
+enum cow_verdict {
+	/* Every chunk of the bio is stored or in memory: it may go on. */
+	COW_PASS,
+	/* Parked on a chunk being read; released when the read is done. */
+	COW_PARKED,
+	/* A chunk it needs got no memory: in da->starved now. */
+	COW_STARVED,
+};
 
-	if (!bio_chunks(da, bio, &first, &last))
-		return;
+/*
+ * Starts the copies @bio needs (all of them first, so their reads go out
+ * together and merge in the block layer), then parks it on the first
+ * chunk still being read.  @may_start is false when earlier writes wait
+ * for memory: they go first.  The caller holds a reference on @da for the
+ * bio, which a parked bio keeps; a starved one is the caller's to queue.
+ */
+static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
+				gfp_t gfp, bool may_start)
+{
+	enum cow_verdict verdict = COW_PASS;
+	unsigned long first, last, i;
+	struct blk_plug plug;
+	struct cow_chunk *c;
+
+	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
+		return COW_PASS;
+	blk_start_plug(&plug);
+	for (i = first; i <= last && may_start; i++) {
+		if (chunk_untouched(da, i) && chunk_start_copy(da, i, gfp))
+			break;
+	}
+	blk_finish_plug(&plug);
+
+	xa_lock(&da->chunks);
 	for (i = first; i <= last; i++) {
-		if (!chunk_copied(da, i))
-			cow_chunk(da, i);
+		if (diff_area_error(da)) {
+			verdict = COW_PASS;
+			break;
+		}
+		if (chunk_where(da, i))
+			continue;
+		c = xa_load(&da->chunks, i);
+		if (!c) {
+			/* Untouched still: keep looking for one to park on. */
+			verdict = COW_STARVED;
+			continue;
+		}
+		if (c->state == CHUNK_READING) {
+			bio_list_add(&c->waiters, bio);
+			verdict = COW_PARKED;
+			break;
+		}
+	}
+	xa_unlock(&da->chunks);
+	return verdict;
+}
+
+/*
+ * Queues a bio that found no chunk memory.  The work is queued under the
+ * lock: the worker cannot have sent the bio on (and dropped its reference
+ * on the area) before.
+ */
+static void park_starved(struct diff_area *da, struct bio *bio)
+{
+	xa_lock(&da->chunks);
+	bio_list_add(&da->starved, bio);
+	queue_work(starved_wq, &da->starved_work);
+	xa_unlock(&da->chunks);
+}
+
+/* Sends on bios whose chunks are read, or parks them again. */
+static void release_bios(struct diff_area *da, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(bios))) {
+		switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
+				bio_list_empty(&da->starved))) {
+		case COW_PASS:
+			filter_resubmit_bio(bio);
+			diff_area_put(da);
+			break;
+		case COW_PARKED:
+			break;
+		case COW_STARVED:
+			park_starved(da, bio);
+			break;
+		}
+	}
+}
+
+static void chunk_read_done(struct work_struct *work)
+{
+	struct cow_chunk *c = container_of(work, struct cow_chunk,
+					   read_done_work);
+	struct diff_area *da = c->da;
+	struct bio_list released;
+	int err = READ_ONCE(c->read_error);
+
+	/* Once stored, the chunk may be gone with its reference before we end. */
+	diff_area_get(da);
+	/* Before the writes go on: an image read must never see their data. */
+	if (err)
+		diff_area_fail(da, err);
+	bio_list_init(&released);
+	xa_lock(&da->chunks);
+	c->state = CHUNK_IN_MEMORY;
+	bio_list_merge(&released, &c->waiters);
+	bio_list_init(&c->waiters);
+	if (err) {
+		__xa_erase(&da->chunks, c->number);
+	} else {
+		list_add_tail(&c->store_link, &da->store_queue);
+		queue_work(store_wq, &da->store_work);
+	}
+	xa_unlock(&da->chunks);
+	wake_up_all(&da->chunk_wait);
+	if (err)
+		chunk_put(c);
+	release_bios(da, &released);
+	diff_area_put(da);
+}
+
+/*
+ * Stores a batch of chunks back to back, then waits for their writeback
+ * once; publishes them only then, so a stored chunk reads back from the
+ * storage as it was written, and a failing storage fails the snapshot
+ * visibly instead of leaving stale data on the image.
+ */
+static void store_batch(struct diff_area *da, struct list_head *batch)
+{
+	sector_t first = (sector_t)-1, end = 0;
+	struct cow_chunk *c, *next;
+	bool low_space;
+	int ret = diff_area_error(da) ? -EIO : 0;
+
+	list_for_each_entry(c, batch, store_link) {
+		if (ret)
+			break;
+		ret = diff_storage_alloc(da->storage, c->len >> SECTOR_SHIFT,
+					 &c->stored_at, &low_space);
+		if (low_space)
+			send_low_space(da);
+		if (!ret)
+			ret = diff_storage_write_pages(da->storage, c->stored_at,
+						       c->pages, c->len);
+		first = min(first, c->stored_at);
+		end = max(end, c->stored_at + (c->len >> SECTOR_SHIFT));
+	}
+	if (!ret && end)
+		ret = diff_storage_writeback(da->storage, first, end - first);
+	if (ret)
+		diff_area_fail(da, ret);
+
+	list_for_each_entry_safe(c, next, batch, store_link) {
+		list_del_init(&c->store_link);
+		xa_lock(&da->chunks);
+		if (!ret) {
+			/* Pairs with chunk_where(): the data is stored first. */
+			smp_store_release(&da->chunk_offset[c->number],
+					  c->stored_at + 1);
+		}
+		__xa_erase(&da->chunks, c->number);
+		xa_unlock(&da->chunks);
+		chunk_put(c);
+	}
+	wake_up_all(&da->chunk_wait);
+}
+
+static void diff_area_store_work(struct work_struct *work)
+{
+	struct diff_area *da = container_of(work, struct diff_area, store_work);
+	/*
+	 * As the loop driver does for its backing file: reclaim here must not
+	 * write to the origin (its writes may be parked on chunks we hold),
+	 * and dirty throttling looks only at the storage's own device.
+	 */
+	unsigned int pflags = current->flags & (PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE);
+
+	current->flags |= PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE;
+	for (;;) {
+		LIST_HEAD(batch);
+		unsigned int n = 0;
+		struct cow_chunk *c, *next;
+
+		xa_lock(&da->chunks);
+		list_for_each_entry_safe(c, next, &da->store_queue, store_link) {
+			list_move_tail(&c->store_link, &batch);
+			if (++n == STORE_BATCH)
+				break;
+		}
+		xa_unlock(&da->chunks);
+		if (!n)
+			break;
+		store_batch(da, &batch);
+	}
+	current->flags = (current->flags & ~(PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE)) |
+			 pflags;
+}
+
+/* Writes that found no chunk memory, in arrival order. */
+static void diff_area_starved_work(struct work_struct *work)
+{
+	struct diff_area *da = container_of(work, struct diff_area,
+					    starved_work);
+	unsigned int want = 1U << (da->chunk_shift + SECTOR_SHIFT);
+	struct bio *bio;
+
+	for (;;) {
+		xa_lock(&da->chunks);
+		bio = bio_list_pop(&da->starved);
+		xa_unlock(&da->chunks);
+		if (!bio)
+			break;
+		for (;;) {
+			/* Freed by the storing worker, on its own workqueue. */
+			wait_event_timeout(chunk_memory_wait,
+					   chunk_memory_available(want) ||
+					   diff_area_error(da), HZ / 10);
+			switch (cow_try(da, bio, GFP_NOIO, true)) {
+			case COW_PASS:
+				filter_resubmit_bio(bio);
+				diff_area_put(da);
+				break;
+			case COW_PARKED:
+				break;
+			case COW_STARVED:
+				continue;
+			}
+			break;
+		}
 	}
 }
 
@@ -221,48 +583,154 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
 		return false;
 	for (i = first; i <= last; i++) {
-		if (!chunk_copied(da, i))
+		if (!chunk_where(da, i))
 			break;
 	}
 	if (i > last)
 		return false;
 
 	if (bio->bi_opf & REQ_NOWAIT) {
-		/* The caller asked not to wait, and this write would. */
+		struct cow_chunk *c;
+
+		/* Goes on only if every old data is read already. */
+		xa_lock(&da->chunks);
+		for (; i <= last; i++) {
+			if (chunk_where(da, i))
+				continue;
+			c = xa_load(&da->chunks, i);
+			if (!c || c->state == CHUNK_READING)
+				break;
+		}
+		xa_unlock(&da->chunks);
+		if (i > last)
+			return false;
 		bio_wouldblock_error(bio);
 		return true;
 	}
-	if (current->bio_list) {
-		/*
-		 * Inside another submit_bio: our origin read would only be
-		 * queued behind this very call.  Copy from a worker instead.
-		 */
-		diff_area_get(da);
-		spin_lock(&da->deferred_lock);
-		bio_list_add(&da->deferred, bio);
-		spin_unlock(&da->deferred_lock);
-		queue_work(cow_wq, &da->deferred_work);
-		return true;
+
+	/* The bio's reference, until it is sent on. */
+	diff_area_get(da);
+	switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
+			bio_list_empty(&da->starved))) {
+	case COW_PASS:
+		diff_area_put(da);
+		return false;
+	case COW_PARKED:
+		break;
+	case COW_STARVED:
+		park_starved(da, bio);
+		break;
 	}
-	cow_bio_chunks(da, bio);
-	return false;
+	return true;
 }
 
-static void diff_area_deferred_work(struct work_struct *work)
+/* Synchronous read of the origin into a kernel buffer (kvmalloc'ed). */
+static int origin_read(struct block_device *bdev, sector_t sector, void *buf,
+		       unsigned int len)
 {
-	struct diff_area *da = container_of(work, struct diff_area,
-					    deferred_work);
-	struct bio *bio;
+	void *start = buf;
+	unsigned int total = len;
+	int ret = 0;
+
+	flush_kernel_vmap_range(start, total);
+	while (len && !ret) {
+		unsigned int nr = min_t(unsigned int, BIO_MAX_VECS,
+					DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE));
+		struct bio *bio = bio_alloc_bioset(bdev, nr, REQ_OP_READ,
+						   GFP_NOIO, &cow_bioset);
+
+		bio->bi_iter.bi_sector = sector;
+		while (len) {
+			unsigned int n = min_t(unsigned int, len,
+					       PAGE_SIZE - offset_in_page(buf));
+			struct page *page = is_vmalloc_addr(buf) ?
+				vmalloc_to_page(buf) : virt_to_page(buf);
+
+			if (bio_add_page(bio, page, n, offset_in_page(buf)) != n)
+				break;
+			buf += n;
+			len -= n;
+			sector += n >> SECTOR_SHIFT;
+		}
+		ret = submit_bio_wait(bio);
+		bio_put(bio);
+	}
+	invalidate_kernel_vmap_range(start, total);
+	return ret;
+}
+
+static void copy_from_chunk(struct cow_chunk *c, unsigned int offset,
+			    void *buf, unsigned int len)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len,
+				       PAGE_SIZE - offset_in_page(offset));
+
+		memcpy_from_page(buf, c->pages[offset >> PAGE_SHIFT],
+				 offset_in_page(offset), n);
+		buf += n;
+		offset += n;
+		len -= n;
+	}
+}
+
+static bool chunk_reading(struct diff_area *da, unsigned long nr)
+{
+	struct cow_chunk *c;
+	bool reading;
+
+	xa_lock(&da->chunks);
+	c = xa_load(&da->chunks, nr);
+	reading = c && c->state == CHUNK_READING;
+	xa_unlock(&da->chunks);
+	return reading;
+}
+
+/* Within one chunk: @sector..+@len as at take(). */
+static int image_read_chunk(struct diff_area *da, sector_t sector, void *buf,
+			    unsigned int len)
+{
+	unsigned long nr = sector >> da->chunk_shift;
+	unsigned int offset = (sector - chunk_start(da, nr)) << SECTOR_SHIFT;
+	struct cow_chunk *c;
+	u64 where;
+	int ret;
 
 	for (;;) {
-		spin_lock(&da->deferred_lock);
-		bio = bio_list_pop(&da->deferred);
-		spin_unlock(&da->deferred_lock);
-		if (!bio)
-			break;
-		cow_bio_chunks(da, bio);
-		filter_resubmit_bio(bio);
-		diff_area_put(da);
+		where = chunk_where(da, nr);
+		if (where)
+			return diff_storage_read(da->storage, where - 1 +
+						 (offset >> SECTOR_SHIFT), buf, len);
+		xa_lock(&da->chunks);
+		c = xa_load(&da->chunks, nr);
+		if (c && c->state == CHUNK_IN_MEMORY) {
+			refcount_inc(&c->refs);
+			xa_unlock(&da->chunks);
+			copy_from_chunk(c, offset, buf, len);
+			chunk_put(c);
+			return 0;
+		}
+		xa_unlock(&da->chunks);
+		if (c) {
+			wait_event(da->chunk_wait, !chunk_reading(da, nr) ||
+				   diff_area_error(da));
+			if (diff_area_error(da))
+				return -EIO;
+			continue;
+		}
+		ret = origin_read(da->orig, sector, buf, len);
+		if (ret)
+			return ret;
+		/*
+		 * A write to the chunk goes on only after its copy started,
+		 * which takes the chunk out of the untouched state first: if
+		 * it is untouched still, no write overlapped our read.
+		 */
+		xa_lock(&da->chunks);
+		ret = chunk_untouched(da, nr);
+		xa_unlock(&da->chunks);
+		if (ret)
+			return 0;
 	}
 }
 
@@ -270,23 +738,15 @@ int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 			 unsigned int len)
 {
 	while (len) {
-		unsigned long chunk = sector >> da->chunk_shift;
-		sector_t end = chunk_start(da, chunk) + chunk_sectors(da, chunk);
+		unsigned long nr = sector >> da->chunk_shift;
+		sector_t end = chunk_start(da, nr) + chunk_sectors(da, nr);
 		unsigned int n = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
-		u64 where;
 		int ret;
 
-		chunk_lock(da, chunk);
-		where = da->chunk_offset[chunk];
-		if (diff_area_error(da))
+		ret = image_read_chunk(da, sector, buf, n);
+		/* Checked after the read: a failing snapshot returns no data. */
+		if (!ret && diff_area_error(da))
 			ret = -EIO;
-		else if (where)
-			ret = diff_storage_read(da->storage, where - 1 +
-						sector - chunk_start(da, chunk),
-						buf, n);
-		else
-			ret = origin_read(da->orig, sector, buf, n);
-		chunk_unlock(da, chunk);
 		if (ret)
 			return ret;
 		buf += n;
@@ -296,30 +756,46 @@ int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 	return 0;
 }
 
+static bool chunk_settled(struct diff_area *da, unsigned long nr)
+{
+	return chunk_where(da, nr) || diff_area_error(da) ||
+	       !xa_load(&da->chunks, nr);
+}
+
+/* Copies chunk @nr to the storage, if it is not there yet, and waits. */
+static int chunk_store_now(struct diff_area *da, unsigned long nr)
+{
+	unsigned int want = chunk_sectors(da, nr) << SECTOR_SHIFT;
+
+	while (!chunk_where(da, nr) && !diff_area_error(da)) {
+		if (chunk_untouched(da, nr)) {
+			wait_event(chunk_memory_wait,
+				   chunk_memory_available(want) ||
+				   diff_area_error(da));
+			if (chunk_start_copy(da, nr, GFP_NOIO))
+				continue;
+		}
+		wait_event(da->chunk_wait, chunk_settled(da, nr));
+	}
+	return diff_area_error(da) ? -EIO : 0;
+}
+
 int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len)
 {
 	while (len) {
-		unsigned long chunk = sector >> da->chunk_shift;
-		sector_t end = chunk_start(da, chunk) + chunk_sectors(da, chunk);
+		unsigned long nr = sector >> da->chunk_shift;
+		sector_t end = chunk_start(da, nr) + chunk_sectors(da, nr);
 		unsigned int n = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
-		int ret = 0;
+		int ret;
 
-		chunk_lock(da, chunk);
 		/* The image's writes land in the storage, never the origin. */
-		if (!diff_area_error(da) && !chunk_copied(da, chunk)) {
-			ret = copy_chunk(da, chunk);
-			if (ret)
-				diff_area_fail(da, ret);
-		}
-		if (diff_area_error(da))
-			ret = -EIO;
-		else
+		ret = chunk_store_now(da, nr);
+		if (!ret)
 			ret = diff_storage_write(da->storage,
-						 da->chunk_offset[chunk] - 1 +
-						 sector - chunk_start(da, chunk),
+						 chunk_where(da, nr) - 1 +
+						 sector - chunk_start(da, nr),
 						 buf, n);
-		chunk_unlock(da, chunk);
 		if (ret)
 			return ret;
 		buf += n;
@@ -355,16 +831,15 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	da->nr_chunks = DIV_ROUND_UP_SECTOR_T(da->capacity, 1ULL << da->chunk_shift);
 	da->storage = storage;
 	da->events = events;
-	spin_lock_init(&da->deferred_lock);
-	bio_list_init(&da->deferred);
-	INIT_WORK(&da->deferred_work, diff_area_deferred_work);
-	/* Per chunk: 8 bytes of offset and a bit; 32 MiB per TiB at 256 KiB. */
+	xa_init(&da->chunks);
+	INIT_LIST_HEAD(&da->store_queue);
+	INIT_WORK(&da->store_work, diff_area_store_work);
+	bio_list_init(&da->starved);
+	INIT_WORK(&da->starved_work, diff_area_starved_work);
+	init_waitqueue_head(&da->chunk_wait);
+	/* Per chunk: 8 bytes of offset; 32 MiB per TiB at 256 KiB. */
 	da->chunk_offset = kvcalloc(da->nr_chunks, sizeof(u64), GFP_KERNEL);
-	da->chunk_busy = kvcalloc(BITS_TO_LONGS(da->nr_chunks),
-				  sizeof(unsigned long), GFP_KERNEL);
-	if (!da->chunk_offset || !da->chunk_busy) {
-		kvfree(da->chunk_offset);
-		kvfree(da->chunk_busy);
+	if (!da->chunk_offset) {
 		kfree(da);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -380,8 +855,10 @@ static void diff_area_release(struct kref *kref)
 {
 	struct diff_area *da = container_of(kref, struct diff_area, kref);
 
+	/* Every chunk held a reference: none is left. */
+	WARN_ON_ONCE(!xa_empty(&da->chunks));
+	xa_destroy(&da->chunks);
 	kvfree(da->chunk_offset);
-	kvfree(da->chunk_busy);
 	kfree(da);
 }
 
@@ -394,38 +871,53 @@ void diff_area_put(struct diff_area *da)
 
 void diff_area_drain(struct diff_area *da)
 {
-	flush_work(&da->deferred_work);
+	/*
+	 * Nothing will read the image again: chunks still in flight need not
+	 * be stored, and parked writes go on as soon as their reads are done.
+	 */
+	cmpxchg(&da->error, 0, -ESHUTDOWN);
+	wake_up_all(&da->chunk_wait);
+	wake_up_all(&chunk_memory_wait);
 	wait_var_event(&da->kref, kref_read(&da->kref) == 1);
-}
-
-static void *chunk_buffer_alloc(gfp_t gfp, void *pool_data)
-{
-	return kvmalloc(chunk_pool_size, gfp);
-}
-
-static void chunk_buffer_free(void *buf, void *pool_data)
-{
-	kvfree(buf);
+	flush_work(&da->store_work);
+	flush_work(&da->starved_work);
 }
 
 int diff_area_init(void)
 {
-	sema_init(&chunk_buffers, blksnap_chunk_maximum_in_flight);
-	chunk_pool_size = 1U << blksnap_chunk_minimum_shift;
-	chunk_pool = mempool_create(CHUNK_BUFFERS_RESERVED, chunk_buffer_alloc,
-				    chunk_buffer_free, NULL);
-	if (!chunk_pool)
-		return -ENOMEM;
-	cow_wq = alloc_workqueue("blksnap-cow", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!cow_wq) {
-		mempool_destroy(chunk_pool);
-		return -ENOMEM;
-	}
+	int ret;
+
+	chunk_memory_limit = (u64)blksnap_chunk_maximum_in_flight <<
+			     blksnap_chunk_minimum_shift;
+	ret = bioset_init(&cow_bioset, COW_BIOS_RESERVED, 0, BIOSET_NEED_BVECS);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	/* WQ_MEM_RECLAIM: the origin's writeback may wait on each of them. */
+	release_wq = alloc_workqueue("blksnap-release", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!release_wq)
+		goto err_bioset;
+	store_wq = alloc_workqueue("blksnap-store", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!store_wq)
+		goto err_release_wq;
+	starved_wq = alloc_workqueue("blksnap-starved", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!starved_wq)
+		goto err_store_wq;
 	return 0;
+
+err_store_wq:
+	destroy_workqueue(store_wq);
+err_release_wq:
+	destroy_workqueue(release_wq);
+err_bioset:
+	bioset_exit(&cow_bioset);
+	return ret;
 }
 
 void diff_area_done(void)
 {
-	destroy_workqueue(cow_wq);
-	mempool_destroy(chunk_pool);
+	destroy_workqueue(starved_wq);
+	destroy_workqueue(store_wq);
+	destroy_workqueue(release_wq);
+	bioset_exit(&cow_bioset);
 }

@@ -3,22 +3,34 @@
  * The copy-on-write state of one device in a taken snapshot.
  *
  * The device is cut in chunks.  Before a chunk is first overwritten after
- * take(), its original contents are read and stored in the difference
- * storage; chunk_offset[] then says where.  A writer that meets an uncopied
- * chunk copies it itself and only then lets its write go on: the write can
- * never overtake the read of the old data (the reordering described in the
- * seed mail), because it is not submitted until that read has completed.
+ * take(), its original contents are read into memory and then stored in the
+ * difference storage; chunk_offset[] then says where.  A chunk goes
  *
- * Each chunk has a bit lock (chunk_busy) held while it is copied and while
- * the image reads it from the origin, so an image read of an uncopied chunk
- * and the write that will overwrite it are ordered the same way.
+ *   untouched -> reading -> in memory -> stored
+ *
+ * The first write to an untouched chunk submits the read of its old data
+ * (a bio, asynchronous) and parks; writes that meet a chunk being read park
+ * too.  The read's completion hands the chunk to a worker that lets the
+ * parked writes go on and queues the chunk for storing.  So a write waits
+ * for the read of the old data and never for the storage write, and it is
+ * never submitted before that read has completed: it cannot overtake the
+ * read (the reordering described in the seed mail).
+ *
+ * Storing runs in a worker, in clean process context: no filesystem code
+ * runs in the context of an intercepted bio, whose submitter may hold a
+ * journal handle or filesystem locks, or be reclaim (design invariant 9).
+ *
+ * Chunks in memory (reading or waiting to be stored) are bounded over all
+ * snapshots by chunk_maximum_in_flight.  At the bound a write's bio waits
+ * in a list for a worker; its submitter does not sleep.
  */
 #ifndef __BLKSNAP_DIFF_AREA_H
 #define __BLKSNAP_DIFF_AREA_H
 
 #include <linux/blkdev.h>
 #include <linux/kref.h>
-#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 struct diff_storage;
@@ -32,18 +44,30 @@ struct diff_area {
 	/* log2 of the chunk size in sectors */
 	unsigned int chunk_shift;
 	unsigned long nr_chunks;
-	/* Storage sector + 1 of each copied chunk, 0 while uncopied. */
+	/*
+	 * Storage sector + 1 of each stored chunk, 0 before.  Set once, under
+	 * the lock of @chunks, before the chunk leaves @chunks.
+	 */
 	u64 *chunk_offset;
-	unsigned long *chunk_busy;
+	/*
+	 * Chunk number -> struct cow_chunk for the chunks being read or held
+	 * in memory.  Its xa_lock also protects each chunk's state and parked
+	 * writes, @store_queue and @starved.
+	 */
+	struct xarray chunks;
+	/* Chunks read, waiting for the storing worker. */
+	struct list_head store_queue;
+	struct work_struct store_work;
+	/* Writes that found no chunk memory; a worker waits for it. */
+	struct bio_list starved;
+	struct work_struct starved_work;
+	/* Image I/O waiting for a chunk to leave the reading state. */
+	wait_queue_head_t chunk_wait;
 	/* Owned by the snapshot, which outlives its diff areas. */
 	struct diff_storage *storage;
 	struct event_queue *events;
 	/* First error: the snapshot of this device is corrupted. */
 	int error;
-	/* Writes that arrived with current->bio_list set, copied by a worker. */
-	spinlock_t deferred_lock;
-	struct bio_list deferred;
-	struct work_struct deferred_work;
 };
 
 int diff_area_init(void);
@@ -55,20 +79,24 @@ struct diff_area *diff_area_create(struct block_device *orig,
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
 /*
- * Waits until the caller's reference is the only one left: no writer, no
- * deferred bio, no image I/O uses the area any more.  The caller must have
- * made it unreachable first.
+ * Waits until the caller's reference is the only one left: no parked write,
+ * no chunk in flight, no image I/O uses the area any more.  The caller must
+ * have made it unreachable from the I/O path first.
  */
 void diff_area_drain(struct diff_area *da);
 
 /*
- * I/O path: copies what @bio is about to overwrite.  Returns true if it
- * took the bio (completed it with BLK_STS_AGAIN for REQ_NOWAIT, or deferred
- * it to a worker that resubmits it); false if the bio may go on now.
+ * I/O path, any context a bio is submitted from; never sleeps.  Returns
+ * true if it took the bio (completed it with BLK_STS_AGAIN for REQ_NOWAIT,
+ * or parked it until the old data of its chunks is read; a worker then
+ * resubmits it past the filter); false if the bio may go on now.
  */
 bool diff_area_cow_bio(struct diff_area *da, struct bio *bio);
 
-/* The image's view: sectors as they were at take(), and writes to them. */
+/*
+ * The image's view: sectors as they were at take(), and writes to them.
+ * Process context; may sleep.
+ */
 int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 			 unsigned int len);
 int diff_area_image_write(struct diff_area *da, sector_t sector,
@@ -76,7 +104,7 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
 
 /*
  * Marks the snapshot of this device corrupted: an event, and EIO on image
- * reads from now on.  The first error is kept.
+ * reads from now on.  The first error is kept.  Any context.
  */
 void diff_area_fail(struct diff_area *da, int err);
 
@@ -84,5 +112,8 @@ static inline int diff_area_error(struct diff_area *da)
 {
 	return READ_ONCE(da->error);
 }
+
+/* Bytes of chunk memory in use now, at most ever, and the bound. */
+void diff_area_memory(u64 *used, u64 *peak, u64 *limit);
 
 #endif /* __BLKSNAP_DIFF_AREA_H */

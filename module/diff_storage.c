@@ -7,9 +7,68 @@
 #include <linux/falloc.h>
 #include <linux/blkdev.h>
 #include <linux/sched/mm.h>
+#include <linux/bvec.h>
+#include <linux/uio.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/blksnap.h>
 #include "params.h"
 #include "diff_storage.h"
+
+/* Storages of live snapshots, to refuse one inode to a second snapshot. */
+static LIST_HEAD(storages_in_use);
+static DEFINE_MUTEX(storages_in_use_lock);
+
+/* Claims @ds's inode for its snapshot; -EBUSY if another one has it. */
+static int claim_storage(struct diff_storage *ds)
+{
+	struct inode *inode = file_inode(ds->file);
+	struct diff_storage *other;
+	int ret = 0;
+
+	mutex_lock(&storages_in_use_lock);
+	list_for_each_entry(other, &storages_in_use, in_use_link) {
+		struct inode *in_use = file_inode(other->file);
+
+		/* A device is one storage whichever node opened it. */
+		if (in_use == inode ||
+		    (S_ISBLK(inode->i_mode) && S_ISBLK(in_use->i_mode) &&
+		     inode->i_rdev == in_use->i_rdev)) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (!ret)
+		list_add_tail(&ds->in_use_link, &storages_in_use);
+	mutex_unlock(&storages_in_use_lock);
+	return ret;
+}
+
+static void release_storage(struct diff_storage *ds)
+{
+	mutex_lock(&storages_in_use_lock);
+	list_del(&ds->in_use_link);
+	mutex_unlock(&storages_in_use_lock);
+}
+
+bool diff_storage_on_bdev(struct block_device *bdev)
+{
+	struct diff_storage *ds;
+	bool found = false;
+
+	mutex_lock(&storages_in_use_lock);
+	list_for_each_entry(ds, &storages_in_use, in_use_link) {
+		if (ds->dev && (ds->dev == bdev->bd_dev ||
+				ds->whole_dev == bdev->bd_dev ||
+				(bdev_is_partition(bdev) &&
+				 ds->dev == bdev_whole(bdev)->bd_dev))) {
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&storages_in_use_lock);
+	return found;
+}
 
 static int open_storage_file(const char *path, unsigned int kind,
 			     struct file **pfile)
@@ -65,8 +124,11 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		if (!S_ISBLK(inode->i_mode))
 			goto err_close;
 		set_devices(ds, I_BDEV(ds->file->f_mapping->host));
+		/* All of it is there from the start, but no more than the limit. */
 		ds->capacity = i_size_read(ds->file->f_mapping->host) >> SECTOR_SHIFT;
-		ds->limit = limit ? min(limit, ds->capacity) : ds->capacity;
+		if (limit)
+			ds->capacity = min(limit, ds->capacity);
+		ds->limit = ds->capacity;
 	} else {
 		if (!S_ISREG(inode->i_mode) || !limit)
 			goto err_close;
@@ -74,14 +136,22 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 			set_devices(ds, inode->i_sb->s_bdev);
 		ds->growable = true;
 		ds->limit = limit;
+	}
+	/* Before the truncate below: never another snapshot's file. */
+	ret = claim_storage(ds);
+	if (ret)
+		goto err_close;
+	if (ds->growable) {
 		/* Start afresh: an existing file's old contents mean nothing. */
 		ret = vfs_truncate(&ds->file->f_path, 0);
 		if (ret)
-			goto err_close;
+			goto err_release;
 	}
 	*pds = ds;
 	return 0;
 
+err_release:
+	release_storage(ds);
 err_close:
 	fput(ds->file);
 err_free:
@@ -91,6 +161,7 @@ err_free:
 
 void diff_storage_close(struct diff_storage *ds)
 {
+	release_storage(ds);
 	fput(ds->file);
 	kfree(ds);
 }
@@ -141,7 +212,7 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 	}
 	*offset = ds->used;
 	ds->used += count;
-	room = ds->limit - ds->used;
+	room = ds->limit > ds->used ? ds->limit - ds->used : 0;
 	if (room < blksnap_diff_storage_minimum / 2 && !ds->low_space_reported) {
 		ds->low_space_reported = true;
 		*low_space = true;
@@ -152,9 +223,57 @@ out_unlock:
 }
 
 /*
- * Storage I/O runs in the context of a writer of the origin, which may be
- * the origin's own writeback: no allocation below may recurse into I/O.
+ * The callers run in our own workers, which hold nothing of any
+ * filesystem; NOIO still, since a reclaim that wrote to the origin could
+ * wait on the very chunks a worker is storing.
  */
+int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
+			     struct page **pages, unsigned int len)
+{
+	unsigned int nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	unsigned int noio = memalloc_noio_save();
+	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
+	struct bio_vec *bvec;
+	struct iov_iter iter;
+	ssize_t ret;
+
+	bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
+	ret = -ENOMEM;
+	if (!bvec)
+		goto out;
+	for (i = 0; i < nr; i++)
+		bvec_set_page(&bvec[i], pages[i],
+			      min_t(unsigned int, PAGE_SIZE, len - i * PAGE_SIZE), 0);
+	iov_iter_bvec(&iter, ITER_SOURCE, bvec, nr, len);
+	ret = vfs_iter_write(ds->file, &iter, &pos, 0);
+	kfree(bvec);
+	if (ret >= 0)
+		ret = ret == len ? 0 : -EIO;
+out:
+	memalloc_noio_restore(noio);
+	return ret;
+}
+
+/*
+ * Written through the page cache: a failure would only show at writeback,
+ * and the chunk would later read back wrong.  Waiting for it makes a
+ * failing storage corrupt the snapshot visibly instead.  Only the
+ * writeback, not an fsync: the snapshot does not outlive a crash, so a
+ * cache flush and a journal commit per batch would buy nothing.
+ */
+int diff_storage_writeback(struct diff_storage *ds, sector_t offset,
+			   sector_t count)
+{
+	unsigned int noio = memalloc_noio_save();
+	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
+	int ret;
+
+	ret = filemap_write_and_wait_range(ds->file->f_mapping, pos,
+					   pos + ((loff_t)count << SECTOR_SHIFT) - 1);
+	memalloc_noio_restore(noio);
+	return ret;
+}
+
 int diff_storage_write(struct diff_storage *ds, sector_t offset,
 		       const void *buf, size_t len)
 {
@@ -163,14 +282,7 @@ int diff_storage_write(struct diff_storage *ds, sector_t offset,
 	ssize_t ret;
 
 	ret = kernel_write(ds->file, buf, len, &pos);
-	/*
-	 * Written through the page cache: a failure would only show at
-	 * writeback, and the chunk would later read back wrong.  Wait for it
-	 * here, so a failing storage corrupts the snapshot visibly instead.
-	 * Only the writeback, not an fsync: the snapshot does not outlive a
-	 * crash, so a cache flush and a journal commit per chunk would buy
-	 * nothing and cost most of the copy's time.
-	 */
+	/* As diff_storage_writeback() explains. */
 	if (ret == len)
 		ret = filemap_write_and_wait_range(ds->file->f_mapping,
 						   pos - len, pos - 1);

@@ -3,8 +3,15 @@
  * The difference storage of a snapshot: where the original contents of
  * overwritten chunks are kept.  A regular file (grown with fallocate in
  * steps of diff_storage_minimum, up to the limit), an anonymous O_TMPFILE
- * in a directory (gone when the snapshot is), or a whole block device.
- * All three are used through one struct file, with kernel_read/write.
+ * in a directory (gone when the snapshot is), or a whole block device (up
+ * to the limit too).  All three are used through one struct file, with
+ * the VFS's read and write: every function here runs filesystem code, so
+ * only from process context that holds no filesystem state of its own
+ * (diff_area.c's workers and the image's), never from an intercepted bio.
+ *
+ * One storage belongs to one snapshot: a file or device in use by a live
+ * snapshot is refused to another (-EBUSY), so neither truncates or
+ * overwrites the other's chunks.
  *
  * Space is handed out front to back and never reused: a snapshot lives
  * until it is destroyed.  alloc may sleep (it grows the file).
@@ -18,6 +25,8 @@
 
 struct diff_storage {
 	struct file *file;
+	/* In storages_in_use, under its lock. */
+	struct list_head in_use_link;
 	/*
 	 * The device the storage lives on and its whole disk (0 for a
 	 * filesystem without one), to refuse storing on an origin.
@@ -35,6 +44,12 @@ struct diff_storage {
 	bool low_space_reported;
 };
 
+/*
+ * Whether a live snapshot's storage lives on @bdev, on its whole disk, or
+ * on a partition of it (if @bdev is a whole disk).
+ */
+bool diff_storage_on_bdev(struct block_device *bdev);
+
 int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		      struct diff_storage **pds);
 void diff_storage_close(struct diff_storage *ds);
@@ -47,8 +62,17 @@ void diff_storage_close(struct diff_storage *ds);
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space);
 
+/* Writes @buf at @offset and waits for its writeback. */
 int diff_storage_write(struct diff_storage *ds, sector_t offset,
 		       const void *buf, size_t len);
+/*
+ * Writes @len bytes from @pages (whole pages but for the last) at @offset,
+ * without waiting for writeback; diff_storage_writeback() waits for it.
+ */
+int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
+			     struct page **pages, unsigned int len);
+int diff_storage_writeback(struct diff_storage *ds, sector_t offset,
+			   sector_t count);
 int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
 		      size_t len);
 

@@ -120,9 +120,45 @@ static struct snapshot *find_snapshot(const uuid_t *id)
 	return NULL;
 }
 
+/* Would copying a chunk of @bdev write to @bdev itself? */
+static bool storage_on(struct snapshot *snap, struct block_device *bdev)
+{
+	dev_t sdev = snap->storage->dev;
+
+	if (!sdev)
+		return false;
+	if (sdev == bdev->bd_dev)
+		return true;
+	if (bdev_is_partition(bdev))
+		return sdev == bdev_whole(bdev)->bd_dev;
+	return snap->storage->whole_dev == bdev->bd_dev;
+}
+
+/*
+ * Copying a chunk must never write to a device that copies on write itself:
+ * its storing would nest in the other snapshot's, and copy the copies.  A
+ * new storage on a device of a live snapshot is refused here; a device
+ * that holds a live snapshot's storage is refused in snapshot_add_device().
+ */
+static struct block_device *storage_in_snapshots(struct snapshot *snap)
+{
+	struct snapshot_device *sd;
+	struct snapshot *other;
+
+	lockdep_assert_held(&snapshots_lock);
+	list_for_each_entry(other, &snapshots, link) {
+		list_for_each_entry(sd, &other->devices, link) {
+			if (storage_on(snap, sd->tracker->filter.bdev))
+				return sd->tracker->filter.bdev;
+		}
+	}
+	return NULL;
+}
+
 int snapshot_create(const char *storage_path, unsigned int kind,
 		    sector_t limit, uuid_t *id)
 {
+	struct block_device *bdev;
 	struct snapshot *snap;
 	int ret;
 
@@ -146,29 +182,25 @@ int snapshot_create(const char *storage_path, unsigned int kind,
 		goto err_put;
 
 	mutex_lock(&snapshots_lock);
+	bdev = storage_in_snapshots(snap);
+	if (bdev) {
+		mutex_unlock(&snapshots_lock);
+		pr_info("%s is on %pg, a device of a live snapshot; refused as difference storage\n",
+			storage_path, bdev);
+		ret = -ELOOP;
+		goto err_del;
+	}
 	list_add_tail(&snap->link, &snapshots);
 	mutex_unlock(&snapshots_lock);
 	uuid_copy(id, &snap->id);
 	pr_info("created snapshot %pUb\n", &snap->id);
 	return 0;
 
+err_del:
+	kobject_del(&snap->kobj);
 err_put:
 	kobject_put(&snap->kobj);
 	return ret;
-}
-
-/* Would copying a chunk of @bdev write to @bdev itself? */
-static bool storage_on(struct snapshot *snap, struct block_device *bdev)
-{
-	dev_t sdev = snap->storage->dev;
-
-	if (!sdev)
-		return false;
-	if (sdev == bdev->bd_dev)
-		return true;
-	if (bdev_is_partition(bdev))
-		return sdev == bdev_whole(bdev)->bd_dev;
-	return snap->storage->whole_dev == bdev->bd_dev;
 }
 
 int snapshot_add_device(const uuid_t *id, struct filter *flt)
@@ -191,8 +223,8 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 		ret = -EBUSY;
 	else if (snap->nr_devices == SNAPSHOT_DEVICES_MAX)
 		ret = -E2BIG;
-	else if (storage_on(snap, flt->bdev))
-		/* Copying a chunk would write to the device being copied. */
+	else if (diff_storage_on_bdev(flt->bdev))
+		/* This or another snapshot's storage is on the device. */
 		ret = -ELOOP;
 	if (ret) {
 		mutex_unlock(&snapshots_lock);
@@ -276,8 +308,11 @@ int snapshot_take(const uuid_t *id)
 	 * in between must not wait for reclaim to write to them.
 	 */
 	noio = memalloc_noio_save();
+	tracker_close_gate();
 	list_for_each_entry(sd, &snap->devices, link)
-		tracker_hold_writes(sd->tracker);
+		tracker_drain_start(sd->tracker);
+	list_for_each_entry(sd, &snap->devices, link)
+		tracker_drain_wait(sd->tracker);
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct tracker *tracker = sd->tracker;
 
@@ -295,6 +330,7 @@ int snapshot_take(const uuid_t *id)
 	}
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_resume_writes(sd->tracker);
+	tracker_open_gate();
 	memalloc_noio_restore(noio);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
@@ -458,15 +494,43 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * /sys/class/misc/blksnap-control/chunk_memory: bytes of copy-on-write
+ * chunk memory in use now, the most ever in use, and the bound
+ * (chunk_maximum_in_flight chunks of the smallest size).
+ */
+static ssize_t chunk_memory_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	u64 used, peak, limit;
+
+	diff_area_memory(&used, &peak, &limit);
+	return sysfs_emit(buf, "%llu %llu %llu\n", used, peak, limit);
+}
+
+static struct kobj_attribute chunk_memory_attr = __ATTR_RO(chunk_memory);
+static struct kobject *control_kobj;
+
 int snapshot_init(struct kobject *parent)
 {
+	int ret;
+
 	snapshots_kset = kset_create_and_add("snapshots", NULL, parent);
-	return snapshots_kset ? 0 : -ENOMEM;
+	if (!snapshots_kset)
+		return -ENOMEM;
+	ret = sysfs_create_file(parent, &chunk_memory_attr.attr);
+	if (ret) {
+		kset_unregister(snapshots_kset);
+		return ret;
+	}
+	control_kobj = parent;
+	return 0;
 }
 
 /* Snapshots hold filter references, so none exists at unload. */
 void snapshot_done(void)
 {
 	WARN_ON_ONCE(!list_empty(&snapshots));
+	sysfs_remove_file(control_kobj, &chunk_memory_attr.attr);
 	kset_unregister(snapshots_kset);
 }

@@ -27,6 +27,15 @@
 /* At most this many ranges per CBTDIRTY call. */
 #define CBTDIRTY_RANGES_MAX	4096U
 
+/*
+ * Writes pass every filter holding this for read; a take holds it for
+ * write while it drains its devices' queues and starts copy-on-write, so
+ * no write slips between the two.  One gate for all devices: closing it
+ * costs one RCU grace period however many devices a snapshot has, and
+ * holds writes to other filtered devices only for the same instant.
+ */
+DEFINE_STATIC_PERCPU_RWSEM(tracker_write_gate);
+
 /* Replaces the map by a new one for the device's present capacity. */
 static int tracker_renew_map(struct tracker *tracker)
 {
@@ -78,13 +87,8 @@ static struct filter *tracker_attach(struct block_device *bdev)
 	tracker = kzalloc(sizeof(*tracker), GFP_KERNEL);
 	if (!tracker)
 		return ERR_PTR(-ENOMEM);
-	if (percpu_init_rwsem(&tracker->write_gate)) {
-		kfree(tracker);
-		return ERR_PTR(-ENOMEM);
-	}
 	map = cbt_map_create(bdev_nr_sectors(bdev));
 	if (IS_ERR(map)) {
-		percpu_free_rwsem(&tracker->write_gate);
 		kfree(tracker);
 		return ERR_CAST(map);
 	}
@@ -100,7 +104,6 @@ static void tracker_detach(struct filter *flt)
 	/* The registry's grace period has passed: no bio can see us. */
 	if (rcu_access_pointer(tracker->cbt))
 		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
-	percpu_free_rwsem(&tracker->write_gate);
 	kfree(tracker);
 }
 
@@ -118,12 +121,12 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 
 	/* Closed only for the instant of a take. */
 	if (bio->bi_opf & REQ_NOWAIT) {
-		if (!percpu_down_read_trylock(&tracker->write_gate)) {
+		if (!percpu_down_read_trylock(&tracker_write_gate)) {
 			bio_wouldblock_error(bio);
 			return true;
 		}
 	} else {
-		percpu_down_read(&tracker->write_gate);
+		percpu_down_read(&tracker_write_gate);
 	}
 
 	rcu_read_lock();
@@ -142,7 +145,7 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 		taken = diff_area_cow_bio(da, bio);
 		diff_area_put(da);
 	}
-	percpu_up_read(&tracker->write_gate);
+	percpu_up_read(&tracker_write_gate);
 	return taken;
 }
 
@@ -232,31 +235,42 @@ int tracker_cbt_switch(struct tracker *tracker)
 	return 0;
 }
 
-void tracker_hold_writes(struct tracker *tracker)
+void tracker_close_gate(void)
+{
+	if (!filter_in_queue())
+		percpu_down_write(&tracker_write_gate);
+}
+
+void tracker_open_gate(void)
+{
+	if (!filter_in_queue())
+		percpu_up_write(&tracker_write_gate);
+}
+
+void tracker_drain_start(struct tracker *tracker)
+{
+	/*
+	 * Under native blkfilter bios enter the queue before they reach the
+	 * filter, so a writer waiting at a gate would keep a drain from
+	 * ending; the held freeze stops them ahead of the filter instead.
+	 */
+	compat_queue_freeze_start(bdev_get_queue(tracker->filter.bdev));
+}
+
+void tracker_drain_wait(struct tracker *tracker)
 {
 	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
 
-	if (filter_in_queue()) {
-		/*
-		 * Bios enter the queue before they reach the filter, so a
-		 * writer waiting at the gate would keep a drain from ending.
-		 * Holding the queue frozen stops them ahead of the filter
-		 * and drains the device in one step.
-		 */
-		compat_queue_freeze(q);
-		return;
-	}
-	percpu_down_write(&tracker->write_gate);
-	/* Writes that passed the filter before the gate closed complete. */
-	compat_queue_drain(q);
+	compat_queue_freeze_wait(q);
+	/* The gate holds new writes: the drain is all the freeze was for. */
+	if (!filter_in_queue())
+		compat_queue_unfreeze(q);
 }
 
 void tracker_resume_writes(struct tracker *tracker)
 {
 	if (filter_in_queue())
 		compat_queue_unfreeze(bdev_get_queue(tracker->filter.bdev));
-	else
-		percpu_up_write(&tracker->write_gate);
 }
 
 static int ctl_snapshotadd(struct filter *flt, __u8 __user *buf, __u32 *plen)

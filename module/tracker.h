@@ -34,14 +34,6 @@ struct tracker {
 	/* Copy-on-write state while the snapshot is taken; set under lock. */
 	struct diff_area __rcu *diff_area;
 	/*
-	 * Writes pass the filter holding this for read; take() holds it for
-	 * write while it drains the queue and starts copy-on-write, so no
-	 * write slips between the two (the block-level quiesce).  Under
-	 * native blkfilter a frozen queue does that instead (see
-	 * filter_in_queue()) and the gate stays open.
-	 */
-	struct percpu_rw_semaphore write_gate;
-	/*
 	 * The kernel detached the filter (native blkfilter only): writes are
 	 * no longer seen, so no image of the device can be trusted.  See
 	 * tracker_lost().
@@ -58,11 +50,24 @@ static inline struct tracker *to_tracker(struct filter *flt)
 int tracker_cbt_switch(struct tracker *tracker);
 
 /*
- * Stops new writes at the filter and waits until none is in flight on the
- * device; tracker_resume_writes() lets them go on.  May sleep long.
+ * The block-level quiesce of a take, in three steps so that the devices'
+ * waits overlap:
+ *   tracker_close_gate()                 once: no new write passes any
+ *                                        filter (one RCU grace period
+ *                                        for all devices)
+ *   tracker_drain_start(t) for each,     writes already passed complete:
+ *   then tracker_drain_wait(t) for each  the queue freezes overlap
+ *   ...                                  copy-on-write starts
+ *   tracker_resume_writes(t) for each, then tracker_open_gate()
+ * Under native blkfilter the filter runs inside the queue: a held queue
+ * freeze stops writes ahead of it instead, and the gate stays open (see
+ * filter_in_queue()).  May sleep long.
  */
-void tracker_hold_writes(struct tracker *tracker);
+void tracker_close_gate(void);
+void tracker_drain_start(struct tracker *tracker);
+void tracker_drain_wait(struct tracker *tracker);
 void tracker_resume_writes(struct tracker *tracker);
+void tracker_open_gate(void);
 
 int tracker_init(void);
 void tracker_done(void);

@@ -29,11 +29,19 @@ static inline void compat_queue_unfreeze(struct request_queue *q)
 #endif
 }
 
-/* Waits until every request already issued to the queue has completed. */
-static inline void compat_queue_drain(struct request_queue *q)
+/*
+ * A freeze in two halves, so that a take can start the freezes of all its
+ * devices' queues and then wait for them together: their grace periods
+ * and drains overlap.  compat_queue_unfreeze() ends either kind.
+ */
+static inline void compat_queue_freeze_start(struct request_queue *q)
 {
-	compat_queue_freeze(q);
-	compat_queue_unfreeze(q);
+	blk_freeze_queue_start(q);
+}
+
+static inline void compat_queue_freeze_wait(struct request_queue *q)
+{
+	blk_mq_freeze_queue_wait(q);
 }
 
 #endif /* __BLKSNAP_COMPAT_QUEUE_H */

@@ -108,8 +108,24 @@ static void storage_on_the_device_itself_says_move_it(void **state)
 {
 	(void)state;
 	assert_string_equal(format("/dev/sdb1", CLI_OP_SNAPSHOT_ADD, -ELOOP),
-		"/dev/sdb1: the difference storage is on this device; "
-		"put it on another device (--storage)");
+		"/dev/sdb1: holds the difference storage of this or another "
+		"snapshot; put --storage on a device in no snapshot");
+}
+
+static void storage_on_a_snapshotted_device_says_move_it(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/mnt/a/diff", CLI_OP_SNAPSHOT_CREATE, -ELOOP),
+		"/mnt/a/diff: is on a device of a live snapshot, which would "
+		"copy its own copies; put --storage on a device in no snapshot");
+}
+
+static void storage_of_another_snapshot_says_give_each_its_own(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/mnt/st/diff", CLI_OP_SNAPSHOT_CREATE, -EBUSY),
+		"/mnt/st/diff: in use as the difference storage of another "
+		"snapshot; give each snapshot its own --storage");
 }
 
 static void snapshot_info_of_unsnapshotted_device_says_so(void **state)
@@ -162,6 +178,8 @@ int main(void)
 		cmocka_unit_test(unknown_snapshot_id_says_no_such_snapshot),
 		cmocka_unit_test(device_in_another_snapshot_says_destroy_it_first),
 		cmocka_unit_test(storage_on_the_device_itself_says_move_it),
+		cmocka_unit_test(storage_on_a_snapshotted_device_says_move_it),
+		cmocka_unit_test(storage_of_another_snapshot_says_give_each_its_own),
 		cmocka_unit_test(snapshot_info_of_unsnapshotted_device_says_so),
 		cmocka_unit_test(module_without_snapshots_says_install_newer),
 		cmocka_unit_test(full_storage_says_free_space_or_lower_limit),

@@ -117,8 +117,17 @@ void errmsg_format(char *buf, size_t size, const char *object,
 		snprintf(buf, size, "%s: already in a snapshot; destroy that "
 			 "snapshot first ('blksnap snapshot list' shows it)", o);
 	} else if (op == CLI_OP_SNAPSHOT_ADD && err == ELOOP) {
-		snprintf(buf, size, "%s: the difference storage is on this device; "
-			 "put it on another device (--storage)", o);
+		snprintf(buf, size, "%s: holds the difference storage of this or "
+			 "another snapshot; put --storage on a device in no "
+			 "snapshot", o);
+	} else if (op == CLI_OP_SNAPSHOT_CREATE && err == ELOOP) {
+		snprintf(buf, size, "%s: is on a device of a live snapshot, which "
+			 "would copy its own copies; put --storage on a device in "
+			 "no snapshot", o);
+	} else if (op == CLI_OP_SNAPSHOT_CREATE && err == EBUSY) {
+		snprintf(buf, size, "%s: in use as the difference storage of "
+			 "another snapshot; give each snapshot its own --storage",
+			 o);
 	} else if (op == CLI_OP_SNAPSHOT_INFO && err == ENOENT) {
 		snprintf(buf, size, "%s: in no snapshot; "
 			 "'blksnap snapshot list' shows the snapshots", o);
