@@ -1,83 +1,105 @@
-# Benchmark: copy-on-write cost of a blksnap snapshot against no snapshot
-# and against dm-snapshot with the same chunk size (256 KiB), both with
-# their copies on a disk partition; image read speed; take() time for 1
-# and 4 devices.  Prints figures and ratios; goals (issue 5): second pass
-# >= 0.95 x no snapshot, first pass >= 2 x dm-snapshot, image read >= 0.9 x
-# origin read, take of 4 devices <= 50 ms.  A report, not a gate.
+# Benchmark (issue 9): copy-on-write cost of a blksnap snapshot beside
+# dm-snapshot (256 KiB chunks, non-persistent) in the same boot, both with
+# their copies on the second virtio disk.  Ratios are to the no-snapshot
+# baseline of the same fio line:
+#   4k randwrite QD16 libaio direct, 30 s, first pass after take (goal >= 0.85)
+#   1M sequential write QD4, first touch of every chunk          (goal >= 0.45)
+#   4k randwrite QD16, every chunk already copied                (goal >= 0.95)
+#   image sequential read 1M / origin read                       (goal >= 0.90)
+#   take of 4 devices, writes held                               (goal <= 50 ms)
+# A report, not a gate.  PERF_RUNTIME= shortens the timed runs.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap
 modprobe dm-snapshot
-partition_disk1 384MiB 384MiB 32MiB 32MiB 32MiB 32MiB
-origin=${DISK1}1 cow=${DISK1}2
-size=256M
+partition_disk1 768MiB 32MiB 32MiB 32MiB 32MiB
+origin=${DISK1}1 cow=$DISK0
+runtime=${PERF_RUNTIME:-30}
 
-# run NAME DEVICE RW BS: one pass over $size, each block written once
-run() {
-	fio --name="$1" --filename="$2" --rw="$3" --bs="$4" --size=$size \
-		--direct=1 --ioengine=libaio --iodepth=16 --randrepeat=1 \
-		--output-format=json |
+# fio_mibs DEVICE ARGS...: one job, prints MiB/s of its reads or writes
+fio_mibs() {
+	local dev=$1
+	shift
+	fio --name=job --filename="$dev" --direct=1 --ioengine=libaio \
+		--randrepeat=1 --output-format=json "$@" |
 		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; d=j["write"] if j["write"]["io_bytes"] else j["read"]; print("%.1f" % (d["bw_bytes"] / 1048576))'
 }
-ratio() {
-	python3 -c "print('%.2f' % ($1 / $2))"
-}
-report() {
-	printf '%-44s %8s MiB/s\n' "$1" "$2"
-}
+rand4k() { fio_mibs "$1" --rw=randwrite --bs=4k --iodepth=16 --time_based --runtime=$runtime; }
+seq1m() { fio_mibs "$1" --rw=write --bs=1M --iodepth=4; }
+ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+row() { printf '%-46s %9s %9s %9s %7s %7s\n' "$@"; }
 
-fio --name=warm --filename=$origin --rw=write --bs=1M --direct=1 --output=/dev/null
-for pattern in "randwrite 4k" "write 1M"; do
-	set -- $pattern
-	rw=$1 bs=$2
-	base=$(run base $origin $rw $bs)
-	report "$rw $bs, no snapshot" $base
-
+# blksnap_first PATTERN: the pattern right after take, then (for rand4k)
+# once more with every chunk copied by a sequential pass in between.
+blksnap_run() {
 	blksnap snapshot create --json --storage $cow $origin > /tmp/snap.json
+	local id
 	id=$(python3 -c 'import json; print(json.load(open("/tmp/snap.json"))["id"])')
-	first=$(run first $origin $rw $bs)
-	second=$(run second $origin $rw $bs)
+	"$@"
 	blksnap snapshot destroy $id
-	report "$rw $bs, blksnap first pass (COW)" $first
-	report "$rw $bs, blksnap second pass" $second
-
+}
+dm_run() {
+	local sectors
 	sectors=$(blockdev --getsz $origin)
 	dmsetup create perf-origin --table "0 $sectors snapshot-origin $origin"
 	dmsetup create perf-snap --table "0 $sectors snapshot $origin $cow N 512"
 	dmsetup mknodes
-	dmfirst=$(run dmfirst /dev/mapper/perf-origin $rw $bs)
-	dmsecond=$(run dmsecond /dev/mapper/perf-origin $rw $bs)
+	"$@" /dev/mapper/perf-origin
 	dmsetup remove perf-snap
 	dmsetup remove perf-origin
-	report "$rw $bs, dm-snapshot first pass" $dmfirst
-	report "$rw $bs, dm-snapshot second pass" $dmsecond
-	echo "ratio $rw $bs: second pass / no snapshot = $(ratio $second $base) (goal >= 0.95)"
-	echo "ratio $rw $bs: first pass / dm-snapshot first pass = $(ratio $first $dmfirst) (goal >= 2)"
-done
+}
+first_rand() { rand4k "${1:-$origin}" > /tmp/r1; }
+first_seq() { seq1m "${1:-$origin}" > /tmp/s1; }
+copied_rand() { seq1m "${1:-$origin}" > /dev/null; rand4k "${1:-$origin}" > /tmp/r2; }
 
+seq1m $origin > /dev/null
+base_rand=$(rand4k $origin)
+base_seq=$(seq1m $origin)
+blksnap_run first_rand; b_rand=$(cat /tmp/r1)
+blksnap_run first_seq; b_seq=$(cat /tmp/s1)
+blksnap_run copied_rand; b_copied=$(cat /tmp/r2)
+dm_run first_rand; d_rand=$(cat /tmp/r1)
+dm_run first_seq; d_seq=$(cat /tmp/s1)
+dm_run copied_rand; d_copied=$(cat /tmp/r2)
+
+row "figure (MiB/s; ratios to baseline)" baseline blksnap dm-snap blksnap dm-snap
+row "4k randwrite QD16, first pass after take" $base_rand $b_rand $d_rand \
+	$(ratio $b_rand $base_rand) $(ratio $d_rand $base_rand)
+row "1M seq write QD4, first touch" $base_seq $b_seq $d_seq \
+	$(ratio $b_seq $base_seq) $(ratio $d_seq $base_seq)
+row "4k randwrite QD16, chunks already copied" $base_rand $b_copied $d_copied \
+	$(ratio $b_copied $base_rand) $(ratio $d_copied $base_rand)
+
+# Image read: half of it copied, half still on the origin.
 blksnap snapshot create --json --storage $cow $origin > /tmp/snap.json
 id=$(python3 -c 'import json; print(json.load(open("/tmp/snap.json"))["id"])')
 img=$(python3 -c 'import json; print(json.load(open("/tmp/snap.json"))["devices"][0]["image"])')
-# Half the image from the storage, half from the origin.
-fio --name=dirty --filename=$origin --rw=write --bs=1M --size=128M --direct=1 --output=/dev/null
-oread=$(run oread $origin read 1M)
-iread=$(run iread $img read 1M)
+fio_mibs $origin --rw=write --bs=1M --iodepth=4 --size=384M > /dev/null
+oread=$(fio_mibs $origin --rw=read --bs=1M --iodepth=4)
+iread=$(fio_mibs $img --rw=read --bs=1M --iodepth=4)
 blksnap snapshot destroy $id
-report "seq read 1M, origin" $oread
-report "seq read 1M, image (half copied)" $iread
-echo "ratio image read / origin read = $(ratio $iread $oread) (goal >= 0.9)"
+sectors=$(blockdev --getsz $origin)
+dmsetup create perf-origin --table "0 $sectors snapshot-origin $origin"
+dmsetup create perf-snap --table "0 $sectors snapshot $origin $cow N 512"
+dmsetup mknodes
+fio_mibs /dev/mapper/perf-origin --rw=write --bs=1M --iodepth=4 --size=384M > /dev/null
+dread=$(fio_mibs /dev/mapper/perf-snap --rw=read --bs=1M --iodepth=4)
+dmsetup remove perf-snap
+dmsetup remove perf-origin
+row "1M seq read of the image (half copied)" $oread $iread $dread \
+	$(ratio $iread $oread) $(ratio $dread $oread)
 
-for devs in "${DISK1}3" "${DISK1}3 ${DISK1}4 ${DISK1}5 ${DISK1}6"; do
+for devs in "${DISK1}2" "${DISK1}2 ${DISK1}3 ${DISK1}4 ${DISK1}5"; do
 	n=$(echo $devs | wc -w)
-	dmesg -C
-	t0=$(date +%s%N)
-	blksnap snapshot create --json --storage /tmp/take-diff --limit 64M $devs > /tmp/snap.json
-	t1=$(date +%s%N)
-	id=$(python3 -c 'import json; print(json.load(open("/tmp/snap.json"))["id"])')
-	held=$(dmesg | sed -n 's/.*writes held for \([0-9]*\) us.*/\1/p')
-	blksnap snapshot destroy $id
-	echo "take of $n device(s): create command $(( (t1 - t0) / 1000000 )) ms wall, writes held for ${held} us (goal for 4: <= 50 ms)"
+	for try in 1 2 3; do
+		dmesg -C
+		blksnap snapshot create --json --storage /tmp/take-diff --limit 64M $devs > /tmp/snap.json
+		id=$(python3 -c 'import json; print(json.load(open("/tmp/snap.json"))["id"])')
+		held=$(dmesg | sed -n 's/.*writes held for \([0-9]*\) us.*/\1/p')
+		blksnap snapshot destroy $id
+		rm -f /tmp/take-diff
+		echo "take of $n device(s), try $try: writes held for ${held} us (goal for 4: <= 50 ms)"
+	done
 	for d in $devs; do blksnap detach $d; done
-	rm -f /tmp/take-diff
 done
 blksnap detach $origin

@@ -1,0 +1,43 @@
+# Copy-on-write memory stays under its bound (chunk_maximum_in_flight
+# chunks) when the storage is slower than the writers: writers wait, none
+# fails, nothing runs out of memory, and the image stays exact.  Storage:
+# dm-delay with 100 ms on each write, over a raw partition.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap chunk_maximum_in_flight=16
+modprobe dm-delay
+partition_disk1 256MiB
+dev=${DISK1}1
+sectors=$(blockdev --getsz $DISK0)
+dmsetup create slowstore --table "0 $sectors delay $DISK0 0 0 $DISK0 0 100"
+dmsetup mknodes slowstore
+$STAMP fill $dev 1 before
+snapshot_create /tmp/snap.json --storage /dev/mapper/slowstore $dev
+img=$IMAGES
+read -r _ _ limit < /sys/class/misc/blksnap-control/chunk_memory
+echo "chunk memory bound: $limit bytes"
+dmesg -C
+
+fio --name=direct --filename=$dev --rw=randwrite --bs=4k --direct=1 --ioengine=libaio \
+	--iodepth=32 --size=192M --time_based --runtime=20 \
+	--name=big --filename=$dev --offset=192M --size=64M --rw=write --bs=1M \
+	--direct=1 --ioengine=libaio --iodepth=4 --time_based --runtime=20 \
+	--output=/tmp/fio.out || fail "writes to the origin failed"
+grep -E 'WRITE:' /tmp/fio.out
+read -r used peak limit < /sys/class/misc/blksnap-control/chunk_memory
+echo "chunk memory: peak $peak of $limit bytes ($(( peak * 100 / limit ))%), $used in use now"
+[ "$peak" -le "$limit" ] || fail "chunk memory peaked at $peak bytes, over the bound of $limit"
+[ "$peak" -ge $(( limit / 2 )) ] || fail "peak $peak never came near the bound: the storage was not slow enough to test it"
+ok "chunk memory stayed within its bound, and reached it"
+if dmesg | grep -Ei 'out of memory|oom-kill|page allocation failure'; then
+	fail "memory ran out"
+fi
+ok "no allocation failure, no OOM"
+dmsetup suspend slowstore
+dmsetup reload slowstore --table "0 $sectors delay $DISK0 0 0 $DISK0 0 0"
+dmsetup resume slowstore
+$STAMP verify $img 1 before || fail "the image shows data written after take"
+ok "every sector of $img is as at take"
+blksnap snapshot destroy $SNAP_ID
+blksnap detach $dev
+dmsetup remove slowstore
