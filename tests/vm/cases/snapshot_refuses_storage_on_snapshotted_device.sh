@@ -18,6 +18,9 @@ expect_eq "$rc" 1 "exit code of a storage on a snapshotted device"
 expect_match "$err" "/mnt/a/diff" "the error names the storage"
 [ ! -e /mnt/a/diff ] || fail "the refused create left /mnt/a/diff behind"
 blksnap detach ${DISK1}2 2>/dev/null || true
+# The module refuses it too, whatever its caller checked before.
+r=$(python3 "$BLKSNAP_SRC/tests/vm/guest/raw_ioctl.py" snapshot-create dir /mnt/a 131072)
+expect_eq "$r" ELOOP "the module's answer to a storage on a snapshotted device"
 blksnap snapshot destroy $s1
 
 # The other way: S1's storage is on vdb2; vdb2 cannot join a snapshot.

@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Issues one raw ioctl on /dev/blksnap-control and prints OK or the errno
-name, so VM cases can check the module's answers below the library."""
+name, so VM cases can check the module's answers below the library.
+
+  raw_ioctl.py REQUEST
+  raw_ioctl.py snapshot-create KIND PATH LIMIT_SECTORS
+      KIND: file, dir or bdev; a snapshot that was created is destroyed
+      again at once (the answer is what counts)"""
+import ctypes
 import errno
 import fcntl
 import os
@@ -24,7 +30,31 @@ REQUESTS = {
 }
 
 
+STORAGE_KINDS = {"file": 0, "dir": 1, "bdev": 2}
+
+
+def snapshot_create(fd, kind, path, limit):
+    # struct blksnap_snapshot_create: limit, path pointer, kind, padding, id
+    cpath = ctypes.create_string_buffer(path.encode())
+    buf = bytearray(struct.pack("<QQII16s", int(limit), ctypes.addressof(cpath),
+                                STORAGE_KINDS[kind], 0, bytes(16)))
+    fcntl.ioctl(fd, ioc(IOC_READ | IOC_WRITE, 1, len(buf)), buf)
+    # Created: destroy it again (_IOW('V', 2, struct blksnap_uuid)).
+    fcntl.ioctl(fd, ioc(IOC_WRITE, 2, 16), bytes(buf[24:40]))
+
+
 def main():
+    if sys.argv[1] == "snapshot-create":
+        fd = os.open("/dev/blksnap-control", os.O_RDWR)
+        try:
+            snapshot_create(fd, *sys.argv[2:5])
+        except OSError as e:
+            print(errno.errorcode[e.errno])
+            return
+        finally:
+            os.close(fd)
+        print("OK")
+        return
     req, buf = REQUESTS[sys.argv[1]]
     fd = os.open("/dev/blksnap-control", os.O_RDWR)
     try:
