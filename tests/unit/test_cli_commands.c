@@ -20,8 +20,9 @@
 #include "run_cli.h"
 
 static char dir[] = "/tmp/blksnap-test-XXXXXX";
-static char disk[64], storage[64], newfile[64], logfile[64];
-static char log_var[96], sysfs_var[96];
+static char disk[64], storage[64], newfile[64], logfile[64], mnt[64];
+static char tmpfs[64], mountinfo[64];
+static char log_var[96], sysfs_var[96], mountinfo_var[96];
 static char logbuf[4096];
 static struct cli_result res;
 
@@ -65,6 +66,21 @@ static int make_sysfs(void)
 	return symlink("../../devices/virtual/block/loop99", path);
 }
 
+/* The mount table the binary reads: the disk at mnt, a tmpfs at tmpfs. */
+static int make_mounts(void)
+{
+	char table[512];
+
+	if (mkdir(mnt, 0755) || mkdir(tmpfs, 0755))
+		return -1;
+	snprintf(table, sizeof(table),
+		 "1 0 8:2 / / rw - ext4 /dev/root rw\n"
+		 "30 1 7:99 / %s rw - ext4 %s rw\n"
+		 "31 1 0:40 / %s rw - tmpfs tmpfs rw\n", mnt, disk, tmpfs);
+	make_file(mountinfo, table);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -76,10 +92,15 @@ static int setup(void **state)
 	snprintf(logfile, sizeof(logfile), "%s/log", dir);
 	snprintf(log_var, sizeof(log_var), "FAKE_MODULE_LOG=%s", logfile);
 	snprintf(sysfs_var, sizeof(sysfs_var), "BLKSNAP_SYSFS=%s/sys", dir);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	snprintf(tmpfs, sizeof(tmpfs), "%s/tmpfs", dir);
+	snprintf(mountinfo, sizeof(mountinfo), "%s/mountinfo", dir);
+	snprintf(mountinfo_var, sizeof(mountinfo_var), "BLKSNAP_MOUNTINFO=%s",
+		 mountinfo);
 	/* Creating a node needs CAP_MKNOD; the tests skip without it. */
 	if (mknod(disk, S_IFBLK | 0600, makedev(7, 99)))
 		disk[0] = '\0';
-	return mkdir(storage, 0700) || make_sysfs() ? -1 : 0;
+	return mkdir(storage, 0700) || make_sysfs() || make_mounts() ? -1 : 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -348,12 +369,59 @@ static void snapshot_create_failure_leaves_earlier_filters_attached(void **state
 	assert_null(strstr(logbuf, "detach"));
 }
 
-static void snapshot_create_of_same_device_twice_is_usage_error(void **state)
+static void snapshot_create_of_one_device_twice_adds_it_once(void **state)
 {
+	char want[512];
+
 	(void)state;
-	RUN("snapshot", "create", "--storage", storage, "@", "7:99");
-	assert_int_equal(res.status, 2);
-	assert_non_null(strstr(res.err, "are the same device"));
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", storage,
+		"@", "7:99", mnt);
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	snprintf(want, sizeof(want),
+		 "create dir %s 2097152 = 0\n"
+		 "attach 7:99 = %d\n"
+		 "attach 7:99 = %d\n"
+		 "add 7:99 " FAKE_SNAPSHOT_ID " = 0\n"
+		 "take " FAKE_SNAPSHOT_ID " = 0\n"
+		 "info 7:99 = 0\n", storage, -EALREADY, -EALREADY);
+	assert_string_equal(fake_log(), want);
+}
+
+static void snapshot_create_of_a_mount_point_snapshots_its_device(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--json",
+		"--storage", storage, mnt);
+	/* The device as sysfs names it: the table's source is no /dev path. */
+	snprintf(want, sizeof(want),
+		 "{\n"
+		 "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		 "   \"devices\": [\n"
+		 "      {\n"
+		 "         \"device\": \"/dev/loop99\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE "\"\n"
+		 "      }\n"
+		 "   ]\n"
+		 "}\n");
+	assert_success(want);
+	assert_non_null(strstr(fake_log(), "add 7:99 "));
+}
+
+static void attach_of_a_tmpfs_path_is_refused_before_the_module(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "attach", tmpfs);
+	snprintf(want, sizeof(want), "blksnap: %s: a virtual filesystem (tmpfs) "
+		 "with no block device of its own; give a path on a disk "
+		 "filesystem\n", tmpfs);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
 }
 
 static void snapshot_info_json_shows_images_and_errors(void **state)
@@ -482,7 +550,9 @@ int main(void)
 		cmocka_unit_test(snapshot_create_json_has_id_and_devices),
 		cmocka_unit_test(snapshot_create_failed_take_undoes_everything),
 		cmocka_unit_test(snapshot_create_failure_leaves_earlier_filters_attached),
-		cmocka_unit_test(snapshot_create_of_same_device_twice_is_usage_error),
+		cmocka_unit_test(snapshot_create_of_one_device_twice_adds_it_once),
+		cmocka_unit_test(snapshot_create_of_a_mount_point_snapshots_its_device),
+		cmocka_unit_test(attach_of_a_tmpfs_path_is_refused_before_the_module),
 		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),
 		cmocka_unit_test(snapshot_info_of_unknown_id_says_no_such_snapshot),
 		cmocka_unit_test(snapshot_list_has_a_row_per_device),

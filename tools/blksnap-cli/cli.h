@@ -78,7 +78,15 @@ struct blksnap_ctx;
 int cli_open_control(struct blksnap_ctx **ctx);
 const char *cli_control_path(void);
 
-/* Resolve a DEVICE argument to its number; reports failures itself. */
+/* The usage text's note on what a TARGET may be. */
+#define CLI_TARGET_HELP \
+	"\nTARGET is a block device, MAJOR:MINOR, a mount point or a path in a\n" \
+	"mounted filesystem, or UUID=, LABEL=, PARTUUID= or PARTLABEL=.\n"
+
+/*
+ * Resolve a TARGET argument (a device, mount point, path or tag; see
+ * target.h) to its device number; reports failures itself.
+ */
 int cli_device(const char *arg, dev_t *dev);
 
 /*

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * blksnap snapshot create: one point in time across devices.  Creates the
- * snapshot, adds each device (attaching its filter if needed), takes it
- * and prints the images.  All or nothing: a failure undoes what this
+ * blksnap snapshot create: one point in time across devices.  Resolves the
+ * TARGETs to devices, creates the snapshot, adds each device (attaching
+ * its filter if needed), takes it and prints the images.  All or nothing: a failure undoes what this
  * command did, and only that.
  */
 #include <errno.h>
@@ -16,8 +16,10 @@
 #include <unistd.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
+#include "host.h"
 #include "parse_size.h"
 #include "snapshot_show.h"
+#include "target.h"
 
 #define DEFAULT_STORAGE	"/var/tmp"
 #define DEFAULT_LIMIT	(1ULL << 30)
@@ -29,11 +31,13 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE...\n"
-	       "\nSnapshot every DEVICE at the same point in time and print the\n"
-	       "snapshot's id and each DEVICE's image, a block device to read the\n"
-	       "backup from.  Attaches the filter to a DEVICE that has none.  On\n"
-	       "failure, undoes everything it did.\n"
+	       " %s [options] TARGET...\n"
+	       "\nSnapshot the device of every TARGET at the same point in time and\n"
+	       "print the snapshot's id and each device's image, a block device to\n"
+	       "read the backup from.  A TARGET is a mount point, a path in a mounted\n"
+	       "filesystem, a block device, MAJOR:MINOR, or UUID=, LABEL=, PARTUUID=\n"
+	       "or PARTLABEL=; TARGETs on one device make one.  Attaches the filter\n"
+	       "to a device that has none.  On failure, undoes everything it did.\n"
 	       "\nOptions:\n"
 	       " -s, --storage PATH     where copy-on-write data goes (default " DEFAULT_STORAGE "):\n"
 	       "                        a directory (an anonymous file there, gone at\n"
@@ -47,9 +51,8 @@ static void usage(const char *cmd)
 	cli_usage_footer();
 }
 
-struct target {
-	const char *arg;	/* DEVICE as given */
-	dev_t dev;
+struct member {
+	struct target t;
 	bool attached;		/* by this command: detach on failure */
 	struct blksnap_snapshotinfo info;
 };
@@ -62,31 +65,36 @@ struct create {
 	bool storage_missing;	/* a FILE storage to create */
 	bool storage_created;	/* by this command: remove on failure */
 	uint64_t limit;		/* 0 until chosen */
-	struct target *t;
-	size_t n;
+	struct member *m;
+	size_t n;		/* devices, TARGETs on one device merged */
 	struct blksnap_uuid id;
 	bool created;
 	char id_str[GENERATION_STR_LEN];
 };
 
-/* Resolve the DEVICEs; the same device twice would fail in the module. */
-static int resolve_devices(struct create *c, char **args)
+/* Resolve the TARGETs; several on one device make one member. */
+static int resolve_targets(struct create *c, char **args, size_t n)
 {
-	size_t i, j;
-	int ret;
+	struct target_resolver r;
+	struct target *t;
+	size_t i;
+	int err;
 
-	for (i = 0; i < c->n; i++) {
-		c->t[i].arg = args[i];
-		ret = cli_device(args[i], &c->t[i].dev);
-		if (ret)
-			return ret;
-		for (j = 0; j < i; j++)
-			if (c->t[j].dev == c->t[i].dev)
-				return cli_usage_error(c->cmd, "'%s' and '%s' are "
-						       "the same device",
-						       args[j], args[i]);
+	t = calloc(n, sizeof(*t));
+	c->m = calloc(n, sizeof(*c->m));
+	if (!t || !c->m) {
+		free(t);
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
 	}
-	return CLI_EXIT_SUCCESS;
+	target_resolver_init(&r, host_real());
+	err = target_resolve_all(&r, args, n, t, &c->n);
+	if (err)
+		cli_fail_text(r.error);
+	target_resolver_free(&r);
+	for (i = 0; !err && i < c->n; i++)
+		c->m[i].t = t[i];
+	free(t);
+	return err ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }
 
 static int bdev_size(const char *path, uint64_t *size)
@@ -125,9 +133,9 @@ static int pick_storage(struct create *c)
 	} else if (S_ISBLK(st.st_mode)) {
 		c->kind = BLKSNAP_STORAGE_BDEV;
 		for (i = 0; i < c->n; i++)
-			if (c->t[i].dev == st.st_rdev)
+			if (c->m[i].t.dev == st.st_rdev)
 				return cli_usage_error(c->cmd, "--storage %s: is "
-						       "also a DEVICE to snapshot",
+						       "also a device to snapshot",
 						       c->storage);
 		if (!c->limit)
 			return bdev_size(c->storage, &c->limit);
@@ -171,25 +179,25 @@ static void undo(struct create *c)
 	if (c->created)
 		destroy_snapshot(c);
 	for (i = c->n; i-- > 0; ) {
-		if (!c->t[i].attached)
+		if (!c->m[i].attached)
 			continue;
-		err = blksnap_detach(c->ctx, c->t[i].dev);
+		err = blksnap_detach(c->ctx, c->m[i].t.dev);
 		if (err)
-			cli_fail(c->t[i].arg, CLI_OP_DETACH, err);
+			cli_fail(c->m[i].t.arg, CLI_OP_DETACH, err);
 	}
 	if (c->storage_created && unlink(c->storage))
 		cli_fail(c->storage, CLI_OP_STORAGE_REMOVE, -errno);
 }
 
-static int add_device(struct create *c, struct target *t)
+static int add_device(struct create *c, struct member *m)
 {
-	int err = blksnap_attach(c->ctx, t->dev);
+	int err = blksnap_attach(c->ctx, m->t.dev);
 
 	if (err && err != -EALREADY)
-		return cli_fail(t->arg, CLI_OP_ATTACH, err);
-	t->attached = !err;
-	err = blksnap_snapshot_add(c->ctx, &c->id, t->dev);
-	return err ? cli_fail(t->arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
+		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
+	m->attached = !err;
+	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
+	return err ? cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
 }
 
 static int make_snapshot(struct create *c)
@@ -210,7 +218,7 @@ static int make_snapshot(struct create *c)
 	generation_format(&c->id, c->id_str);
 
 	for (i = 0; i < c->n; i++) {
-		ret = add_device(c, &c->t[i]);
+		ret = add_device(c, &c->m[i]);
 		if (ret)
 			return ret;
 	}
@@ -218,9 +226,9 @@ static int make_snapshot(struct create *c)
 	if (err)
 		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
 	for (i = 0; i < c->n; i++) {
-		err = blksnap_snapshot_info(c->ctx, c->t[i].dev, &c->t[i].info);
+		err = blksnap_snapshot_info(c->ctx, c->m[i].t.dev, &c->m[i].info);
 		if (err)
-			return cli_fail(c->t[i].arg, CLI_OP_SNAPSHOT_INFO, err);
+			return cli_fail(c->m[i].t.arg, CLI_OP_SNAPSHOT_INFO, err);
 	}
 	return CLI_EXIT_SUCCESS;
 }
@@ -237,10 +245,10 @@ static int print_created(const struct create *c, bool json)
 		return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
 	for (i = 0; i < c->n; i++) {
 		snprintf(v.images[i].device, sizeof(v.images[i].device), "%s",
-			 c->t[i].arg);
-		if (c->t[i].info.image[0])
+			 c->m[i].t.device);
+		if (c->m[i].info.image[0])
 			snprintf(v.images[i].image, sizeof(v.images[i].image),
-				 "/dev/%s", (const char *)c->t[i].info.image);
+				 "/dev/%s", (const char *)c->m[i].info.image);
 	}
 	ret = snapshot_print(&v, 1, SHOW_CREATED, json);
 	snapshot_view_free(&v);
@@ -330,15 +338,11 @@ int cmd_snapshot_create(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return cli_usage_error(c.cmd, "no device given");
+		return cli_usage_error(c.cmd, "no target given");
 	if (!*c.storage)
 		return cli_usage_error(c.cmd, "--storage: empty path");
 
-	c.n = argc - optind;
-	c.t = calloc(c.n, sizeof(*c.t));
-	if (!c.t)
-		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
-	ret = resolve_devices(&c, argv + optind);
+	ret = resolve_targets(&c, argv + optind, argc - optind);
 	if (!ret)
 		ret = pick_storage(&c);
 	if (!ret)
@@ -347,6 +351,6 @@ int cmd_snapshot_create(int argc, char **argv)
 		ret = run(&c, json);
 		blksnap_close(c.ctx);
 	}
-	free(c.t);
+	free(c.m);
 	return ret;
 }
