@@ -410,6 +410,35 @@ static void snapshot_create_of_a_mount_point_snapshots_its_device(void **state)
 	assert_non_null(strstr(fake_log(), "add 7:99 "));
 }
 
+static void snapshot_create_refuses_storage_on_its_own_device(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", mnt, "@");
+	snprintf(want, sizeof(want), "blksnap: %s: is on /dev/loop99, a device "
+		 "of this snapshot; put --storage on another disk\n", mnt);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
+}
+
+static void snapshot_create_refuses_storage_on_another_snapshot(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var, "FAKE_MODULE_SNAPSHOTS=1"),
+		"snapshot", "create", "--storage", mnt, "7:101");
+	snprintf(want, sizeof(want), "blksnap: %s: is on /dev/loop99, a device "
+		 "of snapshot " FAKE_SNAPSHOT_ID "; put --storage on another "
+		 "disk, or destroy that snapshot first\n", mnt);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
+}
+
 static void attach_of_a_tmpfs_path_is_refused_before_the_module(void **state)
 {
 	char want[512];
@@ -552,6 +581,8 @@ int main(void)
 		cmocka_unit_test(snapshot_create_failure_leaves_earlier_filters_attached),
 		cmocka_unit_test(snapshot_create_of_one_device_twice_adds_it_once),
 		cmocka_unit_test(snapshot_create_of_a_mount_point_snapshots_its_device),
+		cmocka_unit_test(snapshot_create_refuses_storage_on_its_own_device),
+		cmocka_unit_test(snapshot_create_refuses_storage_on_another_snapshot),
 		cmocka_unit_test(attach_of_a_tmpfs_path_is_refused_before_the_module),
 		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),
 		cmocka_unit_test(snapshot_info_of_unknown_id_says_no_such_snapshot),

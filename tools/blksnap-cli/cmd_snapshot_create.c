@@ -19,6 +19,7 @@
 #include "host.h"
 #include "parse_size.h"
 #include "snapshot_show.h"
+#include "storage.h"
 #include "target.h"
 
 #define DEFAULT_STORAGE	"/var/tmp"
@@ -57,9 +58,15 @@ struct member {
 	struct blksnap_snapshotinfo info;
 };
 
+/* Another live snapshot: its id, for the owners of its devices. */
+struct other {
+	char id[GENERATION_STR_LEN];
+};
+
 struct create {
 	const char *cmd;
 	struct blksnap_ctx *ctx;
+	struct target_resolver r;	/* TARGETs and the storage's place */
 	const char *storage;
 	enum blksnap_storage_kind kind;
 	bool storage_missing;	/* a FILE storage to create */
@@ -67,6 +74,10 @@ struct create {
 	uint64_t limit;		/* 0 until chosen */
 	struct member *m;
 	size_t n;		/* devices, TARGETs on one device merged */
+	/* The devices the storage must stay off: ours, then the others'. */
+	struct storage_owner *owners;
+	size_t nowners;
+	struct other *others;
 	struct blksnap_uuid id;
 	bool created;
 	char id_str[GENERATION_STR_LEN];
@@ -75,7 +86,6 @@ struct create {
 /* Resolve the TARGETs; several on one device make one member. */
 static int resolve_targets(struct create *c, char **args, size_t n)
 {
-	struct target_resolver r;
 	struct target *t;
 	size_t i;
 	int err;
@@ -86,11 +96,9 @@ static int resolve_targets(struct create *c, char **args, size_t n)
 		free(t);
 		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
 	}
-	target_resolver_init(&r, host_real());
-	err = target_resolve_all(&r, args, n, t, &c->n);
+	err = target_resolve_all(&c->r, args, n, t, &c->n);
 	if (err)
-		cli_fail_text(r.error);
-	target_resolver_free(&r);
+		cli_fail_text(c->r.error);
 	for (i = 0; !err && i < c->n; i++)
 		c->m[i].t = t[i];
 	free(t);
@@ -119,7 +127,6 @@ static int bdev_size(const char *path, uint64_t *size)
 static int pick_storage(struct create *c)
 {
 	struct stat st;
-	size_t i;
 
 	if (stat(c->storage, &st)) {
 		if (errno != ENOENT)
@@ -132,11 +139,6 @@ static int pick_storage(struct create *c)
 		c->kind = BLKSNAP_STORAGE_FILE;
 	} else if (S_ISBLK(st.st_mode)) {
 		c->kind = BLKSNAP_STORAGE_BDEV;
-		for (i = 0; i < c->n; i++)
-			if (c->m[i].t.dev == st.st_rdev)
-				return cli_usage_error(c->cmd, "--storage %s: is "
-						       "also a device to snapshot",
-						       c->storage);
 		if (!c->limit)
 			return bdev_size(c->storage, &c->limit);
 	} else {
@@ -144,6 +146,84 @@ static int pick_storage(struct create *c)
 	}
 	if (!c->limit)
 		c->limit = DEFAULT_LIMIT;
+	return CLI_EXIT_SUCCESS;
+}
+
+/* Add the devices of snapshot @id (gone meanwhile: none) to the owners. */
+static int add_other(struct create *c, const struct blksnap_uuid *id,
+		     struct other *o)
+{
+	struct blksnap_snapshot_device *devs;
+	struct storage_owner *tmp;
+	size_t i, count;
+	int err;
+
+	generation_format(id, o->id);
+	err = blksnap_snapshot_devices(c->ctx, id, &devs, &count);
+	if (err == -ENOENT)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, err);
+	tmp = realloc(c->owners, (c->nowners + count + 1) * sizeof(*tmp));
+	if (!tmp) {
+		free(devs);
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, -ENOMEM);
+	}
+	c->owners = tmp;
+	for (i = 0; i < count; i++)
+		c->owners[c->nowners++] = (struct storage_owner){
+			devs[i].dev, o->id };
+	free(devs);
+	return CLI_EXIT_SUCCESS;
+}
+
+/*
+ * The devices the storage must stay off: this snapshot's and those of the
+ * live snapshots (none if the module cannot list them).
+ */
+static int collect_owners(struct create *c)
+{
+	struct blksnap_uuid *ids = NULL;
+	size_t i, count = 0;
+	int err, ret = CLI_EXIT_SUCCESS;
+
+	c->owners = calloc(c->n, sizeof(*c->owners));
+	if (!c->owners)
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; i < c->n; i++)
+		c->owners[i] = (struct storage_owner){ c->m[i].t.dev, NULL };
+	c->nowners = c->n;
+
+	err = blksnap_snapshot_collect(c->ctx, &ids, &count);
+	if (err == -ENOTTY || err == -EOPNOTSUPP)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(cli_control_path(), CLI_OP_SNAPSHOT_LIST, err);
+	c->others = calloc(count ? count : 1, sizeof(*c->others));
+	if (!c->others)
+		ret = cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; !ret && i < count; i++)
+		ret = add_other(c, &ids[i], &c->others[i]);
+	free(ids);
+	return ret;
+}
+
+/* Refuse a storage that this or another snapshot would intercept. */
+static int check_storage(struct create *c)
+{
+	dev_t dev;
+	int ret;
+
+	ret = collect_owners(c);
+	if (ret)
+		return ret;
+	ret = storage_device(&c->r, c->storage, &dev);
+	if (ret < 0)
+		return cli_fail_text(c->r.error);
+	if (ret > 0)
+		return CLI_EXIT_SUCCESS;
+	if (storage_check(&c->r, c->storage, dev, c->owners, c->nowners))
+		return cli_fail_text(c->r.error);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -342,15 +422,21 @@ int cmd_snapshot_create(int argc, char **argv)
 	if (!*c.storage)
 		return cli_usage_error(c.cmd, "--storage: empty path");
 
+	target_resolver_init(&c.r, host_real());
 	ret = resolve_targets(&c, argv + optind, argc - optind);
 	if (!ret)
 		ret = pick_storage(&c);
 	if (!ret)
 		ret = cli_open_control(&c.ctx);
 	if (!ret) {
-		ret = run(&c, json);
+		ret = check_storage(&c);
+		if (!ret)
+			ret = run(&c, json);
 		blksnap_close(c.ctx);
 	}
+	target_resolver_free(&c.r);
+	free(c.owners);
+	free(c.others);
 	free(c.m);
 	return ret;
 }

@@ -23,10 +23,7 @@ void target_resolver_free(struct target_resolver *r)
 	r->mounts = NULL;
 }
 
-static int fail(struct target_resolver *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct target_resolver *r, int err, const char *fmt, ...)
+int target_fail(struct target_resolver *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,7 +41,7 @@ struct libmnt_table *target_mounts(struct target_resolver *r)
 		return r->mounts;
 	err = mounts_load(r->host, &r->mounts);
 	if (err)
-		fail(r, err, "%s: cannot read the mount table: %s; check that "
+		target_fail(r, err, "%s: cannot read the mount table: %s; check that "
 		     "/proc is mounted", r->host->mountinfo, strerror(-err));
 	return r->mounts;
 }
@@ -85,10 +82,10 @@ static int resolve_tag(struct target_resolver *r, const char *arg,
 
 	path = h->evaluate_tag(tag, value);
 	if (!path)
-		return fail(r, -ENOENT, "%s: no block device has this %s; "
+		return target_fail(r, -ENOENT, "%s: no block device has this %s; "
 			    "'lsblk -o +%s' shows them", arg, tag, tag);
 	if (h->stat(path, &st) || !S_ISBLK(st.st_mode)) {
-		ret = fail(r, -ENOTBLK, "%s: %s is not a block device; "
+		ret = target_fail(r, -ENOTBLK, "%s: %s is not a block device; "
 			   "give the device path instead", arg, path);
 		goto out;
 	}
@@ -96,7 +93,7 @@ static int resolve_tag(struct target_resolver *r, const char *arg,
 	if (strcmp(tag, "UUID") == 0 || strcmp(tag, "LABEL") == 0)
 		type = h->probe_type(path);
 	if (type && spans_devices(type)) {
-		ret = fail(r, -EMLINK, "%s: %s holds %s, which may span several "
+		ret = target_fail(r, -EMLINK, "%s: %s holds %s, which may span several "
 			   "devices; use '%s subvolume snapshot', or name %s "
 			   "if it is the only one", arg, path, type, type, path);
 		goto out;
@@ -129,26 +126,26 @@ static int refuse_mount(struct target_resolver *r, const char *arg,
 	case MOUNT_BLOCK:
 		return 0;
 	case MOUNT_NETWORK:
-		return fail(r, -EREMOTE, "%s: %sa network filesystem (%s); "
+		return target_fail(r, -EREMOTE, "%s: %sa network filesystem (%s); "
 			    "snapshot it on the machine whose disk holds it",
 			    arg, on, type);
 	case MOUNT_FUSE:
-		return fail(r, -EOPNOTSUPP, "%s: %sa FUSE filesystem (%s) that "
+		return target_fail(r, -EOPNOTSUPP, "%s: %sa FUSE filesystem (%s) that "
 			    "the kernel cannot freeze; name the block device "
 			    "under it, if it has one", arg, on, type);
 	case MOUNT_VIRTUAL:
-		return fail(r, -ENOTBLK, "%s: %sa virtual filesystem (%s) with "
+		return target_fail(r, -ENOTBLK, "%s: %sa virtual filesystem (%s) with "
 			    "no block device of its own; give a path on a disk "
 			    "filesystem", arg, on, type);
 	case MOUNT_MULTI_DEVICE:
-		return fail(r, -EMLINK, "%s: %sa %s filesystem, which may span "
+		return target_fail(r, -EMLINK, "%s: %sa %s filesystem, which may span "
 			    "several devices; use '%s subvolume snapshot', or "
 			    "name its block device if it has only one",
 			    arg, on, type, type);
 	case MOUNT_NO_DEVICE:
 		break;
 	}
-	return fail(r, -ENOTBLK, "%s: %sa %s filesystem, which has no block "
+	return target_fail(r, -ENOTBLK, "%s: %sa %s filesystem, which has no block "
 		    "device; give a path on a disk filesystem", arg, on, type);
 }
 
@@ -178,7 +175,7 @@ static int resolve_path(struct target_resolver *r, const char *arg,
 	/* First, so that an automount under @arg is mounted by now. */
 	path = h->realpath(arg);
 	if (!path)
-		return fail(r, -errno, "%s: cannot use: %s", arg, strerror(errno));
+		return target_fail(r, -errno, "%s: cannot use: %s", arg, strerror(errno));
 	tb = target_mounts(r);
 	if (!tb) {
 		ret = -EIO;
@@ -186,7 +183,7 @@ static int resolve_path(struct target_resolver *r, const char *arg,
 	}
 	fs = mounts_holding(tb, path);
 	if (!fs) {
-		ret = fail(r, -ENOENT, "%s: in no filesystem that %s lists; "
+		ret = target_fail(r, -ENOENT, "%s: in no filesystem that %s lists; "
 			   "mount it, or give its block device",
 			   arg, h->mountinfo);
 		goto out;
@@ -214,7 +211,7 @@ int target_resolve(struct target_resolver *r, const char *arg,
 	r->error[0] = '\0';
 
 	if (!*arg)
-		return fail(r, -EINVAL, "'': empty target; give a mount point, "
+		return target_fail(r, -EINVAL, "'': empty target; give a mount point, "
 			    "a block device or a UUID=/LABEL= tag");
 	if (!devnum_parse(arg, &t->dev)) {
 		set_device(t, arg);
@@ -226,10 +223,10 @@ int target_resolve(struct target_resolver *r, const char *arg,
 
 	if (r->host->stat(arg, &st)) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(r, -ENOENT, "%s: no such file or device; give "
+			return target_fail(r, -ENOENT, "%s: no such file or device; give "
 				    "a mount point, a block device or a UUID=/"
 				    "LABEL= tag ('lsblk -f' lists them)", arg);
-		return fail(r, -errno, "%s: cannot use: %s", arg,
+		return target_fail(r, -errno, "%s: cannot use: %s", arg,
 			    strerror(errno));
 	}
 	if (S_ISBLK(st.st_mode)) {
@@ -238,7 +235,7 @@ int target_resolve(struct target_resolver *r, const char *arg,
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return fail(r, -ENOTBLK, "%s: not a block device; give a block "
+		return target_fail(r, -ENOTBLK, "%s: not a block device; give a block "
 			    "device path such as /dev/sdb1", arg);
 	return resolve_path(r, arg, t);
 }

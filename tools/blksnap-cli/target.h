@@ -40,6 +40,10 @@ struct target_resolver {
 void target_resolver_init(struct target_resolver *r, const struct host *h);
 void target_resolver_free(struct target_resolver *r);
 
+/* Set r->error printf-style; returns @err. */
+int target_fail(struct target_resolver *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The mount table, read on first call; NULL with r->error set. */
 struct libmnt_table *target_mounts(struct target_resolver *r);
 
