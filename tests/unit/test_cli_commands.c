@@ -48,7 +48,8 @@ static int make_sysfs(void)
 		"sys/class/misc/blksnap-control/snapshots",
 		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID,
 		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID1,
-		"sys/dev", "sys/dev/block",
+		"sys/dev", "sys/dev/block", "sys/devices", "sys/devices/virtual",
+		"sys/devices/virtual/block", "sys/devices/virtual/block/loop99",
 	};
 	char path[256];
 	size_t i;
@@ -62,6 +63,9 @@ static int make_sysfs(void)
 	make_file(path, "7:99 " FAKE_IMAGE "\n7:100 " FAKE_IMAGE2 "\n");
 	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[6]);
 	make_file(path, "");
+	/* 4096 sectors: 2 MiB. */
+	snprintf(path, sizeof(path), "%s/%s/size", dir, dirs[12]);
+	make_file(path, "4096\n");
 	snprintf(path, sizeof(path), "%s/sys/dev/block/7:99", dir);
 	return symlink("../../devices/virtual/block/loop99", path);
 }
@@ -410,6 +414,37 @@ static void snapshot_create_of_a_mount_point_snapshots_its_device(void **state)
 	assert_non_null(strstr(fake_log(), "add 7:99 "));
 }
 
+static void snapshot_create_limit_percent_is_of_the_devices_size(void **state)
+{
+	char want[128];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", storage,
+		"--limit", "20%", "@");
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	/* 20% of 2 MiB, down to a multiple of 512: 819 sectors. */
+	snprintf(want, sizeof(want), "create dir %s 819 = 0\n", storage);
+	assert_non_null(strstr(fake_log(), want));
+}
+
+static void snapshot_create_without_storage_says_where_it_goes(void **state)
+{
+	char want[128], *end;
+
+	(void)state;
+	/* The machine's own /var/tmp, /var/lib/blksnap or /tmp: all off 7:99. */
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "@");
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	assert_true(!strncmp(res.err, "blksnap: difference storage in /", 32));
+	end = strchr(res.err + 31, ' ');
+	assert_non_null(end);
+	snprintf(want, sizeof(want), "create dir %.*s 2097152 = 0\n",
+		 (int)(end - res.err - 31), res.err + 31);
+	assert_non_null(strstr(fake_log(), want));
+}
+
 static void snapshot_create_refuses_storage_on_its_own_device(void **state)
 {
 	char want[512];
@@ -581,6 +616,8 @@ int main(void)
 		cmocka_unit_test(snapshot_create_failure_leaves_earlier_filters_attached),
 		cmocka_unit_test(snapshot_create_of_one_device_twice_adds_it_once),
 		cmocka_unit_test(snapshot_create_of_a_mount_point_snapshots_its_device),
+		cmocka_unit_test(snapshot_create_limit_percent_is_of_the_devices_size),
+		cmocka_unit_test(snapshot_create_without_storage_says_where_it_goes),
 		cmocka_unit_test(snapshot_create_refuses_storage_on_its_own_device),
 		cmocka_unit_test(snapshot_create_refuses_storage_on_another_snapshot),
 		cmocka_unit_test(attach_of_a_tmpfs_path_is_refused_before_the_module),

@@ -36,12 +36,42 @@ static const struct fake_node nodes[] = {
 	{ "/srv/loop-deleted", S_IFDIR, 0, 0, NULL },
 	{ "/srv/c", S_IFDIR, 0, 0, NULL },
 	{ "/srv/btrfs/diff", S_IFDIR, 0, 0, NULL },
+	{ "/var/tmp", S_IFDIR, 0, 0, NULL },
+	{ "/var/lib/blksnap", S_IFDIR, 0, 0, NULL },
+	{ "/srv/ro", S_IFDIR, 0, 0, NULL },
+	{ "/mnt/nfs", S_IFDIR, 0, 0, NULL },
+	{ "/etc/passwd", S_IFREG, 0, 0, NULL },
 	{ "/dev/vdb", S_IFBLK, 253, 16, NULL },
 	{ "/dev/vdd", S_IFBLK, 253, 48, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };
 
-static const struct fake_host_tables tables = { nodes, NULL, NULL };
+#define GiB	(1ULL << 30)
+
+/* Free space and write access of the directories that have them. */
+static const struct fake_space spaces[] = {
+	{ "/", 10 * GiB, true },
+	{ "/var/tmp", 10 * GiB, true },
+	{ "/var/lib/blksnap", 50 * GiB, true },
+	{ "/tmp", 2 * GiB, true },
+	{ "/srv/a", 5 * GiB, true },
+	{ "/srv/c", 20 * GiB, true },
+	{ "/srv/ro", 90 * GiB, true },
+	{ "/mnt/nfs", 90 * GiB, true },
+	{ NULL, 0, false },
+};
+
+/* The same, with nothing writable but the disks of / and /var/lib/blksnap. */
+static const struct fake_space few_spaces[] = {
+	{ "/", 10 * GiB, true },
+	{ "/var/tmp", 10 * GiB, true },
+	{ "/var/lib/blksnap", 50 * GiB, true },
+	{ "/tmp", 2 * GiB, false },
+	{ NULL, 0, false },
+};
+
+static const struct fake_host_tables tables = { nodes, NULL, spaces };
+static const struct fake_host_tables few_tables = { nodes, NULL, few_spaces };
 
 /* The sysfs tree: "path" holding "text", or "path -> link target". */
 static const char *const tree[][2] = {
@@ -57,6 +87,8 @@ static const char *const tree[][2] = {
 	{ PCI "/vdc/vdc1/dev", "253:33" },
 	{ PCI "/vdc/vdc1/partition", "1" },
 	{ PCI "/vdd/dev", "253:48" },
+	{ PCI "/vde/dev", "253:64" },
+	{ PCI "/vdf/dev", "253:80" },
 	{ VIRT "/dm-0/dev", "254:0" },
 	{ VIRT "/dm-0/slaves/vdb2", "-> ../../../../pci0000:00/vdb/vdb2" },
 	{ VIRT "/md0/dev", "9:0" },
@@ -76,6 +108,8 @@ static const char *const tree[][2] = {
 	{ "dev/block/253:32", "-> ../../" PCI "/vdc" },
 	{ "dev/block/253:33", "-> ../../" PCI "/vdc/vdc1" },
 	{ "dev/block/253:48", "-> ../../" PCI "/vdd" },
+	{ "dev/block/253:64", "-> ../../" PCI "/vde" },
+	{ "dev/block/253:80", "-> ../../" PCI "/vdf" },
 	{ "dev/block/254:0", "-> ../../" VIRT "/dm-0" },
 	{ "dev/block/254:1", "-> ../../" VIRT "/dm-1" },
 	{ "dev/block/9:0", "-> ../../" VIRT "/md0" },
@@ -305,6 +339,126 @@ static void storage_that_cannot_be_placed_is_reported(void **state)
 			    "--storage");
 }
 
+static const char *const defaults[] = {
+	"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+};
+
+static struct storage_choice choice;
+
+static int choose_in(const struct fake_host_tables *t,
+		     const char *const *candidates,
+		     const struct storage_owner *owners, size_t n)
+{
+	int ret;
+
+	memset(&choice, 0, sizeof(choice));
+	fake_host_init(&host, MOUNTINFO, sysfs, t);
+	target_resolver_init(&r, &host);
+	ret = storage_choose(&r, candidates, owners, n, &choice);
+	target_resolver_free(&r);
+	return ret;
+}
+
+static int choose(const char *const *candidates,
+		  const struct storage_owner *owners, size_t n)
+{
+	return choose_in(&tables, candidates, owners, n);
+}
+
+static void assert_chosen(const char *path, uint64_t free_bytes,
+			  const char *where)
+{
+	assert_non_null(choice.path);
+	assert_string_equal(choice.path, path);
+	assert_int_equal(choice.free_bytes, free_bytes);
+	assert_string_equal(choice.where, where);
+}
+
+static void default_storage_is_the_candidate_with_most_free_space(void **state)
+{
+	(void)state;
+	assert_int_equal(choose(defaults, OWNERS(MINE(253, 17)), 1), 0);
+	assert_chosen("/var/lib/blksnap", 50 * GiB, "ext4 on /dev/vde");
+	assert_false(choice.tmpfs);
+}
+
+static void default_storage_skips_the_snapshot_devices(void **state)
+{
+	(void)state;
+	assert_int_equal(choose(defaults, OWNERS(MINE(253, 17), MINE(253, 64)),
+				2), 0);
+	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+	/* Another snapshot's device is skipped the same way. */
+	assert_int_equal(choose(defaults, OWNERS({ makedev(253, 64), "id" }), 1),
+			 0);
+	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+}
+
+static void default_storage_falls_back_to_tmpfs(void **state)
+{
+	(void)state;
+	assert_int_equal(choose(defaults, OWNERS(MINE(253, 1), MINE(253, 64)),
+				2), 0);
+	assert_chosen("/tmp", 2 * GiB, "tmpfs");
+	assert_true(choice.tmpfs);
+}
+
+static void default_storage_of_equals_is_the_first(void **state)
+{
+	static const char *const dirs[] = { "/", "/var/tmp", NULL };
+
+	(void)state;
+	assert_int_equal(choose(dirs, NULL, 0), 0);
+	assert_chosen("/", 10 * GiB, "ext4 on /dev/vda1");
+}
+
+static void unusable_candidates_say_why_and_name_a_storage_that_works(void **state)
+{
+	static const char *const dirs[] = {
+		"/srv/ro", "/mnt/nfs", "/var/tmp", "/nonexistent", "/etc/passwd",
+		NULL,
+	};
+
+	(void)state;
+	assert_int_equal(choose(dirs, OWNERS(MINE(253, 1)), 1), -ENOSPC);
+	assert_string_equal(r.error, "no place for the difference storage "
+			    "(/srv/ro: read-only; /mnt/nfs: on nfs4, not a local "
+			    "disk filesystem; /var/tmp: on /dev/vda1, a device of "
+			    "this snapshot; /nonexistent: missing; /etc/passwd: "
+			    "not a directory); give --storage /var/lib/blksnap "
+			    "(ext4 on /dev/vde, 50G free)");
+}
+
+static void one_disk_machine_is_told_of_tmpfs(void **state)
+{
+	static const char *const dirs[] = { "/var/tmp", NULL };
+
+	(void)state;
+	/* Every disk with room is the snapshot's: only tmpfs is left. */
+	assert_int_equal(choose(dirs, OWNERS(MINE(253, 1), MINE(253, 64),
+					     MINE(253, 17), MINE(253, 33)), 4),
+			 -ENOSPC);
+	assert_string_equal(r.error, "no place for the difference storage "
+			    "(/var/tmp: on /dev/vda1, a device of this snapshot); "
+			    "attach another disk for --storage, or give --storage "
+			    "/tmp (tmpfs, 2G of memory free) with a --limit that "
+			    "memory can spare");
+}
+
+static void no_place_at_all_says_to_attach_a_disk(void **state)
+{
+	(void)state;
+	assert_int_equal(choose_in(&few_tables, defaults,
+				   OWNERS(MINE(253, 1), MINE(253, 64)), 2),
+			 -ENOSPC);
+	assert_string_equal(r.error, "no place for the difference storage "
+			    "(/var/tmp: on /dev/vda1, a device of this snapshot; "
+			    "/var/lib/blksnap: on /dev/vde, a device of this "
+			    "snapshot; /tmp: not writable: Read-only file "
+			    "system); attach another disk and give --storage on "
+			    "it, a directory or a spare block device");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +475,13 @@ int main(void)
 		cmocka_unit_test(storage_on_tmpfs_is_on_no_device),
 		cmocka_unit_test(storage_on_btrfs_is_on_its_source_device),
 		cmocka_unit_test(storage_that_cannot_be_placed_is_reported),
+		cmocka_unit_test(default_storage_is_the_candidate_with_most_free_space),
+		cmocka_unit_test(default_storage_skips_the_snapshot_devices),
+		cmocka_unit_test(default_storage_falls_back_to_tmpfs),
+		cmocka_unit_test(default_storage_of_equals_is_the_first),
+		cmocka_unit_test(unusable_candidates_say_why_and_name_a_storage_that_works),
+		cmocka_unit_test(one_disk_machine_is_told_of_tmpfs),
+		cmocka_unit_test(no_place_at_all_says_to_attach_a_disk),
 	};
 
 	return cmocka_run_group_tests_name("storage", tests, setup, teardown);

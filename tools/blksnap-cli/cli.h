@@ -107,6 +107,8 @@ enum cli_op {
 	CLI_OP_OPEN_CONTROL,
 	CLI_OP_MODULE_VERSION,
 	CLI_OP_RESOLVE_DEVICE,
+	/* @object is a device whose size sysfs gives (--limit N%). */
+	CLI_OP_DEVICE_SIZE,
 	CLI_OP_PRINT,
 	/* @object is a difference storage path. */
 	CLI_OP_STORAGE,

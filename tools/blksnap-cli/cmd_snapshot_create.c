@@ -22,7 +22,6 @@
 #include "storage.h"
 #include "target.h"
 
-#define DEFAULT_STORAGE	"/var/tmp"
 #define DEFAULT_LIMIT	(1ULL << 30)
 
 /* Cleanup retries a destroy refused because udev still probes an image. */
@@ -40,14 +39,19 @@ static void usage(const char *cmd)
 	       "or PARTLABEL=; TARGETs on one device make one.  Attaches the filter\n"
 	       "to a device that has none.  On failure, undoes everything it did.\n"
 	       "\nOptions:\n"
-	       " -s, --storage PATH     where copy-on-write data goes (default " DEFAULT_STORAGE "):\n"
-	       "                        a directory (an anonymous file there, gone at\n"
-	       "                        destroy), a block device (used whole: its data\n"
-	       "                        is lost), or a regular file (created if missing,\n"
-	       "                        left in place after destroy)\n"
-	       " -l, --limit SIZE       largest size the storage may grow to: bytes, or\n"
-	       "                        a number with K, M, G or T; default 1G, or the\n"
-	       "                        whole size of a block device storage\n"
+	       " -s, --storage PATH     where copy-on-write data goes: a directory (an\n"
+	       "                        anonymous file there, gone at destroy), a block\n"
+	       "                        device (used whole: its data is lost), or a\n"
+	       "                        regular file (created if missing, left in place\n"
+	       "                        after destroy); never on a device of this or\n"
+	       "                        another snapshot.  Default: of /var/tmp,\n"
+	       "                        /var/lib/blksnap and /tmp, the one with most\n"
+	       "                        free space on a local writable filesystem off\n"
+	       "                        the snapshot's devices\n"
+	       " -l, --limit SIZE|N%%    largest size the storage may grow to: bytes, a\n"
+	       "                        number with K, M, G or T, or a percentage of the\n"
+	       "                        devices' total size; default 1G, or the whole\n"
+	       "                        size of a block device storage\n"
 	       " -J, --json             use JSON output format\n", cmd);
 	cli_usage_footer();
 }
@@ -72,6 +76,7 @@ struct create {
 	bool storage_missing;	/* a FILE storage to create */
 	bool storage_created;	/* by this command: remove on failure */
 	uint64_t limit;		/* 0 until chosen */
+	unsigned int percent;	/* --limit N%: of the devices' total size */
 	struct member *m;
 	size_t n;		/* devices, TARGETs on one device merged */
 	/* The devices the storage must stay off: ours, then the others'. */
@@ -214,9 +219,6 @@ static int check_storage(struct create *c)
 	dev_t dev;
 	int ret;
 
-	ret = collect_owners(c);
-	if (ret)
-		return ret;
 	ret = storage_device(&c->r, c->storage, &dev);
 	if (ret < 0)
 		return cli_fail_text(c->r.error);
@@ -224,6 +226,51 @@ static int check_storage(struct create *c)
 		return CLI_EXIT_SUCCESS;
 	if (storage_check(&c->r, c->storage, dev, c->owners, c->nowners))
 		return cli_fail_text(c->r.error);
+	return CLI_EXIT_SUCCESS;
+}
+
+/* No --storage: the best of the default directories, said on stderr. */
+static int choose_storage(struct create *c)
+{
+	static const char *const dirs[] = {
+		"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+	};
+	struct storage_choice choice;
+	char free_s[32], limit_s[32];
+	uint64_t limit = c->limit ? c->limit : DEFAULT_LIMIT;
+
+	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
+		return cli_fail_text(c->r.error);
+	c->storage = choice.path;
+	size_format(choice.free_bytes, free_s, sizeof(free_s));
+	size_format(limit, limit_s, sizeof(limit_s));
+	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
+		c->storage, choice.where, free_s,
+		choice.free_bytes < limit ? ", less than the limit of " : "",
+		choice.free_bytes < limit ? limit_s : "",
+		choice.free_bytes < limit ? "; give --limit or --storage" : "");
+	return CLI_EXIT_SUCCESS;
+}
+
+/* --limit N%: of the total size of the snapshot's devices. */
+static int limit_from_percent(struct create *c)
+{
+	uint64_t size, total = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->n; i++) {
+		err = host_dev_size(host_real(), c->m[i].t.dev, &size);
+		if (err)
+			return cli_fail(c->m[i].t.device, CLI_OP_DEVICE_SIZE, err);
+		total += size;
+	}
+	/* In two steps, so that no total overflows on the way. */
+	c->limit = total / 100 * c->percent + total % 100 * c->percent / 100;
+	c->limit -= c->limit % SECTOR_SIZE;
+	if (!c->limit)
+		return cli_usage_error(c->cmd, "--limit %u%%: less than 512 bytes "
+				       "of the devices' size", c->percent);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -387,7 +434,7 @@ int cmd_snapshot_create(int argc, char **argv)
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct create c = { .cmd = argv[0], .storage = DEFAULT_STORAGE };
+	struct create c = { .cmd = argv[0] };
 	enum parse_err perr;
 	bool json = false;
 	int ch, ret;
@@ -398,6 +445,16 @@ int cmd_snapshot_create(int argc, char **argv)
 			c.storage = optarg;
 			break;
 		case 'l':
+			perr = parse_percent(optarg, &c.percent);
+			if (perr != PARSE_SYNTAX) {
+				if (perr)
+					return cli_usage_error(c.cmd, "--limit '%s': "
+						"not a percentage from 1%% to 100%%",
+						optarg);
+				c.limit = 0;
+				break;
+			}
+			c.percent = 0;
 			perr = parse_size(optarg, &c.limit);
 			if (!perr && !c.limit)
 				perr = PARSE_EMPTY;
@@ -419,17 +476,24 @@ int cmd_snapshot_create(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error(c.cmd, "no target given");
-	if (!*c.storage)
+	if (c.storage && !*c.storage)
 		return cli_usage_error(c.cmd, "--storage: empty path");
 
 	target_resolver_init(&c.r, host_real());
 	ret = resolve_targets(&c, argv + optind, argc - optind);
-	if (!ret)
-		ret = pick_storage(&c);
+	if (!ret && c.percent)
+		ret = limit_from_percent(&c);
 	if (!ret)
 		ret = cli_open_control(&c.ctx);
 	if (!ret) {
-		ret = check_storage(&c);
+		/* Nothing is made before the storage is known to be safe. */
+		ret = collect_owners(&c);
+		if (!ret && !c.storage)
+			ret = choose_storage(&c);
+		if (!ret)
+			ret = pick_storage(&c);
+		if (!ret)
+			ret = check_storage(&c);
 		if (!ret)
 			ret = run(&c, json);
 		blksnap_close(c.ctx);

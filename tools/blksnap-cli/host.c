@@ -85,6 +85,27 @@ int host_dev_name(const struct host *h, dev_t dev, char *buf, size_t size)
 	return 0;
 }
 
+int host_dev_size(const struct host *h, dev_t dev, uint64_t *bytes)
+{
+	unsigned long long sectors;
+	char path[PATH_MAX];
+	int n, err;
+	FILE *f;
+
+	/* In 512-byte sectors, whatever the device's block size. */
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/size", h->sysfs,
+		 major(dev), minor(dev));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu", &sectors);
+	err = n == 1 ? 0 : -EBADMSG;
+	fclose(f);
+	if (!err)
+		*bytes = (uint64_t)sectors * 512;
+	return err;
+}
+
 void host_dev_path(const struct host *h, dev_t dev, char *buf, size_t size)
 {
 	char name[NAME_MAX + 1];

@@ -9,6 +9,7 @@
 #define BLKSNAP_CLI_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -46,6 +47,9 @@ const struct host *host_real(void);
  * kernel's name turned back into '/'); -errno if sysfs has no such device.
  */
 int host_dev_name(const struct host *h, dev_t dev, char *buf, size_t size);
+
+/* @dev's size in bytes from sysfs; -errno if sysfs has no such device. */
+int host_dev_size(const struct host *h, dev_t dev, uint64_t *bytes);
 
 /* "/dev/NAME" from sysfs, else "MAJOR:MINOR".  Never fails. */
 void host_dev_path(const struct host *h, dev_t dev, char *buf, size_t size);

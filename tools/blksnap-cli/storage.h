@@ -7,7 +7,10 @@
 #ifndef BLKSNAP_CLI_STORAGE_H
 #define BLKSNAP_CLI_STORAGE_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "target.h"
 
@@ -33,5 +36,24 @@ int storage_device(struct target_resolver *r, const char *path, dev_t *dev);
  */
 int storage_check(struct target_resolver *r, const char *path, dev_t dev,
 		  const struct storage_owner *owners, size_t n);
+
+/* The default storage directory and what it offers. */
+struct storage_choice {
+	const char *path;	/* one of the candidates */
+	uint64_t free_bytes;
+	bool tmpfs;
+	char where[PATH_MAX + 64];	/* "ext4 on /dev/vda1", or "tmpfs" */
+};
+
+/*
+ * Choose among the directories @candidates (NULL-terminated) the one with
+ * the most free space that is on a local, writable filesystem (one block
+ * device, or tmpfs) sharing no sectors with a device of @owners; the
+ * first of equals.  0 with @choice set; else -ENOSPC with r->error saying
+ * why each candidate cannot be and which --storage would do.
+ */
+int storage_choose(struct target_resolver *r, const char *const *candidates,
+		   const struct storage_owner *owners, size_t n,
+		   struct storage_choice *choice);
 
 #endif /* BLKSNAP_CLI_STORAGE_H */
