@@ -20,8 +20,9 @@
 #include "run_cli.h"
 
 static char dir[] = "/tmp/blksnap-test-XXXXXX";
-static char disk[64], storage[64], newfile[64], logfile[64];
-static char log_var[96], sysfs_var[96];
+static char disk[64], storage[64], newfile[64], logfile[64], mnt[64];
+static char tmpfs[64], mountinfo[64];
+static char log_var[96], sysfs_var[96], mountinfo_var[96];
 static char logbuf[4096];
 static struct cli_result res;
 
@@ -47,7 +48,8 @@ static int make_sysfs(void)
 		"sys/class/misc/blksnap-control/snapshots",
 		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID,
 		"sys/class/misc/blksnap-control/snapshots/" FAKE_SNAPSHOT_ID1,
-		"sys/dev", "sys/dev/block",
+		"sys/dev", "sys/dev/block", "sys/devices", "sys/devices/virtual",
+		"sys/devices/virtual/block", "sys/devices/virtual/block/loop99",
 	};
 	char path[256];
 	size_t i;
@@ -61,8 +63,26 @@ static int make_sysfs(void)
 	make_file(path, "7:99 " FAKE_IMAGE "\n7:100 " FAKE_IMAGE2 "\n");
 	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[6]);
 	make_file(path, "");
+	/* 4096 sectors: 2 MiB. */
+	snprintf(path, sizeof(path), "%s/%s/size", dir, dirs[12]);
+	make_file(path, "4096\n");
 	snprintf(path, sizeof(path), "%s/sys/dev/block/7:99", dir);
 	return symlink("../../devices/virtual/block/loop99", path);
+}
+
+/* The mount table the binary reads: the disk at mnt, a tmpfs at tmpfs. */
+static int make_mounts(void)
+{
+	char table[512];
+
+	if (mkdir(mnt, 0755) || mkdir(tmpfs, 0755))
+		return -1;
+	snprintf(table, sizeof(table),
+		 "1 0 8:2 / / rw - ext4 /dev/root rw\n"
+		 "30 1 7:99 / %s rw - ext4 %s rw\n"
+		 "31 1 0:40 / %s rw - tmpfs tmpfs rw\n", mnt, disk, tmpfs);
+	make_file(mountinfo, table);
+	return 0;
 }
 
 static int setup(void **state)
@@ -76,10 +96,15 @@ static int setup(void **state)
 	snprintf(logfile, sizeof(logfile), "%s/log", dir);
 	snprintf(log_var, sizeof(log_var), "FAKE_MODULE_LOG=%s", logfile);
 	snprintf(sysfs_var, sizeof(sysfs_var), "BLKSNAP_SYSFS=%s/sys", dir);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	snprintf(tmpfs, sizeof(tmpfs), "%s/tmpfs", dir);
+	snprintf(mountinfo, sizeof(mountinfo), "%s/mountinfo", dir);
+	snprintf(mountinfo_var, sizeof(mountinfo_var), "BLKSNAP_MOUNTINFO=%s",
+		 mountinfo);
 	/* Creating a node needs CAP_MKNOD; the tests skip without it. */
 	if (mknod(disk, S_IFBLK | 0600, makedev(7, 99)))
 		disk[0] = '\0';
-	return mkdir(storage, 0700) || make_sysfs() ? -1 : 0;
+	return mkdir(storage, 0700) || make_sysfs() || make_mounts() ? -1 : 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -348,12 +373,119 @@ static void snapshot_create_failure_leaves_earlier_filters_attached(void **state
 	assert_null(strstr(logbuf, "detach"));
 }
 
-static void snapshot_create_of_same_device_twice_is_usage_error(void **state)
+static void snapshot_create_of_one_device_twice_adds_it_once(void **state)
 {
+	char want[512];
+
 	(void)state;
-	RUN("snapshot", "create", "--storage", storage, "@", "7:99");
-	assert_int_equal(res.status, 2);
-	assert_non_null(strstr(res.err, "are the same device"));
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", storage,
+		"@", "7:99", mnt);
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	snprintf(want, sizeof(want),
+		 "create dir %s 2097152 = 0\n"
+		 "attach 7:99 = %d\n"
+		 "attach 7:99 = %d\n"
+		 "add 7:99 " FAKE_SNAPSHOT_ID " = 0\n"
+		 "take " FAKE_SNAPSHOT_ID " = 0\n"
+		 "info 7:99 = 0\n", storage, -EALREADY, -EALREADY);
+	assert_string_equal(fake_log(), want);
+}
+
+static void snapshot_create_of_a_mount_point_snapshots_its_device(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--json",
+		"--storage", storage, mnt);
+	/* The device as sysfs names it: the table's source is no /dev path. */
+	snprintf(want, sizeof(want),
+		 "{\n"
+		 "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		 "   \"devices\": [\n"
+		 "      {\n"
+		 "         \"device\": \"/dev/loop99\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE "\"\n"
+		 "      }\n"
+		 "   ]\n"
+		 "}\n");
+	assert_success(want);
+	assert_non_null(strstr(fake_log(), "add 7:99 "));
+}
+
+static void snapshot_create_limit_percent_is_of_the_devices_size(void **state)
+{
+	char want[128];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", storage,
+		"--limit", "20%", "@");
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	/* 20% of 2 MiB, down to a multiple of 512: 819 sectors. */
+	snprintf(want, sizeof(want), "create dir %s 819 = 0\n", storage);
+	assert_non_null(strstr(fake_log(), want));
+}
+
+static void snapshot_create_without_storage_says_where_it_goes(void **state)
+{
+	char want[128], *end;
+
+	(void)state;
+	/* The machine's own /var/tmp, /var/lib/blksnap or /tmp: all off 7:99. */
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "@");
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	assert_true(!strncmp(res.err, "blksnap: difference storage in /", 32));
+	end = strchr(res.err + 31, ' ');
+	assert_non_null(end);
+	snprintf(want, sizeof(want), "create dir %.*s 2097152 = 0\n",
+		 (int)(end - res.err - 31), res.err + 31);
+	assert_non_null(strstr(fake_log(), want));
+}
+
+static void snapshot_create_refuses_storage_on_its_own_device(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", mnt, "@");
+	snprintf(want, sizeof(want), "blksnap: %s: is on /dev/loop99, a device "
+		 "of this snapshot; put --storage on another disk\n", mnt);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
+}
+
+static void snapshot_create_refuses_storage_on_another_snapshot(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var, "FAKE_MODULE_SNAPSHOTS=1"),
+		"snapshot", "create", "--storage", mnt, "7:101");
+	snprintf(want, sizeof(want), "blksnap: %s: is on /dev/loop99, a device "
+		 "of snapshot " FAKE_SNAPSHOT_ID "; put --storage on another "
+		 "disk, or destroy that snapshot first\n", mnt);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
+}
+
+static void attach_of_a_tmpfs_path_is_refused_before_the_module(void **state)
+{
+	char want[512];
+
+	(void)state;
+	RUN_ENV(VARS(mountinfo_var), "attach", tmpfs);
+	snprintf(want, sizeof(want), "blksnap: %s: a virtual filesystem (tmpfs) "
+		 "with no block device of its own; give a path on a disk "
+		 "filesystem\n", tmpfs);
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.err, want);
+	assert_string_equal(fake_log(), "");
 }
 
 static void snapshot_info_json_shows_images_and_errors(void **state)
@@ -482,7 +614,13 @@ int main(void)
 		cmocka_unit_test(snapshot_create_json_has_id_and_devices),
 		cmocka_unit_test(snapshot_create_failed_take_undoes_everything),
 		cmocka_unit_test(snapshot_create_failure_leaves_earlier_filters_attached),
-		cmocka_unit_test(snapshot_create_of_same_device_twice_is_usage_error),
+		cmocka_unit_test(snapshot_create_of_one_device_twice_adds_it_once),
+		cmocka_unit_test(snapshot_create_of_a_mount_point_snapshots_its_device),
+		cmocka_unit_test(snapshot_create_limit_percent_is_of_the_devices_size),
+		cmocka_unit_test(snapshot_create_without_storage_says_where_it_goes),
+		cmocka_unit_test(snapshot_create_refuses_storage_on_its_own_device),
+		cmocka_unit_test(snapshot_create_refuses_storage_on_another_snapshot),
+		cmocka_unit_test(attach_of_a_tmpfs_path_is_refused_before_the_module),
 		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),
 		cmocka_unit_test(snapshot_info_of_unknown_id_says_no_such_snapshot),
 		cmocka_unit_test(snapshot_list_has_a_row_per_device),

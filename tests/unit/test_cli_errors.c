@@ -127,13 +127,14 @@ static void attach_of_character_device_says_not_a_block_device(void **state)
 			    "give a block device path such as /dev/sdb1\n");
 }
 
-static void detach_of_missing_device_says_no_such_device(void **state)
+static void detach_of_missing_device_says_no_such_file_or_device(void **state)
 {
 	(void)state;
 	RUN(MISSING, "detach", "/nonexistent/sdz9");
 	assert_int_equal(res.status, 1);
 	assert_int_equal(lines(res.err), 1);
-	assert_non_null(strstr(res.err, "blksnap: /nonexistent/sdz9: no such device; "));
+	assert_non_null(strstr(res.err, "blksnap: /nonexistent/sdz9: no such file "
+			       "or device; "));
 }
 
 static void no_command_is_usage_error(void **state)
@@ -287,7 +288,7 @@ int main(void)
 		cmocka_unit_test(version_without_permission_says_run_as_root),
 		cmocka_unit_test(version_on_foreign_node_says_it_is_not_blksnap),
 		cmocka_unit_test(attach_of_character_device_says_not_a_block_device),
-		cmocka_unit_test(detach_of_missing_device_says_no_such_device),
+		cmocka_unit_test(detach_of_missing_device_says_no_such_file_or_device),
 		cmocka_unit_test(no_command_is_usage_error),
 		cmocka_unit_test(unknown_command_is_usage_error),
 		cmocka_unit_test(unknown_option_points_to_the_command_help),

@@ -105,6 +105,48 @@ static void extent_ending_beyond_64_bits_is_refused(void **state)
 	assert_int_equal(parse_extent("16777215T:2T", &s), PARSE_TOO_LARGE);
 }
 
+static void percentage_is_a_whole_number_from_1_to_100(void **state)
+{
+	unsigned int pct = 0;
+
+	(void)state;
+	assert_int_equal(parse_percent("20%", &pct), PARSE_OK);
+	assert_int_equal(pct, 20);
+	assert_int_equal(parse_percent("100%", &pct), PARSE_OK);
+	assert_int_equal(pct, 100);
+	assert_int_equal(parse_percent("101%", &pct), PARSE_TOO_LARGE);
+	assert_int_equal(parse_percent("0%", &pct), PARSE_EMPTY);
+	assert_int_equal(parse_percent("%", &pct), PARSE_SYNTAX);
+	assert_int_equal(parse_percent("2.5%", &pct), PARSE_SYNTAX);
+	assert_int_equal(parse_percent("1G%", &pct), PARSE_SYNTAX);
+	assert_int_equal(parse_percent("-5%", &pct), PARSE_SYNTAX);
+	/* Without '%' it is no percentage: a size, for parse_size(). */
+	assert_int_equal(parse_percent("20", &pct), PARSE_SYNTAX);
+	assert_int_equal(parse_percent("", &pct), PARSE_SYNTAX);
+}
+
+static void sizes_print_for_people(void **state)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" }, { 512, "512" }, { 1023, "1023" }, { 1024, "1K" },
+		{ 1536, "1.5K" }, { 10 * 1024 + 512, "10K" },
+		{ 1ULL << 30, "1G" }, { 77ULL << 30, "77G" },
+		{ (5ULL << 40) + (1ULL << 39), "5.5T" },
+		{ UINT64_MAX, "15E" },
+	};
+	char buf[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_format(cases[i].bytes, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +159,8 @@ int main(void)
 		cmocka_unit_test(extent_needs_offset_colon_length),
 		cmocka_unit_test(extent_of_zero_length_is_refused),
 		cmocka_unit_test(extent_ending_beyond_64_bits_is_refused),
+		cmocka_unit_test(percentage_is_a_whole_number_from_1_to_100),
+		cmocka_unit_test(sizes_print_for_people),
 	};
 
 	return cmocka_run_group_tests_name("parse_size", tests, NULL, NULL);

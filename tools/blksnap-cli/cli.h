@@ -78,7 +78,15 @@ struct blksnap_ctx;
 int cli_open_control(struct blksnap_ctx **ctx);
 const char *cli_control_path(void);
 
-/* Resolve a DEVICE argument to its number; reports failures itself. */
+/* The usage text's note on what a TARGET may be. */
+#define CLI_TARGET_HELP \
+	"\nTARGET is a block device, MAJOR:MINOR, a mount point or a path in a\n" \
+	"mounted filesystem, or UUID=, LABEL=, PARTUUID= or PARTLABEL=.\n"
+
+/*
+ * Resolve a TARGET argument (a device, mount point, path or tag; see
+ * target.h) to its device number; reports failures itself.
+ */
 int cli_device(const char *arg, dev_t *dev);
 
 /*
@@ -99,6 +107,8 @@ enum cli_op {
 	CLI_OP_OPEN_CONTROL,
 	CLI_OP_MODULE_VERSION,
 	CLI_OP_RESOLVE_DEVICE,
+	/* @object is a device whose size sysfs gives (--limit N%). */
+	CLI_OP_DEVICE_SIZE,
 	CLI_OP_PRINT,
 	/* @object is a difference storage path. */
 	CLI_OP_STORAGE,

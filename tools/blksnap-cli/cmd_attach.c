@@ -9,10 +9,11 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE\n"
-	       "\nAttach the blksnap filter to DEVICE, a disk or a partition, and\n"
-	       "start tracking which of its blocks change.  The device may be\n"
-	       "mounted and in use.\n"
+	       " %s [options] TARGET\n"
+	       "\nAttach the blksnap filter to the device of TARGET, a disk or a\n"
+	       "partition, and start tracking which of its blocks change.  The\n"
+	       "device may be mounted and in use.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n", cmd);
 	cli_usage_footer();
 }

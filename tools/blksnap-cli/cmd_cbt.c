@@ -14,6 +14,6 @@ static const struct cli_command cbt_commands[] = {
 
 int cmd_cbt(int argc, char **argv)
 {
-	return cli_command_group(argc, argv, cbt_commands, "DEVICE ...",
+	return cli_command_group(argc, argv, cbt_commands, "TARGET ...",
 		"Inspect and adjust the change-block tracking of an attached device.");
 }

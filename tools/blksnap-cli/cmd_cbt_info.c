@@ -14,11 +14,12 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE\n"
-	       "\nShow the change-block tracking state of an attached DEVICE:\n"
+	       " %s [options] TARGET\n"
+	       "\nShow the change-block tracking state of TARGET's attached device:\n"
 	       "capacity and tracking block size in bytes, number of blocks, the\n"
 	       "generation and the change number.  A later 'blksnap cbt map\n"
 	       "--since GENERATION:CHANGES' lists what changed after this point.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n"
 	       " -J, --json             use JSON output format\n", cmd);
 	cli_usage_footer();
@@ -87,7 +88,7 @@ int cmd_cbt_info(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], optind == argc ?
-				       "no device given" : "too many arguments");
+				       "no target given" : "too many arguments");
 	path = argv[optind];
 
 	ret = cli_device(path, &dev);

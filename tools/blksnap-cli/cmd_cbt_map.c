@@ -17,10 +17,11 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE\n"
-	       "\nList the byte ranges of an attached DEVICE that changed, adjacent\n"
-	       "changed blocks merged, as OFFSET and LENGTH in bytes.  Without\n"
-	       "--since, every block written since the device was attached.\n"
+	       " %s [options] TARGET\n"
+	       "\nList the byte ranges of TARGET's attached device that changed,\n"
+	       "adjacent changed blocks merged, as OFFSET and LENGTH in bytes.\n"
+	       "Without --since, every block written since the device was attached.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n"
 	       " -s, --since GENERATION:NUMBER\n"
 	       "                        only blocks changed after change NUMBER of\n"
@@ -164,7 +165,7 @@ int cmd_cbt_map(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], optind == argc ?
-				       "no device given" : "too many arguments");
+				       "no target given" : "too many arguments");
 	path = argv[optind];
 
 	ret = cli_device(path, &dev);

@@ -14,10 +14,11 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE OFFSET:LENGTH...\n"
-	       "\nMark byte ranges of an attached DEVICE as changed.  OFFSET and\n"
-	       "LENGTH are bytes, or numbers with a K, M, G or T suffix (KiB, MiB,\n"
-	       "GiB, TiB), and must be multiples of 512.\n"
+	       " %s [options] TARGET OFFSET:LENGTH...\n"
+	       "\nMark byte ranges of TARGET's attached device as changed.  OFFSET\n"
+	       "and LENGTH are bytes, or numbers with a K, M, G or T suffix (KiB,\n"
+	       "MiB, GiB, TiB), and must be multiples of 512.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n", cmd);
 	cli_usage_footer();
 }
@@ -44,7 +45,7 @@ int cmd_cbt_mark_dirty(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return cli_usage_error(argv[0], "no device given");
+		return cli_usage_error(argv[0], "no target given");
 	if (argc - optind < 2)
 		return cli_usage_error(argv[0], "no OFFSET:LENGTH given");
 	path = argv[optind++];

@@ -10,11 +10,12 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE\n"
+	       " %s [options] TARGET\n"
 	       "\nFreeze the blocks written so far into the map that\n"
 	       "'blksnap cbt map' reads, and advance the change number: the\n"
 	       "next map shows what is written from now on.  Taking a snapshot\n"
 	       "does the same; use this to track changes without snapshots.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n", cmd);
 	cli_usage_footer();
 }

@@ -9,9 +9,10 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE\n"
-	       "\nDetach the blksnap filter from DEVICE.  Its change tracking\n"
-	       "ends: the next incremental backup of it must be a full one.\n"
+	       " %s [options] TARGET\n"
+	       "\nDetach the blksnap filter from the device of TARGET.  Its change\n"
+	       "tracking ends: the next incremental backup of it must be a full one.\n"
+	       CLI_TARGET_HELP
 	       "\nOptions:\n", cmd);
 	cli_usage_footer();
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * blksnap snapshot create: one point in time across devices.  Creates the
- * snapshot, adds each device (attaching its filter if needed), takes it
- * and prints the images.  All or nothing: a failure undoes what this
+ * blksnap snapshot create: one point in time across devices.  Resolves the
+ * TARGETs to devices, creates the snapshot, adds each device (attaching
+ * its filter if needed), takes it and prints the images.  All or nothing: a failure undoes what this
  * command did, and only that.
  */
 #include <errno.h>
@@ -16,10 +16,12 @@
 #include <unistd.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
+#include "host.h"
 #include "parse_size.h"
 #include "snapshot_show.h"
+#include "storage.h"
+#include "target.h"
 
-#define DEFAULT_STORAGE	"/var/tmp"
 #define DEFAULT_LIMIT	(1ULL << 30)
 
 /* Cleanup retries a destroy refused because udev still probes an image. */
@@ -29,64 +31,83 @@
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
-	       " %s [options] DEVICE...\n"
-	       "\nSnapshot every DEVICE at the same point in time and print the\n"
-	       "snapshot's id and each DEVICE's image, a block device to read the\n"
-	       "backup from.  Attaches the filter to a DEVICE that has none.  On\n"
-	       "failure, undoes everything it did.\n"
+	       " %s [options] TARGET...\n"
+	       "\nSnapshot the device of every TARGET at the same point in time and\n"
+	       "print the snapshot's id and each device's image, a block device to\n"
+	       "read the backup from.  A TARGET is a mount point, a path in a mounted\n"
+	       "filesystem, a block device, MAJOR:MINOR, or UUID=, LABEL=, PARTUUID=\n"
+	       "or PARTLABEL=; TARGETs on one device make one.  Attaches the filter\n"
+	       "to a device that has none.  On failure, undoes everything it did.\n"
 	       "\nOptions:\n"
-	       " -s, --storage PATH     where copy-on-write data goes (default " DEFAULT_STORAGE "):\n"
-	       "                        a directory (an anonymous file there, gone at\n"
-	       "                        destroy), a block device (used whole: its data\n"
-	       "                        is lost), or a regular file (created if missing,\n"
-	       "                        left in place after destroy)\n"
-	       " -l, --limit SIZE       largest size the storage may grow to: bytes, or\n"
-	       "                        a number with K, M, G or T; default 1G, or the\n"
-	       "                        whole size of a block device storage\n"
+	       " -s, --storage PATH     where copy-on-write data goes: a directory (an\n"
+	       "                        anonymous file there, gone at destroy), a block\n"
+	       "                        device (used whole: its data is lost), or a\n"
+	       "                        regular file (created if missing, left in place\n"
+	       "                        after destroy); never on a device of this or\n"
+	       "                        another snapshot.  Default: of /var/tmp,\n"
+	       "                        /var/lib/blksnap and /tmp, the one with most\n"
+	       "                        free space on a local writable filesystem off\n"
+	       "                        the snapshot's devices\n"
+	       " -l, --limit SIZE|N%%    largest size the storage may grow to: bytes, a\n"
+	       "                        number with K, M, G or T, or a percentage of the\n"
+	       "                        devices' total size; default 1G, or the whole\n"
+	       "                        size of a block device storage\n"
 	       " -J, --json             use JSON output format\n", cmd);
 	cli_usage_footer();
 }
 
-struct target {
-	const char *arg;	/* DEVICE as given */
-	dev_t dev;
+struct member {
+	struct target t;
 	bool attached;		/* by this command: detach on failure */
 	struct blksnap_snapshotinfo info;
+};
+
+/* Another live snapshot: its id, for the owners of its devices. */
+struct other {
+	char id[GENERATION_STR_LEN];
 };
 
 struct create {
 	const char *cmd;
 	struct blksnap_ctx *ctx;
+	struct target_resolver r;	/* TARGETs and the storage's place */
 	const char *storage;
 	enum blksnap_storage_kind kind;
 	bool storage_missing;	/* a FILE storage to create */
 	bool storage_created;	/* by this command: remove on failure */
 	uint64_t limit;		/* 0 until chosen */
-	struct target *t;
-	size_t n;
+	unsigned int percent;	/* --limit N%: of the devices' total size */
+	struct member *m;
+	size_t n;		/* devices, TARGETs on one device merged */
+	/* The devices the storage must stay off: ours, then the others'. */
+	struct storage_owner *owners;
+	size_t nowners;
+	struct other *others;
 	struct blksnap_uuid id;
 	bool created;
 	char id_str[GENERATION_STR_LEN];
 };
 
-/* Resolve the DEVICEs; the same device twice would fail in the module. */
-static int resolve_devices(struct create *c, char **args)
+/* Resolve the TARGETs; several on one device make one member. */
+static int resolve_targets(struct create *c, char **args, size_t n)
 {
-	size_t i, j;
-	int ret;
+	struct target *t;
+	size_t i;
+	int err;
 
-	for (i = 0; i < c->n; i++) {
-		c->t[i].arg = args[i];
-		ret = cli_device(args[i], &c->t[i].dev);
-		if (ret)
-			return ret;
-		for (j = 0; j < i; j++)
-			if (c->t[j].dev == c->t[i].dev)
-				return cli_usage_error(c->cmd, "'%s' and '%s' are "
-						       "the same device",
-						       args[j], args[i]);
+	t = calloc(n, sizeof(*t));
+	c->m = calloc(n, sizeof(*c->m));
+	if (!t || !c->m) {
+		free(t);
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
 	}
-	return CLI_EXIT_SUCCESS;
+	err = target_resolve_all(&c->r, args, n, t, &c->n);
+	if (err)
+		cli_fail_text(c->r.error);
+	for (i = 0; !err && i < c->n; i++)
+		c->m[i].t = t[i];
+	free(t);
+	return err ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }
 
 static int bdev_size(const char *path, uint64_t *size)
@@ -111,7 +132,6 @@ static int bdev_size(const char *path, uint64_t *size)
 static int pick_storage(struct create *c)
 {
 	struct stat st;
-	size_t i;
 
 	if (stat(c->storage, &st)) {
 		if (errno != ENOENT)
@@ -124,11 +144,6 @@ static int pick_storage(struct create *c)
 		c->kind = BLKSNAP_STORAGE_FILE;
 	} else if (S_ISBLK(st.st_mode)) {
 		c->kind = BLKSNAP_STORAGE_BDEV;
-		for (i = 0; i < c->n; i++)
-			if (c->t[i].dev == st.st_rdev)
-				return cli_usage_error(c->cmd, "--storage %s: is "
-						       "also a DEVICE to snapshot",
-						       c->storage);
 		if (!c->limit)
 			return bdev_size(c->storage, &c->limit);
 	} else {
@@ -136,6 +151,126 @@ static int pick_storage(struct create *c)
 	}
 	if (!c->limit)
 		c->limit = DEFAULT_LIMIT;
+	return CLI_EXIT_SUCCESS;
+}
+
+/* Add the devices of snapshot @id (gone meanwhile: none) to the owners. */
+static int add_other(struct create *c, const struct blksnap_uuid *id,
+		     struct other *o)
+{
+	struct blksnap_snapshot_device *devs;
+	struct storage_owner *tmp;
+	size_t i, count;
+	int err;
+
+	generation_format(id, o->id);
+	err = blksnap_snapshot_devices(c->ctx, id, &devs, &count);
+	if (err == -ENOENT)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, err);
+	tmp = realloc(c->owners, (c->nowners + count + 1) * sizeof(*tmp));
+	if (!tmp) {
+		free(devs);
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, -ENOMEM);
+	}
+	c->owners = tmp;
+	for (i = 0; i < count; i++)
+		c->owners[c->nowners++] = (struct storage_owner){
+			devs[i].dev, o->id };
+	free(devs);
+	return CLI_EXIT_SUCCESS;
+}
+
+/*
+ * The devices the storage must stay off: this snapshot's and those of the
+ * live snapshots (none if the module cannot list them).
+ */
+static int collect_owners(struct create *c)
+{
+	struct blksnap_uuid *ids = NULL;
+	size_t i, count = 0;
+	int err, ret = CLI_EXIT_SUCCESS;
+
+	c->owners = calloc(c->n, sizeof(*c->owners));
+	if (!c->owners)
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; i < c->n; i++)
+		c->owners[i] = (struct storage_owner){ c->m[i].t.dev, NULL };
+	c->nowners = c->n;
+
+	err = blksnap_snapshot_collect(c->ctx, &ids, &count);
+	if (err == -ENOTTY || err == -EOPNOTSUPP)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(cli_control_path(), CLI_OP_SNAPSHOT_LIST, err);
+	c->others = calloc(count ? count : 1, sizeof(*c->others));
+	if (!c->others)
+		ret = cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; !ret && i < count; i++)
+		ret = add_other(c, &ids[i], &c->others[i]);
+	free(ids);
+	return ret;
+}
+
+/* Refuse a storage that this or another snapshot would intercept. */
+static int check_storage(struct create *c)
+{
+	dev_t dev;
+	int ret;
+
+	ret = storage_device(&c->r, c->storage, &dev);
+	if (ret < 0)
+		return cli_fail_text(c->r.error);
+	if (ret > 0)
+		return CLI_EXIT_SUCCESS;
+	if (storage_check(&c->r, c->storage, dev, c->owners, c->nowners))
+		return cli_fail_text(c->r.error);
+	return CLI_EXIT_SUCCESS;
+}
+
+/* No --storage: the best of the default directories, said on stderr. */
+static int choose_storage(struct create *c)
+{
+	static const char *const dirs[] = {
+		"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+	};
+	struct storage_choice choice;
+	char free_s[32], limit_s[32];
+	uint64_t limit = c->limit ? c->limit : DEFAULT_LIMIT;
+
+	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
+		return cli_fail_text(c->r.error);
+	c->storage = choice.path;
+	size_format(choice.free_bytes, free_s, sizeof(free_s));
+	size_format(limit, limit_s, sizeof(limit_s));
+	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
+		c->storage, choice.where, free_s,
+		choice.free_bytes < limit ? ", less than the limit of " : "",
+		choice.free_bytes < limit ? limit_s : "",
+		choice.free_bytes < limit ? "; give --limit or --storage" : "");
+	return CLI_EXIT_SUCCESS;
+}
+
+/* --limit N%: of the total size of the snapshot's devices. */
+static int limit_from_percent(struct create *c)
+{
+	uint64_t size, total = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->n; i++) {
+		err = host_dev_size(host_real(), c->m[i].t.dev, &size);
+		if (err)
+			return cli_fail(c->m[i].t.device, CLI_OP_DEVICE_SIZE, err);
+		total += size;
+	}
+	/* In two steps, so that no total overflows on the way. */
+	c->limit = total / 100 * c->percent + total % 100 * c->percent / 100;
+	c->limit -= c->limit % SECTOR_SIZE;
+	if (!c->limit)
+		return cli_usage_error(c->cmd, "--limit %u%%: less than 512 bytes "
+				       "of the devices' size", c->percent);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -171,25 +306,25 @@ static void undo(struct create *c)
 	if (c->created)
 		destroy_snapshot(c);
 	for (i = c->n; i-- > 0; ) {
-		if (!c->t[i].attached)
+		if (!c->m[i].attached)
 			continue;
-		err = blksnap_detach(c->ctx, c->t[i].dev);
+		err = blksnap_detach(c->ctx, c->m[i].t.dev);
 		if (err)
-			cli_fail(c->t[i].arg, CLI_OP_DETACH, err);
+			cli_fail(c->m[i].t.arg, CLI_OP_DETACH, err);
 	}
 	if (c->storage_created && unlink(c->storage))
 		cli_fail(c->storage, CLI_OP_STORAGE_REMOVE, -errno);
 }
 
-static int add_device(struct create *c, struct target *t)
+static int add_device(struct create *c, struct member *m)
 {
-	int err = blksnap_attach(c->ctx, t->dev);
+	int err = blksnap_attach(c->ctx, m->t.dev);
 
 	if (err && err != -EALREADY)
-		return cli_fail(t->arg, CLI_OP_ATTACH, err);
-	t->attached = !err;
-	err = blksnap_snapshot_add(c->ctx, &c->id, t->dev);
-	return err ? cli_fail(t->arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
+		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
+	m->attached = !err;
+	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
+	return err ? cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
 }
 
 static int make_snapshot(struct create *c)
@@ -210,7 +345,7 @@ static int make_snapshot(struct create *c)
 	generation_format(&c->id, c->id_str);
 
 	for (i = 0; i < c->n; i++) {
-		ret = add_device(c, &c->t[i]);
+		ret = add_device(c, &c->m[i]);
 		if (ret)
 			return ret;
 	}
@@ -218,9 +353,9 @@ static int make_snapshot(struct create *c)
 	if (err)
 		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
 	for (i = 0; i < c->n; i++) {
-		err = blksnap_snapshot_info(c->ctx, c->t[i].dev, &c->t[i].info);
+		err = blksnap_snapshot_info(c->ctx, c->m[i].t.dev, &c->m[i].info);
 		if (err)
-			return cli_fail(c->t[i].arg, CLI_OP_SNAPSHOT_INFO, err);
+			return cli_fail(c->m[i].t.arg, CLI_OP_SNAPSHOT_INFO, err);
 	}
 	return CLI_EXIT_SUCCESS;
 }
@@ -237,10 +372,10 @@ static int print_created(const struct create *c, bool json)
 		return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
 	for (i = 0; i < c->n; i++) {
 		snprintf(v.images[i].device, sizeof(v.images[i].device), "%s",
-			 c->t[i].arg);
-		if (c->t[i].info.image[0])
+			 c->m[i].t.device);
+		if (c->m[i].info.image[0])
 			snprintf(v.images[i].image, sizeof(v.images[i].image),
-				 "/dev/%s", (const char *)c->t[i].info.image);
+				 "/dev/%s", (const char *)c->m[i].info.image);
 	}
 	ret = snapshot_print(&v, 1, SHOW_CREATED, json);
 	snapshot_view_free(&v);
@@ -299,7 +434,7 @@ int cmd_snapshot_create(int argc, char **argv)
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct create c = { .cmd = argv[0], .storage = DEFAULT_STORAGE };
+	struct create c = { .cmd = argv[0] };
 	enum parse_err perr;
 	bool json = false;
 	int ch, ret;
@@ -310,6 +445,16 @@ int cmd_snapshot_create(int argc, char **argv)
 			c.storage = optarg;
 			break;
 		case 'l':
+			perr = parse_percent(optarg, &c.percent);
+			if (perr != PARSE_SYNTAX) {
+				if (perr)
+					return cli_usage_error(c.cmd, "--limit '%s': "
+						"not a percentage from 1%% to 100%%",
+						optarg);
+				c.limit = 0;
+				break;
+			}
+			c.percent = 0;
 			perr = parse_size(optarg, &c.limit);
 			if (!perr && !c.limit)
 				perr = PARSE_EMPTY;
@@ -330,23 +475,32 @@ int cmd_snapshot_create(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return cli_usage_error(c.cmd, "no device given");
-	if (!*c.storage)
+		return cli_usage_error(c.cmd, "no target given");
+	if (c.storage && !*c.storage)
 		return cli_usage_error(c.cmd, "--storage: empty path");
 
-	c.n = argc - optind;
-	c.t = calloc(c.n, sizeof(*c.t));
-	if (!c.t)
-		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
-	ret = resolve_devices(&c, argv + optind);
-	if (!ret)
-		ret = pick_storage(&c);
+	target_resolver_init(&c.r, host_real());
+	ret = resolve_targets(&c, argv + optind, argc - optind);
+	if (!ret && c.percent)
+		ret = limit_from_percent(&c);
 	if (!ret)
 		ret = cli_open_control(&c.ctx);
 	if (!ret) {
-		ret = run(&c, json);
+		/* Nothing is made before the storage is known to be safe. */
+		ret = collect_owners(&c);
+		if (!ret && !c.storage)
+			ret = choose_storage(&c);
+		if (!ret)
+			ret = pick_storage(&c);
+		if (!ret)
+			ret = check_storage(&c);
+		if (!ret)
+			ret = run(&c, json);
 		blksnap_close(c.ctx);
 	}
-	free(c.t);
+	target_resolver_free(&c.r);
+	free(c.owners);
+	free(c.others);
+	free(c.m);
 	return ret;
 }

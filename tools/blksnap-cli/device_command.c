@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The shape shared by commands that take one DEVICE, no options but
+ * The shape shared by commands that take one TARGET, no options but
  * --help, and make one library call on it (attach, detach, cbt switch).
  */
 #include <getopt.h>
@@ -32,7 +32,7 @@ int cli_device_command(int argc, char **argv, void (*usage)(const char *cmd),
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], optind == argc ?
-				       "no device given" : "too many arguments");
+				       "no target given" : "too many arguments");
 	path = argv[optind];
 
 	ret = cli_device(path, &dev);

@@ -11,6 +11,7 @@ static const char *op_verb(enum cli_op op)
 	case CLI_OP_OPEN_CONTROL:	return "cannot open";
 	case CLI_OP_MODULE_VERSION:	return "cannot query the module";
 	case CLI_OP_RESOLVE_DEVICE:	return "cannot use";
+	case CLI_OP_DEVICE_SIZE:	return "cannot read the size";
 	case CLI_OP_PRINT:		return "cannot print";
 	case CLI_OP_STORAGE:		return "cannot use as difference storage";
 	case CLI_OP_STORAGE_REMOVE:	return "cannot remove";
@@ -79,6 +80,9 @@ void errmsg_format(char *buf, size_t size, const char *object,
 	} else if (op == CLI_OP_RESOLVE_DEVICE && err == ENOENT) {
 		snprintf(buf, size, "%s: no such device; "
 			 "give a block device path such as /dev/sdb1 ('lsblk' lists them)", o);
+	} else if (op == CLI_OP_DEVICE_SIZE) {
+		snprintf(buf, size, "%s: cannot read its size from sysfs: %s; "
+			 "give --limit as a size", o, strerror(err));
 	} else if (err == ENOTBLK) {
 		snprintf(buf, size, "%s: not a block device; "
 			 "give a block device path such as /dev/sdb1", o);

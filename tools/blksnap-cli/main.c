@@ -42,6 +42,7 @@ void cli_main_usage(void)
 	      "\nEnvironment:\n"
 	      " BLKSNAP_CONTROL        control node to use instead of /dev/blksnap-control\n"
 	      " BLKSNAP_SYSFS          sysfs to read instead of /sys\n"
+	      " BLKSNAP_MOUNTINFO      mount table to read instead of /proc/self/mountinfo\n"
 	      "\nRun '" CLI_NAME " help COMMAND' for a command's options.\n"
 	      "See blksnap(8).\n", stdout);
 }

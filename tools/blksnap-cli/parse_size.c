@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -78,6 +79,50 @@ enum parse_err parse_extent(const char *s, struct blksnap_sectors *out)
 	out->offset = offset / SECTOR_SIZE;
 	out->count = length / SECTOR_SIZE;
 	return PARSE_OK;
+}
+
+enum parse_err parse_percent(const char *s, unsigned int *percent)
+{
+	size_t len = strlen(s);
+	uint64_t n;
+	enum parse_err err;
+
+	if (!len || s[len - 1] != '%')
+		return PARSE_SYNTAX;
+	/* Digits only: parse_size_n would take a unit suffix. */
+	if (len == 1 || strspn(s, "0123456789") != len - 1)
+		return PARSE_SYNTAX;
+	err = parse_size_n(s, s + len - 1, &n);
+	if (err)
+		return err;
+	if (!n)
+		return PARSE_EMPTY;
+	if (n > 100)
+		return PARSE_TOO_LARGE;
+	*percent = n;
+	return PARSE_OK;
+}
+
+void size_format(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	unsigned int i = 0;
+	uint64_t whole, tenths;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu", (unsigned long long)bytes);
+		return;
+	}
+	while (i + 1 < sizeof(units) - 1 && bytes >> (10 * (i + 2)))
+		i++;
+	whole = bytes >> (10 * (i + 1));
+	tenths = ((bytes - (whole << (10 * (i + 1)))) * 10) >> (10 * (i + 1));
+	if (whole < 10 && tenths)
+		snprintf(buf, size, "%llu.%llu%c", (unsigned long long)whole,
+			 (unsigned long long)tenths, units[i]);
+	else
+		snprintf(buf, size, "%llu%c", (unsigned long long)whole,
+			 units[i]);
 }
 
 const char *parse_strerror(enum parse_err err)

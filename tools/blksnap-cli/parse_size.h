@@ -9,6 +9,7 @@
 #ifndef BLKSNAP_CLI_PARSE_SIZE_H
 #define BLKSNAP_CLI_PARSE_SIZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/blksnap.h>
 
@@ -30,6 +31,19 @@ enum parse_err parse_size(const char *s, uint64_t *bytes);
  * a range of sectors.
  */
 enum parse_err parse_extent(const char *s, struct blksnap_sectors *out);
+
+/*
+ * "N%", a percentage from 1 to 100 in whole numbers, into *@percent;
+ * PARSE_SYNTAX if @s has no '%', PARSE_TOO_LARGE above 100, PARSE_EMPTY
+ * for 0.
+ */
+enum parse_err parse_percent(const char *s, unsigned int *percent);
+
+/*
+ * @bytes for people: "0", "512", "1.5K", "12G", one decimal below 10 of a
+ * unit (K, M, G, T, P, binary), rounded down.
+ */
+void size_format(uint64_t bytes, char *buf, size_t size);
 
 /* What is wrong, e.g. "not a multiple of 512 bytes". */
 const char *parse_strerror(enum parse_err err);
