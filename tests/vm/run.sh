@@ -50,20 +50,22 @@ prepare_kernel() {
 	out=$BLKSNAP_VM_CACHE/build/$ver
 	rm -rf "$out"
 	mkdir -p "$out"
+	# Called as a condition, where set -e does not apply: every step
+	# says itself whether it failed.
 	case $builder in
 	host)
-		host_kernel_fetch "$ver"
-		host_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y
+		host_kernel_fetch "$ver" || return 1
+		host_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
 		;;
 	sid)
-		sid_kernel_fetch "$ver"
-		sid_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y
+		sid_kernel_fetch "$ver" || return 1
+		sid_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
 		;;
 	*) vm_die "tests/vm/kernels: $ver: unknown builder '$builder'" ;;
 	esac
 	mods=$kdir/modules/lib/modules/$ver
-	mkdir -p "$mods/updates"
-	cp "$out/blksnap.ko" "$mods/updates/blksnap.ko"
+	mkdir -p "$mods/updates" || return 1
+	cp "$out/blksnap.ko" "$mods/updates/blksnap.ko" || return 1
 	depmod -b "$kdir/modules" "$ver"
 }
 

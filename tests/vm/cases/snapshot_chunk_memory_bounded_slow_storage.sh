@@ -6,7 +6,7 @@
 
 load_blksnap chunk_maximum_in_flight=16
 modprobe dm-delay
-partition_disk1 256MiB
+partition_disk1 128MiB
 dev=${DISK1}1
 sectors=$(blockdev --getsz $DISK0)
 dmsetup create slowstore --table "0 $sectors delay $DISK0 0 0 $DISK0 0 100"
@@ -19,9 +19,9 @@ echo "chunk memory bound: $limit bytes"
 dmesg -C
 
 fio --name=direct --filename=$dev --rw=randwrite --bs=4k --direct=1 --ioengine=libaio \
-	--iodepth=32 --size=192M --time_based --runtime=20 \
-	--name=big --filename=$dev --offset=192M --size=64M --rw=write --bs=1M \
-	--direct=1 --ioengine=libaio --iodepth=4 --time_based --runtime=20 \
+	--iodepth=32 --size=96M --time_based --runtime=10 \
+	--name=big --filename=$dev --offset=96M --size=32M --rw=write --bs=1M \
+	--direct=1 --ioengine=libaio --iodepth=4 --time_based --runtime=10 \
 	--output=/tmp/fio.out || fail "writes to the origin failed"
 grep -E 'WRITE:' /tmp/fio.out
 read -r used peak limit < /sys/class/misc/blksnap-control/chunk_memory
