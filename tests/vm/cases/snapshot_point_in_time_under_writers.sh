@@ -3,7 +3,7 @@
 # random 512-byte alignment (chunk-straddling), O_DIRECT and buffered with
 # fsync, FUA, discard and write-zeroes.  One round per kind of difference
 # storage: a file on ext4, a directory on xfs, a raw partition, tmpfs; each
-# round with its own seed, 12 s of writers (blksnap_stress= sets it).
+# round with its own seed, 10 s of writers (blksnap_stress= sets it).
 # Buffered and direct writers get separate regions: mixing them on one
 # range makes the kernel fail direct writes (page cache invalidation), with
 # or without blksnap.
@@ -12,7 +12,7 @@
 load_blksnap
 modprobe ext4
 modprobe xfs
-partition_disk1 96MiB
+partition_disk1 64MiB
 dev=${DISK1}1
 printf 'label: gpt\nsize=300MiB\nsize=300MiB\nsize=300MiB\n' | sfdisk -q $DISK0
 for i in $(seq 50); do [ -b ${DISK0}3 ] && break; sleep 0.1; done
@@ -22,7 +22,7 @@ mkdir -p /mnt/st-ext4 /mnt/st-xfs
 mount ${DISK0}1 /mnt/st-ext4
 mount ${DISK0}2 /mnt/st-xfs
 runtime=$(sed -n "s/.*blksnap_stress=\([0-9]*\).*/\1/p" /proc/cmdline)
-: "${runtime:=12}"
+: "${runtime:=10}"
 
 round=0
 for storage in /mnt/st-ext4/diff /mnt/st-xfs ${DISK0}3 /tmp; do
@@ -34,19 +34,19 @@ for storage in /mnt/st-ext4/diff /mnt/st-xfs ${DISK0}3 /tmp; do
 
 	fio --output=/tmp/fio.out --randseed=$seed --time_based --runtime="$runtime" \
 		--filename=$dev --group_reporting \
-		--name=direct --offset=0 --size=60M --rw=randwrite --bsrange=512-1m \
+		--name=direct --offset=0 --size=40M --rw=randwrite --bsrange=512-1m \
 		--blockalign=512 --direct=1 --ioengine=libaio --iodepth=8 \
-		--name=buffered --offset=60M --size=24M --rw=randwrite \
+		--name=buffered --offset=40M --size=16M --rw=randwrite \
 		--bsrange=512-256k --blockalign=512 --fsync=4 \
-		--name=fua --offset=84M --size=12M --rw=randwrite --bs=4k \
+		--name=fua --offset=56M --size=8M --rw=randwrite --bs=4k \
 		--direct=1 --sync=1 &
 	fio_pid=$!
 	end=$(( $(date +%s) + runtime - 2 ))
 	n=0
 	while [ "$(date +%s)" -lt "$end" ]; do
-		off=$(( (RANDOM * 32768 + RANDOM) % 190000 * 512 ))
+		off=$(( (RANDOM * 32768 + RANDOM) % 120000 * 512 ))
 		blkdiscard -o $off -l 65536 $dev 2>/dev/null || true
-		blkdiscard -z -o $(( (off + 12345 * 512) % (90 << 20) )) -l 8192 $dev
+		blkdiscard -z -o $(( (off + 12345 * 512) % (60 << 20) )) -l 8192 $dev
 		n=$((n + 1))
 		sleep 0.2
 	done
