@@ -6,7 +6,7 @@
 
 load_blksnap chunk_maximum_in_flight=16
 modprobe dm-delay
-partition_disk1 128MiB
+partition_disk1 64MiB
 dev=${DISK1}1
 sectors=$(blockdev --getsz $DISK0)
 dmsetup create slowstore --table "0 $sectors delay $DISK0 0 0 $DISK0 0 100"
@@ -19,8 +19,8 @@ echo "chunk memory bound: $limit bytes"
 dmesg -C
 
 fio --name=direct --filename=$dev --rw=randwrite --bs=4k --direct=1 --ioengine=libaio \
-	--iodepth=32 --size=96M --time_based --runtime=10 \
-	--name=big --filename=$dev --offset=96M --size=32M --rw=write --bs=1M \
+	--iodepth=32 --size=48M --time_based --runtime=10 \
+	--name=big --filename=$dev --offset=48M --size=16M --rw=write --bs=1M \
 	--direct=1 --ioengine=libaio --iodepth=4 --time_based --runtime=10 \
 	--output=/tmp/fio.out || fail "writes to the origin failed"
 grep -E 'WRITE:' /tmp/fio.out

@@ -6,7 +6,7 @@
 
 load_blksnap
 modprobe dm-delay
-partition_disk1 64MiB
+partition_disk1 32MiB
 sectors=$(blockdev --getsz ${DISK1}1)
 dmsetup create slowread --table "0 $sectors delay ${DISK1}1 0 400 ${DISK1}1 0 0"
 dmsetup mknodes slowread
@@ -23,7 +23,7 @@ echo "first write to an uncopied chunk took $ms ms"
 ok "the write waited for the read of its chunk's old data"
 
 fio --name=overwrite --filename=$dev --rw=randwrite --bsrange=512-1m --blockalign=512 \
-	--direct=1 --ioengine=libaio --iodepth=16 --size=64M --time_based --runtime=15 \
+	--direct=1 --ioengine=libaio --iodepth=16 --size=32M --time_based --runtime=8 \
 	--output=/tmp/fio.out || fail "writes to the origin failed"
 grep -E 'WRITE:' /tmp/fio.out
 # Reads fast again for the check; the snapshot and its filter stay.
