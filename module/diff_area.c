@@ -734,16 +734,66 @@ static int image_read_chunk(struct diff_area *da, sector_t sector, void *buf,
 	}
 }
 
+/* Bytes from @sector (at most @len) in chunks that are all untouched. */
+static unsigned int untouched_run(struct diff_area *da, sector_t sector,
+				  unsigned int len)
+{
+	unsigned int run = 0;
+
+	while (run < len) {
+		unsigned long nr = (sector + (run >> SECTOR_SHIFT)) >> da->chunk_shift;
+		sector_t end = chunk_start(da, nr) + chunk_sectors(da, nr);
+
+		if (!chunk_untouched(da, nr))
+			break;
+		run = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
+	}
+	return run;
+}
+
+/*
+ * Untouched chunks in a row are read from the origin at once, then each
+ * is checked as image_read_chunk() does; one that a write reached during
+ * the read is read again its own way.
+ */
+static int image_read_run(struct diff_area *da, sector_t sector, void *buf,
+			  unsigned int len)
+{
+	int ret = origin_read(da->orig, sector, buf, len);
+
+	while (!ret && len) {
+		unsigned long nr = sector >> da->chunk_shift;
+		sector_t end = chunk_start(da, nr) + chunk_sectors(da, nr);
+		unsigned int n = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
+		bool untouched;
+
+		xa_lock(&da->chunks);
+		untouched = chunk_untouched(da, nr);
+		xa_unlock(&da->chunks);
+		if (!untouched)
+			ret = image_read_chunk(da, sector, buf, n);
+		buf += n;
+		len -= n;
+		sector += n >> SECTOR_SHIFT;
+	}
+	return ret;
+}
+
 int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 			 unsigned int len)
 {
 	while (len) {
 		unsigned long nr = sector >> da->chunk_shift;
 		sector_t end = chunk_start(da, nr) + chunk_sectors(da, nr);
-		unsigned int n = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
+		unsigned int n = untouched_run(da, sector, len);
 		int ret;
 
-		ret = image_read_chunk(da, sector, buf, n);
+		if (n > (end - sector) << SECTOR_SHIFT) {
+			ret = image_read_run(da, sector, buf, n);
+		} else {
+			n = min_t(sector_t, len, (end - sector) << SECTOR_SHIFT);
+			ret = image_read_chunk(da, sector, buf, n);
+		}
 		/* Checked after the read: a failing snapshot returns no data. */
 		if (!ret && diff_area_error(da))
 			ret = -EIO;

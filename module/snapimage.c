@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME "-snapimage: " fmt
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
@@ -17,6 +18,7 @@
  * on the origin and the storage.  Memory: this many chunks per image.
  */
 #define SNAPIMAGE_WORKERS	4
+#define SNAPIMAGE_BUF_MIN	SZ_1M
 
 struct snapimage_worker {
 	struct work_struct work;
@@ -193,7 +195,12 @@ struct snapimage *snapimage_create(struct diff_area *da)
 	mutex_init(&img->open_lock);
 	spin_lock_init(&img->queue_lock);
 	bio_list_init(&img->queue);
-	img->buf_size = 1U << (da->chunk_shift + SECTOR_SHIFT);
+	/*
+	 * At least a chunk; and 1 MiB, so that a backup's large reads of
+	 * untouched chunks reach the origin as reads of that size.
+	 */
+	img->buf_size = max_t(unsigned int, SNAPIMAGE_BUF_MIN,
+			      1U << (da->chunk_shift + SECTOR_SHIFT));
 	for (i = 0; i < SNAPIMAGE_WORKERS; i++) {
 		struct snapimage_worker *w = &img->workers[i];
 
