@@ -8,6 +8,8 @@
 #include <linux/blkdev.h>
 #include <linux/sched/mm.h>
 #include <linux/bvec.h>
+#include <linux/vmalloc.h>
+#include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -91,7 +93,10 @@ static int open_storage_file(const char *path, unsigned int kind,
 	default:
 		return -EINVAL;
 	}
-	file = filp_open(path, flags, 0600);
+	file = filp_open(path, flags | O_DIRECT, 0600);
+	/* Without direct I/O (tmpfs), through the page cache. */
+	if (IS_ERR(file) && PTR_ERR(file) == -EINVAL)
+		file = filp_open(path, flags, 0600);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	*pfile = file;
@@ -118,6 +123,7 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 	ret = open_storage_file(path, kind, &ds->file);
 	if (ret)
 		goto err_free;
+	ds->direct = ds->file->f_flags & O_DIRECT;
 	inode = file_inode(ds->file);
 	ret = -EINVAL;
 	if (kind == BLKSNAP_STORAGE_BDEV) {
@@ -225,49 +231,91 @@ out_unlock:
 /*
  * The callers run in our own workers, which hold nothing of any
  * filesystem; NOIO still, since a reclaim that wrote to the origin could
- * wait on the very chunks a worker is storing.
+ * wait on the very chunks a worker is storing.  Direct I/O takes pages
+ * (bio_vecs), not kernel addresses, so every buffer becomes a bvec array.
  */
+static int storage_rw(struct diff_storage *ds, sector_t offset,
+		      struct bio_vec *bvec, unsigned int nr, size_t len,
+		      bool write)
+{
+	unsigned int noio = memalloc_noio_save();
+	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
+	struct iov_iter iter;
+	ssize_t ret;
+
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr, len);
+	if (write)
+		ret = vfs_iter_write(ds->file, &iter, &pos, 0);
+	else
+		ret = vfs_iter_read(ds->file, &iter, &pos, 0);
+	memalloc_noio_restore(noio);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -EIO;
+}
+
 int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
 			     struct page **pages, unsigned int len)
 {
 	unsigned int nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
-	unsigned int noio = memalloc_noio_save();
-	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
 	struct bio_vec *bvec;
-	struct iov_iter iter;
-	ssize_t ret;
+	int ret;
 
 	bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
-	ret = -ENOMEM;
 	if (!bvec)
-		goto out;
+		return -ENOMEM;
 	for (i = 0; i < nr; i++)
 		bvec_set_page(&bvec[i], pages[i],
 			      min_t(unsigned int, PAGE_SIZE, len - i * PAGE_SIZE), 0);
-	iov_iter_bvec(&iter, ITER_SOURCE, bvec, nr, len);
-	ret = vfs_iter_write(ds->file, &iter, &pos, 0);
+	ret = storage_rw(ds, offset, bvec, nr, len, true);
 	kfree(bvec);
-	if (ret >= 0)
-		ret = ret == len ? 0 : -EIO;
-out:
-	memalloc_noio_restore(noio);
+	return ret;
+}
+
+/* @buf: kmalloc'ed or vmalloc'ed, as the image's buffers are. */
+static int storage_rw_buf(struct diff_storage *ds, sector_t offset, void *buf,
+			  size_t len, bool write)
+{
+	unsigned int nr = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
+	unsigned int i;
+	struct bio_vec *bvec;
+	size_t left = len;
+	int ret;
+
+	bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
+	if (!bvec)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		unsigned int n = min_t(size_t, left, PAGE_SIZE - offset_in_page(buf));
+		struct page *page = is_vmalloc_addr(buf) ? vmalloc_to_page(buf) :
+							   virt_to_page(buf);
+
+		bvec_set_page(&bvec[i], page, n, offset_in_page(buf));
+		buf += n;
+		left -= n;
+	}
+	ret = storage_rw(ds, offset, bvec, nr, len, write);
+	kfree(bvec);
 	return ret;
 }
 
 /*
- * Written through the page cache: a failure would only show at writeback,
- * and the chunk would later read back wrong.  Waiting for it makes a
- * failing storage corrupt the snapshot visibly instead.  Only the
+ * Through the page cache (no direct I/O), a failure would only show at
+ * writeback, and the chunk would later read back wrong.  Waiting for it
+ * makes a failing storage corrupt the snapshot visibly instead.  Only the
  * writeback, not an fsync: the snapshot does not outlive a crash, so a
  * cache flush and a journal commit per batch would buy nothing.
  */
 int diff_storage_writeback(struct diff_storage *ds, sector_t offset,
 			   sector_t count)
 {
-	unsigned int noio = memalloc_noio_save();
+	unsigned int noio;
 	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
 	int ret;
 
+	if (ds->direct)
+		return 0;
+	noio = memalloc_noio_save();
 	ret = filemap_write_and_wait_range(ds->file->f_mapping, pos,
 					   pos + ((loff_t)count << SECTOR_SHIFT) - 1);
 	memalloc_noio_restore(noio);
@@ -277,31 +325,13 @@ int diff_storage_writeback(struct diff_storage *ds, sector_t offset,
 int diff_storage_write(struct diff_storage *ds, sector_t offset,
 		       const void *buf, size_t len)
 {
-	unsigned int noio = memalloc_noio_save();
-	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
-	ssize_t ret;
+	int ret = storage_rw_buf(ds, offset, (void *)buf, len, true);
 
-	ret = kernel_write(ds->file, buf, len, &pos);
-	/* As diff_storage_writeback() explains. */
-	if (ret == len)
-		ret = filemap_write_and_wait_range(ds->file->f_mapping,
-						   pos - len, pos - 1);
-	else if (ret >= 0)
-		ret = -EIO;
-	memalloc_noio_restore(noio);
-	return ret;
+	return ret ?: diff_storage_writeback(ds, offset, len >> SECTOR_SHIFT);
 }
 
 int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
 		      size_t len)
 {
-	unsigned int noio = memalloc_noio_save();
-	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
-	ssize_t ret;
-
-	ret = kernel_read(ds->file, buf, len, &pos);
-	memalloc_noio_restore(noio);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
+	return storage_rw_buf(ds, offset, buf, len, false);
 }

@@ -5,7 +5,8 @@
  * steps of diff_storage_minimum, up to the limit), an anonymous O_TMPFILE
  * in a directory (gone when the snapshot is), or a whole block device (up
  * to the limit too).  All three are used through one struct file, with
- * the VFS's read and write: every function here runs filesystem code, so
+ * the VFS's read and write, direct I/O where the filesystem allows it
+ * (tmpfs does not): every function here runs filesystem code, so
  * only from process context that holds no filesystem state of its own
  * (diff_area.c's workers and the image's), never from an intercepted bio.
  *
@@ -34,6 +35,12 @@ struct diff_storage {
 	dev_t dev;
 	dev_t whole_dev;
 	bool growable;
+	/*
+	 * Opened O_DIRECT (the filesystem or device allows it): chunks go to
+	 * the disk without a copy in the page cache, which reclaim and the
+	 * origin's own writeback would otherwise compete for.
+	 */
+	bool direct;
 	/* In sectors; protected by lock. */
 	sector_t limit;
 	sector_t capacity;
