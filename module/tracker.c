@@ -14,6 +14,8 @@
 #include <linux/slab.h>
 #include <linux/blkdev.h>
 #include <linux/uaccess.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
 #include <linux/blksnap.h>
 #include "compat/queue.h"
 #include "filter.h"
@@ -28,13 +30,13 @@
 #define CBTDIRTY_RANGES_MAX	4096U
 
 /*
- * Writes pass every filter holding this for read; a take holds it for
- * write while it drains its devices' queues and starts copy-on-write, so
- * no write slips between the two.  One gate for all devices: closing it
- * costs one RCU grace period however many devices a snapshot has, and
- * holds writes to other filtered devices only for the same instant.
+ * The take's write gate.  A write passes the filter inside a read section
+ * of this SRCU and waits outside of it while its tracker is held; so after
+ * a take has held its devices, one grace period (however many devices)
+ * sees every write that passed before out of the filters.
  */
-DEFINE_STATIC_PERCPU_RWSEM(tracker_write_gate);
+DEFINE_STATIC_SRCU(tracker_gate_srcu);
+static DECLARE_WAIT_QUEUE_HEAD(tracker_gate_wait);
 
 /* Replaces the map by a new one for the device's present capacity. */
 static int tracker_renew_map(struct tracker *tracker)
@@ -114,19 +116,23 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 	struct diff_area *da;
 	struct cbt_map *map;
 	bool taken = false;
+	int gate;
 
 	/* Writes of every kind (also discard, write-zeroes) carry a size. */
 	if (!op_is_write(bio_op(bio)) || !bio->bi_iter.bi_size)
 		return false;
 
-	/* Closed only for the instant of a take. */
-	if (bio->bi_opf & REQ_NOWAIT) {
-		if (!percpu_down_read_trylock(&tracker_write_gate)) {
+	/* Held only for the instant of a take. */
+	for (;;) {
+		gate = srcu_read_lock(&tracker_gate_srcu);
+		if (!READ_ONCE(tracker->held))
+			break;
+		srcu_read_unlock(&tracker_gate_srcu, gate);
+		if (bio->bi_opf & REQ_NOWAIT) {
 			bio_wouldblock_error(bio);
 			return true;
 		}
-	} else {
-		percpu_down_read(&tracker_write_gate);
+		wait_event(tracker_gate_wait, !READ_ONCE(tracker->held));
 	}
 
 	rcu_read_lock();
@@ -145,7 +151,7 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 		taken = diff_area_cow_bio(da, bio);
 		diff_area_put(da);
 	}
-	percpu_up_read(&tracker_write_gate);
+	srcu_read_unlock(&tracker_gate_srcu, gate);
 	return taken;
 }
 
@@ -235,16 +241,24 @@ int tracker_cbt_switch(struct tracker *tracker)
 	return 0;
 }
 
-void tracker_close_gate(void)
+void tracker_close_gate(struct tracker *tracker)
 {
 	if (!filter_in_queue())
-		percpu_down_write(&tracker_write_gate);
+		WRITE_ONCE(tracker->held, true);
 }
 
-void tracker_open_gate(void)
+void tracker_gate_sync(void)
 {
 	if (!filter_in_queue())
-		percpu_up_write(&tracker_write_gate);
+		synchronize_srcu(&tracker_gate_srcu);
+}
+
+void tracker_open_gate(struct tracker *tracker)
+{
+	if (!filter_in_queue()) {
+		WRITE_ONCE(tracker->held, false);
+		wake_up_all(&tracker_gate_wait);
+	}
 }
 
 void tracker_drain_start(struct tracker *tracker)
@@ -262,7 +276,7 @@ void tracker_drain_wait(struct tracker *tracker)
 	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
 
 	compat_queue_freeze_wait(q);
-	/* The gate holds new writes: the drain is all the freeze was for. */
+	/* The gates hold new writes: the drain is all the freeze was for. */
 	if (!filter_in_queue())
 		compat_queue_unfreeze(q);
 }

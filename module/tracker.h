@@ -8,7 +8,6 @@
 #define __BLKSNAP_TRACKER_H
 
 #include <linux/mutex.h>
-#include <linux/percpu-rwsem.h>
 #include "filter.h"
 
 struct cbt_map;
@@ -34,6 +33,11 @@ struct tracker {
 	/* Copy-on-write state while the snapshot is taken; set under lock. */
 	struct diff_area __rcu *diff_area;
 	/*
+	 * Set by a take while it drains the device: writes wait at the
+	 * filter (see tracker_close_gate()).
+	 */
+	bool held;
+	/*
 	 * The kernel detached the filter (native blkfilter only): writes are
 	 * no longer seen, so no image of the device can be trusted.  See
 	 * tracker_lost().
@@ -50,24 +54,28 @@ static inline struct tracker *to_tracker(struct filter *flt)
 int tracker_cbt_switch(struct tracker *tracker);
 
 /*
- * The block-level quiesce of a take, in three steps so that the devices'
- * waits overlap:
- *   tracker_close_gate()                 once: no new write passes any
- *                                        filter (one RCU grace period
- *                                        for all devices)
- *   tracker_drain_start(t) for each,     writes already passed complete:
- *   then tracker_drain_wait(t) for each  the queue freezes overlap
- *   ...                                  copy-on-write starts
- *   tracker_resume_writes(t) for each, then tracker_open_gate()
+ * The block-level quiesce of a take, in steps so that the devices' waits
+ * overlap:
+ *   tracker_close_gate(t) for each   new writes to the take's devices wait
+ *   tracker_gate_sync()              once: writes that passed the filters
+ *                                    before are done with them
+ *   tracker_drain_start(t) for each, writes already passed complete: the
+ *   then tracker_drain_wait(t)       queue freezes overlap
+ *   ...                              copy-on-write starts
+ *   tracker_resume_writes(t) and tracker_open_gate(t) for each
+ * Only the take's own devices are held: a request in flight on one of
+ * them may need a write to another filtered device (a loop device's
+ * backing file, a dm target's lower device) to complete.
  * Under native blkfilter the filter runs inside the queue: a held queue
- * freeze stops writes ahead of it instead, and the gate stays open (see
+ * freeze stops writes ahead of it instead, and the gates stay open (see
  * filter_in_queue()).  May sleep long.
  */
-void tracker_close_gate(void);
+void tracker_close_gate(struct tracker *tracker);
+void tracker_gate_sync(void);
 void tracker_drain_start(struct tracker *tracker);
 void tracker_drain_wait(struct tracker *tracker);
 void tracker_resume_writes(struct tracker *tracker);
-void tracker_open_gate(void);
+void tracker_open_gate(struct tracker *tracker);
 
 int tracker_init(void);
 void tracker_done(void);
