@@ -109,14 +109,16 @@ void diff_area_memory(u64 *used, u64 *peak, u64 *limit)
 	*limit = chunk_memory_limit;
 }
 
-/* A chunk bigger than the whole bound may still go, alone. */
-static bool chunk_memory_reserve(unsigned int bytes)
+/* Over the bound, an area's first chunk in memory may still go. */
+static bool chunk_memory_reserve(struct diff_area *da, unsigned int bytes)
 {
+	int mine = atomic_inc_return(&da->chunks_in_memory);
 	s64 used = atomic64_add_return(bytes, &chunk_memory);
 	s64 peak = atomic64_read(&chunk_memory_peak);
 
-	if (used > chunk_memory_limit && used != bytes) {
+	if (used > chunk_memory_limit && mine > 1) {
 		atomic64_sub(bytes, &chunk_memory);
+		atomic_dec(&da->chunks_in_memory);
 		return false;
 	}
 	while (used > peak &&
@@ -125,16 +127,16 @@ static bool chunk_memory_reserve(unsigned int bytes)
 	return true;
 }
 
-static bool chunk_memory_available(unsigned int bytes)
+static bool chunk_memory_available(struct diff_area *da, unsigned int bytes)
 {
-	s64 used = atomic64_read(&chunk_memory);
-
-	return !used || used + bytes <= chunk_memory_limit;
+	return !atomic_read(&da->chunks_in_memory) ||
+	       atomic64_read(&chunk_memory) + bytes <= chunk_memory_limit;
 }
 
-static void chunk_memory_release(unsigned int bytes)
+static void chunk_memory_release(struct diff_area *da, unsigned int bytes)
 {
 	atomic64_sub(bytes, &chunk_memory);
+	atomic_dec(&da->chunks_in_memory);
 	wake_up_all(&chunk_memory_wait);
 }
 
@@ -176,7 +178,7 @@ static void chunk_free(struct cow_chunk *c)
 	for (i = 0; i < c->nr_pages; i++)
 		if (c->pages[i])
 			__free_page(c->pages[i]);
-	chunk_memory_release(c->len);
+	chunk_memory_release(c->da, c->len);
 	kfree(c);
 }
 
@@ -247,11 +249,11 @@ static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
 	struct cow_chunk *c;
 	unsigned int i;
 
-	if (!chunk_memory_reserve(len))
+	if (!chunk_memory_reserve(da, len))
 		return NULL;
 	c = kzalloc(struct_size(c, pages, nr_pages), gfp);
 	if (!c) {
-		chunk_memory_release(len);
+		chunk_memory_release(da, len);
 		return NULL;
 	}
 	c->da = da;
@@ -314,14 +316,23 @@ static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp)
 	if (!c)
 		return -ENOMEM;
 	xa_lock(&da->chunks);
-	ret = chunk_untouched(da, nr) ? xa_err(__xa_store(&da->chunks, nr, c, gfp)) : -EEXIST;
+	/*
+	 * __xa_insert() may drop the lock to allocate (@gfp may sleep): it
+	 * never replaces a chunk inserted meanwhile (-EBUSY), and one stored
+	 * meanwhile is seen by the check after it.
+	 */
+	ret = chunk_untouched(da, nr) ? __xa_insert(&da->chunks, nr, c, gfp) : -EBUSY;
+	if (!ret && chunk_where(da, nr)) {
+		__xa_erase(&da->chunks, nr);
+		ret = -EBUSY;
+	}
 	/* The chunk's reference on the area, dropped when it is freed. */
 	if (!ret)
 		diff_area_get(da);
 	xa_unlock(&da->chunks);
 	if (ret) {
 		chunk_free(c);
-		return ret == -EEXIST ? 0 : -ENOMEM;
+		return ret == -EBUSY ? 0 : -ENOMEM;
 	}
 	chunk_submit_read(c);
 	return 0;
@@ -454,7 +465,8 @@ static void chunk_read_done(struct work_struct *work)
 		__xa_erase(&da->chunks, c->number);
 	} else {
 		list_add_tail(&c->store_link, &da->store_queue);
-		queue_work(store_wq, &da->store_work);
+		queue_work(store_wq, &da->storers[da->next_storer++ %
+						  ARRAY_SIZE(da->storers)].work);
 	}
 	xa_unlock(&da->chunks);
 	wake_up_all(&da->chunk_wait);
@@ -512,7 +524,8 @@ static void store_batch(struct diff_area *da, struct list_head *batch)
 
 static void diff_area_store_work(struct work_struct *work)
 {
-	struct diff_area *da = container_of(work, struct diff_area, store_work);
+	struct diff_area *da = container_of(work, struct diff_area_storer,
+					    work)->da;
 	/*
 	 * As the loop driver does for its backing file: reclaim here must not
 	 * write to the origin (its writes may be parked on chunks we hold),
@@ -558,7 +571,7 @@ static void diff_area_starved_work(struct work_struct *work)
 		for (;;) {
 			/* Freed by the storing worker, on its own workqueue. */
 			wait_event_timeout(chunk_memory_wait,
-					   chunk_memory_available(want) ||
+					   chunk_memory_available(da, want) ||
 					   diff_area_error(da), HZ / 10);
 			switch (cow_try(da, bio, GFP_NOIO, true)) {
 			case COW_PASS:
@@ -604,6 +617,12 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 		xa_unlock(&da->chunks);
 		if (i > last)
 			return false;
+		/* Their copies start, so that the caller's retry gets through. */
+		for (; i <= last; i++) {
+			if (chunk_untouched(da, i) &&
+			    chunk_start_copy(da, i, GFP_NOWAIT | __GFP_NOWARN))
+				break;
+		}
 		bio_wouldblock_error(bio);
 		return true;
 	}
@@ -820,7 +839,7 @@ static int chunk_store_now(struct diff_area *da, unsigned long nr)
 	while (!chunk_where(da, nr) && !diff_area_error(da)) {
 		if (chunk_untouched(da, nr)) {
 			wait_event(chunk_memory_wait,
-				   chunk_memory_available(want) ||
+				   chunk_memory_available(da, want) ||
 				   diff_area_error(da));
 			if (chunk_start_copy(da, nr, GFP_NOIO))
 				continue;
@@ -870,6 +889,7 @@ struct diff_area *diff_area_create(struct block_device *orig,
 				   struct event_queue *events)
 {
 	struct diff_area *da;
+	unsigned int i;
 
 	da = kzalloc(sizeof(*da), GFP_KERNEL);
 	if (!da)
@@ -883,7 +903,10 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	da->events = events;
 	xa_init(&da->chunks);
 	INIT_LIST_HEAD(&da->store_queue);
-	INIT_WORK(&da->store_work, diff_area_store_work);
+	for (i = 0; i < ARRAY_SIZE(da->storers); i++) {
+		INIT_WORK(&da->storers[i].work, diff_area_store_work);
+		da->storers[i].da = da;
+	}
 	bio_list_init(&da->starved);
 	INIT_WORK(&da->starved_work, diff_area_starved_work);
 	init_waitqueue_head(&da->chunk_wait);
@@ -921,6 +944,8 @@ void diff_area_put(struct diff_area *da)
 
 void diff_area_drain(struct diff_area *da)
 {
+	unsigned int i;
+
 	/*
 	 * Nothing will read the image again: chunks still in flight need not
 	 * be stored, and parked writes go on as soon as their reads are done.
@@ -929,7 +954,8 @@ void diff_area_drain(struct diff_area *da)
 	wake_up_all(&da->chunk_wait);
 	wake_up_all(&chunk_memory_wait);
 	wait_var_event(&da->kref, kref_read(&da->kref) == 1);
-	flush_work(&da->store_work);
+	for (i = 0; i < ARRAY_SIZE(da->storers); i++)
+		flush_work(&da->storers[i].work);
 	flush_work(&da->starved_work);
 }
 

@@ -21,8 +21,12 @@
  * journal handle or filesystem locks, or be reclaim (design invariant 9).
  *
  * Chunks in memory (reading or waiting to be stored) are bounded over all
- * snapshots by chunk_maximum_in_flight.  At the bound a write's bio waits
- * in a list for a worker; its submitter does not sleep.
+ * snapshots by chunk_maximum_in_flight, plus one chunk per diff area: each
+ * may always have one chunk in memory, so that copying on one device never
+ * waits for memory that another snapshot holds (that snapshot's storing
+ * may itself be waiting for this device's copies, when its storage sits
+ * on something stacked over this device).  At the bound a write's bio
+ * waits in a list for a worker; its submitter does not sleep.
  */
 #ifndef __BLKSNAP_DIFF_AREA_H
 #define __BLKSNAP_DIFF_AREA_H
@@ -55,12 +59,23 @@ struct diff_area {
 	 * writes, @store_queue and @starved.
 	 */
 	struct xarray chunks;
-	/* Chunks read, waiting for the storing worker. */
+	/* Chunks read, waiting for a storing worker. */
 	struct list_head store_queue;
-	struct work_struct store_work;
+	/*
+	 * Storing workers: each takes a batch from @store_queue at a time, so
+	 * that several batches are written at once.  @next_storer: the one to
+	 * kick next, under the xa_lock.
+	 */
+	struct diff_area_storer {
+		struct work_struct work;
+		struct diff_area *da;
+	} storers[4];
+	unsigned int next_storer;
 	/* Writes that found no chunk memory; a worker waits for it. */
 	struct bio_list starved;
 	struct work_struct starved_work;
+	/* Chunks of this area in memory: its share of the bound. */
+	atomic_t chunks_in_memory;
 	/* Image I/O waiting for a chunk to leave the reading state. */
 	wait_queue_head_t chunk_wait;
 	/* Owned by the snapshot, which outlives its diff areas. */

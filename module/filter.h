@@ -136,7 +136,12 @@ void filter_intercept_done(void);
  * must then not wait for the queue to drain.
  */
 bool filter_in_queue(void);
-/* Sends on a bio that a filter took over, past the filter this time. */
+/*
+ * Sends on a bio that a filter took over.  Under the ftrace interception
+ * it meets the filters again first (its partition's, which must let it
+ * pass this time, and its whole disk's); under native blkfilter the
+ * kernel resubmits it past the filter.
+ */
 void filter_resubmit_bio(struct bio *bio);
 /*
  * Attach and detach as the control node asks.  Under the native

@@ -83,8 +83,14 @@ bool filter_in_queue(void)
 
 void filter_resubmit_bio(struct bio *bio)
 {
-	/* A call from this module: the handler lets it through. */
-	submit_bio_noacct(bio);
+	/*
+	 * Offered to the filters once more, as filtered_submit_bio_noacct()
+	 * does: a partition's bio has not met its whole disk's filter yet, and
+	 * a take may have started on its device since.  Then a call from this
+	 * module, which the handler lets through.
+	 */
+	if (!filter_bio(bio))
+		submit_bio_noacct(bio);
 	barrier();
 }
 
