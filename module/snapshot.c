@@ -150,6 +150,10 @@ static struct block_device *storage_in_snapshots(struct snapshot *snap)
 		list_for_each_entry(sd, &other->devices, link) {
 			if (storage_on(snap, sd->tracker->filter.bdev))
 				return sd->tracker->filter.bdev;
+			/* An image's writes are copied to its snapshot's storage. */
+			if (sd->image && snap->storage->dev &&
+			    snap->storage->dev == snapimage_dev(sd->image))
+				return sd->tracker->filter.bdev;
 		}
 	}
 	return NULL;
@@ -162,9 +166,19 @@ int snapshot_create(const char *storage_path, unsigned int kind,
 	struct snapshot *snap;
 	int ret;
 
+	/*
+	 * A live snapshot pins the module, with or without devices: unload
+	 * must not leave its storage open and its kobject behind.  Put back
+	 * by snapshot_destroy(), or below if the create fails.  Safe here:
+	 * the caller's open control node pins the module already.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
 	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
-	if (!snap)
+	if (!snap) {
+		module_put(THIS_MODULE);
 		return -ENOMEM;
+	}
 	INIT_LIST_HEAD(&snap->devices);
 	event_queue_init(&snap->events);
 	uuid_gen(&snap->id);
@@ -185,7 +199,7 @@ int snapshot_create(const char *storage_path, unsigned int kind,
 	bdev = storage_in_snapshots(snap);
 	if (bdev) {
 		mutex_unlock(&snapshots_lock);
-		pr_info("%s is on %pg, a device of a live snapshot; refused as difference storage\n",
+		pr_info("%s is on %pg or its image, in a live snapshot; refused as difference storage\n",
 			storage_path, bdev);
 		ret = -ELOOP;
 		goto err_del;
@@ -200,6 +214,7 @@ err_del:
 	kobject_del(&snap->kobj);
 err_put:
 	kobject_put(&snap->kobj);
+	module_put(THIS_MODULE);
 	return ret;
 }
 
@@ -308,7 +323,9 @@ int snapshot_take(const uuid_t *id)
 	 * in between must not wait for reclaim to write to them.
 	 */
 	noio = memalloc_noio_save();
-	tracker_close_gate();
+	list_for_each_entry(sd, &snap->devices, link)
+		tracker_close_gate(sd->tracker);
+	tracker_gate_sync();
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_drain_start(sd->tracker);
 	list_for_each_entry(sd, &snap->devices, link)
@@ -328,9 +345,10 @@ int snapshot_take(const uuid_t *id)
 			diff_area_fail(sd->da, -ENODEV);
 		mutex_unlock(&tracker->lock);
 	}
-	list_for_each_entry(sd, &snap->devices, link)
+	list_for_each_entry(sd, &snap->devices, link) {
 		tracker_resume_writes(sd->tracker);
-	tracker_open_gate();
+		tracker_open_gate(sd->tracker);
+	}
 	memalloc_noio_restore(noio);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
@@ -411,6 +429,7 @@ int snapshot_destroy(const uuid_t *id)
 	pr_info("destroyed snapshot %pUb\n", &snap->id);
 	kobject_del(&snap->kobj);
 	kobject_put(&snap->kobj);
+	module_put(THIS_MODULE);
 	return 0;
 }
 
@@ -527,7 +546,7 @@ int snapshot_init(struct kobject *parent)
 	return 0;
 }
 
-/* Snapshots hold filter references, so none exists at unload. */
+/* Each snapshot pins the module, so none exists at unload. */
 void snapshot_done(void)
 {
 	WARN_ON_ONCE(!list_empty(&snapshots));
