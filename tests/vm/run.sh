@@ -30,7 +30,8 @@ while [ $# -gt 0 ]; do
 	-k) kernels+=("$2"); shift 2 ;;
 	-c) cases+=("$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
-	--perf) suite=perf; VERBOSE=1; shift ;;
+	# Benchmarks run longer than cases; --case-timeout after it overrides.
+	--perf) suite=perf; VERBOSE=1; case_timeout=1800; shift ;;
 	--case-timeout) case_timeout=$2; shift 2 ;;
 	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;

@@ -5,13 +5,16 @@ name, so VM cases can check the module's answers below the library.
   raw_ioctl.py REQUEST
   raw_ioctl.py snapshot-create KIND PATH LIMIT_SECTORS
       KIND: file, dir or bdev; a snapshot that was created is destroyed
-      again at once (the answer is what counts)"""
+      again at once (the answer is what counts)
+  raw_ioctl.py snapshot-create-keep KIND PATH LIMIT_SECTORS
+      the same, but the snapshot stays, with no device: its id is printed"""
 import ctypes
 import errno
 import fcntl
 import os
 import struct
 import sys
+import uuid
 
 IOC_WRITE, IOC_READ = 1, 2
 
@@ -33,27 +36,29 @@ REQUESTS = {
 STORAGE_KINDS = {"file": 0, "dir": 1, "bdev": 2}
 
 
-def snapshot_create(fd, kind, path, limit):
+def snapshot_create(fd, kind, path, limit, keep=False):
     # struct blksnap_snapshot_create: limit, path pointer, kind, padding, id
     cpath = ctypes.create_string_buffer(path.encode())
     buf = bytearray(struct.pack("<QQII16s", int(limit), ctypes.addressof(cpath),
                                 STORAGE_KINDS[kind], 0, bytes(16)))
     fcntl.ioctl(fd, ioc(IOC_READ | IOC_WRITE, 1, len(buf)), buf)
+    if keep:
+        return str(uuid.UUID(bytes=bytes(buf[24:40])))
     # Created: destroy it again (_IOW('V', 2, struct blksnap_uuid)).
     fcntl.ioctl(fd, ioc(IOC_WRITE, 2, 16), bytes(buf[24:40]))
+    return "OK"
 
 
 def main():
-    if sys.argv[1] == "snapshot-create":
+    if sys.argv[1] in ("snapshot-create", "snapshot-create-keep"):
         fd = os.open("/dev/blksnap-control", os.O_RDWR)
         try:
-            snapshot_create(fd, *sys.argv[2:5])
+            print(snapshot_create(fd, *sys.argv[2:5],
+                                  keep=sys.argv[1].endswith("keep")))
         except OSError as e:
             print(errno.errorcode[e.errno])
-            return
         finally:
             os.close(fd)
-        print("OK")
         return
     req, buf = REQUESTS[sys.argv[1]]
     fd = os.open("/dev/blksnap-control", os.O_RDWR)
