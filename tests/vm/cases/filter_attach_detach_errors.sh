@@ -1,5 +1,6 @@
 # Attach and detach say clearly what is wrong: a second attach, a detach of
-# an unfiltered device, a path that is not a block device.  Unload is
+# an unfiltered device, a path that is not a block device, a file on a
+# filesystem without one.  Unload is
 # refused while a device is filtered (so tracking history is never dropped
 # silently) and works once it is detached.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
@@ -19,10 +20,17 @@ echo "detach unfiltered: rc=$rc: $err"
 expect_eq "$rc" 1 "exit code of detaching an unfiltered device"
 expect_match "$err" "$DISK1.*not attached" "detach message"
 
-run_capture rc out err blksnap attach /etc/passwd
-echo "attach a file: rc=$rc: $err"
-expect_eq "$rc" 1 "exit code of attaching a regular file"
-expect_match "$err" "/etc/passwd.*not a block device" "not-a-block-device message"
+run_capture rc out err blksnap attach /dev/null
+echo "attach a character device: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of attaching a character device"
+expect_match "$err" "/dev/null.*not a block device" "not-a-block-device message"
+
+# A file names the filesystem that holds it; on tmpfs there is no device.
+touch /tmp/file
+run_capture rc out err blksnap attach /tmp/file
+echo "attach a file on tmpfs: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of attaching a file on tmpfs"
+expect_match "$err" "/tmp/file.*tmpfs" "no-device message"
 
 run_capture rc out err blksnap cbt info $DISK1
 echo "cbt info unfiltered: rc=$rc: $err"
