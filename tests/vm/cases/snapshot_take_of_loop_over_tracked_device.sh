@@ -16,7 +16,7 @@ echo "loop: $loop"
 blksnap attach $DISK0 || fail "attach $DISK0"
 ok "$DISK0 tracked (CBT only)"
 fio --name=lw --filename=$loop --rw=randwrite --bs=64k --direct=1 \
-	--ioengine=libaio --iodepth=16 --size=200M --time_based --runtime=40 --fsync=2 \
+	--ioengine=libaio --iodepth=16 --size=200M --time_based --runtime=20 --fsync=2 \
 	--numjobs=2 --output=/tmp/fio.out &
 fiopid=$!
 sleep 3
