@@ -8,17 +8,17 @@
 
 load_blksnap
 M=$((1 << 20))
-printf 'label: gpt\nstart=2048, size=64MiB\nsize=64MiB\n' | sfdisk -q $DISK1
+printf 'label: gpt\nstart=2048, size=32MiB\nsize=32MiB\n' | sfdisk -q $DISK1
 p1=${DISK1}1
 for i in $(seq 50); do [ -b ${DISK1}2 ] && break; sleep 0.1; done
 p1_start=$(( $(cat /sys/class/block/$(basename $p1)/start) * 512 ))
-dd if=/dev/urandom of=$p1 bs=1M count=64 oflag=direct status=none
+dd if=/dev/urandom of=$p1 bs=1M count=32 oflag=direct status=none
 dd if=$p1 of=/tmp/p1.before bs=1M iflag=direct status=none
 
 # (a) CBT of the whole disk while the partition is snapshotted
 blksnap attach $DISK1
 cbt_expect_exact $DISK1
-snapshot_create /tmp/s1.json --storage /tmp --limit 128M $p1
+snapshot_create /tmp/s1.json --storage /tmp --limit 16M $p1
 S1=$SNAP_ID IMG1=$IMAGES
 dd_direct $p1 $((6 * M)) 4096
 dd_direct $p1 $((20 * M)) 4096
@@ -36,16 +36,16 @@ else
 fi
 
 # (b) snapshot of the whole disk beside the partition's snapshot
-run_capture rc out err "$BLKSNAP_CLI" snapshot create --json --storage /tmp --limit 256M $DISK1
+run_capture rc out err "$BLKSNAP_CLI" snapshot create --json --storage /tmp --limit 16M $DISK1
 echo "whole-disk snapshot beside the partition's: rc=$rc $err"
 expect_eq "$rc" 0 "a snapshot of the whole disk beside its partition's"
 if [ "$rc" = 0 ]; then
 	S2=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 	IMG2=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["image"])')
-	dd if=$IMG2 of=/tmp/p1.at_s2 bs=1M skip=$((p1_start / M)) count=64 iflag=direct status=none
-	# chunks of p1 untouched so far: 30M.., fresh writes get parked by p1's COW
-	for off in 30 31 40 50 63; do dd_direct $p1 $((off * M)) 65536; done
-	dd if=$IMG2 of=/tmp/p1.img2 bs=1M skip=$((p1_start / M)) count=64 iflag=direct status=none
+	dd if=$IMG2 of=/tmp/p1.at_s2 bs=1M skip=$((p1_start / M)) count=32 iflag=direct status=none
+	# chunks of p1 untouched so far: 24M.., fresh writes get parked by p1's COW
+	for off in 24 25 26 28 31; do dd_direct $p1 $((off * M)) 65536; done
+	dd if=$IMG2 of=/tmp/p1.img2 bs=1M skip=$((p1_start / M)) count=32 iflag=direct status=none
 	if cmp /tmp/p1.at_s2 /tmp/p1.img2; then
 		ok "whole-disk image unchanged under partition writes"
 	else
