@@ -11,7 +11,7 @@
 load_blksnap
 modprobe ext4
 modprobe xfs
-partition_disk1 200MiB
+partition_disk1 160MiB
 origin=${DISK1}1
 printf 'label: gpt\nsize=400MiB\nsize=400MiB\n' | sfdisk -q $DISK0
 for i in $(seq 50); do [ -b ${DISK0}2 ] && break; sleep 0.1; done
@@ -33,12 +33,12 @@ for storage in /mnt/st-ext4/diff /mnt/st-xfs; do
 	img=$IMAGES
 	at_take=$(sha256sum < $img)
 
-	dd if=/dev/zero of=/mnt/origin/big bs=1M count=128 status=none
+	dd if=/dev/zero of=/mnt/origin/big bs=1M count=96 status=none
 	sync
 	dd if=/dev/urandom of=/mnt/origin/before bs=64k count=32 conv=notrunc status=none
 	rm /mnt/origin/big
 	sync
-	ok "128 MiB written, a file overwritten in place, then removed ($storage)"
+	ok "96 MiB written, a file overwritten in place, then removed ($storage)"
 	expect_eq "$(sha256sum < $img)" "$at_take" "image of $origin unchanged (storage $storage)"
 	mount -o ro,noload $img /mnt/image
 	expect_eq "$(sha256sum < /mnt/image/before)" "$before" "file in the image as at take"
