@@ -422,24 +422,35 @@ static void park_starved(struct diff_area *da, struct bio *bio)
 	xa_unlock(&da->chunks);
 }
 
+/*
+ * cow_try() where nothing may sleep (a submitter, the release worker):
+ * true if the bio stays with us, parked on a chunk or queued as starved.
+ */
+static bool cow_nowait(struct diff_area *da, struct bio *bio)
+{
+	switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
+			bio_list_empty(&da->starved))) {
+	case COW_PASS:
+		return false;
+	case COW_PARKED:
+		break;
+	case COW_STARVED:
+		park_starved(da, bio);
+		break;
+	}
+	return true;
+}
+
 /* Sends on bios whose chunks are read, or parks them again. */
 static void release_bios(struct diff_area *da, struct bio_list *bios)
 {
 	struct bio *bio;
 
 	while ((bio = bio_list_pop(bios))) {
-		switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
-				bio_list_empty(&da->starved))) {
-		case COW_PASS:
-			filter_resubmit_bio(bio);
-			diff_area_put(da);
-			break;
-		case COW_PARKED:
-			break;
-		case COW_STARVED:
-			park_starved(da, bio);
-			break;
-		}
+		if (cow_nowait(da, bio))
+			continue;
+		filter_resubmit_bio(bio);
+		diff_area_put(da);
 	}
 }
 
@@ -629,18 +640,10 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 
 	/* The bio's reference, until it is sent on. */
 	diff_area_get(da);
-	switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
-			bio_list_empty(&da->starved))) {
-	case COW_PASS:
-		diff_area_put(da);
-		return false;
-	case COW_PARKED:
-		break;
-	case COW_STARVED:
-		park_starved(da, bio);
-		break;
-	}
-	return true;
+	if (cow_nowait(da, bio))
+		return true;
+	diff_area_put(da);
+	return false;
 }
 
 /* Synchronous read of the origin into a kernel buffer (kvmalloc'ed). */
