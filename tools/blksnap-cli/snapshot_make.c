@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+#include "host.h"
+#include "parse_size.h"
+#include "snapshot_make.h"
+
+#define DEFAULT_LIMIT	(1ULL << 30)
+
+/* Cleanup retries a destroy refused because udev still probes an image. */
+#define DESTROY_TRIES	10
+#define DESTROY_PAUSE_US	100000
+
+void snapshot_make_init(struct snapshot_make *c, const char *cmd)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	target_resolver_init(&c->r, host_real());
+}
+
+int snapshot_make_limit(struct snapshot_make *c, const char *arg)
+{
+	enum parse_err perr = parse_percent(arg, &c->percent);
+
+	if (perr != PARSE_SYNTAX) {
+		if (perr)
+			return cli_usage_error(c->cmd, "--limit '%s': "
+				"not a percentage from 1%% to 100%%", arg);
+		c->limit = 0;
+		return CLI_EXIT_SUCCESS;
+	}
+	c->percent = 0;
+	perr = parse_size(arg, &c->limit);
+	if (!perr && !c->limit)
+		perr = PARSE_EMPTY;
+	if (!perr && c->limit % SECTOR_SIZE)
+		perr = PARSE_UNALIGNED;
+	if (perr)
+		return cli_usage_error(c->cmd, "--limit '%s': %s", arg,
+				       parse_strerror(perr));
+	return CLI_EXIT_SUCCESS;
+}
+
+/* Resolve the TARGETs; several on one device make one member. */
+static int resolve_targets(struct snapshot_make *c, char **args, size_t n)
+{
+	struct target *t;
+	size_t i;
+	int err;
+
+	t = calloc(n, sizeof(*t));
+	c->m = calloc(n, sizeof(*c->m));
+	if (!t || !c->m) {
+		free(t);
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	}
+	err = target_resolve_all(&c->r, args, n, t, &c->n);
+	if (err)
+		cli_fail_text(c->r.error);
+	for (i = 0; !err && i < c->n; i++)
+		c->m[i].t = t[i];
+	free(t);
+	return err ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
+}
+
+static int bdev_size(const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+
+	if (fd < 0)
+		return cli_fail(path, CLI_OP_STORAGE, -errno);
+	/* A block device's end is its size; no ioctl needed. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		end = -errno;
+	close(fd);
+	if (end <= 0)
+		return cli_fail(path, CLI_OP_STORAGE, end ? end : -ENOSPC);
+	*size = end;
+	return CLI_EXIT_SUCCESS;
+}
+
+/* The kind of storage follows from what is at the path. */
+static int pick_storage(struct snapshot_make *c)
+{
+	struct stat st;
+
+	if (stat(c->storage, &st)) {
+		if (errno != ENOENT)
+			return cli_fail(c->storage, CLI_OP_STORAGE, -errno);
+		c->kind = BLKSNAP_STORAGE_FILE;
+		c->storage_missing = true;
+	} else if (S_ISDIR(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_DIR;
+	} else if (S_ISREG(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_FILE;
+	} else if (S_ISBLK(st.st_mode)) {
+		c->kind = BLKSNAP_STORAGE_BDEV;
+		if (!c->limit)
+			return bdev_size(c->storage, &c->limit);
+	} else {
+		return cli_fail(c->storage, CLI_OP_STORAGE, -EINVAL);
+	}
+	if (!c->limit)
+		c->limit = DEFAULT_LIMIT;
+	return CLI_EXIT_SUCCESS;
+}
+
+/* Add the devices of snapshot @id (gone meanwhile: none) to the owners. */
+static int add_other(struct snapshot_make *c, const struct blksnap_uuid *id,
+		     struct snapshot_other *o)
+{
+	struct blksnap_snapshot_device *devs;
+	struct storage_owner *tmp;
+	size_t i, count;
+	int err;
+
+	generation_format(id, o->id);
+	err = blksnap_snapshot_devices(c->ctx, id, &devs, &count);
+	if (err == -ENOENT)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, err);
+	tmp = realloc(c->owners, (c->nowners + count + 1) * sizeof(*tmp));
+	if (!tmp) {
+		free(devs);
+		return cli_fail(o->id, CLI_OP_SNAPSHOT_DEVICES, -ENOMEM);
+	}
+	c->owners = tmp;
+	for (i = 0; i < count; i++)
+		c->owners[c->nowners++] = (struct storage_owner){
+			devs[i].dev, o->id };
+	free(devs);
+	return CLI_EXIT_SUCCESS;
+}
+
+/*
+ * The devices the storage must stay off: this snapshot's and those of the
+ * live snapshots (none if the module cannot list them).
+ */
+static int collect_owners(struct snapshot_make *c)
+{
+	struct blksnap_uuid *ids = NULL;
+	size_t i, count = 0;
+	int err, ret = CLI_EXIT_SUCCESS;
+
+	c->owners = calloc(c->n, sizeof(*c->owners));
+	if (!c->owners)
+		return cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; i < c->n; i++)
+		c->owners[i] = (struct storage_owner){ c->m[i].t.dev, NULL };
+	c->nowners = c->n;
+
+	err = blksnap_snapshot_collect(c->ctx, &ids, &count);
+	if (err == -ENOTTY || err == -EOPNOTSUPP)
+		return CLI_EXIT_SUCCESS;
+	if (err)
+		return cli_fail(cli_control_path(), CLI_OP_SNAPSHOT_LIST, err);
+	c->others = calloc(count ? count : 1, sizeof(*c->others));
+	if (!c->others)
+		ret = cli_fail(CLI_NAME, CLI_OP_SNAPSHOT_CREATE, -ENOMEM);
+	for (i = 0; !ret && i < count; i++)
+		ret = add_other(c, &ids[i], &c->others[i]);
+	free(ids);
+	return ret;
+}
+
+/* Refuse a storage that this or another snapshot would intercept. */
+static int check_storage(struct snapshot_make *c)
+{
+	dev_t dev;
+	int ret;
+
+	ret = storage_device(&c->r, c->storage, &dev);
+	if (ret < 0)
+		return cli_fail_text(c->r.error);
+	if (ret > 0)
+		return CLI_EXIT_SUCCESS;
+	if (storage_check(&c->r, c->storage, dev, c->owners, c->nowners))
+		return cli_fail_text(c->r.error);
+	return CLI_EXIT_SUCCESS;
+}
+
+/* No --storage: the best of the default directories, said on stderr. */
+static int choose_storage(struct snapshot_make *c)
+{
+	static const char *const dirs[] = {
+		"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+	};
+	struct storage_choice choice;
+	char free_s[32], limit_s[32];
+	uint64_t limit = c->limit ? c->limit : DEFAULT_LIMIT;
+
+	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
+		return cli_fail_text(c->r.error);
+	c->storage = choice.path;
+	size_format(choice.free_bytes, free_s, sizeof(free_s));
+	size_format(limit, limit_s, sizeof(limit_s));
+	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
+		c->storage, choice.where, free_s,
+		choice.free_bytes < limit ? ", less than the limit of " : "",
+		choice.free_bytes < limit ? limit_s : "",
+		choice.free_bytes < limit ? "; give --limit or --storage" : "");
+	return CLI_EXIT_SUCCESS;
+}
+
+/* --limit N%: of the total size of the snapshot's devices. */
+static int limit_from_percent(struct snapshot_make *c)
+{
+	uint64_t size, total = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->n; i++) {
+		err = host_dev_size(host_real(), c->m[i].t.dev, &size);
+		if (err)
+			return cli_fail(c->m[i].t.device, CLI_OP_DEVICE_SIZE, err);
+		total += size;
+	}
+	/* In two steps, so that no total overflows on the way. */
+	c->limit = total / 100 * c->percent + total % 100 * c->percent / 100;
+	c->limit -= c->limit % SECTOR_SIZE;
+	if (!c->limit)
+		return cli_usage_error(c->cmd, "--limit %u%%: less than 512 bytes "
+				       "of the devices' size", c->percent);
+	return CLI_EXIT_SUCCESS;
+}
+
+static int create_storage_file(struct snapshot_make *c)
+{
+	int fd = open(c->storage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cli_fail(c->storage, CLI_OP_STORAGE, -errno);
+	close(fd);
+	c->storage_created = true;
+	return CLI_EXIT_SUCCESS;
+}
+
+void snapshot_make_undo(struct snapshot_make *c)
+{
+	size_t i;
+	int err;
+
+	snapshot_make_destroy(c);
+	for (i = c->n; i-- > 0; ) {
+		if (!c->m[i].attached)
+			continue;
+		err = blksnap_detach(c->ctx, c->m[i].t.dev);
+		if (err)
+			cli_fail(c->m[i].t.arg, CLI_OP_DETACH, err);
+	}
+	if (c->storage_created && unlink(c->storage))
+		cli_fail(c->storage, CLI_OP_STORAGE_REMOVE, -errno);
+}
+
+static int add_device(struct snapshot_make *c, struct snapshot_member *m)
+{
+	int err = blksnap_attach(c->ctx, m->t.dev);
+
+	if (err && err != -EALREADY)
+		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
+	m->attached = !err;
+	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
+	return err ? cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
+}
+
+int snapshot_make_take(struct snapshot_make *c)
+{
+	size_t i;
+	int err, ret;
+
+	if (c->storage_missing) {
+		ret = create_storage_file(c);
+		if (ret)
+			return ret;
+	}
+	err = blksnap_snapshot_create(c->ctx, c->storage, c->kind, c->limit,
+				      &c->id);
+	if (err)
+		return cli_fail(c->storage, CLI_OP_SNAPSHOT_CREATE, err);
+	c->created = true;
+	generation_format(&c->id, c->id_str);
+
+	for (i = 0; i < c->n; i++) {
+		ret = add_device(c, &c->m[i]);
+		if (ret)
+			return ret;
+	}
+	err = blksnap_snapshot_take(c->ctx, &c->id);
+	if (err)
+		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
+	for (i = 0; i < c->n; i++) {
+		err = blksnap_snapshot_info(c->ctx, c->m[i].t.dev, &c->m[i].info);
+		if (err)
+			return cli_fail(c->m[i].t.arg, CLI_OP_SNAPSHOT_INFO, err);
+	}
+	return CLI_EXIT_SUCCESS;
+}
+
+int snapshot_make_destroy(struct snapshot_make *c)
+{
+	unsigned int tries = 0;
+	int err;
+
+	if (!c->created)
+		return CLI_EXIT_SUCCESS;
+	while ((err = blksnap_snapshot_destroy(c->ctx, &c->id)) == -EBUSY &&
+	       ++tries < DESTROY_TRIES)
+		usleep(DESTROY_PAUSE_US);
+	if (err)
+		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_DESTROY, err);
+	c->created = false;
+	return CLI_EXIT_SUCCESS;
+}
+
+int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n)
+{
+	int ret;
+
+	ret = resolve_targets(c, args, n);
+	if (!ret && c->percent)
+		ret = limit_from_percent(c);
+	if (!ret)
+		ret = cli_open_control(&c->ctx);
+	/* Nothing is made before the storage is known to be safe. */
+	if (!ret)
+		ret = collect_owners(c);
+	if (!ret && !c->storage)
+		ret = choose_storage(c);
+	if (!ret)
+		ret = pick_storage(c);
+	if (!ret)
+		ret = check_storage(c);
+	return ret;
+}
+
+void snapshot_make_free(struct snapshot_make *c)
+{
+	blksnap_close(c->ctx);
+	c->ctx = NULL;
+	target_resolver_free(&c->r);
+	free(c->owners);
+	free(c->others);
+	free(c->m);
+}

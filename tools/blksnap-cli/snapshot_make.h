@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Making one snapshot of the devices behind some TARGETs, all or nothing:
+ * what 'snapshot create' does and what 'backup' does first.  Resolves the
+ * TARGETs, chooses and checks the difference storage, creates the
+ * snapshot, adds each device (attaching its filter if needed) and takes
+ * it.  A failure undoes what this code did, and only that.
+ *
+ * Every function reports its failures itself and returns an exit code.
+ */
+#ifndef BLKSNAP_CLI_SNAPSHOT_MAKE_H
+#define BLKSNAP_CLI_SNAPSHOT_MAKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <blksnap/blksnap.h>
+#include "generation.h"
+#include "storage.h"
+#include "target.h"
+
+struct snapshot_member {
+	struct target t;
+	bool attached;		/* by this command: detach on failure */
+	struct blksnap_snapshotinfo info;
+};
+
+/* Another live snapshot: its id, for the owners of its devices. */
+struct snapshot_other {
+	char id[GENERATION_STR_LEN];
+};
+
+struct snapshot_make {
+	const char *cmd;
+	struct blksnap_ctx *ctx;
+	struct target_resolver r;	/* TARGETs and the storage's place */
+	const char *storage;
+	enum blksnap_storage_kind kind;
+	bool storage_missing;	/* a FILE storage to create */
+	bool storage_created;	/* by this command: remove on failure */
+	uint64_t limit;		/* 0 until chosen */
+	unsigned int percent;	/* --limit N%: of the devices' total size */
+	struct snapshot_member *m;
+	size_t n;		/* devices, TARGETs on one device merged */
+	/* The devices the storage must stay off: ours, then the others'. */
+	struct storage_owner *owners;
+	size_t nowners;
+	struct snapshot_other *others;
+	struct blksnap_uuid id;
+	bool created;
+	char id_str[GENERATION_STR_LEN];
+};
+
+/* Start with no storage, no limit: the defaults apply. */
+void snapshot_make_init(struct snapshot_make *c, const char *cmd);
+
+/* --limit SIZE|N%: a usage error of c->cmd if @arg is neither. */
+int snapshot_make_limit(struct snapshot_make *c, const char *arg);
+
+/*
+ * Resolve @args, open the control node and settle the storage, saying
+ * on stderr which default directory was chosen.  Makes nothing yet.
+ */
+int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n);
+
+/*
+ * Create, fill and take the snapshot; each member's info holds its image
+ * after.  On failure the caller calls snapshot_make_undo().
+ */
+int snapshot_make_take(struct snapshot_make *c);
+
+/* Destroy the snapshot if made, keep the filters: the end of a backup. */
+int snapshot_make_destroy(struct snapshot_make *c);
+
+/* Undo, newest first, what this code did; report what cannot be. */
+void snapshot_make_undo(struct snapshot_make *c);
+
+/* Close the control node and free; the snapshot, if any, stays. */
+void snapshot_make_free(struct snapshot_make *c);
+
+#endif /* BLKSNAP_CLI_SNAPSHOT_MAKE_H */
