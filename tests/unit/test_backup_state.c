@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The backup state file: what is written reads back the same; a file cut
+ * short, garbage, or of another device, size, generation or destination
+ * is refused with a one-line reason (so the backup copies everything);
+ * a write that fails leaves the old state and no temporary file.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "backup_state.h"
+#include "generation.h"
+
+static char dir[] = "/tmp/test_backup_state.XXXXXX";
+static char path[PATH_MAX];
+static char why[BACKUP_WHY_LEN];
+
+static const char gen_a[] = "6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a";
+static const char gen_b[] = "0b8e9a7e-2a4f-4f0e-8a57-5d1f3a2c9e11";
+
+static void sample(struct backup_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	strcpy(st->id.device, "/dev/vdb1");
+	st->id.size = 100ULL << 20;
+	strcpy(st->id.fs_uuid, "2c7c0e4e-1111-4a6b-8c1d-3f2e5d6c7b8a");
+	strcpy(st->id.part_uuid, "a1b2c3d4-01");
+	assert_int_equal(generation_parse(gen_a, &st->generation), 0);
+	st->number = 7;
+	st->time = 1764450000;
+	strcpy(st->dest, "/backup/data \"quoted\" %.img");
+	st->dest_size = 100ULL << 20;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/dest.state", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) ? -1 : 0;
+}
+
+static size_t entries_in_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void written_state_reads_back_the_same(void **state)
+{
+	struct backup_state a, b;
+
+	(void)state;
+	sample(&a);
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* The state file and nothing else: no temporary left over. */
+	assert_int_equal(entries_in_dir(), 1);
+	unlink(path);
+}
+
+static void missing_state_is_enoent(void **state)
+{
+	struct backup_state st;
+
+	(void)state;
+	assert_int_equal(backup_state_read(path, &st, why, sizeof(why)), -ENOENT);
+}
+
+static void every_truncation_is_refused(void **state)
+{
+	struct backup_state a, b;
+	char *text;
+	size_t len, i;
+
+	(void)state;
+	sample(&a);
+	text = backup_state_format(&a);
+	assert_non_null(text);
+	len = strlen(text);
+	/* Cut anywhere inside the object (the final "}\n" included). */
+	for (i = 0; i + 2 < len; i++) {
+		why[0] = '\0';
+		assert_int_equal(backup_state_parse(text, i, &b, why, sizeof(why)),
+				 -EBADMSG);
+		assert_true(why[0] != '\0');
+	}
+	assert_int_equal(backup_state_parse(text, 0, &b, why, sizeof(why)), -EBADMSG);
+	assert_string_equal(why, "truncated");
+	assert_int_equal(backup_state_parse(text, len, &b, why, sizeof(why)), 0);
+	free(text);
+}
+
+static void garbage_is_refused_with_a_reason(void **state)
+{
+	static const char *const bad[] = {
+		"\x7f" "ELF\x02\x01\x01",
+		"hello world\n",
+		"[1, 2, 3]\n",
+		"{\"format\": 1}\n",
+		"{\"format\": 2, \"device\": \"/dev/vdb1\"}\n",
+		"{} {}\n",
+	};
+	struct backup_state a, st;
+	char *text, *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(backup_state_parse(bad[i], strlen(bad[i]), &st,
+						    why, sizeof(why)), -EBADMSG);
+		assert_true(why[0] != '\0');
+	}
+	/* A member of the wrong type or range. */
+	sample(&a);
+	text = backup_state_format(&a);
+	p = strstr(text, "\"number\": 7");
+	assert_non_null(p);
+	memcpy(p, "\"number\":-1", 11);
+	assert_int_equal(backup_state_parse(text, strlen(text), &st, why,
+					    sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "number"));
+	free(text);
+}
+
+static void unusable_state_says_why(void **state)
+{
+	struct backup_state st;
+	struct backup_identity now;
+	struct backup_dest_now dest;
+	struct blksnap_uuid gen, other;
+
+	(void)state;
+	sample(&st);
+	now = st.id;
+	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false };
+	gen = st.generation;
+	assert_int_equal(generation_parse(gen_b, &other), 0);
+
+	assert_true(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_true(backup_state_usable(&st, &now, &gen, 7, &dest, why, sizeof(why)));
+
+	strcpy(now.device, "/dev/vdc1");
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "another device"));
+	now = st.id;
+	strcpy(now.fs_uuid, "99999999-1111-4a6b-8c1d-3f2e5d6c7b8a");
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "another device"));
+	/* A UUID unknown on one side proves nothing either way. */
+	now.fs_uuid[0] = '\0';
+	assert_true(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+
+	now = st.id;
+	now.size += 512;
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "bytes) now"));
+
+	now = st.id;
+	assert_false(backup_state_usable(&st, &now, &other, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "generation"));
+	assert_false(backup_state_usable(&st, &now, &gen, 6, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "ahead"));
+
+	dest.path = "/backup/other.img";
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "went to"));
+	dest.path = st.dest;
+	dest.exists = false;
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "does not exist"));
+	dest.exists = true;
+	dest.size = 4096;
+	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "at the last backup"));
+}
+
+static void failed_write_keeps_the_old_state(void **state)
+{
+	struct backup_state a, b, c;
+	char sub[PATH_MAX], inner[PATH_MAX + 8];
+
+	(void)state;
+	sample(&a);
+	assert_int_equal(backup_state_write(path, &a), 0);
+	/* The rename cannot replace a directory: the write fails late. */
+	snprintf(sub, sizeof(sub), "%s/isdir", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(inner, sizeof(inner), "%s/x", sub);
+	assert_int_equal(mkdir(inner, 0700), 0);
+	b = a;
+	b.number = 8;
+	assert_true(backup_state_write(sub, &b) < 0);
+	/* Nothing left but the old state and the directory. */
+	assert_int_equal(entries_in_dir(), 2);
+	assert_int_equal(backup_state_read(path, &c, why, sizeof(why)), 0);
+	assert_int_equal(c.number, 7);
+	rmdir(inner);
+	rmdir(sub);
+	unlink(path);
+}
+
+static void second_lock_without_wait_is_refused(void **state)
+{
+	int fd1, fd2;
+
+	(void)state;
+	assert_int_equal(backup_state_lock(path, false, &fd1), 0);
+	assert_int_equal(backup_state_lock(path, false, &fd2), -EWOULDBLOCK);
+	close(fd1);
+	assert_int_equal(backup_state_lock(path, false, &fd2), 0);
+	close(fd2);
+}
+
+static void default_path_escapes_the_destination(void **state)
+{
+	char out[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(backup_state_default_path("/var/lib/blksnap",
+		"/backup/home%1.img", out, sizeof(out)), 0);
+	assert_string_equal(out, "/var/lib/blksnap/backup%2Fhome%251.img.state");
+	assert_int_equal(backup_state_default_path("/s", "/a/b", out, 8),
+			 -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(written_state_reads_back_the_same),
+		cmocka_unit_test(missing_state_is_enoent),
+		cmocka_unit_test(every_truncation_is_refused),
+		cmocka_unit_test(garbage_is_refused_with_a_reason),
+		cmocka_unit_test(unusable_state_says_why),
+		cmocka_unit_test(failed_write_keeps_the_old_state),
+		cmocka_unit_test(second_lock_without_wait_is_refused),
+		cmocka_unit_test(default_path_escapes_the_destination),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
