@@ -31,6 +31,7 @@ struct cli_command {
 };
 
 int cmd_attach(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 int cmd_cbt(int argc, char **argv);
 int cmd_cbt_info(int argc, char **argv);
 int cmd_cbt_map(int argc, char **argv);

@@ -7,9 +7,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include "cli.h"
+#include "config.h"
 
 const struct cli_command cli_commands[] = {
 	{ "attach",   cmd_attach,   "attach the filter to a device and track changes" },
+	{ "backup",   cmd_backup,   "copy devices to images, incrementally after the first" },
 	{ "detach",   cmd_detach,   "detach the filter from a device" },
 	{ "cbt",      cmd_cbt,      "inspect and adjust change-block tracking" },
 	{ "snapshot", cmd_snapshot, "create, list, watch and destroy snapshots" },
@@ -30,6 +32,7 @@ void cli_main_usage(void)
 	for (c = cli_commands; c->name; c++)
 		printf(" %-22s %s\n", c->name, c->summary);
 	fputs("\nOptions:\n"
+	      " -c, --config FILE      read FILE instead of /etc/blksnap.conf\n"
 	      " -V, --version          display the tool's version\n"
 	      " -h, --help             display this help\n"
 	      "\nExit status:\n"
@@ -40,6 +43,7 @@ void cli_main_usage(void)
 	      " 3  'cbt map --since': the device's change history does not\n"
 	      "    reach back to GENERATION:NUMBER; take a full backup\n"
 	      "\nEnvironment:\n"
+	      " BLKSNAP_CONFIG         configuration file instead of /etc/blksnap.conf\n"
 	      " BLKSNAP_CONTROL        control node to use instead of /dev/blksnap-control\n"
 	      " BLKSNAP_SYSFS          sysfs to read instead of /sys\n"
 	      " BLKSNAP_MOUNTINFO      mount table to read instead of /proc/self/mountinfo\n"
@@ -50,16 +54,20 @@ void cli_main_usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help",    no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "config",  required_argument, NULL, 'c' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
 
 	argv[0] = CLI_NAME;
 	/* '+': options after the command name belong to the command. */
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			config_set_path(optarg);
+			break;
 		case 'h':
 			cli_main_usage();
 			return CLI_EXIT_SUCCESS;

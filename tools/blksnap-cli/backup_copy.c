@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "backup_copy.h"
+
+int backup_copy_init(struct backup_copy *c, int src, int dst, bool dst_zeroed)
+{
+	memset(c, 0, sizeof(*c));
+	c->src = src;
+	c->dst = dst;
+	c->dst_zeroed = dst_zeroed;
+	/* Aligned, so that an O_DIRECT source or destination would work too. */
+	if (posix_memalign(&c->buf, BACKUP_ZERO_BLOCK, BACKUP_COPY_CHUNK))
+		return -ENOMEM;
+	return 0;
+}
+
+void backup_copy_free(struct backup_copy *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+}
+
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	/* Each byte equal to the one before it, and the first zero. */
+	return !p[0] && !memcmp(p, p + 1, len - 1);
+}
+
+static int read_full(int fd, void *buf, size_t len, uint64_t offset)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf = (char *)buf + n;
+		len -= n;
+		offset += n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len, uint64_t offset)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf = (const char *)buf + n;
+		len -= n;
+		offset += n;
+	}
+	return 0;
+}
+
+/* Make @len bytes at @offset of dst read as zeros. */
+static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
+		    uint64_t offset)
+{
+	if (c->dst_zeroed)
+		return 0;
+	if (!c->punch_unsupported) {
+		if (!fallocate(c->dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       offset, len))
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EINVAL)
+			return -errno;
+		c->punch_unsupported = true;
+	}
+	/* @zeros is the zero run itself, read from the source. */
+	c->written += len;
+	return write_full(c->dst, zeros, len, offset);
+}
+
+/* Write @len bytes of buf as runs of data and runs of zeros. */
+static int put_chunk(struct backup_copy *c, size_t len, uint64_t offset)
+{
+	const unsigned char *buf = c->buf;
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t step, end = pos;
+		bool zero;
+		int err;
+
+		step = len - pos < BACKUP_ZERO_BLOCK ? len - pos : BACKUP_ZERO_BLOCK;
+		zero = all_zero(buf + pos, step);
+		/* Extend the run while blocks are of the same kind. */
+		while (end < len) {
+			step = len - end < BACKUP_ZERO_BLOCK ? len - end : BACKUP_ZERO_BLOCK;
+			if (all_zero(buf + end, step) != zero)
+				break;
+			end += step;
+		}
+		if (zero) {
+			err = zero_dst(c, buf + pos, end - pos, offset + pos);
+		} else {
+			err = write_full(c->dst, buf + pos, end - pos, offset + pos);
+			c->written += end - pos;
+		}
+		if (err)
+			return err;
+		pos = end;
+	}
+	return 0;
+}
+
+int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len)
+{
+	while (len) {
+		size_t n = len < BACKUP_COPY_CHUNK ? len : BACKUP_COPY_CHUNK;
+		int err;
+
+		if (c->stop && c->stop())
+			return -EINTR;
+		c->failed_on_dst = false;
+		err = read_full(c->src, c->buf, n, offset);
+		if (err)
+			return err;
+		c->failed_on_dst = true;
+		err = put_chunk(c, n, offset);
+		if (err)
+			return err;
+		c->failed_on_dst = false;
+		offset += n;
+		len -= n;
+		c->done += n;
+		if (c->progress)
+			c->progress(c->progress_arg, c->done);
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Copying byte ranges of a snapshot image to a backup destination.  Runs
+ * of zeros are not written: on a destination known to be all zeros (a
+ * fresh sparse file) they are skipped, so the file stays sparse;
+ * elsewhere they become holes (FALLOC_FL_PUNCH_HOLE, which zeroes on a
+ * block device too) or, where that is not supported, written zeros.  So a
+ * range that changed to zeros still reaches the destination.
+ *
+ * Works on file descriptors only; unit tests use temporary files.
+ */
+#ifndef BLKSNAP_CLI_BACKUP_COPY_H
+#define BLKSNAP_CLI_BACKUP_COPY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BACKUP_COPY_CHUNK	(1U << 20)	/* bytes read at once */
+#define BACKUP_ZERO_BLOCK	4096U		/* granularity of zero runs */
+
+struct backup_copy {
+	int src;
+	int dst;
+	bool dst_zeroed;	/* @dst reads as zeros where not yet written */
+	/* Polled between chunks; true stops the copy with -EINTR. */
+	bool (*stop)(void);
+	/* Called after each chunk with the bytes handled so far. */
+	void (*progress)(void *arg, uint64_t done);
+	void *progress_arg;
+
+	uint64_t done;		/* bytes of the ranges handled */
+	uint64_t written;	/* bytes written (not zeros skipped/punched) */
+	bool failed_on_dst;	/* the last error came from @dst */
+	bool punch_unsupported;	/* @dst refused a hole once: write zeros */
+	void *buf;
+};
+
+/* Set up @c; 0 or -ENOMEM.  Free with backup_copy_free(). */
+int backup_copy_init(struct backup_copy *c, int src, int dst, bool dst_zeroed);
+void backup_copy_free(struct backup_copy *c);
+
+/*
+ * Copy @len bytes at @offset from src to the same offset of dst.  0, or
+ * -EINTR when stopped, or -errno (failed_on_dst says which side); -EIO
+ * if src ends early.
+ */
+int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len);
+
+#endif /* BLKSNAP_CLI_BACKUP_COPY_H */

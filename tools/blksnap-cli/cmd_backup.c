@@ -1,0 +1,798 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * blksnap backup: copy the devices behind TARGETs to image files or block
+ * devices, the whole device the first time and what changed since the
+ * last backup after that.
+ *
+ * One run: lock each destination's state file; snapshot all devices at
+ * once (snapshot_make.c); per device, decide full or incremental from the
+ * state (backup_state.c), list the ranges (the CBT map above the state's
+ * change number, or the whole device), copy them from the snapshot image
+ * (backup_copy.c), fsync the destination, and only then advance the
+ * state; destroy the snapshot.  Termination signals are held all along
+ * and polled between chunks: an interrupted run undoes the snapshot and
+ * leaves every state it had not yet advanced as it was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <blksnap/blksnap.h>
+#include "backup_copy.h"
+#include "backup_state.h"
+#include "cli.h"
+#include "config.h"
+#include "host.h"
+#include "identity.h"
+#include "parse_size.h"
+#include "progress.h"
+#include "ranges.h"
+#include "signals.h"
+#include "snapshot_make.h"
+
+#define IMAGE_WAIT_TRIES	50	/* udev may still be making the node */
+#define IMAGE_WAIT_US		100000
+
+static void usage(const char *cmd)
+{
+	printf("Usage:\n"
+	       " %s [options] --to DEST TARGET...\n"
+	       "\nBack up the device of each TARGET to DEST from a snapshot taken of\n"
+	       "all of them at one point in time.  The first run copies the whole\n"
+	       "device; later runs copy only the blocks changed since the last\n"
+	       "backup, as its state file records.  When the state cannot be\n"
+	       "continued (change tracking restarted, another device or size,\n"
+	       "an unreadable state), it says why and copies everything.\n"
+	       "\nDEST is an image file (created sparse, the device's size; runs of\n"
+	       "zeros are not written) or a block device at least that size.  With\n"
+	       "several TARGETs, DEST is a directory and each device goes to\n"
+	       "DEST/NAME.img.  DEST is fsynced before the state advances; an\n"
+	       "interrupted run leaves the state as it was and the next run\n"
+	       "repairs DEST.\n"
+	       CLI_TARGET_HELP
+	       "\nOptions:\n"
+	       " -t, --to DEST          the image file, block device or directory\n"
+	       " -S, --state FILE       the state file (one TARGET only); default: one\n"
+	       "                        per DEST in the state directory\n"
+	       "                        (/var/lib/blksnap, see blksnap.conf(5))\n"
+	       " -f, --full             copy everything, whatever the state says\n"
+	       " -n, --no-wait          fail at once if another backup holds the state\n"
+	       "                        instead of waiting for it\n"
+	       " -r, --ranges-out FILE  copy nothing: write the ranges to copy to FILE\n"
+	       "                        (OFFSET LENGTH in bytes, a line each), advance\n"
+	       "                        the state and leave the snapshot for the caller\n"
+	       "                        to read and destroy (one TARGET only)\n"
+	       " -k, --keep-snapshot    leave the snapshot after the copy (to verify\n"
+	       "                        it); 'blksnap snapshot destroy' it after\n"
+	       " -s, --storage PATH     difference storage, as for 'snapshot create'\n"
+	       " -l, --limit SIZE|N%%    its largest size, as for 'snapshot create'\n"
+	       " -J, --json             print the summary as JSON\n"
+	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
+	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
+	       "failed (the state of a device not done is unchanged), 2 usage.\n",
+	       cmd);
+	cli_usage_footer();
+}
+
+struct job {
+	struct snapshot_member *m;
+	char device[PATH_MAX];		/* /dev/NAME */
+	char dest[PATH_MAX];		/* absolute */
+	char state[PATH_MAX];
+	int lock_fd;
+	bool dest_created;		/* by this run: removed on failure */
+	bool dest_bdev;
+	uint64_t dest_bdev_size;
+
+	struct backup_state prev;
+	bool prev_ok;
+	char reason[BACKUP_WHY_LEN];	/* why a full copy */
+
+	struct blksnap_cbtinfo info;
+	char image[PATH_MAX];
+	struct backup_identity now;	/* the device at this take */
+	bool incremental;
+	uint64_t total, copied, written;
+	double seconds;
+	bool done;
+};
+
+struct backup {
+	const char *cmd;
+	struct snapshot_make mk;
+	const char *to;
+	const char *state_arg;
+	const char *ranges_out;
+	bool dir_mode;
+	bool json, no_wait, keep, full;
+	struct job *jobs;
+	size_t n;
+	time_t taken;
+};
+
+/* "blksnap: OBJECT: cannot WHAT: strerror; FIX" */
+static int fail_io(const char *object, const char *what, int err,
+		   const char *fix)
+{
+	char msg[2 * PATH_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: cannot %s: %s; %s", object, what,
+		 strerror(-err), fix);
+	return cli_fail_text(msg);
+}
+
+/* @path made absolute through its directory, which must exist. */
+static int absolute_dest(const char *path, char *out, size_t size)
+{
+	char *d = strdup(path), *b = strdup(path), *real = NULL;
+	int ret = CLI_EXIT_SUCCESS;
+
+	if (!d || !b) {
+		ret = fail_io(path, "resolve", -ENOMEM, "try again");
+		goto out;
+	}
+	real = realpath(dirname(d), NULL);
+	if (!real) {
+		ret = fail_io(path, "use the directory", -errno,
+			      "create it or give another --to");
+		goto out;
+	}
+	if ((size_t)snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "",
+			     basename(b)) >= size)
+		ret = fail_io(path, "use", -ENAMETOOLONG, "give a shorter --to");
+out:
+	free(real);
+	free(d);
+	free(b);
+	return ret;
+}
+
+static int bdev_bytes(int fd, uint64_t *size)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end < 0)
+		return -errno;
+	*size = end;
+	return 0;
+}
+
+/* What DEST is, checked before anything is made. */
+static int check_dest(struct backup *b, struct job *j)
+{
+	char need_s[32], have_s[32], msg[3 * PATH_MAX];
+	uint64_t need;
+	struct stat st;
+	dev_t ddev;
+	size_t i;
+	int fd, err;
+
+	err = host_dev_size(host_real(), j->m->t.dev, &need);
+	if (err)
+		return cli_fail(j->m->t.device, CLI_OP_DEVICE_SIZE, err);
+	if (stat(j->dest, &st) == 0) {
+		if (S_ISBLK(st.st_mode)) {
+			j->dest_bdev = true;
+			fd = open(j->dest, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return fail_io(j->dest, "open", -errno,
+					       "check the device");
+			err = bdev_bytes(fd, &j->dest_bdev_size);
+			close(fd);
+			if (err)
+				return fail_io(j->dest, "read the size", err,
+					       "check the device");
+			if (j->dest_bdev_size < need) {
+				size_format(j->dest_bdev_size, have_s, sizeof(have_s));
+				size_format(need, need_s, sizeof(need_s));
+				snprintf(msg, sizeof(msg), "%s: %s, smaller than %s "
+					 "(%s); give a device of at least %s or an "
+					 "image file", j->dest, have_s, j->m->t.arg,
+					 need_s, need_s);
+				return cli_fail_text(msg);
+			}
+		} else if (!S_ISREG(st.st_mode)) {
+			snprintf(msg, sizeof(msg), "%s: not a regular file or block "
+				 "device; give an image file or a block device", j->dest);
+			return cli_fail_text(msg);
+		}
+	} else if (errno != ENOENT) {
+		return fail_io(j->dest, "use", -errno, "give another --to");
+	}
+	/* A backup onto a device it backs up would never settle. */
+	if (storage_device(&b->mk.r, j->dest, &ddev) == 0)
+		for (i = 0; i < b->n; i++)
+			if (ddev == b->jobs[i].m->t.dev) {
+				snprintf(msg, sizeof(msg), "%s: is on %s, a device "
+					 "being backed up; put the backup on "
+					 "another disk", j->dest,
+					 b->jobs[i].m->t.device);
+				return cli_fail_text(msg);
+			}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int plan_job(struct backup *b, struct job *j)
+{
+	char dest[PATH_MAX], msg[PATH_MAX + 128], *name;
+	const char *dir;
+	int ret;
+
+	host_dev_path(host_real(), j->m->t.dev, j->device, sizeof(j->device));
+	if (b->dir_mode) {
+		name = strrchr(j->m->t.device, '/');
+		name = name ? name + 1 : j->m->t.device;
+		if ((size_t)snprintf(dest, sizeof(dest), "%s/%s.img", b->to, name) >=
+		    sizeof(dest))
+			return fail_io(b->to, "use", -ENAMETOOLONG,
+				       "give a shorter --to");
+	} else {
+		snprintf(dest, sizeof(dest), "%s", b->to);
+	}
+	ret = absolute_dest(dest, j->dest, sizeof(j->dest));
+	if (!ret)
+		ret = check_dest(b, j);
+	if (ret)
+		return ret;
+	if (b->state_arg) {
+		snprintf(j->state, sizeof(j->state), "%s", b->state_arg);
+		return CLI_EXIT_SUCCESS;
+	}
+	dir = config_get()->state_dir;
+	if (backup_state_default_path(dir, j->dest, j->state, sizeof(j->state)))
+		return fail_io(j->dest, "name a state file", -ENAMETOOLONG,
+			       "give --state");
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(msg, sizeof(msg), "state directory %s", dir);
+		return fail_io(msg, "create", -errno,
+			       "create it, set state-directory in blksnap.conf or give --state");
+	}
+	return CLI_EXIT_SUCCESS;
+}
+
+/* Lock the state and read it; a state that cannot be used means full. */
+static int load_state(struct backup *b, struct job *j)
+{
+	char why[PATH_MAX + 128], msg[3 * PATH_MAX];
+	int err;
+
+	err = backup_state_lock(j->state, !b->no_wait, &j->lock_fd);
+	if (err == -EWOULDBLOCK) {
+		snprintf(msg, sizeof(msg), "%s: another backup holds its state %s; "
+			 "try later, or without --no-wait to wait", j->dest, j->state);
+		return cli_fail_text(msg);
+	}
+	if (err)
+		return fail_io(j->state, "lock", err,
+			       "check the state directory or give --state");
+	err = backup_state_read(j->state, &j->prev, why, sizeof(why));
+	if (!err) {
+		j->prev_ok = true;
+	} else if (err == -ENOENT) {
+		snprintf(j->reason, sizeof(j->reason), "first backup: no state %s",
+			 j->state);
+	} else if (err == -EBADMSG) {
+		snprintf(j->reason, sizeof(j->reason), "state %s unusable: %s",
+			 j->state, why);
+	} else {
+		return fail_io(j->state, "read", err,
+			       "fix its permissions or give another --state");
+	}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int open_image(struct job *j)
+{
+	unsigned int tries = 0;
+	int fd;
+
+	snprintf(j->image, sizeof(j->image), "/dev/%s", (char *)j->m->info.image);
+	while ((fd = open(j->image, O_RDONLY | O_CLOEXEC)) < 0 &&
+	       errno == ENOENT && ++tries < IMAGE_WAIT_TRIES)
+		usleep(IMAGE_WAIT_US);
+	if (fd < 0)
+		return -errno;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return fd;
+}
+
+/* Full or incremental, and why. */
+static void decide(struct backup *b, struct job *j)
+{
+	struct backup_dest_now dest = { .path = j->dest };
+	struct stat st;
+
+	identity_probe(j->device, j->image, j->total, &j->now);
+	if (stat(j->dest, &st) == 0) {
+		dest.exists = true;
+		dest.is_bdev = S_ISBLK(st.st_mode);
+		dest.size = dest.is_bdev ? j->dest_bdev_size : (uint64_t)st.st_size;
+	}
+	j->incremental = false;
+	if (b->full) {
+		snprintf(j->reason, sizeof(j->reason), "--full given");
+		return;
+	}
+	if (!j->prev_ok)
+		return;
+	j->incremental = backup_state_usable(&j->prev, &j->now, &j->info.generation_id,
+					     j->info.changes_number, &dest,
+					     j->reason, sizeof(j->reason));
+	if (!j->incremental)
+		fprintf(stderr, CLI_NAME ": %s: full copy: %s\n", j->m->t.arg,
+			j->reason);
+}
+
+/*
+ * The ranges to copy: the CBT map's blocks above the state's change
+ * number, or the whole device.  A new array in *@out.
+ */
+static int list_ranges(struct backup *b, struct job *j, struct byte_range **out,
+		       size_t *count)
+{
+	struct blksnap_cbtinfo after;
+	struct cbt_range_iter it;
+	struct byte_range r, *v = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	uint8_t *map;
+	int err;
+
+	if (!j->incremental) {
+		v = malloc(sizeof(*v));
+		if (!v)
+			return fail_io(j->m->t.arg, "list ranges", -ENOMEM, "try again");
+		v[0] = (struct byte_range){ 0, j->total };
+		*out = v;
+		*count = 1;
+		return CLI_EXIT_SUCCESS;
+	}
+	map = malloc(j->info.block_count ? j->info.block_count : 1);
+	if (!map)
+		return fail_io(j->m->t.arg, "read the change map", -ENOMEM, "try again");
+	err = blksnap_cbt_read_map(b->mk.ctx, j->m->t.dev, map, j->info.block_count);
+	if (!err)
+		err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &after);
+	/* The map must be the one of this snapshot's take, read whole. */
+	if (!err && (memcmp(&after.generation_id, &j->info.generation_id,
+			    sizeof(after.generation_id)) ||
+		     after.changes_number != j->info.changes_number ||
+		     after.block_count != j->info.block_count))
+		err = -ESTALE;
+	if (err) {
+		free(map);
+		return cli_fail(j->m->t.arg, CLI_OP_CBT_MAP, err);
+	}
+	cbt_range_iter_init(&it, map, j->info.block_count, j->info.block_size,
+			    j->total, j->prev.number);
+	while (cbt_range_next(&it, &r)) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			tmp = realloc(v, cap * sizeof(*v));
+			if (!tmp) {
+				free(v);
+				free(map);
+				return fail_io(j->m->t.arg, "list ranges", -ENOMEM,
+					       "try again");
+			}
+			v = tmp;
+		}
+		v[n++] = r;
+	}
+	free(map);
+	*out = v;
+	*count = n;
+	return CLI_EXIT_SUCCESS;
+}
+
+static int write_ranges_file(const char *path, const struct byte_range *v,
+			     size_t n)
+{
+	FILE *f = fopen(path, "we");
+	size_t i;
+	int err = 0;
+
+	if (!f)
+		return fail_io(path, "create", -errno, "give another --ranges-out");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%llu %llu\n", (unsigned long long)v[i].offset,
+			(unsigned long long)v[i].length);
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err ? fail_io(path, "write", err, "give another --ranges-out") : 0;
+}
+
+/*
+ * Open DEST for the copy.  A file made now is all holes, so zero runs
+ * need no writing; an existing one keeps its blocks (a full copy
+ * overwrites or punches each), which keeps an interrupted full copy over
+ * a good backup harmless.
+ */
+static int open_dest(struct job *j, bool *zeroed)
+{
+	struct stat st;
+	int fd;
+
+	*zeroed = false;
+	if (j->dest_bdev) {
+		/* O_EXCL on a block device: refused while mounted or in use. */
+		fd = open(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = open(j->dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		j->dest_created = true;
+		*zeroed = true;
+	} else if (errno == EEXIST) {
+		fd = open(j->dest, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || ((uint64_t)st.st_size != j->total &&
+			       ftruncate(fd, j->total))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static bool stop_requested(void)
+{
+	return signals_pending();
+}
+
+static int copy_ranges(struct job *j, int image_fd, const struct byte_range *v,
+		       size_t n)
+{
+	struct backup_copy c;
+	struct progress p;
+	bool zeroed;
+	size_t i;
+	int fd, err;
+
+	fd = open_dest(j, &zeroed);
+	if (fd < 0)
+		return fail_io(j->dest, "open", fd, "check --to");
+	err = backup_copy_init(&c, image_fd, fd, zeroed);
+	if (err) {
+		close(fd);
+		return fail_io(j->dest, "copy", err, "try again");
+	}
+	c.stop = stop_requested;
+	for (i = 0; i < n; i++)
+		j->copied += v[i].length;
+	progress_start(&p, j->m->t.arg, j->copied);
+	c.progress = progress_update;
+	c.progress_arg = &p;
+	for (i = 0; !err && i < n; i++)
+		err = backup_copy_range(&c, v[i].offset, v[i].length);
+	progress_end(&p);
+	j->written = c.written;
+	/* Nothing counts before it is on disk. */
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	backup_copy_free(&c);
+	if (err == -EINTR)
+		return err;
+	if (err)
+		return fail_io(c.failed_on_dst ? j->dest : j->image,
+			       c.failed_on_dst ? "write" : "read", err,
+			       c.failed_on_dst ? "check the destination's space and disk"
+					       : "check 'blksnap snapshot info'");
+	return CLI_EXIT_SUCCESS;
+}
+
+static int advance_state(struct backup *b, struct job *j)
+{
+	struct backup_state st;
+	int err;
+
+	memset(&st, 0, sizeof(st));
+	st.id = j->now;
+	st.generation = j->info.generation_id;
+	st.number = j->info.changes_number;
+	st.time = b->taken;
+	snprintf(st.dest, sizeof(st.dest), "%s", j->dest);
+	st.dest_size = j->dest_bdev ? j->dest_bdev_size : j->total;
+	err = backup_state_write(j->state, &st);
+	if (err)
+		return fail_io(j->state, "write", err,
+			       "check the state directory; the next run copies everything");
+	return CLI_EXIT_SUCCESS;
+}
+
+/*
+ * A full copy first drops the old state: should it be interrupted, the
+ * next run must copy everything again, not continue from a state that
+ * no longer describes DEST.
+ */
+static int drop_state(struct job *j)
+{
+	if (unlink(j->state) && errno != ENOENT)
+		return fail_io(j->state, "remove", -errno, "check the state directory");
+	return CLI_EXIT_SUCCESS;
+}
+
+static int run_job(struct backup *b, struct job *j)
+{
+	struct byte_range *v = NULL;
+	size_t n = 0;
+	double start = progress_now();
+	int fd, err, ret;
+
+	err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &j->info);
+	if (err)
+		return cli_fail(j->m->t.arg, CLI_OP_CBT_INFO, err);
+	fd = open_image(j);
+	if (fd < 0)
+		return fail_io(j->image, "open", fd, "check 'blksnap snapshot list'");
+	err = bdev_bytes(fd, &j->total);
+	if (err) {
+		close(fd);
+		return fail_io(j->image, "read the size", err, "try again");
+	}
+	decide(b, j);
+	ret = list_ranges(b, j, &v, &n);
+	if (!ret && !j->incremental && !b->ranges_out)
+		ret = drop_state(j);
+	if (!ret && b->ranges_out) {
+		for (size_t i = 0; i < n; i++)
+			j->copied += v[i].length;
+		ret = write_ranges_file(b->ranges_out, v, n);
+	} else if (!ret) {
+		ret = copy_ranges(j, fd, v, n);
+	}
+	close(fd);
+	free(v);
+	if (!ret && signals_pending())
+		ret = -EINTR;
+	if (!ret)
+		ret = advance_state(b, j);
+	j->seconds = progress_now() - start;
+	j->done = !ret;
+	return ret;
+}
+
+static void print_text(const struct backup *b, const struct job *j)
+{
+	char gen[GENERATION_STR_LEN], copied_s[32], total_s[32], written_s[32];
+	double rate = j->seconds > 0 ? j->copied / j->seconds / (1 << 20) : 0;
+
+	generation_format(&j->info.generation_id, gen);
+	size_format(j->copied, copied_s, sizeof(copied_s));
+	size_format(j->total, total_s, sizeof(total_s));
+	size_format(j->written, written_s, sizeof(written_s));
+	if (b->ranges_out)
+		printf("%s: %s: %s of %s listed in %s; snapshot %s left for you\n",
+		       j->m->t.arg, j->incremental ? "incremental" : "full",
+		       copied_s, total_s, b->ranges_out, b->mk.id_str);
+	else
+		printf("%s: %s to %s: %s of %s copied (%s written) in %.1f s, "
+		       "%.1f MiB/s; at %s:%u\n", j->m->t.arg,
+		       j->incremental ? "incremental" : "full", j->dest, copied_s,
+		       total_s, written_s, j->seconds, rate, gen,
+		       j->info.changes_number);
+}
+
+static int add(struct json_object *o, const char *key, struct json_object *v)
+{
+	return v ? json_object_object_add(o, key, v) : -1;
+}
+
+static int print_json(const struct backup *b, double seconds)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	char gen[GENERATION_STR_LEN], point[GENERATION_STR_LEN + 8];
+	int err = !root || !arr;
+	size_t i;
+
+	for (i = 0; !err && i < b->n; i++) {
+		const struct job *j = &b->jobs[i];
+		struct json_object *o = json_object_new_object();
+
+		generation_format(&j->info.generation_id, gen);
+		snprintf(point, sizeof(point), "%s:%u", gen, j->info.changes_number);
+		err = !o || json_object_array_add(arr, o) ||
+		      add(o, "target", json_object_new_string(j->m->t.arg)) ||
+		      add(o, "device", json_object_new_string(j->device)) ||
+		      add(o, "image", json_object_new_string(j->image)) ||
+		      add(o, "dest", json_object_new_string(j->dest)) ||
+		      add(o, "state", json_object_new_string(j->state)) ||
+		      add(o, "mode", json_object_new_string(j->incremental ?
+						"incremental" : "full")) ||
+		      add(o, "reason", json_object_new_string(j->incremental ?
+						"the state continues" : j->reason)) ||
+		      add(o, "bytes-copied", json_object_new_int64(j->copied)) ||
+		      add(o, "bytes-written", json_object_new_int64(j->written)) ||
+		      add(o, "bytes-total", json_object_new_int64(j->total)) ||
+		      add(o, "seconds", json_object_new_double(j->seconds)) ||
+		      add(o, "generation", json_object_new_string(point));
+		if (!err && j->incremental) {
+			generation_format(&j->prev.generation, gen);
+			snprintf(point, sizeof(point), "%s:%u", gen, j->prev.number);
+			err = add(o, "since", json_object_new_string(point));
+		}
+	}
+	if (!err)
+		err = add(root, "backups", arr) ? (arr = NULL, 1) : (arr = NULL, 0);
+	if (!err)
+		err = add(root, "seconds", json_object_new_double(seconds));
+	if (!err && (b->keep || b->ranges_out))
+		err = add(root, "snapshot", json_object_new_string(b->mk.id_str));
+	if (!err)
+		printf("%s\n", json_object_to_json_string_ext(root,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	json_object_put(root);
+	return err ? cli_fail("stdout", CLI_OP_PRINT, -ENOMEM) : CLI_EXIT_SUCCESS;
+}
+
+/* The snapshot is made and copied with termination signals held. */
+static int run(struct backup *b)
+{
+	double start = progress_now();
+	sigset_t saved;
+	size_t i;
+	int ret;
+
+	signals_hold(&saved);
+	ret = snapshot_make_take(&b->mk);
+	b->taken = time(NULL);
+	for (i = 0; !ret && i < b->n; i++)
+		ret = run_job(b, &b->jobs[i]);
+	if (ret == -EINTR) {
+		for (i = 0; i < b->n; i++)
+			if (!b->jobs[i].done)
+				fprintf(stderr, CLI_NAME ": %s: interrupted; its state "
+					"is unchanged, the next run repairs %s\n",
+					b->jobs[i].m->t.arg, b->jobs[i].dest);
+		ret = CLI_EXIT_FAILURE;
+	}
+	if (!ret && !b->keep && !b->ranges_out)
+		ret = snapshot_make_destroy(&b->mk);
+	if (!ret) {
+		if (b->json)
+			ret = print_json(b, progress_now() - start);
+		else
+			for (i = 0; i < b->n; i++)
+				print_text(b, &b->jobs[i]);
+	}
+	if (ret) {
+		snapshot_make_undo(&b->mk);
+		for (i = 0; i < b->n; i++)
+			if (!b->jobs[i].done && b->jobs[i].dest_created)
+				unlink(b->jobs[i].dest);
+	}
+	signals_release(&saved);
+	return ret;
+}
+
+static int prepare(struct backup *b, char **args, size_t nargs)
+{
+	struct stat st;
+	size_t i;
+	int ret;
+
+	b->dir_mode = nargs > 1;
+	if (b->dir_mode && (stat(b->to, &st) || !S_ISDIR(st.st_mode))) {
+		char msg[PATH_MAX + 128];
+
+		snprintf(msg, sizeof(msg), "%s: not a directory; with several "
+			 "TARGETs, --to names a directory for their images", b->to);
+		return cli_fail_text(msg);
+	}
+	ret = snapshot_make_prepare(&b->mk, args, nargs);
+	if (ret)
+		return ret;
+	b->n = b->mk.n;
+	b->jobs = calloc(b->n, sizeof(*b->jobs));
+	if (!b->jobs)
+		return fail_io(CLI_NAME, "back up", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++) {
+		b->jobs[i].m = &b->mk.m[i];
+		b->jobs[i].lock_fd = -1;
+	}
+	for (i = 0; !ret && i < b->n; i++)
+		ret = plan_job(b, &b->jobs[i]);
+	for (i = 0; !ret && i < b->n; i++)
+		ret = load_state(b, &b->jobs[i]);
+	return ret;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to",            required_argument, NULL, 't' },
+		{ "state",         required_argument, NULL, 'S' },
+		{ "full",          no_argument,       NULL, 'f' },
+		{ "no-wait",       no_argument,       NULL, 'n' },
+		{ "ranges-out",    required_argument, NULL, 'r' },
+		{ "keep-snapshot", no_argument,       NULL, 'k' },
+		{ "storage",       required_argument, NULL, 's' },
+		{ "limit",         required_argument, NULL, 'l' },
+		{ "json",          no_argument,       NULL, 'J' },
+		{ "help",          no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct backup b = { .cmd = argv[0] };
+	size_t i, nargs;
+	int ch, ret = CLI_EXIT_SUCCESS;
+
+	snapshot_make_init(&b.mk, argv[0]);
+	while ((ch = getopt_long(argc, argv, "t:S:fnr:ks:l:Jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			b.to = optarg;
+			break;
+		case 'S':
+			b.state_arg = optarg;
+			break;
+		case 'f':
+			b.full = true;
+			break;
+		case 'n':
+			b.no_wait = true;
+			break;
+		case 'r':
+			b.ranges_out = optarg;
+			break;
+		case 'k':
+			b.keep = true;
+			break;
+		case 's':
+			b.mk.storage = optarg;
+			break;
+		case 'l':
+			ret = snapshot_make_limit(&b.mk, optarg);
+			break;
+		case 'J':
+			b.json = true;
+			break;
+		case 'h':
+			usage(b.cmd);
+			goto out;
+		default:
+			ret = cli_try_help(b.cmd);
+			goto out;
+		}
+		if (ret)
+			goto out;
+	}
+	nargs = argc - optind;
+	if (!nargs)
+		ret = cli_usage_error(b.cmd, "no target given");
+	else if (!b.to || !*b.to)
+		ret = cli_usage_error(b.cmd, "no --to DEST given");
+	else if (nargs > 1 && b.state_arg)
+		ret = cli_usage_error(b.cmd, "--state names one file; with several "
+				      "TARGETs, leave it out");
+	else if (nargs > 1 && b.ranges_out)
+		ret = cli_usage_error(b.cmd, "--ranges-out takes one TARGET");
+	else if (b.mk.storage && !*b.mk.storage)
+		ret = cli_usage_error(b.cmd, "--storage: empty path");
+	else if ((ret = config_load_default()) == CLI_EXIT_SUCCESS)
+		ret = prepare(&b, argv + optind, nargs);
+	if (!ret)
+		ret = run(&b);
+out:
+	for (i = 0; i < b.n; i++)
+		if (b.jobs[i].lock_fd >= 0)
+			close(b.jobs[i].lock_fd);
+	free(b.jobs);
+	snapshot_make_free(&b.mk);
+	return ret;
+}

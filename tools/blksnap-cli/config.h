@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/blksnap.conf, documented in blksnap.conf(5): an INI file read with
+ * libinih, every key optional.
+ *
+ *   [snapshot]
+ *   storage-directories = /srv/spare /var/tmp   # more default storage places
+ *   limit = 20%                                  # default --limit
+ *   [backup]
+ *   state-directory = /var/lib/blksnap
+ *
+ * An unknown section or key, a bad value or a line that is not INI is an
+ * error naming the file and the line.  $BLKSNAP_CONFIG or the global
+ * --config option name another file (tests); the default file may be
+ * missing, a named one may not.
+ */
+#ifndef BLKSNAP_CLI_CONFIG_H
+#define BLKSNAP_CLI_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/blksnap.conf"
+#define CONFIG_DEFAULT_STATE_DIR	"/var/lib/blksnap"
+#define CONFIG_MAX_STORAGE_DIRS	16
+
+struct config {
+	char state_dir[PATH_MAX];
+	/* Extra default storage directories, tried with the built-in ones. */
+	char storage_dirs[CONFIG_MAX_STORAGE_DIRS][PATH_MAX];
+	size_t nstorage_dirs;
+	char limit[32];		/* as --limit takes it, "" if not set */
+};
+
+/* The built-in values: nothing extra, state in CONFIG_DEFAULT_STATE_DIR. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Read @path over @cfg's values.  0; -ENOENT if there is no such file;
+ * -EINVAL with @err as "FILE:LINE: what is wrong; what to do"; another
+ * -errno with @err set if it cannot be read.
+ */
+int config_parse_file(const char *path, struct config *cfg, char *err,
+		      size_t errsize);
+
+/* The global --config option: the file to read instead of the default. */
+void config_set_path(const char *path);
+
+/*
+ * Load the configuration once ($BLKSNAP_CONFIG, --config, or the default
+ * file); reports failures itself and returns an exit code.
+ */
+int config_load_default(void);
+
+/* The loaded configuration (the built-in values before loading). */
+const struct config *config_get(void);
+
+#endif /* BLKSNAP_CLI_CONFIG_H */

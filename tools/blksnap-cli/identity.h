@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What identifies a backed-up device beyond its path: the UUID of the
+ * filesystem in its snapshot image and the UUID of its partition table
+ * entry, both from libblkid.  Either may be "" (no filesystem, a whole
+ * disk); a backup state compares only what both sides know.
+ */
+#ifndef BLKSNAP_CLI_IDENTITY_H
+#define BLKSNAP_CLI_IDENTITY_H
+
+#include <stdint.h>
+#include "backup_state.h"
+
+/*
+ * Fill @id for @device of @size bytes, whose snapshot image is @image
+ * (the filesystem as at take).  Never fails: what cannot be probed
+ * stays "".
+ */
+void identity_probe(const char *device, const char *image, uint64_t size,
+		    struct backup_identity *id);
+
+#endif /* BLKSNAP_CLI_IDENTITY_H */
