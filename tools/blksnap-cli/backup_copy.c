@@ -3,8 +3,30 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "backup_copy.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep until @c->done bytes are due at the rate limit. */
+static void throttle(struct backup_copy *c)
+{
+	double ahead = (double)c->done / c->rate_limit - (now() - c->start);
+	struct timespec ts;
+
+	if (ahead <= 0)
+		return;
+	ts.tv_sec = (time_t)ahead;
+	ts.tv_nsec = (long)((ahead - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
 
 int backup_copy_init(struct backup_copy *c, int src, int dst, bool dst_zeroed)
 {
@@ -12,6 +34,7 @@ int backup_copy_init(struct backup_copy *c, int src, int dst, bool dst_zeroed)
 	c->src = src;
 	c->dst = dst;
 	c->dst_zeroed = dst_zeroed;
+	c->start = now();
 	/* Aligned, so that an O_DIRECT source or destination would work too. */
 	if (posix_memalign(&c->buf, BACKUP_ZERO_BLOCK, BACKUP_COPY_CHUNK))
 		return -ENOMEM;
@@ -138,6 +161,8 @@ int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len)
 		c->done += n;
 		if (c->progress)
 			c->progress(c->progress_arg, c->done);
+		if (c->rate_limit)
+			throttle(c);
 	}
 	return 0;
 }

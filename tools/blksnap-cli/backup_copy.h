@@ -28,12 +28,15 @@ struct backup_copy {
 	/* Called after each chunk with the bytes handled so far. */
 	void (*progress)(void *arg, uint64_t done);
 	void *progress_arg;
+	/* Bytes per second at most, 0 for no limit (--bwlimit). */
+	uint64_t rate_limit;
 
 	uint64_t done;		/* bytes of the ranges handled */
 	uint64_t written;	/* bytes written (not zeros skipped/punched) */
 	bool failed_on_dst;	/* the last error came from @dst */
 	bool punch_unsupported;	/* @dst refused a hole once: write zeros */
 	void *buf;
+	double start;		/* monotonic seconds at init, for the limit */
 };
 
 /* Set up @c; 0 or -ENOMEM.  Free with backup_copy_free(). */

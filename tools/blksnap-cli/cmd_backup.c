@@ -71,6 +71,7 @@ static void usage(const char *cmd)
 	       "                        to read and destroy (one TARGET only)\n"
 	       " -k, --keep-snapshot    leave the snapshot after the copy (to verify\n"
 	       "                        it); 'blksnap snapshot destroy' it after\n"
+	       " -b, --bwlimit RATE     copy at most RATE bytes per second (K, M, G)\n"
 	       " -s, --storage PATH     difference storage, as for 'snapshot create'\n"
 	       " -l, --limit SIZE|N%%    its largest size, as for 'snapshot create'\n"
 	       " -J, --json             print the summary as JSON\n"
@@ -112,6 +113,7 @@ struct backup {
 	const char *ranges_out;
 	bool dir_mode;
 	bool json, no_wait, keep, full;
+	uint64_t bwlimit;
 	struct job *jobs;
 	size_t n;
 	time_t taken;
@@ -451,8 +453,8 @@ static bool stop_requested(void)
 	return signals_pending();
 }
 
-static int copy_ranges(struct job *j, int image_fd, const struct byte_range *v,
-		       size_t n)
+static int copy_ranges(struct backup *b, struct job *j, int image_fd,
+		       const struct byte_range *v, size_t n)
 {
 	struct backup_copy c;
 	struct progress p;
@@ -469,6 +471,7 @@ static int copy_ranges(struct job *j, int image_fd, const struct byte_range *v,
 		return fail_io(j->dest, "copy", err, "try again");
 	}
 	c.stop = stop_requested;
+	c.rate_limit = b->bwlimit;
 	for (i = 0; i < n; i++)
 		j->copied += v[i].length;
 	progress_start(&p, j->m->t.arg, j->copied);
@@ -552,7 +555,7 @@ static int run_job(struct backup *b, struct job *j)
 			j->copied += v[i].length;
 		ret = write_ranges_file(b->ranges_out, v, n);
 	} else if (!ret) {
-		ret = copy_ranges(j, fd, v, n);
+		ret = copy_ranges(b, j, fd, v, n);
 	}
 	close(fd);
 	free(v);
@@ -722,6 +725,7 @@ int cmd_backup(int argc, char **argv)
 		{ "no-wait",       no_argument,       NULL, 'n' },
 		{ "ranges-out",    required_argument, NULL, 'r' },
 		{ "keep-snapshot", no_argument,       NULL, 'k' },
+		{ "bwlimit",       required_argument, NULL, 'b' },
 		{ "storage",       required_argument, NULL, 's' },
 		{ "limit",         required_argument, NULL, 'l' },
 		{ "json",          no_argument,       NULL, 'J' },
@@ -733,7 +737,7 @@ int cmd_backup(int argc, char **argv)
 	int ch, ret = CLI_EXIT_SUCCESS;
 
 	snapshot_make_init(&b.mk, argv[0]);
-	while ((ch = getopt_long(argc, argv, "t:S:fnr:ks:l:Jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:S:fnr:kb:s:l:Jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			b.to = optarg;
@@ -752,6 +756,11 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case 'k':
 			b.keep = true;
+			break;
+		case 'b':
+			if (parse_size(optarg, &b.bwlimit) || !b.bwlimit)
+				ret = cli_usage_error(b.cmd, "--bwlimit '%s': not a "
+						      "rate in bytes per second", optarg);
 			break;
 		case 's':
 			b.mk.storage = optarg;
