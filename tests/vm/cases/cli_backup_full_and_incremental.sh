@@ -1,0 +1,219 @@
+# blksnap backup, as a cron job runs it: a full copy first, then three
+# incrementals of mutated filesystems (creates, deletes, in-place random
+# writes, data rewritten as zeros) on ext4 (4 KiB blocks, on a partition,
+# backed up by mount point from a snapshot with no --storage), ext4 with
+# 1 KiB blocks, and xfs on an LVM LV.  After every run the image is
+# byte-identical to the snapshot the run copied, and mounted shows the
+# checksums recorded at that moment; an incremental copies exactly the
+# blocks 'cbt map --since' lists.  A run killed by SIGTERM mid-copy leaves
+# the state as it was and the next run ends identical.  Refused targets
+# and destinations: one line, exit 1, nothing left behind.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+modprobe ext4
+modprobe xfs 2>/dev/null || true
+M=$((1 << 20))
+
+lvm_ok=0
+command -v lvcreate >/dev/null && modprobe dm-mod 2>/dev/null && lvm_ok=1
+if [ $lvm_ok = 1 ]; then
+	partition_disk1 96MiB 32MiB 320MiB
+else
+	partition_disk1 96MiB 32MiB
+	echo "note: no lvm2 in the guest: xfs on LVM not tried"
+fi
+mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
+mkfs.ext4 -q -b 1024 -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}2
+mkdir -p /srv/data /srv/small /backup
+mount ${DISK1}1 /srv/data
+mount ${DISK1}2 /srv/small
+mkfs.ext4 -q $DISK0
+mount $DISK0 /backup
+
+# The state directory comes from a configuration file (blksnap.conf(5)).
+mkdir -p /backup/state
+printf '[backup]\nstate-directory = /backup/state\n' > /tmp/blksnap.conf
+export BLKSNAP_CONFIG=/tmp/blksnap.conf
+
+if [ $lvm_ok = 1 ]; then
+	export DM_DISABLE_UDEV=1
+	lvmcfg='activation { udev_sync = 0 udev_rules = 0 } backup { backup = 0 archive = 0 }'
+	pvcreate -q --config "$lvmcfg" ${DISK1}3 >/dev/null
+	vgcreate -q --config "$lvmcfg" bk ${DISK1}3 >/dev/null
+	lvcreate -q --config "$lvmcfg" -y -Zn -L 300M -n xfs bk >/dev/null
+	[ -b /dev/bk/xfs ] || fail "LV /dev/bk/xfs did not appear"
+	mkfs.xfs -q -f /dev/bk/xfs
+	mkdir -p /srv/xfs
+	mount /dev/bk/xfs /srv/xfs
+fi
+
+json_get() {	# json_get FILE PYTHON-EXPR (on d, the document)
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# mutate DIR ROUND: creates, deletes, in-place random writes, zeros
+mutate() {
+	local dir=$1 r=$2 i
+	mkdir -p $dir/r$r
+	for i in 1 2 3 4; do
+		head -c $(( (i * 300 + r * 100) * 1024 )) /dev/urandom > $dir/r$r/new$i
+	done
+	if [ $r -gt 1 ]; then
+		rm -f $dir/r$((r - 1))/new1
+		dd if=/dev/urandom of=$dir/r$((r - 1))/new2 bs=4k count=8 seek=3 \
+			conv=notrunc status=none
+		# Data turned to zeros must reach the image too.
+		dd if=/dev/zero of=$dir/r$((r - 1))/new3 bs=64k count=4 \
+			conv=notrunc status=none
+	fi
+	sync
+}
+
+checksums() {	# checksums DIR: relative names and sha256s, sorted
+	(cd $1 && find . -type f ! -path './lost+found/*' -print0 | sort -z |
+		xargs -0 -r sha256sum)
+}
+
+# backup_round NAME TARGET DEV FSTYPE ROUND: one run, checked
+backup_round() {
+	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/backup/$1.img
+	local js=/tmp/$name.$r.json mode copied total secs img since cbt_bytes
+	checksums $target > /tmp/$name.$r.sums
+	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
+		fail "$name round $r: backup"
+	mode=$(json_get $js 'd["backups"][0]["mode"]')
+	copied=$(json_get $js 'd["backups"][0]["bytes-copied"]')
+	total=$(json_get $js 'd["backups"][0]["bytes-total"]')
+	secs=$(json_get $js 'd["backups"][0]["seconds"]')
+	img=$(json_get $js 'd["backups"][0]["image"]')
+	if [ $r = 0 ]; then
+		expect_eq "$mode" full "$name round $r mode"
+		alloc=$(( $(stat -c %b $dest) * 512 ))
+		echo "$name: full: $copied of $total bytes in ${secs}s," \
+			"$(python3 -c "print(round($copied / $M / max($secs, 1e-6), 1))") MiB/s;" \
+			"image allocates $alloc bytes"
+		[ $alloc -lt $total ] || fail "$name: the full image is not sparse"
+	else
+		expect_eq "$mode" incremental "$name round $r mode"
+		since=$(json_get $js 'd["backups"][0]["since"]')
+		# The snapshot is still there, so the map is the one this run read.
+		cbt_bytes=$(blksnap cbt map --json --since "$since" $dev |
+			python3 -c 'import json,sys; print(sum(r["length"] for r in json.load(sys.stdin)["ranges"]))')
+		echo "$name: incremental round $r: $copied bytes copied, CBT" \
+			"changed $cbt_bytes, of $total: ratio" \
+			"$(python3 -c "print(round($copied / $total, 4))") in ${secs}s," \
+			"$(python3 -c "print(round($copied / $M / max($secs, 1e-6), 1))") MiB/s"
+		[ "$copied" -le "$cbt_bytes" ] || fail "$name: copied more than CBT changed"
+		[ "$copied" -lt "$total" ] || fail "$name: incremental copied everything"
+	fi
+	cmp $img $dest || fail "$name round $r: the image differs from the snapshot"
+	ok "$name round $r ($mode): $dest is byte-identical to $img"
+	blksnap snapshot destroy $(json_get $js 'd["snapshot"]')
+	mkdir -p /mnt/check
+	if [ $fs = xfs ]; then
+		mount -o loop,ro,norecovery,nouuid $dest /mnt/check
+	else
+		mount -o loop,ro,noload $dest /mnt/check
+	fi
+	checksums /mnt/check > /tmp/$name.$r.dest.sums
+	umount /mnt/check
+	cmp -s /tmp/$name.$r.sums /tmp/$name.$r.dest.sums ||
+		fail "$name round $r: files in the image differ from the checksums at take"
+	ok "$name round $r: mounted image shows the $(wc -l < /tmp/$name.$r.sums) checksums of take time"
+}
+
+targets="data:/srv/data:${DISK1}1:ext4 small:/srv/small:${DISK1}2:ext4"
+[ $lvm_ok = 1 ] && targets="$targets xfs:/srv/xfs:/dev/bk/xfs:xfs"
+
+# --- refusals first, while nothing is attached -------------------------
+nothing_left() {	# nothing_left WHAT
+	local n
+	n=$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')
+	expect_eq "$n" 0 "$1: snapshots left"
+	blksnap cbt info ${DISK1}1 >/dev/null 2>&1 && fail "$1: the filter stayed attached"
+	[ "$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null)" = "$vartmp" ] ||
+		fail "$1: files left in the storage directories"
+	ok "$1: no snapshot, no filter, no storage file left"
+}
+refuse() {	# refuse WHAT REGEX ARGS...
+	local what=$1 re=$2
+	shift 2
+	run_capture rc out err blksnap backup "$@"
+	echo "$what: rc=$rc: $err"
+	expect_eq "$rc" 1 "$what: exit code"
+	expect_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$what: lines of message"
+	expect_match "$err" "$re" "$what: message"
+	nothing_left "$what"
+}
+vartmp=$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null)
+refuse "tmpfs target" "^blksnap: /tmp: .*tmpfs" --to /backup/t.img /tmp
+refuse "missing target" "^blksnap: /nonexistent: " --to /backup/t.img /nonexistent
+refuse "DEST on the backed-up device" "^blksnap: /srv/data/self.img: is on " \
+	--to /srv/data/self.img /srv/data
+[ -e /srv/data/self.img ] && fail "a refused DEST was created"
+truncate -s 1M /tmp/small.raw
+small=$(losetup -f --show /tmp/small.raw)
+refuse "DEST device too small" "^blksnap: $small: .*smaller than" --to $small /srv/data
+losetup -d $small
+refuse "DEST in a missing directory" "^blksnap: /backup/no/x.img: " --to /backup/no/x.img /srv/data
+
+# --- three rounds on each filesystem ------------------------------------
+for r in 0 1 2 3; do
+	for t in $targets; do
+		IFS=: read -r name mnt dev fs <<EOT
+$t
+EOT
+		mutate $mnt $r
+		backup_round $name $mnt $dev $fs $r
+	done
+done
+
+# --- a second backup of a locked state fails at once with --no-wait ----
+state=$(ls /backup/state/*data.img.state)
+flock "$state.lock" sleep 30 &
+holder=$!
+sleep 0.5
+run_capture rc out err blksnap backup --no-wait --to /backup/data.img /srv/data
+echo "locked state: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code with the state locked"
+expect_match "$err" "another backup" "message names the other backup"
+kill $holder; wait $holder 2>/dev/null || true
+
+# --- SIGTERM mid-copy leaves the state; the next run repairs DEST --------
+head -c $((60 * M)) /dev/urandom > /srv/data/big
+sync
+sum_state=$(sha256sum < "$state")
+sum_dest=$(sha256sum < /backup/data.img)
+blksnap backup --bwlimit 20M --to /backup/data.img /srv/data > /tmp/killed.out 2> /tmp/killed.err &
+pid=$!
+for i in $(seq 100); do
+	[ "$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')" = 1 ] && break
+	sleep 0.1
+done
+# At 20 MiB/s, a second copies about a third of the 60 MiB changed.
+sleep 1
+kill -TERM $pid
+set +e; wait $pid; rc=$?; set -e
+echo "killed run: rc=$rc: $(cat /tmp/killed.err)"
+expect_eq "$rc" 143 "exit status of the run killed by SIGTERM"
+expect_match "$(cat /tmp/killed.err)" "interrupted; its state is unchanged" "the run says what it left"
+expect_eq "$(sha256sum < "$state")" "$sum_state" "state file after the killed run"
+[ "$(sha256sum < /backup/data.img)" != "$sum_dest" ] || fail "the killed run had not started copying"
+ok "the killed run had written part of DEST"
+n=$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')
+expect_eq "$n" 0 "snapshots left by the killed run"
+backup_round data /srv/data ${DISK1}1 ext4 4
+
+umount /srv/data /srv/small
+[ $lvm_ok = 1 ] && umount /srv/xfs
+for t in $targets; do
+	IFS=: read -r name mnt dev fs <<EOT
+$t
+EOT
+	blksnap detach $dev
+done
+if [ $lvm_ok = 1 ]; then
+	vgchange -q --config "$lvmcfg" -an bk >/dev/null
+fi
+umount /backup
