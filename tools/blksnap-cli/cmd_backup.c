@@ -32,6 +32,7 @@
 #include "host.h"
 #include "identity.h"
 #include "parse_size.h"
+#include "output.h"
 #include "progress.h"
 #include "ranges.h"
 #include "signals.h"
@@ -599,7 +600,7 @@ static int print_json(const struct backup *b, double seconds)
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	char gen[GENERATION_STR_LEN], point[GENERATION_STR_LEN + 8];
-	int err = !root || !arr;
+	int err = !root || !arr, ret;
 	size_t i;
 
 	for (i = 0; !err && i < b->n; i++) {
@@ -635,13 +636,10 @@ static int print_json(const struct backup *b, double seconds)
 		err = add(root, "seconds", json_object_new_double(seconds));
 	if (!err && (b->keep || b->ranges_out))
 		err = add(root, "snapshot", json_object_new_string(b->mk.id_str));
-	if (!err)
-		printf("%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE));
+	ret = err ? cli_fail("stdout", CLI_OP_PRINT, -ENOMEM) : output_json(root);
 	json_object_put(arr);
 	json_object_put(root);
-	return err ? cli_fail("stdout", CLI_OP_PRINT, -ENOMEM) : CLI_EXIT_SUCCESS;
+	return ret;
 }
 
 /* The snapshot is made and copied with termination signals held. */

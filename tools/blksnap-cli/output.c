@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <json-c/json.h>
 #include "cli.h"
 #include "output.h"
 
@@ -66,5 +67,18 @@ int output_print(struct libscols_table *tb)
 	/* Some libsmartcols paths return -1 rather than an errno. */
 	if (err)
 		return cli_fail("stdout", CLI_OP_PRINT, err < -1 ? err : -EIO);
+	return CLI_EXIT_SUCCESS;
+}
+
+int output_json(struct json_object *root)
+{
+	const char *text = json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text)
+		return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+	if (printf("%s\n", text) < 0 || fflush(stdout))
+		return cli_fail("stdout", CLI_OP_PRINT, -EIO);
 	return CLI_EXIT_SUCCESS;
 }

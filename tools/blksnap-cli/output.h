@@ -28,6 +28,13 @@ struct libscols_line *output_row(struct libscols_table *tb);
 int output_cellf(struct libscols_line *ln, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Print the json-c document @root to stdout, as all of blksnap's nested
+ * JSON is printed (pretty, '/' unescaped); returns an exit code.
+ */
+struct json_object;
+int output_json(struct json_object *root);
+
 /* Print and free @tb; returns an exit code. */
 int output_print(struct libscols_table *tb);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "json.h"
+#include <json-c/json.h>
 #include "output.h"
 #include "snapshot_show.h"
 
@@ -133,50 +133,89 @@ err_nomem:
 	return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
 }
 
-/* The members of one snapshot's object. */
-static void json_snapshot(struct json_writer *w, const struct snapshot_view *v,
-			  enum snapshot_show how)
+/* One snapshot as an object: {"id": ..., "devices": [...]}; NULL if no memory. */
+static struct json_object *json_snapshot(const struct snapshot_view *v,
+					 enum snapshot_show how)
 {
+	struct json_object *o = json_object_new_object();
+	struct json_object *devs = json_object_new_array();
 	char num[16];
 	size_t j;
 
-	json_string(w, "id", v->id);
-	json_array_start(w, "devices");
+	if (!o || !devs || json_object_object_add(o, "id",
+						 json_object_new_string(v->id)))
+		goto err;
+	if (json_object_object_add(o, "devices", devs)) {
+		json_object_put(devs);
+		devs = NULL;
+		goto err;
+	}
 	for (j = 0; j < v->count; j++) {
 		const struct snapshot_image *img = &v->images[j];
+		struct json_object *d = json_object_new_object();
+		const char *err_name;
 
-		json_object_start(w, NULL);
-		json_string(w, "device", img->device);
-		json_string(w, "image", img->image[0] ? img->image : NULL);
-		if (how != SHOW_CREATED)
-			json_string(w, "error",
-				    error_name(img->error, num, sizeof(num)));
-		json_object_end(w);
+		if (!d || json_object_array_add(devs, d)) {
+			json_object_put(d);
+			goto err_obj;
+		}
+		/* json_object_object_add() takes NULL values as JSON null. */
+		if (json_object_object_add(d, "device",
+					   json_object_new_string(img->device)) ||
+		    json_object_object_add(d, "image", img->image[0] ?
+					   json_object_new_string(img->image) : NULL))
+			goto err_obj;
+		if (how == SHOW_CREATED)
+			continue;
+		err_name = error_name(img->error, num, sizeof(num));
+		if (json_object_object_add(d, "error", err_name ?
+					   json_object_new_string(err_name) : NULL))
+			goto err_obj;
 	}
-	json_array_end(w);
+	return o;
+
+err:
+	json_object_put(devs);
+err_obj:
+	json_object_put(o);
+	return NULL;
 }
 
 static int print_json(const struct snapshot_view *v, size_t n,
 		      enum snapshot_show how)
 {
-	struct json_writer w;
+	struct json_object *root, *arr = NULL, *o;
 	size_t i;
+	int ret;
 
-	json_open(&w, stdout);
-	if (how == SHOW_LIST) {
-		json_array_start(&w, "snapshots");
-		for (i = 0; i < n; i++) {
-			json_object_start(&w, NULL);
-			json_snapshot(&w, &v[i], how);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
+	if (how != SHOW_LIST) {
+		root = json_snapshot(v, how);
 	} else {
-		json_snapshot(&w, v, how);
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		if (root && arr && !json_object_object_add(root, "snapshots", arr)) {
+			for (i = 0; arr && i < n; i++) {
+				o = json_snapshot(&v[i], how);
+				if (!o || json_object_array_add(arr, o)) {
+					json_object_put(o);
+					arr = NULL;
+				}
+			}
+			if (!arr) {
+				json_object_put(root);
+				root = NULL;
+			}
+		} else {
+			json_object_put(arr);
+			json_object_put(root);
+			root = NULL;
+		}
 	}
-	if (json_close(&w))
-		return cli_fail("stdout", CLI_OP_PRINT, -EIO);
-	return CLI_EXIT_SUCCESS;
+	if (!root)
+		return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+	ret = output_json(root);
+	json_object_put(root);
+	return ret;
 }
 
 int snapshot_print(const struct snapshot_view *v, size_t n,
