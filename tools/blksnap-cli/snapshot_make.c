@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "config.h"
 #include "host.h"
 #include "parse_size.h"
 #include "snapshot_make.h"
@@ -191,13 +192,22 @@ static int check_storage(struct snapshot_make *c)
 /* No --storage: the best of the default directories, said on stderr. */
 static int choose_storage(struct snapshot_make *c)
 {
-	static const char *const dirs[] = {
-		"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+	static const char *const builtin[] = {
+		"/var/tmp", "/var/lib/blksnap", "/tmp",
 	};
+	const struct config *cfg = config_get();
+	const char *dirs[CONFIG_MAX_STORAGE_DIRS + ARRAY_SIZE(builtin) + 1];
+	size_t i, n = 0;
 	struct storage_choice choice;
 	char free_s[32], limit_s[32];
 	uint64_t limit = c->limit ? c->limit : DEFAULT_LIMIT;
 
+	/* The configured places first: among equals, the first wins. */
+	for (i = 0; i < cfg->nstorage_dirs; i++)
+		dirs[n++] = cfg->storage_dirs[i];
+	for (i = 0; i < ARRAY_SIZE(builtin); i++)
+		dirs[n++] = builtin[i];
+	dirs[n] = NULL;
 	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
 		return cli_fail_text(c->r.error);
 	c->storage = choice.path;
@@ -325,7 +335,12 @@ int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n)
 {
 	int ret;
 
-	ret = resolve_targets(c, args, n);
+	ret = config_load_default();
+	/* blksnap.conf's limit, unless --limit was given. */
+	if (!ret && !c->limit && !c->percent && config_get()->limit[0])
+		ret = snapshot_make_limit(c, config_get()->limit);
+	if (!ret)
+		ret = resolve_targets(c, args, n);
 	if (!ret && c->percent)
 		ret = limit_from_percent(c);
 	if (!ret)

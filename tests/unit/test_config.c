@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * blksnap.conf: every key optional, values kept as given, and any bad
+ * line an error that names the file and the line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+
+static char path[] = "/tmp/test_config.XXXXXX";
+static struct config cfg;
+static char err[PATH_MAX + 256];
+
+static int parse(const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+	int ret;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	config_defaults(&cfg);
+	err[0] = '\0';
+	ret = config_parse_file(path, &cfg, err, sizeof(err));
+	unlink(path);
+	strcpy(path, "/tmp/test_config.XXXXXX");
+	return ret;
+}
+
+/* "FILE:LINE: ..." with this test's file name. */
+static void assert_error_at(int line)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), ":%d: ", line);
+	assert_true(strncmp(err, "/tmp/test_config.", 17) == 0);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "blksnap.conf(5)"));
+}
+
+static void empty_file_keeps_the_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_string_equal(cfg.state_dir, "/var/lib/blksnap");
+	assert_int_equal(cfg.nstorage_dirs, 0);
+	assert_string_equal(cfg.limit, "");
+}
+
+static void every_key_is_read(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("# blksnap settings\n"
+			       "[snapshot]\n"
+			       "storage-directories = /srv/spare  /var/tmp\n"
+			       "limit = 20%\n"
+			       "\n"
+			       "[backup]\n"
+			       "; where the states live\n"
+			       "state-directory = /backup/state\n"), 0);
+	assert_int_equal(cfg.nstorage_dirs, 2);
+	assert_string_equal(cfg.storage_dirs[0], "/srv/spare");
+	assert_string_equal(cfg.storage_dirs[1], "/var/tmp");
+	assert_string_equal(cfg.limit, "20%");
+	assert_string_equal(cfg.state_dir, "/backup/state");
+	assert_int_equal(parse("[snapshot]\nlimit = 2G\n"), 0);
+	assert_string_equal(cfg.limit, "2G");
+}
+
+static void bad_lines_name_file_and_line(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[snapshot]\nlimit = 20%\nthis is not ini\n"), -EINVAL);
+	assert_error_at(3);
+	assert_int_equal(parse("[backup]\n\nstate-dir = /x\n"), -EINVAL);
+	assert_error_at(3);
+	assert_non_null(strstr(err, "unknown key"));
+	assert_int_equal(parse("[backups]\nstate-directory = /x\n"), -EINVAL);
+	assert_error_at(2);
+	assert_int_equal(parse("state-directory = /x\n"), -EINVAL);
+	assert_error_at(1);
+	assert_int_equal(parse("[backup]\nstate-directory = relative/dir\n"), -EINVAL);
+	assert_error_at(2);
+	assert_non_null(strstr(err, "absolute"));
+	assert_int_equal(parse("[snapshot]\nlimit = 101%\n"), -EINVAL);
+	assert_error_at(2);
+	assert_int_equal(parse("[snapshot]\nlimit = 1000\n"), -EINVAL);
+	assert_error_at(2);
+	assert_int_equal(parse("[snapshot]\nstorage-directories = /a b\n"), -EINVAL);
+	assert_error_at(2);
+}
+
+static void missing_file_is_enoent(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_parse_file("/nonexistent/blksnap.conf", &cfg,
+					   err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/blksnap.conf"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(empty_file_keeps_the_defaults),
+		cmocka_unit_test(every_key_is_read),
+		cmocka_unit_test(bad_lines_name_file_and_line),
+		cmocka_unit_test(missing_file_is_enoent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
