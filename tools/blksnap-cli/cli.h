@@ -44,6 +44,8 @@ int cmd_snapshot_create(int argc, char **argv);
 int cmd_snapshot_destroy(int argc, char **argv);
 int cmd_snapshot_info(int argc, char **argv);
 int cmd_snapshot_list(int argc, char **argv);
+int cmd_snapshot_mount(int argc, char **argv);
+int cmd_snapshot_umount(int argc, char **argv);
 int cmd_snapshot_watch(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

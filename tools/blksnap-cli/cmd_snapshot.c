@@ -9,6 +9,8 @@ static const struct cli_command snapshot_commands[] = {
 	{ "list",    cmd_snapshot_list,    "list the snapshots and their images" },
 	{ "info",    cmd_snapshot_info,    "show one snapshot's images and state" },
 	{ "watch",   cmd_snapshot_watch,   "report a snapshot's events until it ends" },
+	{ "mount",   cmd_snapshot_mount,   "mount a target's image as it was at the snapshot" },
+	{ "umount",  cmd_snapshot_umount,  "unmount what 'snapshot mount' mounted" },
 	{ "destroy", cmd_snapshot_destroy, "release a snapshot and its images" },
 	{ NULL, NULL, NULL },
 };
