@@ -511,24 +511,33 @@ static void attach_of_a_tmpfs_path_is_refused_before_the_module(void **state)
 
 static void snapshot_info_json_shows_images_and_errors(void **state)
 {
+	char want[1024];
+
 	(void)state;
-	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1"),
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1", mountinfo_var),
 		"snapshot", "info", "--json", FAKE_SNAPSHOT_ID);
-	assert_success("{\n"
-		       "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
-		       "   \"devices\": [\n"
-		       "      {\n"
-		       "         \"device\": \"/dev/loop99\",\n"
-		       "         \"image\": \"/dev/" FAKE_IMAGE "\",\n"
-		       "         \"error\": null\n"
-		       "      },\n"
-		       "      {\n"
-		       "         \"device\": \"7:100\",\n"
-		       "         \"image\": \"/dev/" FAKE_IMAGE2 "\",\n"
-		       "         \"error\": \"EIO\"\n"
-		       "      }\n"
-		       "   ]\n"
-		       "}\n");
+	/* 7:99 is mounted on mnt in the fixture table, 7:100 nowhere. */
+	snprintf(want, sizeof(want),
+		 "{\n"
+		 "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		 "   \"devices\": [\n"
+		 "      {\n"
+		 "         \"device\": \"/dev/loop99\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE "\",\n"
+		 "         \"error\": null,\n"
+		 "         \"mountpoint\": \"%s\",\n"
+		 "         \"state\": \"active\"\n"
+		 "      },\n"
+		 "      {\n"
+		 "         \"device\": \"7:100\",\n"
+		 "         \"image\": \"/dev/" FAKE_IMAGE2 "\",\n"
+		 "         \"error\": \"EIO\",\n"
+		 "         \"mountpoint\": null,\n"
+		 "         \"state\": \"corrupted\"\n"
+		 "      }\n"
+		 "   ]\n"
+		 "}\n", mnt);
+	assert_success(want);
 }
 
 static void snapshot_info_of_unknown_id_says_no_such_snapshot(void **state)
@@ -545,12 +554,14 @@ static void snapshot_info_of_unknown_id_says_no_such_snapshot(void **state)
 static void snapshot_list_has_a_row_per_device(void **state)
 {
 	(void)state;
-	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=2"), "snapshot", "list");
+	/* An empty mount table: whatever this machine mounts on loop99. */
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=2", "BLKSNAP_MOUNTINFO=/dev/null"),
+		"snapshot", "list");
 	assert_success(
-		"ID                                   DEVICE      IMAGE              ERROR\n"
-		FAKE_SNAPSHOT_ID " /dev/loop99 /dev/" FAKE_IMAGE "  -\n"
-		FAKE_SNAPSHOT_ID " 7:100       /dev/" FAKE_IMAGE2 " Input/output error\n"
-		FAKE_SNAPSHOT_ID1 " -           -                  -\n");
+		"ID                                   DEVICE      IMAGE              MOUNTPOINT STATE\n"
+		FAKE_SNAPSHOT_ID " /dev/loop99 /dev/" FAKE_IMAGE "  -          active\n"
+		FAKE_SNAPSHOT_ID " 7:100       /dev/" FAKE_IMAGE2 " -          corrupted: Input/output error\n"
+		FAKE_SNAPSHOT_ID1 " -           -                  -          -\n");
 }
 
 static void snapshot_list_json_of_none_is_empty_array(void **state)

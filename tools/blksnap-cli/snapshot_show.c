@@ -5,13 +5,27 @@
 #include <string.h>
 #include "cli.h"
 #include <json-c/json.h>
+#include <libmount.h>
+#include "host.h"
 #include "output.h"
 #include "snapshot_show.h"
+
+/* Where @dev is mounted first, from the mount table; "" if nowhere. */
+static void find_mountpoint(struct libmnt_table *tb, dev_t dev, char *out,
+			    size_t size)
+{
+	struct libmnt_fs *fs = tb ? mnt_table_find_devno(tb, dev,
+						       MNT_ITER_FORWARD) : NULL;
+
+	snprintf(out, size, "%s", fs && mnt_fs_get_target(fs) ?
+		 mnt_fs_get_target(fs) : "");
+}
 
 int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 		       struct snapshot_view *v, bool gone_ok, bool *gone)
 {
 	struct blksnap_snapshot_device *devs;
+	struct libmnt_table *tb;
 	size_t i, count;
 	int ret;
 
@@ -35,6 +49,8 @@ int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 		free(devs);
 		return cli_fail(v->id, CLI_OP_SNAPSHOT_DEVICES, -ENOMEM);
 	}
+	/* Unreadable, the table only costs the MOUNTPOINT column. */
+	tb = mnt_new_table_from_file(host_real()->mountinfo);
 	for (i = 0; i < count; i++) {
 		struct snapshot_image *img = &v->images[v->count];
 		struct blksnap_snapshotinfo info;
@@ -54,9 +70,12 @@ int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 		snprintf(img->image, sizeof(img->image), "/dev/%s",
 			 info.image[0] ? (char *)info.image : devs[i].image);
 		img->error = info.error_code;
+		find_mountpoint(tb, devs[i].dev, img->mountpoint,
+				sizeof(img->mountpoint));
 		v->count++;
 	}
 	free(devs);
+	mnt_unref_table(tb);
 	return ret;
 }
 
@@ -67,9 +86,12 @@ void snapshot_view_free(struct snapshot_view *v)
 	v->count = 0;
 }
 
-static const char *error_text(int error)
+static const char *state_text(int error, char *buf, size_t size)
 {
-	return error ? strerror(-error) : "-";
+	if (!error)
+		return "active";
+	snprintf(buf, size, "corrupted: %s", strerror(-error));
+	return buf;
 }
 
 /* For scripts: the errno's name, stable across locales. */
@@ -87,16 +109,18 @@ static const char *error_name(int error, char *buf, size_t size)
 }
 
 static const struct output_column columns[] = {
-	{ "ID",     SCOLS_JSON_STRING, false },
-	{ "DEVICE", SCOLS_JSON_STRING, false },
-	{ "IMAGE",  SCOLS_JSON_STRING, false },
-	{ "ERROR",  SCOLS_JSON_STRING, false },
+	{ "ID",         SCOLS_JSON_STRING, false },
+	{ "DEVICE",     SCOLS_JSON_STRING, false },
+	{ "IMAGE",      SCOLS_JSON_STRING, false },
+	{ "MOUNTPOINT", SCOLS_JSON_STRING, false },
+	{ "STATE",      SCOLS_JSON_STRING, false },
 };
 
 static int print_table(const struct snapshot_view *v, size_t n,
 		       enum snapshot_show how)
 {
-	size_t ncols = how == SHOW_CREATED ? 3 : 4;
+	size_t ncols = how == SHOW_CREATED ? 3 : 5;
+	char state[128];
 	struct libscols_table *tb;
 	struct libscols_line *ln;
 	size_t i, j;
@@ -111,7 +135,8 @@ static int print_table(const struct snapshot_view *v, size_t n,
 		     scols_line_set_data(ln, 0, v[i].id) ||
 		     scols_line_set_data(ln, 1, "-") ||
 		     scols_line_set_data(ln, 2, "-") ||
-		     (ncols > 3 && scols_line_set_data(ln, 3, "-"))))
+		     (ncols > 3 && (scols_line_set_data(ln, 3, "-") ||
+				    scols_line_set_data(ln, 4, "-")))))
 			goto err_nomem;
 		for (j = 0; j < v[i].count; j++) {
 			const struct snapshot_image *img = &v[i].images[j];
@@ -122,7 +147,10 @@ static int print_table(const struct snapshot_view *v, size_t n,
 			    scols_line_set_data(ln, 2, img->image[0] ?
 						img->image : "-") ||
 			    (ncols > 3 &&
-			     scols_line_set_data(ln, 3, error_text(img->error))))
+			     (scols_line_set_data(ln, 3, img->mountpoint[0] ?
+						  img->mountpoint : "-") ||
+			      scols_line_set_data(ln, 4, state_text(img->error,
+						  state, sizeof(state))))))
 				goto err_nomem;
 		}
 	}
@@ -169,7 +197,11 @@ static struct json_object *json_snapshot(const struct snapshot_view *v,
 			continue;
 		err_name = error_name(img->error, num, sizeof(num));
 		if (json_object_object_add(d, "error", err_name ?
-					   json_object_new_string(err_name) : NULL))
+					   json_object_new_string(err_name) : NULL) ||
+		    json_object_object_add(d, "mountpoint", img->mountpoint[0] ?
+					   json_object_new_string(img->mountpoint) : NULL) ||
+		    json_object_object_add(d, "state", json_object_new_string(
+					   img->error ? "corrupted" : "active")))
 			goto err_obj;
 	}
 	return o;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Snapshots as 'snapshot create', 'info' and 'list' print them: a table
- * with a row per device (ID, DEVICE, IMAGE, ERROR), or with --json
+ * with a row per device (ID, DEVICE, MOUNTPOINT, IMAGE, STATE), or with
+ * --json
  *
- *   {"id": ID, "devices": [{"device": D, "image": I, "error": E}, ...]}
+ *   {"id": ID, "devices": [{"device": D, "image": I, "error": E,
+ *                           "mountpoint": M, "state": S}, ...]}
  *
- * for one snapshot ('create' without "error", the shape scripts rely on),
- * and {"snapshots": [that object, ...]} for 'list'.
+ * for one snapshot ('create' has only "device" and "image", the shape
+ * scripts rely on), and {"snapshots": [that object, ...]} for 'list'.
+ * STATE is "active", or "corrupted" with the errno in ERROR.
  */
 #ifndef BLKSNAP_CLI_SNAPSHOT_SHOW_H
 #define BLKSNAP_CLI_SNAPSHOT_SHOW_H
@@ -20,6 +23,7 @@ struct snapshot_image {
 	char device[PATH_MAX];		/* as given, or /dev/NAME, or MAJ:MIN */
 	char image[BLKSNAP_IMAGE_NAME_LEN + 5];	/* "/dev/NAME", "" if none */
 	int error;			/* 0, or the -errno that corrupted it */
+	char mountpoint[PATH_MAX];	/* where the device is mounted, "" */
 };
 
 struct snapshot_view {
