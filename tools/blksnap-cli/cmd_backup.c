@@ -696,7 +696,7 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 			 "TARGETs, --to names a directory for their images", b->to);
 		return cli_fail_text(msg);
 	}
-	ret = snapshot_make_prepare(&b->mk, args, nargs);
+	ret = snapshot_make_resolve(&b->mk, args, nargs);
 	if (ret)
 		return ret;
 	b->n = b->mk.n;
@@ -707,8 +707,11 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 		b->jobs[i].m = &b->mk.m[i];
 		b->jobs[i].lock_fd = -1;
 	}
+	/* Bad destinations are refused before anything else is said. */
 	for (i = 0; !ret && i < b->n; i++)
 		ret = plan_job(b, &b->jobs[i]);
+	if (!ret)
+		ret = snapshot_make_storage(&b->mk, true);
 	for (i = 0; !ret && i < b->n; i++)
 		ret = load_state(b, &b->jobs[i]);
 	return ret;

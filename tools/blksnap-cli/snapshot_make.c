@@ -190,7 +190,7 @@ static int check_storage(struct snapshot_make *c)
 }
 
 /* No --storage: the best of the default directories, said on stderr. */
-static int choose_storage(struct snapshot_make *c)
+static int choose_storage(struct snapshot_make *c, bool quiet)
 {
 	static const char *const builtin[] = {
 		"/var/tmp", "/var/lib/blksnap", "/tmp",
@@ -211,6 +211,8 @@ static int choose_storage(struct snapshot_make *c)
 	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
 		return cli_fail_text(c->r.error);
 	c->storage = choice.path;
+	if (quiet && choice.free_bytes >= limit && !isatty(STDERR_FILENO))
+		return CLI_EXIT_SUCCESS;
 	size_format(choice.free_bytes, free_s, sizeof(free_s));
 	size_format(limit, limit_s, sizeof(limit_s));
 	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
@@ -331,7 +333,7 @@ int snapshot_make_destroy(struct snapshot_make *c)
 	return CLI_EXIT_SUCCESS;
 }
 
-int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n)
+int snapshot_make_resolve(struct snapshot_make *c, char **args, size_t n)
 {
 	int ret;
 
@@ -343,18 +345,31 @@ int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n)
 		ret = resolve_targets(c, args, n);
 	if (!ret && c->percent)
 		ret = limit_from_percent(c);
-	if (!ret)
-		ret = cli_open_control(&c->ctx);
+	return ret;
+}
+
+int snapshot_make_storage(struct snapshot_make *c, bool quiet)
+{
+	int ret;
+
+	ret = cli_open_control(&c->ctx);
 	/* Nothing is made before the storage is known to be safe. */
 	if (!ret)
 		ret = collect_owners(c);
 	if (!ret && !c->storage)
-		ret = choose_storage(c);
+		ret = choose_storage(c, quiet);
 	if (!ret)
 		ret = pick_storage(c);
 	if (!ret)
 		ret = check_storage(c);
 	return ret;
+}
+
+int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n)
+{
+	int ret = snapshot_make_resolve(c, args, n);
+
+	return ret ? ret : snapshot_make_storage(c, false);
 }
 
 void snapshot_make_free(struct snapshot_make *c)

@@ -59,8 +59,19 @@ int snapshot_make_limit(struct snapshot_make *c, const char *arg);
 /*
  * Resolve @args, open the control node and settle the storage, saying
  * on stderr which default directory was chosen.  Makes nothing yet.
+ * The same as snapshot_make_resolve() then snapshot_make_storage().
  */
 int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n);
+
+/* Read the configuration and resolve @args into c->m. */
+int snapshot_make_resolve(struct snapshot_make *c, char **args, size_t n);
+
+/*
+ * Open the control node and settle the storage.  The chosen default
+ * directory is said on stderr unless @quiet and it has room for the
+ * limit (a backup under cron prints its summary only).
+ */
+int snapshot_make_storage(struct snapshot_make *c, bool quiet);
 
 /*
  * Create, fill and take the snapshot; each member's info holds its image
