@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Copying ranges of an image: the destination ends byte-identical; runs
+ * of zeros are left as holes in a fresh file and punched (or written)
+ * over old data; a stop request ends the copy between chunks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "backup_copy.h"
+
+#define SIZE	(8U << 20)
+#define MiB	(1U << 20)
+
+static char dir[] = "/tmp/test_backup_copy.XXXXXX";
+static char src_path[PATH_MAX], dst_path[PATH_MAX];
+static unsigned char *want;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(src_path, sizeof(src_path), "%s/src", dir);
+	snprintf(dst_path, sizeof(dst_path), "%s/dst", dir);
+	want = calloc(1, SIZE);
+	return want ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(src_path);
+	unlink(dst_path);
+	rmdir(dir);
+	free(want);
+	return 0;
+}
+
+/* A source of data and zero runs: 1 MiB data, 3 MiB zeros, ... */
+static int make_src(void)
+{
+	int fd = open(src_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	size_t i;
+
+	assert_true(fd >= 0);
+	memset(want, 0, SIZE);
+	for (i = 0; i < MiB; i++)
+		want[i] = (unsigned char)(i * 7 + 1);
+	for (i = 5 * MiB; i < 5 * MiB + 12288; i++)
+		want[i] = (unsigned char)(i * 13 + 3);
+	assert_int_equal(pwrite(fd, want, SIZE, 0), SIZE);
+	return fd;
+}
+
+static void assert_dst_is(const unsigned char *expect)
+{
+	unsigned char *got = malloc(SIZE);
+	int fd = open(dst_path, O_RDONLY);
+
+	assert_non_null(got);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, got, SIZE, 0), SIZE);
+	close(fd);
+	assert_memory_equal(got, expect, SIZE);
+	free(got);
+}
+
+static uint64_t allocated(void)
+{
+	struct stat st;
+
+	assert_int_equal(stat(dst_path, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static void full_copy_to_a_fresh_file_stays_sparse(void **state)
+{
+	struct backup_copy c;
+	int src = make_src(), dst;
+
+	(void)state;
+	dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(ftruncate(dst, SIZE), 0);
+	assert_int_equal(backup_copy_init(&c, src, dst, true), 0);
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), 0);
+	assert_int_equal(c.done, SIZE);
+	assert_int_equal(c.written, MiB + 12288);
+	backup_copy_free(&c);
+	close(dst);
+	close(src);
+	assert_dst_is(want);
+	/* Some slack for filesystem metadata blocks. */
+	assert_true(allocated() <= MiB + 12288 + 65536);
+}
+
+static void changed_range_now_zero_reaches_the_destination(void **state)
+{
+	struct backup_copy c;
+	unsigned char *old = malloc(SIZE);
+	int src = make_src(), dst;
+	size_t i;
+
+	(void)state;
+	assert_non_null(old);
+	/* An older backup with data everywhere. */
+	for (i = 0; i < SIZE; i++)
+		old[i] = 0xa5;
+	dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(pwrite(dst, old, SIZE, 0), SIZE);
+	/* The changed ranges: the data run and part of the zeros after it. */
+	assert_int_equal(backup_copy_init(&c, src, dst, false), 0);
+	assert_int_equal(backup_copy_range(&c, 0, 2 * MiB), 0);
+	assert_int_equal(backup_copy_range(&c, 5 * MiB, 64 * 1024), 0);
+	backup_copy_free(&c);
+	close(dst);
+	close(src);
+	memcpy(old, want, 2 * MiB);
+	memcpy(old + 5 * MiB, want + 5 * MiB, 64 * 1024);
+	assert_dst_is(old);
+	free(old);
+}
+
+static bool stop_now(void)
+{
+	return true;
+}
+
+static void stop_request_ends_the_copy(void **state)
+{
+	struct backup_copy c;
+	int src = make_src(), dst;
+
+	(void)state;
+	dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(backup_copy_init(&c, src, dst, true), 0);
+	c.stop = stop_now;
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), -EINTR);
+	assert_int_equal(c.done, 0);
+	backup_copy_free(&c);
+	close(dst);
+	close(src);
+}
+
+static void short_source_is_an_error(void **state)
+{
+	struct backup_copy c;
+	int src = make_src(), dst;
+
+	(void)state;
+	dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(backup_copy_init(&c, src, dst, true), 0);
+	assert_int_equal(backup_copy_range(&c, SIZE - 4096, 8192), -EIO);
+	assert_false(c.failed_on_dst);
+	backup_copy_free(&c);
+	close(dst);
+	close(src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_copy_to_a_fresh_file_stays_sparse),
+		cmocka_unit_test(changed_range_now_zero_reaches_the_destination),
+		cmocka_unit_test(stop_request_ends_the_copy),
+		cmocka_unit_test(short_source_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
