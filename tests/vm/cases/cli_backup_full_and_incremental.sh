@@ -13,6 +13,7 @@
 load_blksnap
 modprobe ext4
 modprobe xfs 2>/dev/null || true
+modprobe loop
 M=$((1 << 20))
 
 lvm_ok=0
