@@ -239,6 +239,40 @@ static void snapshot_request_to_old_module_says_install_newer(void **state)
 			    "support snapshots; install a newer blksnap module\n");
 }
 
+static void backup_usage_errors_exit_2(void **state)
+{
+	(void)state;
+	RUN(MISSING, "backup", "/dev/null");
+	assert_usage_error("blksnap backup");
+	assert_non_null(strstr(res.err, "--to"));
+	RUN(MISSING, "backup", "--to", "/tmp/x.img");
+	assert_usage_error("blksnap backup");
+	RUN(MISSING, "backup", "--to", "/tmp", "--state", "/tmp/s", "/a", "/b");
+	assert_usage_error("blksnap backup");
+	RUN(MISSING, "backup", "--to", "/tmp", "--ranges-out", "/tmp/r", "/a", "/b");
+	assert_usage_error("blksnap backup");
+	RUN(MISSING, "backup", "--bwlimit", "fast", "--to", "/tmp/x.img", "/a");
+	assert_usage_error("blksnap backup");
+	RUN(MISSING, "snapshot", "mount", "6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a", "/a");
+	assert_usage_error("blksnap snapshot mount");
+}
+
+static void bad_config_line_names_file_and_line(void **state)
+{
+	static const char *const vars[] = {
+		"BLKSNAP_CONFIG=" FIXTURES_DIR "/blksnap.conf-bad", NULL,
+	};
+	struct cli_env env = { .vars = vars };
+	const char *const args[] = { "backup", "--to", "/tmp/x.img", "/", NULL };
+
+	(void)state;
+	assert_true(run_cli(&env, args, &res));
+	assert_int_equal(res.status, 1);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, "blksnap: " FIXTURES_DIR "/blksnap.conf-bad:3: "
+			    "unknown key; see blksnap.conf(5)\n");
+}
+
 static void help_goes_to_stdout_and_exits_0(void **state)
 {
 	static const char *const cases[][4] = {
@@ -251,6 +285,8 @@ static void help_goes_to_stdout_and_exits_0(void **state)
 		{ "snapshot", "create", "--help" }, { "snapshot", "list", "-h" },
 		{ "snapshot", "info", "--help" }, { "snapshot", "watch", "--help" },
 		{ "snapshot", "destroy", "--help" },
+		{ "snapshot", "mount", "--help" }, { "snapshot", "umount", "-h" },
+		{ "backup", "--help" }, { "help", "backup" },
 	};
 	size_t i;
 
@@ -297,6 +333,8 @@ int main(void)
 		cmocka_unit_test(unaligned_mark_dirty_range_is_usage_error),
 		cmocka_unit_test(malformed_since_is_usage_error),
 		cmocka_unit_test(malformed_snapshot_id_is_usage_error),
+		cmocka_unit_test(backup_usage_errors_exit_2),
+		cmocka_unit_test(bad_config_line_names_file_and_line),
 		cmocka_unit_test(unaligned_or_zero_snapshot_limit_is_usage_error),
 		cmocka_unit_test(snapshot_create_without_device_is_usage_error),
 		cmocka_unit_test(snapshot_list_without_module_says_load_it),
