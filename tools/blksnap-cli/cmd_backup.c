@@ -630,8 +630,11 @@ static int print_json(const struct backup *b, double seconds)
 			err = add(o, "since", json_object_new_string(point));
 		}
 	}
-	if (!err)
-		err = add(root, "backups", arr) ? (arr = NULL, 1) : (arr = NULL, 0);
+	if (!err) {
+		err = json_object_object_add(root, "backups", arr);
+		if (!err)
+			arr = NULL;	/* @root holds it now */
+	}
 	if (!err)
 		err = add(root, "seconds", json_object_new_double(seconds));
 	if (!err && (b->keep || b->ranges_out))
