@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <json-c/json.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
 #include "generation.h"
@@ -34,6 +35,48 @@ static const struct output_column columns[] = {
 	{ "CHANGES",    SCOLS_JSON_NUMBER, true },
 };
 
+/* {"cbt": [{"device": ..., "capacity": ..., ...}]}, the table's shape. */
+static int print_json(const char *path, const struct blksnap_cbtinfo *info)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	char gen[GENERATION_STR_LEN];
+	int ret;
+
+	generation_format(&info->generation_id, gen);
+	if (!root || !arr || !o || json_object_array_add(arr, o)) {
+		json_object_put(o);
+		goto err_nomem;
+	}
+	if (json_object_object_add(root, "cbt", arr)) {
+		json_object_put(arr);
+		arr = NULL;
+		goto err_nomem_root;
+	}
+	arr = NULL;
+	if (json_object_object_add(o, "device", json_object_new_string(path)) ||
+	    json_object_object_add(o, "capacity",
+				   json_object_new_uint64(info->device_capacity)) ||
+	    json_object_object_add(o, "block-size",
+				   json_object_new_uint64(info->block_size)) ||
+	    json_object_object_add(o, "blocks",
+				   json_object_new_uint64(info->block_count)) ||
+	    json_object_object_add(o, "generation", json_object_new_string(gen)) ||
+	    json_object_object_add(o, "changes",
+				   json_object_new_uint64(info->changes_number)))
+		goto err_nomem_root;
+	ret = output_json(root);
+	json_object_put(root);
+	return ret;
+
+err_nomem:
+	json_object_put(arr);
+err_nomem_root:
+	json_object_put(root);
+	return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+}
+
 static int print_info(const char *path, const struct blksnap_cbtinfo *info,
 		      bool json)
 {
@@ -41,8 +84,10 @@ static int print_info(const char *path, const struct blksnap_cbtinfo *info,
 	struct libscols_table *tb;
 	struct libscols_line *ln;
 
+	if (json)
+		return print_json(path, info);
 	generation_format(&info->generation_id, gen);
-	tb = output_table("cbt", columns, ARRAY_SIZE(columns), json);
+	tb = output_table("cbt", columns, ARRAY_SIZE(columns), false);
 	if (!tb || !(ln = output_row(tb)))
 		goto err_nomem;
 	if (scols_line_set_data(ln, 0, path) ||

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <json-c/json.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
 #include "generation.h"
@@ -37,6 +38,42 @@ static const struct output_column columns[] = {
 	{ "LENGTH", SCOLS_JSON_NUMBER, true },
 };
 
+/* {"ranges": [{"offset": ..., "length": ...}, ...]}, the table's shape. */
+static int print_json(const uint8_t *map, const struct blksnap_cbtinfo *info,
+		      uint8_t above)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	struct cbt_range_iter it;
+	struct byte_range r;
+	int ret;
+
+	if (!root || !arr || json_object_object_add(root, "ranges", arr)) {
+		json_object_put(arr);
+		goto err_nomem;
+	}
+	cbt_range_iter_init(&it, map, info->block_count, info->block_size,
+			    info->device_capacity, above);
+	while (cbt_range_next(&it, &r)) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o || json_object_array_add(arr, o)) {
+			json_object_put(o);
+			goto err_nomem;
+		}
+		if (json_object_object_add(o, "offset", json_object_new_uint64(r.offset)) ||
+		    json_object_object_add(o, "length", json_object_new_uint64(r.length)))
+			goto err_nomem;
+	}
+	ret = output_json(root);
+	json_object_put(root);
+	return ret;
+
+err_nomem:
+	json_object_put(root);
+	return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+}
+
 static int print_ranges(const uint8_t *map, const struct blksnap_cbtinfo *info,
 			uint8_t above, bool json)
 {
@@ -44,7 +81,9 @@ static int print_ranges(const uint8_t *map, const struct blksnap_cbtinfo *info,
 	struct libscols_table *tb;
 	struct byte_range r;
 
-	tb = output_table("ranges", columns, ARRAY_SIZE(columns), json);
+	if (json)
+		return print_json(map, info, above);
+	tb = output_table("ranges", columns, ARRAY_SIZE(columns), false);
 	if (!tb)
 		goto err_nomem;
 	cbt_range_iter_init(&it, map, info->block_count, info->block_size,
