@@ -54,10 +54,6 @@ if [ $lvm_ok = 1 ]; then
 	mount /dev/bk/xfs /srv/xfs
 fi
 
-json_get() {	# json_get FILE PYTHON-EXPR (on d, the document)
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
-}
-
 # mutate DIR ROUND: creates, deletes, in-place random writes, zeros
 mutate() {
 	local dir=$1 r=$2 i
@@ -81,45 +77,23 @@ checksums() {	# checksums DIR: relative names and sha256s, sorted
 		xargs -0 -r sha256sum)
 }
 
-# One python start per backup run (they are slow under TCG): read the
-# summary, compare the image with DEST byte for byte, and for an
-# incremental run add up what 'cbt map --since' lists for the kept
-# snapshot.  Prints: mode copied total seconds snapshot cbt_bytes
-cat > /tmp/backup_round.py <<'PY'
-import json, subprocess, sys
-js, dest, dev, cli = sys.argv[1:5]
-d = json.load(open(js))
-b = d["backups"][0]
-with open(b["image"], "rb") as img, open(dest, "rb") as out:
-    off = 0
-    while True:
-        x, y = img.read(4 << 20), out.read(4 << 20)
-        if x != y:
-            n = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
-            sys.exit("differs from the image at byte %d" % (off + n))
-        if not x:
-            break
-        off += len(x)
-cbt = "-"
-if b["mode"] == "incremental":
-    m = json.loads(subprocess.run([cli, "cbt", "map", "--json", "--since", b["since"], dev],
-                                  check=True, capture_output=True).stdout)
-    cbt = sum(r["length"] for r in m["ranges"])
-print(b["mode"], b["bytes-copied"], b["bytes-total"], "%.3f" % b["seconds"], d["snapshot"], cbt)
-PY
+# jget FILE KEY: a member of the pretty JSON summary, one per line.
+# Programs start slowly in the guest (its root is 9p), so no python here.
+jget() {
+	sed -n "s/^ *\"$2\": \"*\([^\",]*\)\"*,*$/\1/p" "$1" | head -n 1
+}
 
 # backup_round NAME TARGET DEV FSTYPE ROUND: one run, checked
 backup_round() {
 	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/mnt/backup/$1.img
-	local js=/tmp/$name.$r.json mode copied total secs snap cbt_bytes out
+	local js=/tmp/$name.$r.json mode copied total secs img snap since cbt_bytes
 	checksums $target > /tmp/$name.$r.sums
 	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
 		fail "$name round $r: backup"
-	out=$(python3 /tmp/backup_round.py $js $dest $dev "$BLKSNAP_CLI" 2>&1) ||
-		fail "$name round $r: $dest $out"
-	read -r mode copied total secs snap cbt_bytes <<EOT
-$out
-EOT
+	mode=$(jget $js mode) copied=$(jget $js bytes-copied)
+	total=$(jget $js bytes-total) secs=$(jget $js seconds)
+	img=$(jget $js image) snap=$(jget $js snapshot) since=$(jget $js since)
+	cmp $img $dest || fail "$name round $r: $dest differs from the snapshot image"
 	ok "$name round $r: $dest is byte-identical to the snapshot image"
 	rate=$(awk "BEGIN { printf \"%.1f\", $copied / $M / ($secs + 1e-6) }")
 	if [ $r = 0 ]; then
@@ -130,6 +104,9 @@ EOT
 		[ $alloc -lt $total ] || fail "$name: the full image is not sparse"
 	else
 		expect_eq "$mode" incremental "$name round $r mode"
+		# The snapshot is kept, so the map is the one this run read.
+		cbt_bytes=$(blksnap cbt map --since "$since" $dev |
+			awk 'NR > 1 { n += $2 } END { print n + 0 }')
 		echo "FIGURE $name incremental $r: $copied bytes copied, CBT changed" \
 			"$cbt_bytes, of $total: ratio" \
 			"$(awk "BEGIN { printf \"%.4f\", $copied / $total }") in ${secs}s, $rate MiB/s"
@@ -156,7 +133,7 @@ targets="data:/srv/data:${DISK1}1:ext4 small:/srv/small:${DISK1}2:ext4"
 # --- refusals first, while nothing is attached -------------------------
 nothing_left() {	# nothing_left WHAT
 	local n
-	n=$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')
+	n=$(ls /sys/class/misc/blksnap-control/snapshots | wc -l)
 	expect_eq "$n" 0 "$1: snapshots left"
 	blksnap cbt info ${DISK1}1 >/dev/null 2>&1 && fail "$1: the filter stayed attached"
 	[ "$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)" = "$vartmp" ] ||
@@ -187,12 +164,14 @@ refuse "DEST in a missing directory" "^blksnap: /mnt/backup/no/x.img: " --to /mn
 
 echo "t=${SECONDS}s: refusals checked"
 # --- three rounds on each filesystem ------------------------------------
-# Every filesystem: a full copy and three incrementals.
+# Every filesystem: a full copy and two incrementals; /srv/data a third
+# (and a fourth after the killed run below).
 for r in 0 1 2 3; do
 	for t in $targets; do
 		IFS=: read -r name mnt dev fs <<EOT
 $t
 EOT
+		[ $r = 3 ] && [ $name != data ] && continue
 		mutate $mnt $r
 		backup_round $name $mnt $dev $fs $r
 	done
@@ -231,7 +210,7 @@ expect_match "$(cat /tmp/killed.err)" "interrupted; its state is unchanged" "the
 expect_eq "$(sha256sum < "$state")" "$sum_state" "state file after the killed run"
 [ "$(sha256sum < /mnt/backup/data.img)" != "$sum_dest" ] || fail "the killed run had not started copying"
 ok "the killed run had written part of DEST"
-n=$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')
+n=$(ls /sys/class/misc/blksnap-control/snapshots | wc -l)
 expect_eq "$n" 0 "snapshots left by the killed run"
 backup_round data /srv/data ${DISK1}1 ext4 4
 
