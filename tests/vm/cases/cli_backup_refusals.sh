@@ -1,0 +1,60 @@
+# Refused targets and destinations of blksnap backup: a tmpfs path, a
+# missing path, a DEST on the device being backed up, a block device
+# smaller than the target, a DEST in a missing directory.  Each gets one
+# line naming it and the fix, exit 1, and leaves nothing behind: no
+# snapshot, no filter attached, no storage file, no DEST.
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+modprobe ext4
+modprobe loop
+M=$((1 << 20))
+partition_disk1 64MiB
+mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
+# Backups go to ext4 on the other disk; the guest's root is the host's,
+# read-only, so mount points live on tmpfs.
+mount -t tmpfs srv /srv
+mkdir -p /mnt/backup
+mkfs.ext4 -q $DISK0
+mount $DISK0 /mnt/backup
+# The state directory and limit come from blksnap.conf(5).
+mkdir -p /mnt/backup/state
+printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' > /tmp/blksnap.conf
+export BLKSNAP_CONFIG=/tmp/blksnap.conf
+mkdir -p /srv/data
+mount ${DISK1}1 /srv/data
+echo "t=${SECONDS}s: filesystems made"
+
+# --- refusals first, while nothing is attached -------------------------
+nothing_left() {	# nothing_left WHAT
+	local n
+	n=$(ls /sys/class/misc/blksnap-control/snapshots | wc -l)
+	expect_eq "$n" 0 "$1: snapshots left"
+	blksnap cbt info ${DISK1}1 >/dev/null 2>&1 && fail "$1: the filter stayed attached"
+	[ "$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)" = "$vartmp" ] ||
+		fail "$1: files left in the storage directories"
+	ok "$1: no snapshot, no filter, no storage file left"
+}
+refuse() {	# refuse WHAT REGEX ARGS...
+	local what=$1 re=$2
+	shift 2
+	run_capture rc out err blksnap backup "$@"
+	echo "$what: rc=$rc: $err"
+	expect_eq "$rc" 1 "$what: exit code"
+	expect_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$what: lines of message"
+	expect_match "$err" "$re" "$what: message"
+	nothing_left "$what"
+}
+vartmp=$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)
+refuse "tmpfs target" "^blksnap: /tmp: .*tmpfs" --to /mnt/backup/t.img /tmp
+refuse "missing target" "^blksnap: /nonexistent: " --to /mnt/backup/t.img /nonexistent
+refuse "DEST on the backed-up device" "^blksnap: /srv/data/self.img: is on " \
+	--to /srv/data/self.img /srv/data
+[ -e /srv/data/self.img ] && fail "a refused DEST was created"
+truncate -s 1M /tmp/small.raw
+small=$(losetup -f --show /tmp/small.raw)
+refuse "DEST device too small" "^blksnap: $small: .*smaller than" --to $small /srv/data
+losetup -d $small
+refuse "DEST in a missing directory" "^blksnap: /mnt/backup/no/x.img: " --to /mnt/backup/no/x.img /srv/data
+
+umount /srv/data /mnt/backup /srv
