@@ -104,14 +104,15 @@ done
 
 # --- a second backup of a locked state fails at once with --no-wait ----
 state=$(ls /mnt/backup/state/*data.img.state)
-flock "$state.lock" sleep 30 &
+flock "$state.lock" sleep 600 &
 holder=$!
 sleep 0.5
 run_capture rc out err blksnap backup --no-wait --to /mnt/backup/data.img /srv/data
 echo "locked state: rc=$rc: $err"
 expect_eq "$rc" 1 "exit code with the state locked"
 expect_match "$err" "another backup" "message names the other backup"
-kill $holder; wait $holder 2>/dev/null || true
+kill $holder 2>/dev/null || true
+wait $holder 2>/dev/null || true
 
 # --- SIGTERM mid-copy leaves the state; the next run repairs DEST --------
 head -c $((24 * M)) /dev/urandom > /srv/data/big

@@ -23,7 +23,9 @@ printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\
 export BLKSNAP_CONFIG=/tmp/blksnap.conf
 export DM_DISABLE_UDEV=1
 lvmcfg='activation { udev_sync = 0 udev_rules = 0 } backup { backup = 0 archive = 0 }'
-pvcreate -q --config "$lvmcfg" ${DISK1}1 >/dev/null
+# Earlier cases leave filesystem signatures on the disk.
+wipefs -qa ${DISK1}1
+pvcreate -q -y --config "$lvmcfg" ${DISK1}1 >/dev/null
 vgcreate -q --config "$lvmcfg" bk ${DISK1}1 >/dev/null
 lvcreate -q --config "$lvmcfg" -y -Zn -L 64M -n xfs bk >/dev/null
 [ -b /dev/bk/xfs ] || fail "LV /dev/bk/xfs did not appear"
