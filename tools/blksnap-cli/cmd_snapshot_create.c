@@ -408,45 +408,43 @@ static int print_created(const struct create *c, bool json)
 }
 
 /*
- * Termination signals wait while the snapshot is made or undone, so that
- * neither is cut short; one that came meanwhile undoes the snapshot and
- * then takes effect.
+ * Termination signals are noted while the snapshot is made or undone, and
+ * take effect after: the snapshot is undone first, never left behind.
+ * They are caught rather than blocked (and without SA_RESTART) so that a
+ * take waiting for writes issued before it, which may never end when the
+ * devices are stacked on one another, returns EINTR and is undone.
  */
-static bool signal_pending(const sigset_t *held)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-	sigset_t pending;
-	size_t i;
+static const int stop_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+static volatile sig_atomic_t stop_signal;
 
-	if (sigpending(&pending))
-		return false;
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		if (sigismember(held, sigs[i]) && sigismember(&pending, sigs[i]))
-			return true;
-	return false;
+static void note_stop_signal(int sig)
+{
+	stop_signal = sig;
 }
 
 static int run(struct create *c, bool json)
 {
-	sigset_t held, saved;
+	struct sigaction sa = { .sa_handler = note_stop_signal };
+	struct sigaction saved[ARRAY_SIZE(stop_signals)];
+	size_t i;
 	int ret;
 
-	sigemptyset(&held);
-	sigaddset(&held, SIGHUP);
-	sigaddset(&held, SIGINT);
-	sigaddset(&held, SIGQUIT);
-	sigaddset(&held, SIGTERM);
-	sigprocmask(SIG_BLOCK, &held, &saved);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, &saved[i]);
 
 	ret = make_snapshot(c);
-	if (!ret && signal_pending(&held))
+	if (!ret && stop_signal)
 		ret = cli_fail(c->id_str, CLI_OP_SNAPSHOT_CREATE, -EINTR);
 	if (!ret)
 		ret = print_created(c, json);
 	if (ret)
 		undo(c);
 
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
+	if (stop_signal)
+		raise(stop_signal);
 	return ret;
 }
 

@@ -72,6 +72,33 @@ for round in 1; do
 	SNAP_ID=
 done
 
+# A take that waits too long is cancelled by Ctrl-C: nothing is left.
+dmsetup suspend bs_delay
+dmsetup reload bs_delay --table "0 $((64 * M / 512)) delay $DISK1 0 0 $DISK1 0 20000"
+dmsetup resume bs_delay
+dd if=/tmp/new of=$dev bs=64K seek=$((24 * M / (64 * K))) oflag=direct conv=notrunc status=none &
+writer=$!
+sleep 1
+"$BLKSNAP_CLI" snapshot create --storage /mnt/store --limit 64M $dev > /tmp/cancel.out 2> /tmp/cancel.err &
+creator=$!
+waiting=
+for i in $(seq 150); do
+	case $(cat /proc/$creator/wchan 2>/dev/null) in
+	*writes_drain*) waiting=1; break ;;
+	esac
+	sleep 0.1
+done
+[ -n "$waiting" ] || fail "the take did not wait for the write in flight ($(cat /proc/$creator/wchan 2>/dev/null))"
+kill -INT $creator
+rc=0
+wait $creator || rc=$?
+cat /tmp/cancel.err
+expect_eq "$rc" 130 "exit status of a create interrupted by SIGINT"
+expect_match "$(cat /tmp/cancel.err)" "interrupted while the take waited" "the message says the take was interrupted"
+expect_eq "$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')" 0 "snapshots left after the cancelled take"
+wait $writer
+ok "the delayed write completed after the cancelled take"
+
 blksnap detach $dev
 dmsetup remove bs_delay
 left=$(ls -A /mnt/store | grep -v '^lost+found$' || true)
