@@ -877,12 +877,27 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
 	return 0;
 }
 
+/*
+ * Chunks grow to 64 MiB at most (as chunk_minimum_shift does): a chunk is
+ * read into memory whole.  Beyond chunk_maximum_count such chunks (128 TiB
+ * at the default) the table grows by 8 bytes per 64 MiB of device.
+ */
+#define CHUNK_MAXIMUM_SHIFT	(26 - SECTOR_SHIFT)
+
 static unsigned int choose_chunk_shift(struct block_device *bdev)
 {
 	unsigned int shift = blksnap_chunk_minimum_shift - SECTOR_SHIFT;
 
 	/* Never below what the device wants written at once. */
 	while ((1U << (shift + SECTOR_SHIFT)) < bdev_io_min(bdev))
+		shift++;
+	/*
+	 * The chunk table takes 8 bytes per chunk, allocated at take: larger
+	 * chunks on a large device keep it within chunk_maximum_count
+	 * entries, as the change-tracking map's blocks grow too.
+	 */
+	while (DIV_ROUND_UP_SECTOR_T(bdev_nr_sectors(bdev), 1ULL << shift) >
+	       blksnap_chunk_maximum_count && shift < CHUNK_MAXIMUM_SHIFT)
 		shift++;
 	return shift;
 }
@@ -913,7 +928,7 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	bio_list_init(&da->starved);
 	INIT_WORK(&da->starved_work, diff_area_starved_work);
 	init_waitqueue_head(&da->chunk_wait);
-	/* Per chunk: 8 bytes of offset; 32 MiB per TiB at 256 KiB. */
+	/* Per chunk: 8 bytes of offset; at most chunk_maximum_count chunks. */
 	da->chunk_offset = kvcalloc(da->nr_chunks, sizeof(u64), GFP_KERNEL);
 	if (!da->chunk_offset) {
 		kfree(da);

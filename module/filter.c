@@ -30,6 +30,8 @@ static LIST_HEAD(filter_ops_list);
  * function the ftrace handler runs, while bios fly, oopsed on 6.12.
  */
 static atomic_t filters_exist = ATOMIC_INIT(0);
+/* Attached filters on partitions: a whole disk's writes look for them. */
+static atomic_t partition_filters = ATOMIC_INIT(0);
 /* Runs filter releases; destroyed at exit, which waits for them. */
 static struct workqueue_struct *filter_wq;
 
@@ -103,6 +105,8 @@ static void filter_remove(dev_t dev, struct filter *flt)
 {
 	lockdep_assert_held(&filters_lock);
 	xa_erase(&filters, dev);
+	if (bdev_is_partition(flt->bdev))
+		atomic_dec(&partition_filters);
 	filter_put(flt);
 }
 
@@ -186,6 +190,8 @@ static int attach_pinned(struct block_device *bdev, const char *name,
 		ops->detach(flt);
 		goto out_put_module;
 	}
+	if (bdev_is_partition(bdev))
+		atomic_inc(&partition_filters);
 	if (held) {
 		filter_get(flt);
 		*held = flt;
@@ -353,6 +359,37 @@ bool filter_device_bio(struct bio *bio)
 	return filter_one(bio->bi_bdev, bio);
 }
 
+struct filter *filter_partition_overlapping(struct bio *bio)
+{
+	struct block_device *disk = bio->bi_bdev;
+	sector_t start = bio->bi_iter.bi_sector;
+	sector_t end = bio_end_sector(bio);
+	struct filter *flt, *first = NULL;
+	unsigned long dev;
+
+	if (!atomic_read(&partition_filters))
+		return NULL;
+	rcu_read_lock();
+	xa_for_each(&filters, dev, flt) {
+		struct block_device *part = flt->bdev;
+
+		if (!bdev_is_partition(part) || bdev_whole(part) != disk ||
+		    part->bd_start_sect >= end ||
+		    part->bd_start_sect + bdev_nr_sectors(part) <= start)
+			continue;
+		if (first && first->bdev->bd_start_sect <= part->bd_start_sect)
+			continue;
+		/* Only a filter still attached: the registry holds a kref. */
+		if (!kref_get_unless_zero(&flt->kref))
+			continue;
+		if (first)
+			filter_put(first);
+		first = flt;
+	}
+	rcu_read_unlock();
+	return first;
+}
+
 bool filter_bio(struct bio *bio)
 {
 	struct block_device *bdev = bio->bi_bdev;
@@ -363,6 +400,9 @@ bool filter_bio(struct bio *bio)
 	 */
 	if (bio_flagged(bio, BIO_REMAPPED))
 		return false;
+	/* Its pieces on filtered partitions go there, the rest on to bdev's. */
+	if (!bdev_is_partition(bdev) && filter_whole_disk_bio(bio))
+		return true;
 	if (filter_one(bdev, bio))
 		return true;
 	if (bdev_is_partition(bdev))
@@ -372,8 +412,15 @@ bool filter_bio(struct bio *bio)
 
 int filter_init(void)
 {
+	int ret;
+
 	filter_wq = alloc_workqueue("blksnap-filter", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	return filter_wq ? 0 : -ENOMEM;
+	if (!filter_wq)
+		return -ENOMEM;
+	ret = filter_whole_disk_init();
+	if (ret)
+		destroy_workqueue(filter_wq);
+	return ret;
 }
 
 void filter_done(void)
@@ -381,4 +428,5 @@ void filter_done(void)
 	/* Every filter held a module reference, so none is attached now. */
 	WARN_ON_ONCE(!xa_empty(&filters));
 	destroy_workqueue(filter_wq);
+	filter_whole_disk_done();
 }

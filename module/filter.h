@@ -102,6 +102,23 @@ bool filter_bio(struct bio *bio);
 bool filter_device_bio(struct bio *bio);
 
 /*
+ * A write to a whole disk reaches the filters of the partitions it
+ * overlaps (ftrace interception, filter_whole_disk.c): each piece inside a
+ * filtered partition is split off and submitted to that partition, as if
+ * written through its node.  Returns true if nothing is left for the
+ * whole disk's own filter and queue (the bio was taken over); false with
+ * @bio trimmed to what is left.
+ */
+bool filter_whole_disk_bio(struct bio *bio);
+/*
+ * The attached partition filter of @bio's disk that @bio overlaps and
+ * that starts first, with a reference; NULL if none.
+ */
+struct filter *filter_partition_overlapping(struct bio *bio);
+int filter_whole_disk_init(void);
+void filter_whole_disk_done(void);
+
+/*
  * Where @bio starts on @bdev, the filtered device (the bio's own or its
  * whole disk), in sectors.  A bio to a partition carries partition
  * sectors until submission remaps them to the disk's (BIO_REMAPPED): the

@@ -22,6 +22,12 @@ module_param_named(chunk_minimum_shift, blksnap_chunk_minimum_shift, uint,
 MODULE_PARM_DESC(chunk_minimum_shift,
 		 "Smallest copy-on-write chunk as log2 of bytes (12..26, default 18 = 256 KiB)");
 
+unsigned int blksnap_chunk_maximum_count = 2097152;
+module_param_named(chunk_maximum_count, blksnap_chunk_maximum_count, uint,
+		   0444);
+MODULE_PARM_DESC(chunk_maximum_count,
+		 "Most copy-on-write chunks of one device, 8 bytes of table each; chunks grow with the device beyond it (1024..16777216, default 2097152 = 16 MiB)");
+
 unsigned int blksnap_chunk_maximum_in_flight = 64;
 module_param_named(chunk_maximum_in_flight, blksnap_chunk_maximum_in_flight,
 		   uint, 0444);
@@ -55,6 +61,8 @@ int params_check(void)
 			   1024, 16777216);
 	ret |= check_range("chunk_minimum_shift",
 			   blksnap_chunk_minimum_shift, 12, 26);
+	ret |= check_range("chunk_maximum_count",
+			   blksnap_chunk_maximum_count, 1024, 16777216);
 	ret |= check_range("chunk_maximum_in_flight",
 			   blksnap_chunk_maximum_in_flight, 1, 4096);
 	ret |= check_range("diff_storage_minimum",

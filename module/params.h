@@ -14,6 +14,7 @@ extern unsigned int blksnap_tracking_block_maximum_count;
 /* log2 of the smallest COW chunk, in bytes. */
 extern unsigned int blksnap_chunk_minimum_shift;
 /* Most chunks whose copy may be in flight at once, over all snapshots. */
+extern unsigned int blksnap_chunk_maximum_count;
 extern unsigned int blksnap_chunk_maximum_in_flight;
 /* Difference storage growth step, in sectors. */
 extern unsigned long long blksnap_diff_storage_minimum;

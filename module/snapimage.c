@@ -196,11 +196,11 @@ struct snapimage *snapimage_create(struct diff_area *da)
 	spin_lock_init(&img->queue_lock);
 	bio_list_init(&img->queue);
 	/*
-	 * At least a chunk; and 1 MiB, so that a backup's large reads of
-	 * untouched chunks reach the origin as reads of that size.
+	 * 1 MiB, so that a backup's large reads of untouched chunks reach
+	 * the origin as reads of that size; not a chunk, which grows with
+	 * the device (reads and writes take part of a chunk as well).
 	 */
-	img->buf_size = max_t(unsigned int, SNAPIMAGE_BUF_MIN,
-			      1U << (da->chunk_shift + SECTOR_SHIFT));
+	img->buf_size = SNAPIMAGE_BUF_MIN;
 	for (i = 0; i < SNAPIMAGE_WORKERS; i++) {
 		struct snapimage_worker *w = &img->workers[i];
 

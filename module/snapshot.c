@@ -331,6 +331,23 @@ int snapshot_take(const uuid_t *id)
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_drain_wait(sd->tracker);
 	list_for_each_entry(sd, &snap->devices, link) {
+		ret = tracker_writes_drain(sd->tracker);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
+		       &snap->id);
+		list_for_each_entry(sd, &snap->devices, link) {
+			tracker_resume_writes(sd->tracker);
+			tracker_open_gate(sd->tracker);
+		}
+		memalloc_noio_restore(noio);
+		thaw_devices(snap, NULL);
+		free_diff_areas(snap);
+		goto out_unlock;
+	}
+	list_for_each_entry(sd, &snap->devices, link) {
 		struct tracker *tracker = sd->tracker;
 
 		mutex_lock(&tracker->lock);
@@ -396,6 +413,7 @@ static void release_device(struct snapshot_device *sd)
 int snapshot_destroy(const uuid_t *id)
 {
 	struct snapshot_device *sd, *next;
+	LIST_HEAD(leaving);
 	struct snapshot *snap;
 	int ret = 0;
 
@@ -419,10 +437,19 @@ int snapshot_destroy(const uuid_t *id)
 		sd->image = NULL;
 	}
 	list_del(&snap->link);
+	/*
+	 * The devices leave the snapshot under the lock that sysfs and
+	 * SNAPSHOTINFO walk them under: those see an empty snapshot, or none
+	 * for the device, while the devices are released below.
+	 */
+	list_for_each_entry(sd, &snap->devices, link)
+		WRITE_ONCE(sd->tracker->snapshot, NULL);
+	list_splice_init(&snap->devices, &leaving);
+	snap->nr_devices = 0;
 	mutex_unlock(&snapshots_lock);
 
 	event_queue_close(&snap->events);
-	list_for_each_entry_safe(sd, next, &snap->devices, link) {
+	list_for_each_entry_safe(sd, next, &leaving, link) {
 		list_del(&sd->link);
 		release_device(sd);
 	}

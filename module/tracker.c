@@ -26,6 +26,8 @@
 
 /* At most this much of the map is copied to userspace per CBTMAP call. */
 #define CBTMAP_WINDOW_MAX	(16U << 20)
+/* CBTMAP copies out this much at a time, without the tracker's lock. */
+#define CBTMAP_PIECE		(64U << 10)
 /* At most this many ranges per CBTDIRTY call. */
 #define CBTDIRTY_RANGES_MAX	4096U
 
@@ -37,6 +39,23 @@
  */
 DEFINE_STATIC_SRCU(tracker_gate_srcu);
 static DECLARE_WAIT_QUEUE_HEAD(tracker_gate_wait);
+
+/*
+ * Writes that passed a filter travel on as a clone whose completion the
+ * tracker counts: a take waits for the writes that passed before it (they
+ * may sit below in a stacking driver, a throttle or a delay for long after
+ * the queue freeze), and a detach for all of them.
+ */
+struct tracker_write {
+	struct tracker *tracker;
+	/* Last: the bio_set's front pad ends here. */
+	struct bio clone;
+};
+
+#define TRACKER_WRITES_RESERVED	64
+
+static struct bio_set tracker_writes;
+static DECLARE_WAIT_QUEUE_HEAD(tracker_writes_wait);
 
 /* Replaces the map by a new one for the device's present capacity. */
 static int tracker_renew_map(struct tracker *tracker)
@@ -86,6 +105,13 @@ static struct filter *tracker_attach(struct block_device *bdev)
 
 	if (!bdev_nr_sectors(bdev))
 		return ERR_PTR(-ENODATA);
+	/*
+	 * Zone append, reset and finish change data in ways the copy and
+	 * the map do not follow (an append's place is known only when it
+	 * completes).
+	 */
+	if (bdev_is_zoned(bdev))
+		return ERR_PTR(-EMEDIUMTYPE);
 	tracker = kzalloc(sizeof(*tracker), GFP_KERNEL);
 	if (!tracker)
 		return ERR_PTR(-ENOMEM);
@@ -104,15 +130,74 @@ static void tracker_detach(struct filter *flt)
 	struct tracker *tracker = to_tracker(flt);
 
 	/* The registry's grace period has passed: no bio can see us. */
+	wait_event(tracker_writes_wait, !atomic_read(&tracker->writes_in_flight));
 	if (rcu_access_pointer(tracker->cbt))
 		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
 	kfree(tracker);
+}
+
+static void tracker_write_endio(struct bio *clone)
+{
+	struct tracker_write *tw = container_of(clone, struct tracker_write, clone);
+	struct tracker *tracker = tw->tracker;
+	struct bio *bio = clone->bi_private;
+
+	bio->bi_status = clone->bi_status;
+	bio_put(clone);
+	bio_endio(bio);
+	/* Last: a detach may free the tracker once the count is zero. */
+	if (atomic_dec_and_test(&tracker->writes_in_flight) &&
+	    wq_has_sleeper(&tracker_writes_wait))
+		wake_up_all(&tracker_writes_wait);
+}
+
+/*
+ * Whether @bio is, or is a clone of, this tracker's clone of a write it
+ * let pass: a partition's clone goes on to its whole disk's filter, which
+ * clones it again and sends that through the partition's filter.
+ */
+static bool tracker_own_write(struct tracker *tracker, struct bio *bio)
+{
+	while (bio->bi_end_io == tracker_write_endio) {
+		if (container_of(bio, struct tracker_write, clone)->tracker == tracker)
+			return true;
+		bio = bio->bi_private;
+	}
+	return false;
+}
+
+/*
+ * The clone @bio travels on as, counted from now (inside the gate's read
+ * section, so that a take's grace period sees every count that passed).
+ * NULL if there is no memory without waiting, for a REQ_NOWAIT write.
+ */
+static struct bio *tracker_count_write(struct tracker *tracker, struct bio *bio)
+{
+	gfp_t gfp = bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO;
+	struct tracker_write *tw;
+	struct bio *clone;
+
+	/*
+	 * GFP_NOIO from a bio_set with a rescuer: the reserve refills as
+	 * writes complete, and bios this task queued are submitted by the
+	 * rescuer meanwhile.
+	 */
+	clone = bio_alloc_clone(bio->bi_bdev, bio, gfp, &tracker_writes);
+	if (!clone)
+		return NULL;
+	tw = container_of(clone, struct tracker_write, clone);
+	tw->tracker = tracker;
+	clone->bi_end_io = tracker_write_endio;
+	clone->bi_private = bio;
+	atomic_inc(&tracker->writes_in_flight);
+	return clone;
 }
 
 static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 {
 	struct tracker *tracker = to_tracker(flt);
 	sector_t sector = filter_bio_sector(flt->bdev, bio);
+	struct bio *clone = NULL;
 	struct diff_area *da;
 	struct cbt_map *map;
 	bool taken = false;
@@ -120,6 +205,9 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 
 	/* Writes of every kind (also discard, write-zeroes) carry a size. */
 	if (!op_is_write(bio_op(bio)) || !bio->bi_iter.bi_size)
+		return false;
+	/* Seen, copied and counted already. */
+	if (tracker_own_write(tracker, bio))
 		return false;
 
 	/* Held only for the instant of a take. */
@@ -151,8 +239,27 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 		taken = diff_area_cow_bio(da, bio);
 		diff_area_put(da);
 	}
+	/*
+	 * Under native blkfilter the bio is inside the queue already and a
+	 * take's held freeze waits for it; here it is counted.
+	 */
+	if (!taken && !filter_in_queue()) {
+		clone = tracker_count_write(tracker, bio);
+		if (!clone) {
+			srcu_read_unlock(&tracker_gate_srcu, gate);
+			bio_wouldblock_error(bio);
+			return true;
+		}
+	}
 	srcu_read_unlock(&tracker_gate_srcu, gate);
-	return taken;
+	if (!clone)
+		return taken;
+	/*
+	 * Outside the read section: the clone meets the whole disk's filter
+	 * next, whose gate may be held by a take that waits for this section.
+	 */
+	filter_resubmit_bio(clone);
+	return true;
 }
 
 static int ctl_cbtinfo(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
@@ -163,47 +270,85 @@ static int ctl_cbtinfo(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 
 	if (*plen < sizeof(info))
 		return -EINVAL;
+	mutex_lock(&tracker->lock);
 	map = tracker_current_map(tracker, &ret);
+	if (map) {
+		info.device_capacity = (u64)map->device_capacity << SECTOR_SHIFT;
+		info.block_size = 1U << (map->block_shift + SECTOR_SHIFT);
+		info.block_count = map->block_count;
+		export_uuid(info.generation_id.b, &map->generation_id);
+		info.changes_number = map->read_number;
+	}
+	mutex_unlock(&tracker->lock);
 	if (!map)
 		return ret;
-	info.device_capacity = (u64)map->device_capacity << SECTOR_SHIFT;
-	info.block_size = 1U << (map->block_shift + SECTOR_SHIFT);
-	info.block_count = map->block_count;
-	export_uuid(info.generation_id.b, &map->generation_id);
-	info.changes_number = map->read_number;
+	/* Not under the lock: see ctl_cbtmap(). */
 	if (copy_to_user(buf, &info, sizeof(info)))
 		return -EFAULT;
 	*plen = sizeof(info);
 	return 0;
 }
 
+/*
+ * Copied out in pieces through a kernel buffer, without tracker->lock held
+ * across copy_to_user(): a fault on the user buffer may wait for a frozen
+ * filesystem (a MAP_SHARED buffer), and a take freezes before it takes
+ * the lock.  A switch or a new map between pieces fails the read with
+ * -ESTALE, as the pieces would not agree.
+ */
 static int ctl_cbtmap(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 {
 	struct blksnap_cbtmap arg;
+	u8 __user *to;
 	struct cbt_map *map;
-	int ret;
+	uuid_t generation;
+	u8 number = 0;
+	u32 done, n;
+	u8 *piece;
+	int ret = 0;
 
 	if (*plen < sizeof(arg))
 		return -EINVAL;
 	if (copy_from_user(&arg, buf, sizeof(arg)))
 		return -EFAULT;
-	map = tracker_current_map(tracker, &ret);
-	if (!map)
-		return ret;
-	if (arg.length > CBTMAP_WINDOW_MAX || arg.offset > map->block_count ||
-	    arg.length > map->block_count - arg.offset)
+	if (arg.length > CBTMAP_WINDOW_MAX)
 		return -ERANGE;
-	if (copy_to_user(u64_to_user_ptr(arg.buffer), map->read_map + arg.offset,
-			 arg.length))
-		return -EFAULT;
-	return 0;
+	to = u64_to_user_ptr(arg.buffer);
+	piece = kmalloc(CBTMAP_PIECE, GFP_KERNEL);
+	if (!piece)
+		return -ENOMEM;
+	done = 0;
+	do {
+		n = min_t(u32, arg.length - done, CBTMAP_PIECE);
+		mutex_lock(&tracker->lock);
+		map = tracker_current_map(tracker, &ret);
+		if (map && !done) {
+			generation = map->generation_id;
+			number = map->read_number;
+			if (arg.offset > map->block_count ||
+			    arg.length > map->block_count - arg.offset)
+				ret = -ERANGE;
+		} else if (map && (!uuid_equal(&generation, &map->generation_id) ||
+				   number != map->read_number)) {
+			ret = -ESTALE;
+		}
+		if (map && !ret)
+			memcpy(piece, map->read_map + arg.offset + done, n);
+		mutex_unlock(&tracker->lock);
+		if (!map && !ret)
+			ret = -ENOMEM;
+		if (!ret && copy_to_user(to + done, piece, n))
+			ret = -EFAULT;
+		done += n;
+	} while (!ret && done < arg.length);
+	kfree(piece);
+	return ret;
 }
 
 static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 {
 	struct blksnap_cbtdirty arg;
-	struct blksnap_sectors range;
-	struct blksnap_sectors __user *ranges;
+	struct blksnap_sectors *ranges;
 	struct cbt_map *map;
 	unsigned int i;
 	int ret;
@@ -214,18 +359,18 @@ static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 		return -EFAULT;
 	if (arg.count > CBTDIRTY_RANGES_MAX)
 		return -E2BIG;
+	/* Read in before the lock (see ctl_cbtmap()); 64 KiB at most. */
+	ranges = memdup_user(u64_to_user_ptr(arg.dirty_sectors),
+			     array_size(arg.count, sizeof(*ranges)));
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+	mutex_lock(&tracker->lock);
 	map = tracker_current_map(tracker, &ret);
-	if (!map)
-		return ret;
-	ranges = u64_to_user_ptr(arg.dirty_sectors);
-	for (i = 0; i < arg.count; i++) {
-		if (copy_from_user(&range, &ranges[i], sizeof(range)))
-			return -EFAULT;
-		ret = cbt_map_mark_both(map, range.offset, range.count);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (i = 0; map && !ret && i < arg.count; i++)
+		ret = cbt_map_mark_both(map, ranges[i].offset, ranges[i].count);
+	mutex_unlock(&tracker->lock);
+	kfree(ranges);
+	return ret;
 }
 
 int tracker_cbt_switch(struct tracker *tracker)
@@ -271,6 +416,9 @@ void tracker_drain_start(struct tracker *tracker)
 	compat_queue_freeze_start(bdev_get_queue(tracker->filter.bdev));
 }
 
+/* Reports a take that waits long: what for, and how to stop it. */
+#define TRACKER_DRAIN_REPORT	(10 * HZ)
+
 void tracker_drain_wait(struct tracker *tracker)
 {
 	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
@@ -279,6 +427,31 @@ void tracker_drain_wait(struct tracker *tracker)
 	/* The gates hold new writes: the drain is all the freeze was for. */
 	if (!filter_in_queue())
 		compat_queue_unfreeze(q);
+}
+
+int tracker_writes_drain(struct tracker *tracker)
+{
+	long left;
+
+	/* Under native blkfilter the held freeze waited for them. */
+	if (filter_in_queue())
+		return 0;
+	for (;;) {
+		left = wait_event_interruptible_timeout(tracker_writes_wait,
+							!atomic_read(&tracker->writes_in_flight),
+							TRACKER_DRAIN_REPORT);
+		if (left > 0)
+			return 0;
+		if (left < 0)
+			return -EINTR;
+		/*
+		 * Writes below a filter wait for a device whose gate this take
+		 * holds when one device of the snapshot is stacked on another
+		 * (a loop device's backing file, a dm target): they never end.
+		 */
+		pr_warn("%pg: the take waits for %d writes issued before it; a signal to the taking task cancels it\n",
+			tracker->filter.bdev, atomic_read(&tracker->writes_in_flight));
+	}
 }
 
 void tracker_resume_writes(struct tracker *tracker)
@@ -325,37 +498,32 @@ static int tracker_ctl(struct filter *flt, unsigned int cmd,
 	struct tracker *tracker = to_tracker(flt);
 	int ret;
 
-	/* The snapshot commands take snapshots_lock, which nests outside. */
+	/*
+	 * The snapshot commands take snapshots_lock, which nests outside
+	 * tracker->lock; the CBT reads copy from and to userspace, which
+	 * must not happen under it (see ctl_cbtmap()).
+	 */
 	switch (cmd) {
 	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:
 		return ctl_snapshotadd(flt, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
 		return ctl_snapshotinfo(flt, buf, plen);
-	}
-
-	mutex_lock(&tracker->lock);
-	switch (cmd) {
 	case BLKFILTER_CTL_BLKSNAP_CBTINFO:
-		ret = ctl_cbtinfo(tracker, buf, plen);
-		break;
+		return ctl_cbtinfo(tracker, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTMAP:
-		ret = ctl_cbtmap(tracker, buf, plen);
-		break;
+		return ctl_cbtmap(tracker, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTDIRTY:
-		ret = ctl_cbtdirty(tracker, buf, plen);
-		break;
+		return ctl_cbtdirty(tracker, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
+		mutex_lock(&tracker->lock);
 		ret = tracker_cbt_switch(tracker);
-		break;
+		mutex_unlock(&tracker->lock);
+		return ret;
 	default:
-		ret = -ENOTTY;
-		break;
+		return -ENOTTY;
 	}
-	mutex_unlock(&tracker->lock);
-	return ret;
 }
 
-/* A device in a snapshot stays filtered until the snapshot is destroyed. */
 static int tracker_may_detach(struct filter *flt)
 {
 	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
@@ -403,10 +571,21 @@ static struct filter_operations tracker_ops = {
 
 int tracker_init(void)
 {
-	return filter_register(&tracker_ops);
+	int ret;
+
+	ret = bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
+			  offsetof(struct tracker_write, clone), BIOSET_NEED_RESCUER);
+	if (ret)
+		return ret;
+	ret = filter_register(&tracker_ops);
+	if (ret)
+		bioset_exit(&tracker_writes);
+	return ret;
 }
 
 void tracker_done(void)
 {
 	filter_unregister(&tracker_ops);
+	/* Every tracker is released (each held the module): no clone is left. */
+	bioset_exit(&tracker_writes);
 }

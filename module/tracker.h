@@ -37,6 +37,8 @@ struct tracker {
 	 * filter (see tracker_close_gate()).
 	 */
 	bool held;
+	/* Writes that passed the filter and have not completed. */
+	atomic_t writes_in_flight;
 	/*
 	 * The kernel detached the filter (native blkfilter only): writes are
 	 * no longer seen, so no image of the device can be trusted.  See
@@ -61,6 +63,11 @@ int tracker_cbt_switch(struct tracker *tracker);
  *                                    before are done with them
  *   tracker_drain_start(t) for each, writes already passed complete: the
  *   then tracker_drain_wait(t)       queue freezes overlap
+ *   tracker_writes_drain(t)          and every write the filter counted,
+ *                                    wherever it waits below (a stacking
+ *                                    driver, a throttle, a delay), has
+ *                                    completed; -EINTR if the taking task
+ *                                    got a signal (the take is cancelled)
  *   ...                              copy-on-write starts
  *   tracker_resume_writes(t) and tracker_open_gate(t) for each
  * Only the take's own devices are held: a request in flight on one of
@@ -74,6 +81,7 @@ void tracker_close_gate(struct tracker *tracker);
 void tracker_gate_sync(void);
 void tracker_drain_start(struct tracker *tracker);
 void tracker_drain_wait(struct tracker *tracker);
+int tracker_writes_drain(struct tracker *tracker);
 void tracker_resume_writes(struct tracker *tracker);
 void tracker_open_gate(struct tracker *tracker);
 

@@ -128,6 +128,24 @@ static void storage_of_another_snapshot_says_give_each_its_own(void **state)
 		"snapshot; give each snapshot its own --storage");
 }
 
+static void zoned_device_attach_says_it_is_not_supported(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/dev/nullb0", CLI_OP_ATTACH, -EMEDIUMTYPE),
+		"/dev/nullb0: a zoned block device; blksnap cannot track or "
+		"copy zone writes, so it does not attach to one");
+}
+
+static void interrupted_take_says_nothing_was_taken(void **state)
+{
+	(void)state;
+	assert_string_equal(format("2c1d6f0e-9d1c-4c5e-8d2b-8b1e4c3a2f10",
+				   CLI_OP_SNAPSHOT_TAKE, -EINTR),
+		"2c1d6f0e-9d1c-4c5e-8d2b-8b1e4c3a2f10: interrupted while the take "
+		"waited for writes issued before it; nothing was taken (are "
+		"devices of the snapshot stacked on one another?)");
+}
+
 static void snapshot_info_of_unsnapshotted_device_says_so(void **state)
 {
 	(void)state;
@@ -182,6 +200,8 @@ int main(void)
 		cmocka_unit_test(storage_of_another_snapshot_says_give_each_its_own),
 		cmocka_unit_test(snapshot_info_of_unsnapshotted_device_says_so),
 		cmocka_unit_test(module_without_snapshots_says_install_newer),
+		cmocka_unit_test(zoned_device_attach_says_it_is_not_supported),
+		cmocka_unit_test(interrupted_take_says_nothing_was_taken),
 		cmocka_unit_test(full_storage_says_free_space_or_lower_limit),
 		cmocka_unit_test(storage_of_wrong_type_says_what_is_accepted),
 	};

@@ -82,11 +82,13 @@ boot() {
 	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
 	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
 	append+=" blksnap_suite=$suite"
+	# Soaks (cases named soak_*) on the first listed kernel only.
+	[ "$ver" = "$first_listed" ] && append+=" blksnap_soak=1"
 	# Shorter stress runs while developing: BLKSNAP_STRESS_SECONDS=20.
 	[ -n "${BLKSNAP_STRESS_SECONDS:-}" ] && append+=" blksnap_stress=$BLKSNAP_STRESS_SECONDS"
-	# Each case has its own timeout in the guest; this one is for a guest
-	# that never comes back at all.
-	timeout -k 10 $(( case_timeout * 4 + 600 )) qemu-system-x86_64 \
+	# Each case has its own timeout and watchdog in the guest; the host's
+	# watchdog below is for a guest that stops making progress at all.
+	qemu-system-x86_64 \
 		-accel tcg,thread=multi -cpu max -m 2048 -smp 2 \
 		-display none -monitor none -no-reboot \
 		-serial "file:$run/console.log" \
@@ -96,11 +98,38 @@ boot() {
 		-virtfs "local,path=$REPO_DIR,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
 		-drive "file=$run/disk0.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
 		-drive "file=$run/disk1.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
-		</dev/null >"$run/qemu.log" 2>&1 || true
+		</dev/null >"$run/qemu.log" 2>&1 &
+	host_watchdog $! "$run"
+}
+
+# host_watchdog QEMU_PID RUNDIR: waits for QEMU; kills it when the
+# console shows no case starting or ending for longer than a case may
+# take plus the guest's own watchdog, and says so in RUNDIR/watchdog.
+host_watchdog() {
+	local pid=$1 run=$2 last= now seen mark
+	local quiet=$(( case_timeout + 240 ))
+	rm -f "$run/watchdog"
+	seen=$(date +%s)
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		mark=$(grep -a -c '^BLKSNAP-' "$run/console.log" 2>/dev/null || true)
+		now=$(date +%s)
+		if [ "$mark" != "$last" ]; then
+			last=$mark
+			seen=$now
+		elif [ $((now - seen)) -gt "$quiet" ]; then
+			echo "no progress on the console for ${quiet}s" > "$run/watchdog"
+			kill "$pid" 2>/dev/null
+			sleep 5
+			kill -9 "$pid" 2>/dev/null
+		fi
+	done
+	wait "$pid" || true
 }
 
 total_passed=0
 total_failed=0
+first_listed=$(vm_kernel_list | awk 'NR == 1 { print $1 }')
 if [ ${#kernels[@]} -eq 0 ]; then
 	mapfile -t listed < <(vm_kernel_list)
 else
@@ -150,8 +179,17 @@ for line in "${listed[@]}"; do
 		fi
 	done < <(grep '^BLKSNAP-CASE-END ' "$run/console.txt" || true)
 	if ! grep -q '^BLKSNAP-RESULT: ' "$run/console.txt"; then
-		echo "FAIL $ver: the guest did not finish; last console lines:"
-		tail -n 40 "$run/console.txt"
+		# The case that began and never ended is the one to blame.
+		hung=$(awk '/^BLKSNAP-CASE-BEGIN / { c = $2 } /^BLKSNAP-CASE-END / { c = "" }
+			    END { print c }' "$run/console.txt")
+		why="the guest died (panic or reset)"
+		[ -f "$run/watchdog" ] && why="the host watchdog stopped the guest: $(cat "$run/watchdog")"
+		if [ -n "$hung" ]; then
+			echo "  FAIL $hung: $why during this case; last console lines:"
+		else
+			echo "  FAIL $ver: $why before any case ended; last console lines:"
+		fi
+		tail -n 60 "$run/console.txt"
 		f=$((f + 1))
 	fi
 	total_passed=$((total_passed + p))

@@ -649,7 +649,7 @@ static int print_json(const struct backup *b, double seconds)
 static int run(struct backup *b)
 {
 	double start = progress_now();
-	sigset_t saved;
+	struct signals_saved saved;
 	size_t i;
 	int ret;
 

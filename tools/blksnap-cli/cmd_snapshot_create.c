@@ -66,13 +66,14 @@ static int print_created(const struct snapshot_make *c, bool json)
 }
 
 /*
- * Termination signals wait while the snapshot is made or undone, so that
- * neither is cut short; one that came meanwhile undoes the snapshot and
- * then takes effect.
+ * Termination signals are noted while the snapshot is made or undone, and
+ * take effect after: the snapshot is undone first, never left behind.  A
+ * take waiting for writes issued before it, which may never end when the
+ * devices are stacked on one another, returns EINTR and is undone.
  */
 static int run(struct snapshot_make *c, bool json)
 {
-	sigset_t saved;
+	struct signals_saved saved;
 	int ret;
 
 	signals_hold(&saved);

@@ -148,6 +148,13 @@ void errmsg_format(char *buf, size_t size, const char *object,
 	} else if (op == CLI_OP_DETACH && err == EBUSY) {
 		snprintf(buf, size, "%s: in use by a snapshot; "
 			 "destroy the snapshot first", o);
+	} else if (op == CLI_OP_SNAPSHOT_TAKE && err == EINTR) {
+		snprintf(buf, size, "%s: interrupted while the take waited for "
+			 "writes issued before it; nothing was taken (are devices "
+			 "of the snapshot stacked on one another?)", o);
+	} else if (op == CLI_OP_ATTACH && err == EMEDIUMTYPE) {
+		snprintf(buf, size, "%s: a zoned block device; blksnap cannot "
+			 "track or copy zone writes, so it does not attach to one", o);
 	} else if (on_device(op) && (err == EOPNOTSUPP || err == ENOTTY)) {
 		snprintf(buf, size, "%s: %s: the loaded blksnap module does not "
 			 "support this; install a newer blksnap module", o, op_verb(op));

@@ -4,38 +4,38 @@
 #include "signals.h"
 
 static const int held_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+static volatile sig_atomic_t noted;
 
-static void held_set(sigset_t *set)
+_Static_assert(ARRAY_SIZE(held_signals) ==
+	       ARRAY_SIZE(((struct signals_saved *)0)->act),
+	       "one saved action per held signal");
+
+static void note(int sig)
 {
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < ARRAY_SIZE(held_signals); i++)
-		sigaddset(set, held_signals[i]);
+	noted = sig;
 }
 
-void signals_hold(sigset_t *saved)
+void signals_hold(struct signals_saved *saved)
 {
-	sigset_t held;
+	struct sigaction sa = { .sa_handler = note };
+	size_t i;
 
-	held_set(&held);
-	sigprocmask(SIG_BLOCK, &held, saved);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(held_signals); i++)
+		sigaction(held_signals[i], &sa, &saved->act[i]);
 }
 
 bool signals_pending(void)
 {
-	sigset_t pending;
-	size_t i;
-
-	if (sigpending(&pending))
-		return false;
-	for (i = 0; i < ARRAY_SIZE(held_signals); i++)
-		if (sigismember(&pending, held_signals[i]))
-			return true;
-	return false;
+	return noted != 0;
 }
 
-void signals_release(const sigset_t *saved)
+void signals_release(const struct signals_saved *saved)
 {
-	sigprocmask(SIG_SETMASK, saved, NULL);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(held_signals); i++)
+		sigaction(held_signals[i], &saved->act[i], NULL);
+	if (noted)
+		raise(noted);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "host.h"
 #include "parse_size.h"
 #include "snapshot_make.h"
+#include "whole_disk.h"
 
 #define DEFAULT_LIMIT	(1ULL << 30)
 
@@ -48,6 +50,28 @@ int snapshot_make_limit(struct snapshot_make *c, const char *arg)
 	return CLI_EXIT_SUCCESS;
 }
 
+/*
+ * A whole disk whose partitions hold mounted filesystems: the take would
+ * freeze none of them (see whole_disk.h).
+ */
+static int refuse_frozen_partitions(struct snapshot_make *c,
+				    const struct target *t)
+{
+	char mountpoint[PATH_MAX], part[PATH_MAX];
+	struct libmnt_table *tb = target_mounts(&c->r);
+	dev_t dev;
+
+	if (!tb || !whole_disk_mounted_partition(c->r.host, tb, t->dev, &dev,
+						 mountpoint, sizeof(mountpoint)))
+		return 0;
+	host_dev_path(c->r.host, dev, part, sizeof(part));
+	fprintf(stderr, CLI_NAME ": %s: its partition %s is mounted at %s, and a "
+		"snapshot of the whole disk would not freeze that filesystem; "
+		"name %s (or %s) instead\n", t->arg, part, mountpoint, mountpoint,
+		part);
+	return -EBUSY;
+}
+
 /* Resolve the TARGETs; several on one device make one member. */
 static int resolve_targets(struct snapshot_make *c, char **args, size_t n)
 {
@@ -64,8 +88,10 @@ static int resolve_targets(struct snapshot_make *c, char **args, size_t n)
 	err = target_resolve_all(&c->r, args, n, t, &c->n);
 	if (err)
 		cli_fail_text(c->r.error);
-	for (i = 0; !err && i < c->n; i++)
+	for (i = 0; !err && i < c->n; i++) {
 		c->m[i].t = t[i];
+		err = refuse_frozen_partitions(c, &t[i]);
+	}
 	free(t);
 	return err ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }

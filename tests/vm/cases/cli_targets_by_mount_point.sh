@@ -1,7 +1,8 @@
 # What users type: a mount point, a path inside it, a UUID= tag; several
 # targets on one device are one device; --limit as a percentage; no
 # --storage picks a directory off the snapshot's devices and says which;
-# a tmpfs path is refused with one line and nothing left behind.
+# a tmpfs path, and a whole disk whose partition is mounted, are refused
+# with one line and nothing left behind.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap
@@ -37,5 +38,13 @@ echo "$err"
 expect_eq "$rc" 1 "exit code for a tmpfs target"
 expect_match "$err" "^blksnap: /tmp: .*tmpfs" "the error names the target and its filesystem"
 expect_eq "$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')" 0 "snapshots left"
+# The whole disk under a mounted partition: its take would not freeze
+# that filesystem, so the command names the partition instead.
+run_capture rc out err blksnap snapshot create --storage /var/tmp $DISK1
+echo "$err"
+expect_eq "$rc" 1 "exit code for a whole disk with a mounted partition"
+expect_match "$err" "^blksnap: $DISK1: its partition ${DISK1}1 is mounted at /mnt/data" "the error names the mounted partition"
+expect_eq "$(blksnap snapshot list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')" 0 "snapshots left"
+expect_eq "$(blksnap cbt info $DISK1 >/dev/null 2>&1; echo $?)" 1 "$DISK1 left unattached"
 umount /mnt/data
 blksnap detach ${DISK1}1

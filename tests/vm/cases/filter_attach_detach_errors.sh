@@ -1,6 +1,6 @@
 # Attach and detach say clearly what is wrong: a second attach, a detach of
 # an unfiltered device, a path that is not a block device, a file on a
-# filesystem without one.  Unload is
+# filesystem without one, a zoned device.  Unload is
 # refused while a device is filtered (so tracking history is never dropped
 # silently) and works once it is detached.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
@@ -31,6 +31,16 @@ run_capture rc out err blksnap attach /tmp/file
 echo "attach a file on tmpfs: rc=$rc: $err"
 expect_eq "$rc" 1 "exit code of attaching a file on tmpfs"
 expect_match "$err" "/tmp/file.*tmpfs" "no-device message"
+
+# Zone append, reset and finish are not followed: a zoned device is refused.
+modprobe null_blk nr_devices=1 zoned=1 gb=1 zone_size=64
+for i in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
+expect_eq "$(cat /sys/block/nullb0/queue/zoned)" host-managed "null_blk zone model"
+run_capture rc out err blksnap attach /dev/nullb0
+echo "attach a zoned device: rc=$rc: $err"
+expect_eq "$rc" 1 "exit code of attaching a zoned device"
+expect_match "$err" "/dev/nullb0.*zoned" "zoned-device message"
+rmmod null_blk
 
 run_capture rc out err blksnap cbt info $DISK1
 echo "cbt info unfiltered: rc=$rc: $err"

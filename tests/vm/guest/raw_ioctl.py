@@ -7,10 +7,14 @@ name, so VM cases can check the module's answers below the library.
       KIND: file, dir or bdev; a snapshot that was created is destroyed
       again at once (the answer is what counts)
   raw_ioctl.py snapshot-create-keep KIND PATH LIMIT_SECTORS
-      the same, but the snapshot stays, with no device: its id is printed"""
+      the same, but the snapshot stays, with no device: its id is printed
+  raw_ioctl.py cbtmap-mmap DEVICE FILE
+      reads the first CBT map entry of DEVICE into FILE mapped MAP_SHARED
+      (a write fault there waits while FILE's filesystem is frozen)"""
 import ctypes
 import errno
 import fcntl
+import mmap
 import os
 import struct
 import sys
@@ -49,7 +53,37 @@ def snapshot_create(fd, kind, path, limit, keep=False):
     return "OK"
 
 
+def cbtmap_mmap(fd, device, path):
+    # struct blksnap_cbtmap: offset, length, buffer pointer
+    rdev = os.stat(device).st_rdev
+    f = os.open(path, os.O_RDWR)
+    m = mmap.mmap(f, os.fstat(f).st_size, mmap.MAP_SHARED,
+                  mmap.PROT_READ | mmap.PROT_WRITE)
+    target = ctypes.c_char.from_buffer(m)
+    arg = ctypes.create_string_buffer(
+        struct.pack("<IIQ", 0, 1, ctypes.addressof(target)), 16)
+    # struct blksnap_filter_ctl: bdev, name[32], cmd (1: CBTMAP), optlen, opt
+    ctl = bytearray(struct.pack("<II32sIIQ", os.major(rdev), os.minor(rdev),
+                                b"blksnap", 1, 16, ctypes.addressof(arg)))
+    try:
+        fcntl.ioctl(fd, ioc(IOC_READ | IOC_WRITE, 66, len(ctl)), ctl)
+    finally:
+        del target
+        m.close()
+        os.close(f)
+    return "OK"
+
+
 def main():
+    if sys.argv[1] == "cbtmap-mmap":
+        fd = os.open("/dev/blksnap-control", os.O_RDWR)
+        try:
+            print(cbtmap_mmap(fd, *sys.argv[2:4]))
+        except OSError as e:
+            print(errno.errorcode[e.errno])
+        finally:
+            os.close(fd)
+        return
     if sys.argv[1] in ("snapshot-create", "snapshot-create-keep"):
         fd = os.open("/dev/blksnap-control", os.O_RDWR)
         try:

@@ -31,6 +31,7 @@ KERNEL_TROUBLE='WARNING:|BUG:|Oops|general protection|blocked for more than|hung
 
 wanted=$(sed -n 's/.*blksnap_cases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 case_timeout=$(sed -n 's/.*blksnap_case_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+soak=$(sed -n 's/.*blksnap_soak=\([01]\).*/\1/p' /proc/cmdline)
 : "${case_timeout:=600}"
 
 echo "BLKSNAP-GUEST-UP $(uname -r)"
@@ -45,6 +46,7 @@ fi
 
 passed=0
 failed=0
+stopped=
 # blksnap_suite=perf runs the benchmarks of tests/perf instead of the cases.
 suite=$(sed -n 's/.*blksnap_suite=\([a-z]*\).*/\1/p' /proc/cmdline)
 case_dir=$BLKSNAP_SRC/tests/vm/cases
@@ -53,13 +55,36 @@ for script in "$case_dir"/*.sh; do
 	name=$(basename "$script" .sh)
 	if [ -n "$wanted" ]; then
 		case " $wanted " in *" $name "*) ;; *) continue ;; esac
+	elif [ "${name#soak_}" != "$name" ] && [ "$soak" != 1 ]; then
+		# Long soaks run on the first listed kernel only (run.sh).
+		echo "BLKSNAP-CASE-SKIPPED $name: soaks run on the first listed kernel"
+		continue
 	fi
 	dmesg -C
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "BLKSNAP-CASE-BEGIN $name"
 	start=$(date +%s%N)
 	(cd /tmp && exec timeout -k 10 "$case_timeout" bash "$script") \
-		> /tmp/case.log 2>&1 </dev/null
+		> /tmp/case.log 2>&1 </dev/null &
+	pid=$!
+	# The watchdog: a case stuck in the kernel (D state) outlives its
+	# timeout's SIGKILL.  It is failed by name, with the blocked tasks'
+	# stacks, and the suite stops: the kernel is not in a state to test.
+	deadline=$(( $(date +%s) + case_timeout + 60 ))
+	while kill -0 $pid 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.2
+	done
+	if kill -0 $pid 2>/dev/null; then
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		sed 's/^/    | /' /tmp/case.log
+		echo w > /proc/sysrq-trigger
+		dmesg | tail -n 150 | sed 's/^/    dmesg| /'
+		failed=$((failed + 1))
+		echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: hung: still running $((case_timeout + 60))s after it started, unkillable; the suite stops here"
+		stopped=$name
+		break
+	fi
+	wait $pid
 	rc=$?
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	sed 's/^/    | /' /tmp/case.log
@@ -111,7 +136,7 @@ for script in "$case_dir"/*.sh; do
 		echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: $reason"
 	fi
 done
-echo "BLKSNAP-RESULT: $passed passed, $failed failed"
+echo "BLKSNAP-RESULT: $passed passed, $failed failed${stopped:+ (stopped at $stopped)}"
 sync
 echo o > /proc/sysrq-trigger
 sleep 30

@@ -1,9 +1,15 @@
-# A write to a partition reaches the whole disk's filter too, also when
-# the partition's copy-on-write held it back first: the whole disk's CBT
-# map marks it, and a snapshot of the whole disk taken beside the
-# partition's copies it.  Found in review: a write the partition's COW
-# parked was sent on past every filter, so the disk's map missed it and
-# the disk's image changed after take.
+# A filter sees every write to its sectors, whichever node it came
+# through (blksnap(8), "Partitions and whole disks").
+# (a), (b): a write to a partition reaches the whole disk's filter too,
+# also when the partition's copy-on-write held it back first: the whole
+# disk's CBT map marks it, and a snapshot of the whole disk taken beside
+# the partition's copies it.  Found in review: a write the partition's
+# COW parked was sent on past every filter.
+# (c): a write through the whole disk's node to a partition's sectors
+# (a bootloader installer, blkdiscard of the disk) reaches the
+# partition's filter: its image keeps the data at take and its map marks
+# the blocks.  Before, such writes bypassed the partition's filter: its
+# image changed and an incremental backup missed them.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap
@@ -54,6 +60,28 @@ if [ "$rc" = 0 ]; then
 	fi
 	blksnap snapshot destroy $S2
 fi
+
+# (c) writes through the whole disk's node to p1's sectors, with p1 in
+# snapshot S1 and the whole disk attached too
+for off in 2 4; do
+	dd if=/dev/zero of=$DISK1 bs=64K count=1 seek=$(((p1_start + off * M) / 65536)) \
+		oflag=direct status=none
+done
+# across p1's end into p2: p1's part is p1's
+dd if=/dev/zero of=$DISK1 bs=64K count=1 seek=$((p1_start + 32 * M - 32768)) \
+	oflag=direct,seek_bytes status=none
+blkdiscard -f -o $((p1_start + 8 * M)) -l $M $DISK1
+ok "wrote through $DISK1 at p1+2M, p1+4M, across p1's end, discarded p1+8M..9M"
+cbt_expect_exact $p1 $((6 * M)):4096 $((20 * M)):4096 $((6 * M + 8192)):4096 \
+	$((24 * M)):65536 $((25 * M)):65536 $((26 * M)):65536 $((28 * M)):65536 \
+	$((31 * M)):65536 $((2 * M)):65536 $((4 * M)):65536 $((32 * M - 32768)):32768 \
+	$((8 * M)):$M
+# the whole disk's map holds every write to its sectors since its attach
+cbt_expect_exact $DISK1 $((p1_start + 6 * M)):4096 $((p1_start + 20 * M)):4096 \
+	$((p1_start + 6 * M + 8192)):4096 $((p1_start + 24 * M)):65536 $((p1_start + 25 * M)):65536 \
+	$((p1_start + 26 * M)):65536 $((p1_start + 28 * M)):65536 $((p1_start + 31 * M)):65536 \
+	$((p1_start + 2 * M)):65536 $((p1_start + 4 * M)):65536 \
+	$((p1_start + 32 * M - 32768)):65536 $((p1_start + 8 * M)):$M
 dd if=$IMG1 of=/tmp/p1.img1 bs=1M iflag=direct status=none
 cmp /tmp/p1.before /tmp/p1.img1 || fail "partition image moved"
 ok "partition image at take"

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes through a whole disk's node to sectors of a filtered partition.
+ *
+ * A filter on a partition must see every write to the partition's
+ * sectors, whichever node it was submitted through: a bootloader
+ * installer, a partition tool or blkdiscard on the disk write through the
+ * whole disk's node.  Such a bio is cut at the partition's boundaries and
+ * each piece inside the partition is submitted to the partition, in the
+ * partition's sectors, so that its filter copies and tracks it like any
+ * other write; the block layer remaps it back to the disk.  Pieces
+ * outside every filtered partition stay the whole disk's.
+ *
+ * The pieces are chained to the bio, which completes when all of them
+ * have.  They come from a bio_set with a rescuer: several are allocated
+ * in one submission, and the earlier ones wait on current->bio_list.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
+#include <linux/module.h>
+#include <linux/bio.h>
+#include "filter.h"
+
+#define PIECES_RESERVED 64
+
+static struct bio_set pieces_bioset;
+
+/* Cuts off the first @sectors of @bio, or clones all of it; NULL if no memory. */
+static struct bio *first_piece(struct bio *bio, unsigned int sectors, gfp_t gfp)
+{
+	struct bio *piece;
+
+	if (sectors < bio_sectors(bio))
+		piece = bio_split(bio, sectors, gfp, &pieces_bioset);
+	else
+		piece = bio_alloc_clone(bio->bi_bdev, bio, gfp, &pieces_bioset);
+	/* bio_split() returned NULL on failure before v6.14, ERR_PTR after. */
+	if (IS_ERR_OR_NULL(piece))
+		return NULL;
+	bio_chain(piece, bio);
+	return piece;
+}
+
+/* Sends @piece, a part of a whole-disk bio outside filtered partitions. */
+static void send_to_disk(struct bio *piece)
+{
+	if (!filter_device_bio(piece))
+		submit_bio_noacct(piece);
+}
+
+bool filter_whole_disk_bio(struct bio *bio)
+{
+	gfp_t gfp = bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO;
+	struct block_device *part;
+	struct filter *flt;
+	sector_t start, part_end;
+	struct bio *piece;
+	bool last;
+
+	/* Only writes change what a partition's filter answers for. */
+	if (!op_is_write(bio_op(bio)) || !bio_sectors(bio))
+		return false;
+	while ((flt = filter_partition_overlapping(bio))) {
+		part = flt->bdev;
+		start = bio->bi_iter.bi_sector;
+		if (start < part->bd_start_sect) {
+			piece = first_piece(bio, part->bd_start_sect - start, gfp);
+			if (!piece)
+				goto no_memory;
+			send_to_disk(piece);
+			filter_put(flt);
+			continue;
+		}
+		part_end = part->bd_start_sect + bdev_nr_sectors(part);
+		last = bio_end_sector(bio) <= part_end;
+		piece = first_piece(bio, last ? bio_sectors(bio) : part_end - start, gfp);
+		if (!piece)
+			goto no_memory;
+		bio_set_dev(piece, part);
+		piece->bi_iter.bi_sector -= part->bd_start_sect;
+		/*
+		 * Through the partition's filter, then its disk's; the filter
+		 * holds the partition (and the piece's bdev) until its writes
+		 * have completed.
+		 */
+		filter_resubmit_bio(piece);
+		filter_put(flt);
+		if (last) {
+			/* Its own count; the pieces complete it. */
+			bio_endio(bio);
+			return true;
+		}
+	}
+	return false;
+
+no_memory:
+	filter_put(flt);
+	/* Pieces already sent complete with it, carrying the error. */
+	if (bio->bi_opf & REQ_NOWAIT)
+		bio_wouldblock_error(bio);
+	else
+		bio_io_error(bio);
+	return true;
+}
+
+int filter_whole_disk_init(void)
+{
+	return bioset_init(&pieces_bioset, PIECES_RESERVED, 0, BIOSET_NEED_RESCUER);
+}
+
+void filter_whole_disk_done(void)
+{
+	bioset_exit(&pieces_bioset);
+}
