@@ -8,6 +8,9 @@ load_blksnap
 modprobe ext4
 modprobe loop
 M=$((1 << 20))
+# A failed check must not leave mounts that break the next case.
+trap 'umount -l /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv 2>/dev/null
+      vgchange -q -an bk >/dev/null 2>&1; true' EXIT
 partition_disk1 64MiB
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
 # Backups go to ext4 on the other disk; the guest's root is the host's,
@@ -119,7 +122,10 @@ head -c $((24 * M)) /dev/urandom > /srv/data/big
 sync
 sum_state=$(sha256sum < "$state")
 sum_dest=$(sha256sum < /mnt/backup/data.img)
-blksnap backup --bwlimit 8M --to /mnt/backup/data.img /srv/data > /tmp/killed.out 2> /tmp/killed.err &
+# The binary itself, not caselib's blksnap function: SIGTERM must reach it,
+# not a subshell that would die and leave it running.
+"$BLKSNAP_CLI" backup --bwlimit 8M --to /mnt/backup/data.img /srv/data \
+	> /tmp/killed.out 2> /tmp/killed.err &
 pid=$!
 for i in $(seq 100); do
 	[ -n "$(ls /sys/class/misc/blksnap-control/snapshots/)" ] && break
