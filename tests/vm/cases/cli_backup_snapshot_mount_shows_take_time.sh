@@ -8,8 +8,10 @@ modprobe ext4
 modprobe loop
 M=$((1 << 20))
 # A failed check must not leave mounts that break the next case.
-trap 'umount -l /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv 2>/dev/null
-      vgchange -q -an bk >/dev/null 2>&1; true' EXIT
+# (set -e holds in the trap too: every command there may fail.)
+trap 'for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
+	umount -l $m 2>/dev/null || true; done
+      vgchange -q -an bk >/dev/null 2>&1 || true' EXIT
 partition_disk1 64MiB
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
 # Backups go to ext4 on the other disk; the guest's root is the host's,

@@ -8,8 +8,10 @@ modprobe ext4
 modprobe loop
 M=$((1 << 20))
 # A failed check must not leave mounts that break the next case.
-trap 'umount -l /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv 2>/dev/null
-      vgchange -q -an bk >/dev/null 2>&1; true' EXIT
+# (set -e holds in the trap too: every command there may fail.)
+trap 'for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
+	umount -l $m 2>/dev/null || true; done
+      vgchange -q -an bk >/dev/null 2>&1 || true' EXIT
 command -v lvcreate >/dev/null || fail "lvm2 is not installed on the host (make deps)"
 modprobe dm-mod
 modprobe xfs
