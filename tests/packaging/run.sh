@@ -52,8 +52,9 @@ rootfs_dir=${rootfs_img%.img}
 
 # The local repository: our packages, the same two repacked as a newer
 # version (the upgrade under a live snapshot), and every package apt needs
-# to install them and the kernel's headers on this root filesystem --
-# resolved by apt itself in the debootstrap tree, so nothing is guessed.
+# to install them and the kernel's headers on a bare debootstrap: those
+# preinstalled in the image (rootfs.sh keeps their .debs) and whatever else
+# apt, resolving in the debootstrap tree itself, says is needed.
 repo=$run/repo
 mkdir -p "$repo/upgrade"
 cp "$debs"/*.deb "$repo/"
@@ -72,14 +73,18 @@ tdir=$rootfs_dir/tmp/blksnap-debs
 rm -rf "$tdir" && mkdir -p "$tdir" && cp "$repo"/*.deb "$tdir/"
 arch_cache=/var/cache/blksnap-test-archives
 mkdir -p "$rootfs_dir$arch_cache/partial"
-# --no-install-recommends, as the README says to install.
+# --no-install-recommends, as the README says to install.  libblksnap1 is
+# named because only the repository made here will offer it.
 chroot "$rootfs_dir" apt-get -q -y --no-install-recommends --download-only \
 	-o Dir::Cache::archives="$arch_cache" -o APT::Sandbox::User=root \
-	install "linux-headers-$ver" /tmp/blksnap-debs/blksnap-dkms_*.deb /tmp/blksnap-debs/blksnap-tools_*.deb \
+	install "/tmp/blksnap-debs/$(basename "$repo"/blksnap-dkms_*.deb)" \
+	"/tmp/blksnap-debs/$(basename "$repo"/blksnap-tools_*.deb)" \
+	"/tmp/blksnap-debs/$(basename "$repo"/libblksnap1_*.deb)" \
 	</dev/null >"$run/apt-download.log" 2>&1 ||
 	{ tail -n 30 "$run/apt-download.log"; vm_die "resolving the packages for the local repository failed"; }
 rm -rf "$tdir"
-cp "$rootfs_dir$arch_cache"/*.deb "$repo/"
+find "$rootfs_dir$arch_cache" "$rootfs_dir.debs" -maxdepth 1 -name '*.deb' -exec cp -t "$repo/" {} +
+[ -n "$(ls "$rootfs_dir.debs")" ] || vm_die "no preinstalled packages in $rootfs_dir.debs"
 (cd "$repo" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
 cp "$PKG_DIR/guest-test.sh" "$repo/"
 echo "$ver" >"$repo/kernel"
@@ -95,6 +100,7 @@ initrd=$run/initramfs.cpio.gz
 stage=$run/initramfs
 mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
 cp "$(command -v busybox)" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
 cp "$PKG_DIR/init" "$stage/init"
 chmod 755 "$stage/init"
 kmods=$(vm_kernel_dir "$ver")/modules
