@@ -28,6 +28,7 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-static
 	$(MAKE) check-vm
+	$(MAKE) check-packaging
 
 check-unit:
 	ctest --test-dir $(BUILD) --output-on-failure

@@ -64,7 +64,7 @@ pkg_rootfs() {
 	echo blksnap-guest >"$dir/etc/hostname"
 	printf 'LABEL=blksnap-root / ext4 defaults 0 1\n' >"$dir/etc/fstab"
 	mkdir -p "$dir/lib/modules" "$dir/srv/blksnap-repo" || return 1
-	cp -a "$kmods" "$dir/lib/modules/$ver" || return 1
+	mkdir -p "$dir/lib/modules/$ver" && cp -a "$kmods/." "$dir/lib/modules/$ver/" || return 1
 	rm -rf "$dir/lib/modules/$ver/updates"
 	depmod -b "$dir" "$ver" || return 1
 	# The preinstalled packages go to the local repository (run.sh), not
