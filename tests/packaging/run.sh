@@ -125,7 +125,7 @@ done
 truncate -s 1G "$run/storage.img" "$run/backup.img"
 t1=$(date +%s)
 vm_log "prepared in $((t1 - t0)) s; booting $ver (TCG)"
-timeout -k 10 1500 qemu-system-x86_64 \
+timeout -k 10 2700 qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -m 2048 -smp 2 \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$run/console.log" \
