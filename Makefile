@@ -28,7 +28,6 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-static
 	$(MAKE) check-vm
-	$(MAKE) check-packaging
 
 check-unit:
 	ctest --test-dir $(BUILD) --output-on-failure
