@@ -430,8 +430,12 @@ static int run(struct create *c, bool json)
 	int ret;
 
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaction(stop_signals[i], &sa, &saved[i]);
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+		sigaction(stop_signals[i], NULL, &saved[i]);
+		/* A signal ignored by whoever started us (nohup, &) stays so. */
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
 
 	ret = make_snapshot(c);
 	if (!ret && stop_signal)

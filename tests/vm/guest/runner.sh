@@ -51,6 +51,8 @@ stopped=
 suite=$(sed -n 's/.*blksnap_suite=\([a-z]*\).*/\1/p' /proc/cmdline)
 case_dir=$BLKSNAP_SRC/tests/vm/cases
 [ "$suite" = perf ] && case_dir=$BLKSNAP_SRC/tests/perf
+# blksnap_suite=selftest: the harness's own checks (a case that hangs).
+[ "$suite" = selftest ] && case_dir=$BLKSNAP_SRC/tests/vm/selftest
 for script in "$case_dir"/*.sh; do
 	name=$(basename "$script" .sh)
 	if [ -n "$wanted" ]; then
@@ -88,6 +90,21 @@ for script in "$case_dir"/*.sh; do
 	rc=$?
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	sed 's/^/    | /' /tmp/case.log
+	# A timed-out case whose processes sleep on in D state (timeout's
+	# SIGKILL cannot end them) hung in the kernel: same verdict.
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		sleep 2
+		stuck=$(ps -eo stat=,pid=,args= | awk '$1 ~ /^D/ && $3 !~ /^\[/ { $1 = ""; print }')
+		if [ -n "$stuck" ]; then
+			echo "$stuck" | sed 's/^/    stuck| /'
+			echo w > /proc/sysrq-trigger
+			dmesg | tail -n 150 | sed 's/^/    dmesg| /'
+			failed=$((failed + 1))
+			echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: hung: its processes sleep uninterruptibly after its ${case_timeout}s timeout; the suite stops here"
+			stopped=$name
+			break
+		fi
+	fi
 
 	# Every case leaves the module unloadable; a leak shows up here.  A
 	# failed case may have left filters attached: detach them by number,
