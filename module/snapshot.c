@@ -335,21 +335,12 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 	}
-	if (ret) {
-		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
-		       &snap->id);
-		list_for_each_entry(sd, &snap->devices, link) {
-			tracker_resume_writes(sd->tracker);
-			tracker_open_gate(sd->tracker);
-		}
-		memalloc_noio_restore(noio);
-		thaw_devices(snap, NULL);
-		free_diff_areas(snap);
-		goto out_unlock;
-	}
+	/* Copy-on-write starts only if every drain ended (not cancelled). */
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct tracker *tracker = sd->tracker;
 
+		if (ret)
+			break;
 		mutex_lock(&tracker->lock);
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
@@ -369,6 +360,12 @@ int snapshot_take(const uuid_t *id)
 	memalloc_noio_restore(noio);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
+	if (ret) {
+		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
+		       &snap->id);
+		free_diff_areas(snap);
+		goto out_unlock;
+	}
 	snap->taken = true;
 
 	list_for_each_entry(sd, &snap->devices, link) {

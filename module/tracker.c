@@ -159,6 +159,14 @@ static void tracker_write_endio(struct bio *clone)
 	rcu_read_unlock();
 }
 
+/* @bio as a tracker's clone of a write it let pass; NULL if it is none. */
+static struct tracker_write *tracker_write_of(struct bio *bio)
+{
+	if (bio->bi_end_io != tracker_write_endio)
+		return NULL;
+	return container_of(bio, struct tracker_write, clone);
+}
+
 /*
  * Whether @bio is, or is a clone of, this tracker's clone of a write it
  * let pass: a partition's clone goes on to its whole disk's filter, which
@@ -166,10 +174,11 @@ static void tracker_write_endio(struct bio *clone)
  */
 static bool tracker_own_write(struct tracker *tracker, struct bio *bio)
 {
-	while (bio->bi_end_io == tracker_write_endio) {
-		if (container_of(bio, struct tracker_write, clone)->tracker == tracker)
+	struct tracker_write *tw;
+
+	for (tw = tracker_write_of(bio); tw; tw = tracker_write_of(tw->clone.bi_private)) {
+		if (tw->tracker == tracker)
 			return true;
-		bio = bio->bi_private;
 	}
 	return false;
 }
@@ -215,10 +224,11 @@ static struct bio *tracker_count_write(struct tracker *tracker, struct bio *bio)
  */
 static bool tracker_counted_by_held(struct bio *bio)
 {
-	while (bio->bi_end_io == tracker_write_endio) {
-		if (READ_ONCE(container_of(bio, struct tracker_write, clone)->tracker->held))
+	struct tracker_write *tw;
+
+	for (tw = tracker_write_of(bio); tw; tw = tracker_write_of(tw->clone.bi_private)) {
+		if (READ_ONCE(tw->tracker->held))
 			return true;
-		bio = bio->bi_private;
 	}
 	return false;
 }
