@@ -50,3 +50,13 @@ clean:
 perf: deps
 	$(MAKE) userspace
 	./tests/vm/run.sh --perf -k $(KERNEL)
+
+# Debian packages (blksnap-dkms, blksnap-tools, libblksnap1, libblksnap-dev)
+# into build/deb, then lintian; and the packaged-guest test of issue 12 on
+# the first listed kernel (tests/packaging/run.sh; README "Installing").
+.PHONY: deb check-packaging
+deb:
+	./scripts/build-deb.sh $(CURDIR)/$(BUILD)/deb
+
+check-packaging: deb
+	./tests/packaging/run.sh -k $(KERNEL) --debs $(CURDIR)/$(BUILD)/deb

@@ -62,6 +62,21 @@ bool filter_whole_disk_bio(struct bio *bio)
 	while ((flt = filter_partition_overlapping(bio))) {
 		part = flt->bdev;
 		start = bio->bi_iter.bi_sector;
+		part_end = part->bd_start_sect + bdev_nr_sectors(part);
+		if (start < part->bd_start_sect || bio_end_sector(bio) > part_end) {
+			/*
+			 * As the block layer does: a REQ_NOWAIT bio that would
+			 * have to be split is refused whole, before any part of
+			 * it is written.
+			 */
+			if (bio->bi_opf & REQ_NOWAIT) {
+				filter_put(flt);
+				bio_wouldblock_error(bio);
+				return true;
+			}
+			/* Nobody would poll the pieces: see bio_split_rw(). */
+			bio->bi_opf &= ~REQ_POLLED;
+		}
 		if (start < part->bd_start_sect) {
 			piece = first_piece(bio, part->bd_start_sect - start, gfp);
 			if (!piece)
@@ -70,7 +85,6 @@ bool filter_whole_disk_bio(struct bio *bio)
 			filter_put(flt);
 			continue;
 		}
-		part_end = part->bd_start_sect + bdev_nr_sectors(part);
 		last = bio_end_sector(bio) <= part_end;
 		piece = first_piece(bio, last ? bio_sectors(bio) : part_end - start, gfp);
 		if (!piece)

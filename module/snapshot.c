@@ -335,21 +335,12 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 	}
-	if (ret) {
-		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
-		       &snap->id);
-		list_for_each_entry(sd, &snap->devices, link) {
-			tracker_resume_writes(sd->tracker);
-			tracker_open_gate(sd->tracker);
-		}
-		memalloc_noio_restore(noio);
-		thaw_devices(snap, NULL);
-		free_diff_areas(snap);
-		goto out_unlock;
-	}
+	/* Copy-on-write starts only if every drain ended (not cancelled). */
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct tracker *tracker = sd->tracker;
 
+		if (ret)
+			break;
 		mutex_lock(&tracker->lock);
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
@@ -369,6 +360,12 @@ int snapshot_take(const uuid_t *id)
 	memalloc_noio_restore(noio);
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
+	if (ret) {
+		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
+		       &snap->id);
+		free_diff_areas(snap);
+		goto out_unlock;
+	}
 	snap->taken = true;
 
 	list_for_each_entry(sd, &snap->devices, link) {
@@ -392,12 +389,18 @@ static void release_device(struct snapshot_device *sd)
 	struct tracker *tracker = sd->tracker;
 	struct diff_area *da;
 
+	/*
+	 * Under snapshots_lock too: SNAPSHOTINFO reads tracker->snapshot
+	 * under it and must not find the snapshot once it may be freed.
+	 */
+	mutex_lock(&snapshots_lock);
 	mutex_lock(&tracker->lock);
 	da = rcu_dereference_protected(tracker->diff_area,
 				       lockdep_is_held(&tracker->lock));
 	RCU_INIT_POINTER(tracker->diff_area, NULL);
 	WRITE_ONCE(tracker->snapshot, NULL);
 	mutex_unlock(&tracker->lock);
+	mutex_unlock(&snapshots_lock);
 	if (da) {
 		synchronize_rcu();
 		diff_area_put(da);
@@ -438,12 +441,11 @@ int snapshot_destroy(const uuid_t *id)
 	}
 	list_del(&snap->link);
 	/*
-	 * The devices leave the snapshot under the lock that sysfs and
-	 * SNAPSHOTINFO walk them under: those see an empty snapshot, or none
-	 * for the device, while the devices are released below.
+	 * The devices leave the snapshot's list under the lock that sysfs
+	 * and SNAPSHOTINFO walk it under, before they are freed below.  Each
+	 * device still names this snapshot until release_device(): another
+	 * snapshot cannot take it over while its copy-on-write winds down.
 	 */
-	list_for_each_entry(sd, &snap->devices, link)
-		WRITE_ONCE(sd->tracker->snapshot, NULL);
 	list_splice_init(&snap->devices, &leaving);
 	snap->nr_devices = 0;
 	mutex_unlock(&snapshots_lock);

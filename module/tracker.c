@@ -142,13 +142,29 @@ static void tracker_write_endio(struct bio *clone)
 	struct tracker *tracker = tw->tracker;
 	struct bio *bio = clone->bi_private;
 
-	bio->bi_status = clone->bi_status;
+	/* The first error wins: a piece of a whole-disk bio may have failed. */
+	if (clone->bi_status && !bio->bi_status)
+		bio->bi_status = clone->bi_status;
 	bio_put(clone);
 	bio_endio(bio);
-	/* Last: a detach may free the tracker once the count is zero. */
+	/*
+	 * Last: a detach may free the tracker once the count is zero.  The
+	 * read section lets module exit wait (synchronize_rcu()) for a
+	 * completion that is still on its way out of here.
+	 */
+	rcu_read_lock();
 	if (atomic_dec_and_test(&tracker->writes_in_flight) &&
 	    wq_has_sleeper(&tracker_writes_wait))
 		wake_up_all(&tracker_writes_wait);
+	rcu_read_unlock();
+}
+
+/* @bio as a tracker's clone of a write it let pass; NULL if it is none. */
+static struct tracker_write *tracker_write_of(struct bio *bio)
+{
+	if (bio->bi_end_io != tracker_write_endio)
+		return NULL;
+	return container_of(bio, struct tracker_write, clone);
 }
 
 /*
@@ -158,10 +174,11 @@ static void tracker_write_endio(struct bio *clone)
  */
 static bool tracker_own_write(struct tracker *tracker, struct bio *bio)
 {
-	while (bio->bi_end_io == tracker_write_endio) {
-		if (container_of(bio, struct tracker_write, clone)->tracker == tracker)
+	struct tracker_write *tw;
+
+	for (tw = tracker_write_of(bio); tw; tw = tracker_write_of(tw->clone.bi_private)) {
+		if (tw->tracker == tracker)
 			return true;
-		bio = bio->bi_private;
 	}
 	return false;
 }
@@ -185,12 +202,35 @@ static struct bio *tracker_count_write(struct tracker *tracker, struct bio *bio)
 	clone = bio_alloc_clone(bio->bi_bdev, bio, gfp, &tracker_writes);
 	if (!clone)
 		return NULL;
+	/*
+	 * Nobody polls the clone (the submitter polls the original, which
+	 * has no cookie): it completes by interrupt, as a split bio does.
+	 */
+	clone->bi_opf &= ~REQ_POLLED;
 	tw = container_of(clone, struct tracker_write, clone);
 	tw->tracker = tracker;
 	clone->bi_end_io = tracker_write_endio;
 	clone->bi_private = bio;
 	atomic_inc(&tracker->writes_in_flight);
 	return clone;
+}
+
+/*
+ * Whether @bio already passed the gate of a tracker that a take now holds
+ * (it carries that tracker's clone): it was issued before the take, and
+ * that tracker's drain waits for it.  A write to a partition of a whole
+ * disk in the same take meets the disk's gate that way; it must not wait
+ * there, or neither drain ends.
+ */
+static bool tracker_counted_by_held(struct bio *bio)
+{
+	struct tracker_write *tw;
+
+	for (tw = tracker_write_of(bio); tw; tw = tracker_write_of(tw->clone.bi_private)) {
+		if (READ_ONCE(tw->tracker->held))
+			return true;
+	}
+	return false;
 }
 
 static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
@@ -213,14 +253,15 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 	/* Held only for the instant of a take. */
 	for (;;) {
 		gate = srcu_read_lock(&tracker_gate_srcu);
-		if (!READ_ONCE(tracker->held))
+		if (!READ_ONCE(tracker->held) || tracker_counted_by_held(bio))
 			break;
 		srcu_read_unlock(&tracker_gate_srcu, gate);
 		if (bio->bi_opf & REQ_NOWAIT) {
 			bio_wouldblock_error(bio);
 			return true;
 		}
-		wait_event(tracker_gate_wait, !READ_ONCE(tracker->held));
+		wait_event(tracker_gate_wait, !READ_ONCE(tracker->held) ||
+			   tracker_counted_by_held(bio));
 	}
 
 	rcu_read_lock();
@@ -388,8 +429,11 @@ int tracker_cbt_switch(struct tracker *tracker)
 
 void tracker_close_gate(struct tracker *tracker)
 {
-	if (!filter_in_queue())
+	if (!filter_in_queue()) {
 		WRITE_ONCE(tracker->held, true);
+		/* Writers held elsewhere may pass now: see tracker_counted_by_held(). */
+		wake_up_all(&tracker_gate_wait);
+	}
 }
 
 void tracker_gate_sync(void)
@@ -586,6 +630,10 @@ int tracker_init(void)
 void tracker_done(void)
 {
 	filter_unregister(&tracker_ops);
-	/* Every tracker is released (each held the module): no clone is left. */
+	/*
+	 * Every tracker is released (each held the module): no clone is
+	 * left, and the grace period waits for completions still returning.
+	 */
+	synchronize_rcu();
 	bioset_exit(&tracker_writes);
 }

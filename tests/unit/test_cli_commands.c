@@ -5,7 +5,6 @@
  * for the test.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +18,7 @@
 #include <json-c/json.h>
 #include "fake_module.h"
 #include "run_cli.h"
+#include "scratch_tree.h"
 
 static char dir[] = "/tmp/blksnap-test-XXXXXX";
 static char disk[64], storage[64], newfile[64], logfile[64], mnt[64];
@@ -108,17 +108,10 @@ static int setup(void **state)
 	return mkdir(storage, 0700) || make_sysfs() || make_mounts() ? -1 : 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return scratch_tree_remove(dir);
 }
 
 static void run(const char *const *vars, const char *const *args)

@@ -100,6 +100,17 @@ static void bad_lines_name_file_and_line(void **state)
 	assert_error_at(2);
 }
 
+/* The file the packages install: every key commented out, defaults kept. */
+static void shipped_file_keeps_the_defaults(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_parse_file(SHIPPED_CONF, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.state_dir, "/var/lib/blksnap");
+	assert_int_equal(cfg.nstorage_dirs, 0);
+	assert_string_equal(cfg.limit, "");
+}
+
 static void missing_file_is_enoent(void **state)
 {
 	(void)state;
@@ -115,6 +126,7 @@ int main(void)
 		cmocka_unit_test(empty_file_keeps_the_defaults),
 		cmocka_unit_test(every_key_is_read),
 		cmocka_unit_test(bad_lines_name_file_and_line),
+		cmocka_unit_test(shipped_file_keeps_the_defaults),
 		cmocka_unit_test(missing_file_is_enoent),
 	};
 

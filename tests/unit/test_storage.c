@@ -5,7 +5,6 @@
  * sysfs tree made here, with the mounts of fixtures/mountinfo-storage.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include "fake_host.h"
 #include "layers.h"
 #include "storage.h"
+#include "scratch_tree.h"
 
 #define MOUNTINFO	FIXTURES_DIR "/mountinfo-storage"
 #define PCI		"devices/pci0000:00"
@@ -159,17 +159,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(sysfs, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return scratch_tree_remove(sysfs);
 }
 
 static struct host host;

@@ -4,7 +4,6 @@
  * and a fake blkid, stat and realpath (fake_host.c).
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 #include "fake_host.h"
 #include "target.h"
+#include "scratch_tree.h"
 
 #define MOUNTINFO	FIXTURES_DIR "/mountinfo"
 
@@ -83,17 +83,10 @@ static int setup(void **state)
 	return symlink("../../devices/pci0000:00/ata1/block/sda/sda2", path);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(sysfs, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return scratch_tree_remove(sysfs);
 }
 
 static struct host host;

@@ -9,7 +9,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "fake_host.h"
 #include "mounts.h"
 #include "whole_disk.h"
+#include "scratch_tree.h"
 
 #define MOUNTINFO FIXTURES_DIR "/mountinfo"
 
@@ -65,17 +65,10 @@ static int setup(void **state)
 	       put("dev/block/8:64/sde1/dev", "8:65\n") ? -1 : 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(sysfs, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return scratch_tree_remove(sysfs);
 }
 
 static int check(dev_t disk, dev_t *part, char *mp, size_t size)

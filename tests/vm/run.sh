@@ -11,6 +11,7 @@
 #   -c CASE     only this case, by file name without .sh (repeatable)
 #   --demo      run tests/vm/demo.sh instead of the cases, show its output
 #   --perf      run the benchmarks in tests/perf instead of the cases
+#   --selftest  run the harness's own checks in tests/vm/selftest
 # Needs the userspace build in build/ (make all) and root.
 # Prints one line per case and finally "N passed, M failed".
 set -euo pipefail
@@ -32,6 +33,8 @@ while [ $# -gt 0 ]; do
 	--demo) demo=1; shift ;;
 	# Benchmarks run longer than cases; --case-timeout after it overrides.
 	--perf) suite=perf; VERBOSE=1; case_timeout=1800; shift ;;
+	# The harness's own checks: tests/vm/selftest (e.g. the watchdogs).
+	--selftest) suite=selftest; case_timeout=20; shift ;;
 	--case-timeout) case_timeout=$2; shift 2 ;;
 	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;

@@ -21,8 +21,12 @@ void signals_hold(struct signals_saved *saved)
 	size_t i;
 
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(held_signals); i++)
-		sigaction(held_signals[i], &sa, &saved->act[i]);
+	for (i = 0; i < ARRAY_SIZE(held_signals); i++) {
+		sigaction(held_signals[i], NULL, &saved->act[i]);
+		/* A signal ignored by whoever started us (nohup, &) stays so. */
+		if (saved->act[i].sa_handler != SIG_IGN)
+			sigaction(held_signals[i], &sa, NULL);
+	}
 }
 
 bool signals_pending(void)

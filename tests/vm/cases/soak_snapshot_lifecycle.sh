@@ -31,7 +31,7 @@ dmsetup mknodes soak_lin
 L=/dev/mapper/soak_lin
 d_start=$(( $(cat /sys/class/block/$(basename $D)/start) * 512 ))
 d_size=$(blockdev --getsize64 $D)
-TRACKED="$A $B $L $D"
+TRACKED="$A $B $L $D $DISK1"
 
 # Writers copy this instead of reading /dev/urandom: the guest's CPU
 # goes to the module, not to the random generator.
@@ -127,7 +127,8 @@ for img in sys.argv[1:]:
 ' "$@"
 }
 
-sets=("$A" "$B $L" "$A $B $D" "$D $L")
+# "$DISK1 $D": a whole disk and its partition in one take.
+sets=("$A" "$B $L" "$A $B $D" "$D $L" "$DISK1 $D")
 round=0
 start=$(date +%s)
 while [ $(( $(date +%s) - start )) -lt "$SECONDS_WANTED" ]; do

@@ -47,10 +47,22 @@ fi
 passed=0
 failed=0
 stopped=
+# case_hung WHY: the verdict on case $name stuck in the kernel, with the
+# blocked tasks' stacks; the caller stops the suite, as the kernel is not
+# in a state to test.
+case_hung() {
+	echo w > /proc/sysrq-trigger
+	dmesg | tail -n 150 | sed 's/^/    dmesg| /'
+	failed=$((failed + 1))
+	echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: hung: $1; the suite stops here"
+	stopped=$name
+}
 # blksnap_suite=perf runs the benchmarks of tests/perf instead of the cases.
 suite=$(sed -n 's/.*blksnap_suite=\([a-z]*\).*/\1/p' /proc/cmdline)
 case_dir=$BLKSNAP_SRC/tests/vm/cases
 [ "$suite" = perf ] && case_dir=$BLKSNAP_SRC/tests/perf
+# blksnap_suite=selftest: the harness's own checks (a case that hangs).
+[ "$suite" = selftest ] && case_dir=$BLKSNAP_SRC/tests/vm/selftest
 for script in "$case_dir"/*.sh; do
 	name=$(basename "$script" .sh)
 	if [ -n "$wanted" ]; then
@@ -68,8 +80,7 @@ for script in "$case_dir"/*.sh; do
 		> /tmp/case.log 2>&1 </dev/null &
 	pid=$!
 	# The watchdog: a case stuck in the kernel (D state) outlives its
-	# timeout's SIGKILL.  It is failed by name, with the blocked tasks'
-	# stacks, and the suite stops: the kernel is not in a state to test.
+	# timeout's SIGKILL; it is failed by name (case_hung).
 	deadline=$(( $(date +%s) + case_timeout + 60 ))
 	while kill -0 $pid 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
 		sleep 0.2
@@ -77,17 +88,24 @@ for script in "$case_dir"/*.sh; do
 	if kill -0 $pid 2>/dev/null; then
 		ms=$(( ($(date +%s%N) - start) / 1000000 ))
 		sed 's/^/    | /' /tmp/case.log
-		echo w > /proc/sysrq-trigger
-		dmesg | tail -n 150 | sed 's/^/    dmesg| /'
-		failed=$((failed + 1))
-		echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: hung: still running $((case_timeout + 60))s after it started, unkillable; the suite stops here"
-		stopped=$name
+		case_hung "still running $((case_timeout + 60))s after it started, unkillable"
 		break
 	fi
 	wait $pid
 	rc=$?
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	sed 's/^/    | /' /tmp/case.log
+	# A timed-out case whose processes sleep on in D state (timeout's
+	# SIGKILL cannot end them) hung in the kernel: same verdict.
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		sleep 2
+		stuck=$(ps -eo stat=,pid=,args= | awk '$1 ~ /^D/ && $3 !~ /^\[/ { $1 = ""; print }')
+		if [ -n "$stuck" ]; then
+			echo "$stuck" | sed 's/^/    stuck| /'
+			case_hung "its processes sleep uninterruptibly after its ${case_timeout}s timeout"
+			break
+		fi
+	fi
 
 	# Every case leaves the module unloadable; a leak shows up here.  A
 	# failed case may have left filters attached: detach them by number,
