@@ -4,28 +4,11 @@
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+. "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
-load_blksnap
-modprobe ext4
-modprobe loop
-M=$((1 << 20))
-# A failed check must not leave mounts that break the next case.
-# (set -e holds in the trap too: every command there may fail.)
-trap 'for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
-	umount -l $m 2>/dev/null || true; done
-      vgchange -q -an bk >/dev/null 2>&1 || true' EXIT
+backup_setup
 partition_disk1 64MiB
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
-# Backups go to ext4 on the other disk; the guest's root is the host's,
-# read-only, so mount points live on tmpfs.
-mount -t tmpfs srv /srv
-mkdir -p /mnt/backup
-mkfs.ext4 -q $DISK0
-mount $DISK0 /mnt/backup
-# The state directory and limit come from blksnap.conf(5).
-mkdir -p /mnt/backup/state
-printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' > /tmp/blksnap.conf
-export BLKSNAP_CONFIG=/tmp/blksnap.conf
 mkdir -p /srv/data
 mount ${DISK1}1 /srv/data
 echo "t=${SECONDS}s: filesystems made"
@@ -62,4 +45,4 @@ refuse "DEST device too small" "^blksnap: $small: .*smaller than" --to $small /s
 losetup -d $small
 refuse "DEST in a missing directory" "^blksnap: /mnt/backup/no/x.img: " --to /mnt/backup/no/x.img /srv/data
 
-umount /srv/data /mnt/backup /srv
+umount /srv/data

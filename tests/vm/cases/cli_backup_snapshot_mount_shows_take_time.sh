@@ -2,28 +2,11 @@
 # snapshot (read-only) while the origin changes; 'snapshot umount DIR'
 # undoes it and refuses a directory where no snapshot image is mounted.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+. "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
-load_blksnap
-modprobe ext4
-modprobe loop
-M=$((1 << 20))
-# A failed check must not leave mounts that break the next case.
-# (set -e holds in the trap too: every command there may fail.)
-trap 'for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
-	umount -l $m 2>/dev/null || true; done
-      vgchange -q -an bk >/dev/null 2>&1 || true' EXIT
+backup_setup
 partition_disk1 64MiB
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
-# Backups go to ext4 on the other disk; the guest's root is the host's,
-# read-only, so mount points live on tmpfs.
-mount -t tmpfs srv /srv
-mkdir -p /mnt/backup
-mkfs.ext4 -q $DISK0
-mount $DISK0 /mnt/backup
-# The state directory and limit come from blksnap.conf(5).
-mkdir -p /mnt/backup/state
-printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' > /tmp/blksnap.conf
-export BLKSNAP_CONFIG=/tmp/blksnap.conf
 mkdir -p /srv/data
 mount ${DISK1}1 /srv/data
 echo "t=${SECONDS}s: filesystems made"
@@ -48,5 +31,5 @@ blksnap snapshot umount /mnt/then
 findmnt /mnt/then >/dev/null && fail "/mnt/then is still mounted"
 ok "snapshot umount unmounted the image"
 blksnap snapshot destroy "$id"
-umount /srv/data /mnt/backup /srv
+umount /srv/data
 blksnap detach ${DISK1}1

@@ -1,35 +1,40 @@
-# blksnap backup of ext4 with 1 KiB blocks (smaller than the 4 KiB
-# granularity of zero runs and the 64 KiB tracking blocks): a full copy
-# and two incrementals, each byte-identical to its snapshot and, mounted,
-# showing the checksums of take time.
-. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the cli_backup_* cases (sourced after caselib.sh): the
+# backup destination filesystem, file mutations, and one checked backup
+# run.  Backups go to ext4 on DISK0 mounted at /mnt/backup; the guest's
+# root is the host's, read-only, so mount points live on a tmpfs at /srv.
 
-load_blksnap
-modprobe ext4
-modprobe loop
 M=$((1 << 20))
-# A failed check must not leave mounts that break the next case.
-# (set -e holds in the trap too: every command there may fail.)
-trap 'for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
-	umount -l $m 2>/dev/null || true; done
-      vgchange -q -an bk >/dev/null 2>&1 || true' EXIT
-partition_disk1 32MiB
-mkfs.ext4 -q -b 1024 -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
-# Backups go to ext4 on the other disk; the guest's root is the host's,
-# read-only, so mount points live on tmpfs.
-mount -t tmpfs srv /srv
-mkdir -p /mnt/backup
-mkfs.ext4 -q $DISK0
-mount $DISK0 /mnt/backup
-# The state directory and limit come from blksnap.conf(5).
-mkdir -p /mnt/backup/state
-printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' > /tmp/blksnap.conf
-export BLKSNAP_CONFIG=/tmp/blksnap.conf
-mkdir -p /srv/small
-mount ${DISK1}1 /srv/small
-echo "t=${SECONDS}s: filesystems made"
 
-# mutate DIR ROUND: creates, deletes, in-place random writes, zeros
+# A failed check must not leave mounts or a volume group that break the
+# next case.  (set -e holds in the trap too: every command may fail.)
+backup_cleanup() {
+	local m
+	for m in /mnt/check /mnt/then /srv/data /srv/small /srv/xfs /mnt/backup /srv; do
+		umount -l $m 2>/dev/null || true
+	done
+	vgchange -q -an bk >/dev/null 2>&1 || true
+}
+
+# backup_setup: the destination filesystem, its state directory, and a
+# blksnap.conf(5) that names that state directory and the default limit.
+backup_setup() {
+	load_blksnap
+	modprobe ext4
+	modprobe loop
+	trap backup_cleanup EXIT
+	mount -t tmpfs srv /srv
+	mkdir -p /mnt/backup
+	mkfs.ext4 -q $DISK0
+	mount $DISK0 /mnt/backup
+	mkdir -p /mnt/backup/state
+	printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' \
+		> /tmp/blksnap.conf
+	export BLKSNAP_CONFIG=/tmp/blksnap.conf
+}
+
+# mutate DIR ROUND: creates; from round 2 on also a delete, an in-place
+# random write and data rewritten as zeros in the previous round's files.
 mutate() {
 	local dir=$1 r=$2 i
 	mkdir -p $dir/r$r
@@ -58,10 +63,16 @@ jget() {
 	sed -n "s/^ *\"$2\": \"*\([^\",]*\)\"*,*$/\1/p" "$1" | head -n 1
 }
 
-# backup_round NAME TARGET DEV FSTYPE ROUND: one run, checked
+# backup_round NAME TARGET DEV FSTYPE ROUND: one `blksnap backup` of
+# TARGET to /mnt/backup/NAME.img, full in round 0 and incremental after.
+# DEST must be byte-identical to the snapshot image the run copied and,
+# mounted, show the checksums of take time; a full copy leaves DEST
+# sparse; an incremental copies no more than the blocks `cbt map --since`
+# lists for that take.  Prints FIGURE lines (bytes, MiB/s, ratio).
 backup_round() {
 	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/mnt/backup/$1.img
 	local js=/tmp/$name.$r.json mode copied total secs img snap since cbt_bytes
+	local rate alloc
 	checksums $target > /tmp/$name.$r.sums
 	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
 		fail "$name round $r: backup"
@@ -101,10 +112,3 @@ backup_round() {
 		fail "$name round $r: files in the image differ from the checksums at take"
 	ok "$name round $r: mounted image shows the $(wc -l < /tmp/$name.$r.sums) checksums of take time (t=${SECONDS}s)"
 }
-
-for r in $(seq 0 2); do
-	mutate /srv/small $r
-	backup_round small /srv/small ${DISK1}1 ext4 $r
-done
-umount /srv/small /mnt/backup /srv
-blksnap detach ${DISK1}1
