@@ -12,6 +12,8 @@
 #   --demo      run tests/vm/demo.sh instead of the cases, show its output
 #   --perf      run the benchmarks in tests/perf instead of the cases
 #   --selftest  run the harness's own checks in tests/vm/selftest
+#   --guests N  at most N guests at once (default 2, or $BLKSNAP_VM_GUESTS);
+#               with N > 1 each kernel's report is printed when it ends
 # Needs the userspace build in build/ (make all) and root.
 # Prints one line per case and finally "N passed, M failed".
 set -euo pipefail
@@ -26,6 +28,7 @@ cases=()
 demo=0
 suite=cases
 case_timeout=600
+guests=${BLKSNAP_VM_GUESTS:-2}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernels+=("$2"); shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
 	# The harness's own checks: tests/vm/selftest (e.g. the watchdogs).
 	--selftest) suite=selftest; case_timeout=20; shift ;;
 	--case-timeout) case_timeout=$2; shift 2 ;;
+	--guests) guests=$2; shift 2 ;;
 	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;
 	esac
@@ -130,6 +134,21 @@ host_watchdog() {
 	wait "$pid" || true
 }
 
+# print_reports: the report of every kernel that ended and was not
+# printed yet.
+printed=" "
+print_reports() {
+	local line ver r
+	for line in "${listed[@]}"; do
+		read -r ver _ <<< "$line"
+		r=$BLKSNAP_VM_CACHE/run/$ver
+		case $printed in *" $ver "*) continue ;; esac
+		[ -f "$r/counts" ] || continue
+		cat "$r/report"
+		printed+="$ver "
+	done
+}
+
 total_passed=0
 total_failed=0
 first_listed=$(vm_kernel_list | awk 'NR == 1 { print $1 }')
@@ -144,17 +163,17 @@ else
 	done
 fi
 
-for line in "${listed[@]}"; do
-	read -r ver builder <<< "$line"
+# run_kernel VER BUILDER RUNDIR: prepares, boots and judges one kernel;
+# prints its report and leaves "PASSED FAILED" in RUNDIR/counts.
+run_kernel() {
+	local ver=$1 builder=$2 run=$3 t0 t1 t2 p f hung why
 	t0=$(date +%s)
-	run=$BLKSNAP_VM_CACHE/run/$ver
-	mkdir -p "$run"
 	echo "== $ver ($builder)"
 	if ! prepare_kernel "$ver" "$builder" > "$run/prepare.log" 2>&1; then
 		tail -n 40 "$run/prepare.log"
 		echo "FAIL $ver: preparing the kernel or building blksnap.ko failed (log: $run/prepare.log)"
-		total_failed=$((total_failed + 1))
-		continue
+		echo "0 1" > "$run/counts"
+		return
 	fi
 	t1=$(date +%s)
 	boot "$ver" "$run"
@@ -195,14 +214,45 @@ for line in "${listed[@]}"; do
 		tail -n 60 "$run/console.txt"
 		f=$((f + 1))
 	fi
-	total_passed=$((total_passed + p))
-	total_failed=$((total_failed + f))
+	echo "$p $f" > "$run/counts"
 	# A demo runs no case: only whether the guest got through it counts.
 	if [ "$demo" -eq 1 ]; then
 		[ "$f" -eq 0 ] && echo "  $ver: demo done (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
-		continue
+		return
 	fi
 	echo "  $ver: $p passed, $f failed (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
+}
+
+# Kernels run side by side, at most $guests guests at once: a TCG guest keeps
+# about one host core busy, so two guests on two cores take little more
+# than one.  Each kernel's report is printed whole when it ends.
+running=0
+for line in "${listed[@]}"; do
+	read -r ver builder <<< "$line"
+	run=$BLKSNAP_VM_CACHE/run/$ver
+	mkdir -p "$run"
+	rm -f "$run/counts" "$run/report"
+	if [ "$guests" -le 1 ]; then
+		run_kernel "$ver" "$builder" "$run" 2>&1 | tee "$run/report" || true
+		printed+="$ver "
+		continue
+	fi
+	if [ "$running" -ge "$guests" ]; then
+		wait -n || true
+		running=$((running - 1))
+		print_reports
+	fi
+	run_kernel "$ver" "$builder" "$run" > "$run/report" 2>&1 &
+	running=$((running + 1))
+	echo "vm: started $ver in the background ($running of at most $guests guests)"
+done
+wait
+print_reports
+for line in "${listed[@]}"; do
+	read -r ver _ <<< "$line"
+	read -r p f < "$BLKSNAP_VM_CACHE/run/$ver/counts" 2>/dev/null || { p=0 f=1; }
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
 done
 
 [ "$demo" -eq 1 ] || echo "$total_passed passed, $total_failed failed"

@@ -1,5 +1,5 @@
-# Refused targets and destinations of blksnap backup: a tmpfs path, a
-# missing path, a DEST on the device being backed up, a block device
+# Refused targets and destinations of blksnap backup: a tmpfs path, an
+# overlay mount, a missing path, a device already in a snapshot, a DEST on the device being backed up, a block device
 # smaller than the target, a DEST in a missing directory.  Each gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
@@ -35,6 +35,11 @@ refuse() {	# refuse WHAT REGEX ARGS...
 }
 vartmp=$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)
 refuse "tmpfs target" "^blksnap: /tmp: .*tmpfs" --to /mnt/backup/t.img /tmp
+mkdir -p /srv/lower /srv/upper /srv/work /srv/ov
+modprobe overlay
+mount -t overlay ov -o lowerdir=/srv/lower,upperdir=/srv/upper,workdir=/srv/work /srv/ov
+refuse "overlay target" "^blksnap: /srv/ov: .*overlay" --to /mnt/backup/t.img /srv/ov
+umount /srv/ov
 refuse "missing target" "^blksnap: /nonexistent: " --to /mnt/backup/t.img /nonexistent
 refuse "DEST on the backed-up device" "^blksnap: /srv/data/self.img: is on " \
 	--to /srv/data/self.img /srv/data
@@ -45,4 +50,18 @@ refuse "DEST device too small" "^blksnap: $small: .*smaller than" --to $small /s
 losetup -d $small
 refuse "DEST in a missing directory" "^blksnap: /mnt/backup/no/x.img: " --to /mnt/backup/no/x.img /srv/data
 
+
+# A device in a snapshot made by someone else: refused, and that snapshot
+# and its filter are left as they were.
+run_capture rc out err blksnap snapshot create --json /srv/data
+expect_eq "$rc" 0 "snapshot create of /srv/data"
+id=$(printf '%s\n' "$out" | sed -n 's/^ *"id": "\(.*\)",*$/\1/p')
+run_capture rc out err blksnap backup --to /mnt/backup/t.img /srv/data
+echo "device in a snapshot: rc=$rc: $err"
+expect_eq "$rc" 1 "device in a snapshot: exit code"
+expect_match "$err" "^blksnap: .*already in a snapshot" "device in a snapshot: message"
+[ -e /mnt/backup/t.img ] && fail "device in a snapshot: DEST was created"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "$id" "the other snapshot is untouched"
+blksnap snapshot destroy "$id"
 umount /srv/data
+blksnap detach ${DISK1}1
