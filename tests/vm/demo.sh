@@ -62,7 +62,7 @@ head -c 30M /dev/urandom > /mnt/data/photos.bin
 sync
 
 say "The first backup copies the whole device; zeros stay holes in the image."
-show blksnap backup --to /mnt/backup/data.img /mnt/data
+show blksnap backup /mnt/data --to /mnt/backup/data.img
 show du -h --apparent-size /mnt/backup/data.img
 show du -h /mnt/backup/data.img
 
@@ -72,8 +72,8 @@ echo "minutes of the meeting" > /mnt/data/minutes.txt
 sync
 
 say "The next backup copies only what changed since the first."
-show blksnap backup --to /mnt/backup/data.img /mnt/data
-show blksnap backup --json --to /mnt/backup/data.img /mnt/data
+show blksnap backup /mnt/data --to /mnt/backup/data.img
+show blksnap backup /mnt/data --to /mnt/backup/data.img --json
 
 say "The image is a plain filesystem image: mount it to restore files."
 show mount -o loop,ro,noload /mnt/backup/data.img /mnt/then
