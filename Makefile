@@ -23,11 +23,16 @@ userspace:
 module:
 	$(MAKE) -C module
 
+# The guests last: the VM suite (two kernels at a time) and the packaged
+# guest run side by side, each TCG guest keeping about one core busy.
+# MAKEFLAGS is not passed on: the jobserver of this -j2 is for the two
+# guest targets, not for the module builds inside them.
 check: deps
 	$(MAKE) userspace
 	$(MAKE) check-unit
 	$(MAKE) check-static
-	$(MAKE) check-vm
+	$(MAKE) deb
+	$(MAKE) -k -j2 check-vm check-packaging-guest
 
 check-unit:
 	ctest --test-dir $(BUILD) --output-on-failure
@@ -36,7 +41,7 @@ check-static:
 	./scripts/check-static.sh
 
 check-vm:
-	./tests/vm/run.sh
+	env -u MAKEFLAGS -u MFLAGS ./tests/vm/run.sh
 
 demo: deps
 	$(MAKE) userspace
@@ -54,9 +59,13 @@ perf: deps
 # Debian packages (blksnap-dkms, blksnap-tools, libblksnap1, libblksnap-dev)
 # into build/deb, then lintian; and the packaged-guest test of issue 12 on
 # the first listed kernel (tests/packaging/run.sh; README "Installing").
-.PHONY: deb check-packaging
+.PHONY: deb check-packaging check-packaging-guest
 deb:
 	./scripts/build-deb.sh $(CURDIR)/$(BUILD)/deb
 
 check-packaging: deb
-	./tests/packaging/run.sh -k $(KERNEL) --debs $(CURDIR)/$(BUILD)/deb
+	$(MAKE) check-packaging-guest
+
+# The guest alone, on the packages `make deb` left in $(BUILD)/deb.
+check-packaging-guest:
+	env -u MAKEFLAGS -u MFLAGS ./tests/packaging/run.sh -k $(KERNEL) --debs $(CURDIR)/$(BUILD)/deb

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * A snapshot's devices, which no ioctl lists: the module shows them in
- * /sys/class/misc/blksnap-control/snapshots/<id>/devices, one line per
- * device, "MAJOR:MINOR IMAGE_NAME".  $BLKSNAP_SYSFS replaces /sys (tests).
+ * What no ioctl tells of a snapshot, from the module's sysfs directory
+ * /sys/class/misc/blksnap-control/snapshots/<id>/: "devices", one line per
+ * device, "MAJOR:MINOR IMAGE_NAME"; "taken", the take's time in seconds
+ * since the epoch (0 before it); "storage", "USED LIMIT" of the difference
+ * storage in bytes.  $BLKSNAP_SYSFS replaces /sys (tests).
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,14 +105,48 @@ out:
 	return ret;
 }
 
+/*
+ * Open attribute @name of snapshot @id.  NULL with *@err: -ENOENT if there
+ * is no such snapshot (or attribute), -EOPNOTSUPP if the module shows no
+ * snapshots in sysfs at all.
+ */
+static FILE *open_attr(const struct blksnap_uuid *id, const char *name,
+		       int *err)
+{
+	const unsigned char *b = id->b;
+	char path[4096];
+	struct stat st;
+	FILE *f;
+	int ret;
+
+	/* The id as the kernel's %pUb prints it: lower-case RFC 4122 order. */
+	ret = snprintf(path, sizeof(path), "%s" SNAPSHOTS_DIR "/"
+		       "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		       "%02x%02x%02x%02x%02x%02x/%s", sysfs_root(),
+		       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
+		       b[9], b[10], b[11], b[12], b[13], b[14], b[15], name);
+	if (ret < 0 || (size_t)ret >= sizeof(path)) {
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	f = fopen(path, "re");
+	if (f)
+		return f;
+	*err = -errno;
+	if (*err == -ENOENT) {
+		/* No snapshots directory at all: a module without snapshots. */
+		snprintf(path, sizeof(path), "%s" SNAPSHOTS_DIR, sysfs_root());
+		if (stat(path, &st))
+			*err = -EOPNOTSUPP;
+	}
+	return NULL;
+}
+
 int blksnap_snapshot_devices(struct blksnap_ctx *ctx,
 			     const struct blksnap_uuid *id,
 			     struct blksnap_snapshot_device **devs,
 			     size_t *count)
 {
-	const unsigned char *b;
-	char path[4096];
-	struct stat st;
 	FILE *f;
 	int ret;
 
@@ -120,26 +157,63 @@ int blksnap_snapshot_devices(struct blksnap_ctx *ctx,
 	if (!ctx || !id)
 		return -EINVAL;
 
-	/* The id as the kernel's %pUb prints it: lower-case RFC 4122 order. */
-	b = id->b;
-	ret = snprintf(path, sizeof(path), "%s" SNAPSHOTS_DIR "/"
-		       "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		       "%02x%02x%02x%02x%02x%02x/devices", sysfs_root(),
-		       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
-		       b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-	if (ret < 0 || (size_t)ret >= sizeof(path))
-		return -ENAMETOOLONG;
-
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		if (ret != -ENOENT)
-			return ret;
-		/* No snapshots directory at all: a module without snapshots. */
-		snprintf(path, sizeof(path), "%s" SNAPSHOTS_DIR, sysfs_root());
-		return stat(path, &st) ? -EOPNOTSUPP : -ENOENT;
-	}
+	f = open_attr(id, "devices", &ret);
+	if (!f)
+		return ret;
 	ret = read_devices(f, devs, count);
 	fclose(f);
 	return ret;
+}
+
+/* Read one line of unsigned decimals, "N" or "N M", into @v. */
+static int read_numbers(const struct blksnap_uuid *id, const char *name,
+			unsigned long long *v, int n)
+{
+	char line[64], *p, *end;
+	int i, ret;
+	FILE *f;
+
+	f = open_attr(id, name, &ret);
+	if (!f)
+		return ret;
+	p = fgets(line, sizeof(line), f);
+	ret = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (ret)
+		return ret;
+	if (!p || !strchr(line, '\n'))
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		if (*p < '0' || *p > '9')
+			return -EBADMSG;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno || *end != (i + 1 < n ? ' ' : '\n'))
+			return -EBADMSG;
+		p = end + 1;
+	}
+	return 0;
+}
+
+int blksnap_snapshot_status(struct blksnap_ctx *ctx,
+			    const struct blksnap_uuid *id,
+			    struct blksnap_snapshot_status *st)
+{
+	unsigned long long taken, storage[2];
+	int ret;
+
+	if (!ctx || !id || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	ret = read_numbers(id, "taken", &taken, 1);
+	if (!ret)
+		ret = read_numbers(id, "storage", storage, 2);
+	if (ret)
+		return ret;
+	if (taken > INT64_MAX)
+		return -EBADMSG;
+	st->taken = (int64_t)taken;
+	st->storage_used = storage[0];
+	st->storage_limit = storage[1];
+	return 0;
 }

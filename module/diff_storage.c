@@ -203,6 +203,15 @@ static int diff_storage_grow(struct diff_storage *ds, sector_t need)
 	return 0;
 }
 
+void diff_storage_usage(struct diff_storage *ds, sector_t *used,
+			sector_t *limit)
+{
+	mutex_lock(&ds->lock);
+	*used = ds->used;
+	*limit = ds->limit;
+	mutex_unlock(&ds->lock);
+}
+
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space)
 {

@@ -69,6 +69,13 @@ void diff_storage_close(struct diff_storage *ds);
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space);
 
+/*
+ * Sectors reserved so far and the most that may be, for userspace (sysfs).
+ * Sleeps: waits for a growth in progress.
+ */
+void diff_storage_usage(struct diff_storage *ds, sector_t *used,
+			sector_t *limit);
+
 /* Writes @buf at @offset and waits for its writeback. */
 int diff_storage_write(struct diff_storage *ds, sector_t offset,
 		       const void *buf, size_t len);

@@ -54,6 +54,8 @@ struct snapshot {
 	struct list_head devices;
 	unsigned int nr_devices;
 	bool taken;
+	/* When writes were frozen for the take: seconds of CLOCK_REALTIME. */
+	time64_t taken_at;
 };
 
 static LIST_HEAD(snapshots);
@@ -86,8 +88,42 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute devices_attr = __ATTR_RO(devices);
 
+/* "SECONDS": the take's time (CLOCK_REALTIME), 0 before the take. */
+static ssize_t taken_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+	time64_t at;
+
+	mutex_lock(&snapshots_lock);
+	at = snap->taken ? snap->taken_at : 0;
+	mutex_unlock(&snapshots_lock);
+	return sysfs_emit(buf, "%lld\n", (long long)at);
+}
+
+static struct kobj_attribute taken_attr = __ATTR_RO(taken);
+
+/*
+ * "USED LIMIT" of the difference storage, in bytes.  The storage is set
+ * before the kobject is added and freed only by its release.
+ */
+static ssize_t storage_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+	sector_t used, limit;
+
+	diff_storage_usage(snap->storage, &used, &limit);
+	return sysfs_emit(buf, "%llu %llu\n", (u64)used << SECTOR_SHIFT,
+			  (u64)limit << SECTOR_SHIFT);
+}
+
+static struct kobj_attribute storage_attr = __ATTR_RO(storage);
+
 static struct attribute *snapshot_attrs[] = {
 	&devices_attr.attr,
+	&taken_attr.attr,
+	&storage_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(snapshot);
@@ -283,6 +319,7 @@ int snapshot_take(const uuid_t *id)
 	struct snapshot *snap;
 	unsigned int noio;
 	ktime_t frozen;
+	time64_t taken_at;
 	s64 window_us;
 	int ret = 0;
 
@@ -318,6 +355,7 @@ int snapshot_take(const uuid_t *id)
 		}
 	}
 	frozen = ktime_get();
+	taken_at = ktime_get_real_seconds();
 	/*
 	 * Writes to the devices wait from here to the resume: an allocation
 	 * in between must not wait for reclaim to write to them.
@@ -367,6 +405,7 @@ int snapshot_take(const uuid_t *id)
 		goto out_unlock;
 	}
 	snap->taken = true;
+	snap->taken_at = taken_at;
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		sd->image = snapimage_create(sd->da);

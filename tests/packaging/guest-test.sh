@@ -193,9 +193,12 @@ case $(dkms status 2>&1) in
 *) bad "dkms status after upgrade: $(dkms status 2>&1)" ;;
 esac
 
-step "snapshot destroy, unload"
+step "snapshot destroy, detach, unload"
 umount /mnt/img
 check "blksnap snapshot destroy $id" blksnap snapshot destroy "$id"
+# Destroy leaves the filter attached (change tracking goes on, and the
+# backups above continue from it); the module stays in use until detach.
+check "blksnap detach /" blksnap detach /
 # The last reference may go a moment after destroy (udev's probe of the
 # image's removal); wait for udev, then allow 30 s, and say how long.
 udevadm settle --timeout=60

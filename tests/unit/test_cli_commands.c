@@ -5,6 +5,7 @@
  * for the test.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -52,7 +54,7 @@ static int make_sysfs(void)
 		"sys/dev", "sys/dev/block", "sys/devices", "sys/devices/virtual",
 		"sys/devices/virtual/block", "sys/devices/virtual/block/loop99",
 	};
-	char path[256];
+	char path[256], taken[32];
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -62,6 +64,13 @@ static int make_sysfs(void)
 	}
 	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[5]);
 	make_file(path, "7:99 " FAKE_IMAGE "\n7:100 " FAKE_IMAGE2 "\n");
+	/* Taken 1h02m05s before the test: the take time is this file's. */
+	snprintf(path, sizeof(path), "%s/%s/taken", dir, dirs[5]);
+	snprintf(taken, sizeof(taken), "%lld\n", (long long)time(NULL) - 3725);
+	make_file(path, taken);
+	snprintf(path, sizeof(path), "%s/%s/storage", dir, dirs[5]);
+	make_file(path, "1572864 268435456\n");
+	/* FAKE_SNAPSHOT_ID1 as an older module shows it: no take time, no storage. */
 	snprintf(path, sizeof(path), "%s/%s/devices", dir, dirs[6]);
 	make_file(path, "");
 	/* 4096 sectors: 2 MiB. */
@@ -184,6 +193,45 @@ static void assert_success(const char *out)
 		assert_same_json(res.out, out);
 	else
 		assert_string_equal(res.out, out);
+}
+
+/* The take time the fixture's "taken" file holds. */
+static long long taken_at(void)
+{
+	char path[PATH_MAX];
+	long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/class/misc/blksnap-control/"
+		 "snapshots/" FAKE_SNAPSHOT_ID "/taken", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lld", &t), 1);
+	fclose(f);
+	return t;
+}
+
+/*
+ * As assert_success(), but "age" counts seconds since the fixture was
+ * made: 3725 when it was made, and the test may run a second or two later.
+ */
+static void assert_success_json_age(const char *want)
+{
+	struct json_object *g, *age;
+	int64_t a;
+
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	g = json_tokener_parse(res.out);
+	assert_non_null(g);
+	assert_true(json_object_object_get_ex(g, "age", &age));
+	a = json_object_get_int64(age);
+	if (a < 3725 || a > 3735)
+		fail_msg("age %lld, wanted 3725 (+ the test's run time)", (long long)a);
+	json_object_object_add(g, "age", json_object_new_int64(3725));
+	snprintf(res.out, sizeof(res.out), "%s", json_object_to_json_string(g));
+	json_object_put(g);
+	assert_success(want);
 }
 
 static void version_json_has_tool_library_and_module_keys(void **state)
@@ -513,6 +561,10 @@ static void snapshot_info_json_shows_images_and_errors(void **state)
 	snprintf(want, sizeof(want),
 		 "{\n"
 		 "   \"id\": \"" FAKE_SNAPSHOT_ID "\",\n"
+		 "   \"taken\": %lld,\n"
+		 "   \"age\": 3725,\n"
+		 "   \"storage-used\": 1572864,\n"
+		 "   \"storage-limit\": 268435456,\n"
 		 "   \"devices\": [\n"
 		 "      {\n"
 		 "         \"device\": \"/dev/loop99\",\n"
@@ -529,8 +581,8 @@ static void snapshot_info_json_shows_images_and_errors(void **state)
 		 "         \"state\": \"corrupted\"\n"
 		 "      }\n"
 		 "   ]\n"
-		 "}\n", mnt);
-	assert_success(want);
+		 "}\n", taken_at(), mnt);
+	assert_success_json_age(want);
 }
 
 static void snapshot_info_of_unknown_id_says_no_such_snapshot(void **state)
@@ -551,10 +603,10 @@ static void snapshot_list_has_a_row_per_device(void **state)
 	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=2", "BLKSNAP_MOUNTINFO=/dev/null"),
 		"snapshot", "list");
 	assert_success(
-		"ID                                   DEVICE      IMAGE              MOUNTPOINT STATE\n"
-		FAKE_SNAPSHOT_ID " /dev/loop99 /dev/" FAKE_IMAGE "  -          active\n"
-		FAKE_SNAPSHOT_ID " 7:100       /dev/" FAKE_IMAGE2 " -          corrupted: Input/output error\n"
-		FAKE_SNAPSHOT_ID1 " -           -                  -          -\n");
+		"ID                                   DEVICE      IMAGE              MOUNTPOINT STATE                           AGE USED LIMIT\n"
+		FAKE_SNAPSHOT_ID " /dev/loop99 /dev/" FAKE_IMAGE "  -          active                        1h02m 1.5M  256M\n"
+		FAKE_SNAPSHOT_ID " 7:100       /dev/" FAKE_IMAGE2 " -          corrupted: Input/output error 1h02m 1.5M  256M\n"
+		FAKE_SNAPSHOT_ID1 " -           -                  -          -                                 -    -     -\n");
 }
 
 static void snapshot_list_json_of_none_is_empty_array(void **state)

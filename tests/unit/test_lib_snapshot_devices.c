@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * blksnap_snapshot_devices() reads the module's sysfs listing, here a
- * directory tree made by the test and named by BLKSNAP_SYSFS.
+ * blksnap_snapshot_devices() and blksnap_snapshot_status() read the
+ * module's sysfs files, here a directory tree made by the test and named
+ * by BLKSNAP_SYSFS.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@
 static const struct blksnap_uuid id = { { 0xa1, 0xb2, 0xc3, 0xd4, 5, 6, 0x47,
 					  8, 0x89, 10, 11, 12, 13, 14, 15, 16 } };
 static char root[] = "/tmp/blksnap-sysfs-XXXXXX";
-static char snapdir[160], iddir[256], devfile[288];
+static char snapdir[160], iddir[256], devfile[288], takenfile[288], storagefile[288];
 static struct blksnap_ctx *ctx;
 static struct blksnap_snapshot_device *devs;
 static size_t count;
@@ -42,6 +43,8 @@ static int setup(void **state)
 	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dir);
 	snprintf(iddir, sizeof(iddir), "%s/" ID_TEXT, snapdir);
 	snprintf(devfile, sizeof(devfile), "%s/devices", iddir);
+	snprintf(takenfile, sizeof(takenfile), "%s/taken", iddir);
+	snprintf(storagefile, sizeof(storagefile), "%s/storage", iddir);
 	return blksnap_open_path("/dev/null", &ctx);
 }
 
@@ -52,6 +55,8 @@ static int teardown(void **state)
 	(void)state;
 	blksnap_close(ctx);
 	unlink(devfile);
+	unlink(takenfile);
+	unlink(storagefile);
 	rmdir(iddir);
 	rmdir(snapdir);
 	snprintf(dir, sizeof(dir), "%s/class/misc/blksnap-control", root);
@@ -68,6 +73,8 @@ static int before(void **state)
 {
 	(void)state;
 	unlink(devfile);
+	unlink(takenfile);
+	unlink(storagefile);
 	rmdir(iddir);
 	rmdir(snapdir);
 	devs = NULL;
@@ -154,6 +161,72 @@ static void devices_refuses_malformed_lines(void **state)
 	}
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f;
+
+	mkdir(snapdir, 0755);
+	mkdir(iddir, 0755);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void status_reads_take_time_and_storage(void **state)
+{
+	struct blksnap_snapshot_status st;
+
+	(void)state;
+	write_file(takenfile, "1795996800\n");
+	write_file(storagefile, "1572864 21474836480\n");
+	assert_int_equal(blksnap_snapshot_status(ctx, &id, &st), 0);
+	assert_true(st.taken == 1795996800);
+	assert_true(st.storage_used == 1572864);
+	assert_true(st.storage_limit == 21474836480ULL);
+	/* Before the take. */
+	write_file(takenfile, "0\n");
+	assert_int_equal(blksnap_snapshot_status(ctx, &id, &st), 0);
+	assert_true(st.taken == 0);
+}
+
+static void status_of_an_older_module_is_enoent(void **state)
+{
+	struct blksnap_snapshot_status st;
+
+	(void)state;
+	write_devices("253:1 blksnap-vda1\n");
+	assert_int_equal(blksnap_snapshot_status(ctx, &id, &st), -ENOENT);
+	unlink(devfile);
+	rmdir(iddir);
+	rmdir(snapdir);
+	assert_int_equal(blksnap_snapshot_status(ctx, &id, &st), -EOPNOTSUPP);
+}
+
+static void status_refuses_malformed_files(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "", "1 2\n" },
+		{ "12", "1 2\n" },			/* no newline */
+		{ "-1\n", "1 2\n" },
+		{ "9223372036854775808\n", "1 2\n" },	/* beyond int64 */
+		{ "1\n", "1\n" },			/* no limit */
+		{ "1\n", "1 2 3\n" },
+		{ "1\n", "1  2\n" },
+		{ "1\n", "x 2\n" },
+		{ "1\n", "18446744073709551616 2\n" },	/* beyond 64 bits */
+	};
+	struct blksnap_snapshot_status st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(takenfile, bad[i][0]);
+		write_file(storagefile, bad[i][1]);
+		assert_int_equal(blksnap_snapshot_status(ctx, &id, &st), -EBADMSG);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +236,9 @@ int main(void)
 		T(devices_of_unknown_snapshot_is_enoent),
 		T(devices_without_sysfs_listing_is_eopnotsupp),
 		T(devices_refuses_malformed_lines),
+		T(status_reads_take_time_and_storage),
+		T(status_of_an_older_module_is_enoent),
+		T(status_refuses_malformed_files),
 #undef T
 	};
 

@@ -6,7 +6,9 @@
 #include "cli.h"
 #include <json-c/json.h>
 #include <libmount.h>
+#include <time.h>
 #include "host.h"
+#include "human.h"
 #include "output.h"
 #include "snapshot_show.h"
 
@@ -41,6 +43,9 @@ int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 	}
 	if (ret)
 		return cli_fail(v->id, CLI_OP_SNAPSHOT_DEVICES, ret);
+	/* Only figures: a module that does not show them costs the columns. */
+	v->has_status = !blksnap_snapshot_status(ctx, id, &v->status);
+	v->now = time(NULL);
 	if (!count)
 		return CLI_EXIT_SUCCESS;
 
@@ -114,12 +119,31 @@ static const struct output_column columns[] = {
 	{ "IMAGE",      SCOLS_JSON_STRING, false },
 	{ "MOUNTPOINT", SCOLS_JSON_STRING, false },
 	{ "STATE",      SCOLS_JSON_STRING, false },
+	{ "AGE",        SCOLS_JSON_STRING, true },
+	{ "USED",       SCOLS_JSON_STRING, true },
+	{ "LIMIT",      SCOLS_JSON_STRING, true },
 };
+
+/* The snapshot's cells of columns AGE, USED, LIMIT ("-" if unknown). */
+static int set_status_cells(struct libscols_line *ln,
+			    const struct snapshot_view *v)
+{
+	char buf[HUMAN_LEN];
+	const struct blksnap_snapshot_status *st = &v->status;
+	bool taken = v->has_status && st->taken;
+
+	return scols_line_set_data(ln, 5, taken ?
+				   human_age(v->now - st->taken, buf) : "-") ||
+	       scols_line_set_data(ln, 6, v->has_status ?
+				   human_size(st->storage_used, buf) : "-") ||
+	       scols_line_set_data(ln, 7, v->has_status ?
+				   human_size(st->storage_limit, buf) : "-");
+}
 
 static int print_table(const struct snapshot_view *v, size_t n,
 		       enum snapshot_show how)
 {
-	size_t ncols = how == SHOW_CREATED ? 3 : 5;
+	size_t ncols = how == SHOW_CREATED ? 3 : ARRAY_SIZE(columns);
 	char state[128];
 	struct libscols_table *tb;
 	struct libscols_line *ln;
@@ -136,7 +160,8 @@ static int print_table(const struct snapshot_view *v, size_t n,
 		     scols_line_set_data(ln, 1, "-") ||
 		     scols_line_set_data(ln, 2, "-") ||
 		     (ncols > 3 && (scols_line_set_data(ln, 3, "-") ||
-				    scols_line_set_data(ln, 4, "-")))))
+				    scols_line_set_data(ln, 4, "-") ||
+				    set_status_cells(ln, &v[i])))))
 			goto err_nomem;
 		for (j = 0; j < v[i].count; j++) {
 			const struct snapshot_image *img = &v[i].images[j];
@@ -150,7 +175,8 @@ static int print_table(const struct snapshot_view *v, size_t n,
 			     (scols_line_set_data(ln, 3, img->mountpoint[0] ?
 						  img->mountpoint : "-") ||
 			      scols_line_set_data(ln, 4, state_text(img->error,
-						  state, sizeof(state))))))
+						  state, sizeof(state))) ||
+			      set_status_cells(ln, &v[i]))))
 				goto err_nomem;
 		}
 	}
@@ -159,6 +185,25 @@ static int print_table(const struct snapshot_view *v, size_t n,
 err_nomem:
 	scols_unref_table(tb);
 	return cli_fail("stdout", CLI_OP_PRINT, -ENOMEM);
+}
+
+/* "taken", "age", "storage-used", "storage-limit" of @v into @o; 0 or -1. */
+static int json_status(struct json_object *o, const struct snapshot_view *v)
+{
+	const struct blksnap_snapshot_status *st = &v->status;
+	bool taken = v->has_status && st->taken;
+
+	/* json_object_object_add() takes NULL values as JSON null. */
+	return json_object_object_add(o, "taken", taken ?
+				      json_object_new_int64(st->taken) : NULL) ||
+	       json_object_object_add(o, "age", taken ?
+				      json_object_new_int64(v->now > st->taken ?
+							    v->now - st->taken : 0) :
+				      NULL) ||
+	       json_object_object_add(o, "storage-used", v->has_status ?
+				      json_object_new_uint64(st->storage_used) : NULL) ||
+	       json_object_object_add(o, "storage-limit", v->has_status ?
+				      json_object_new_uint64(st->storage_limit) : NULL) ? -1 : 0;
 }
 
 /* One snapshot as an object: {"id": ..., "devices": [...]}; NULL if no memory. */
@@ -172,6 +217,8 @@ static struct json_object *json_snapshot(const struct snapshot_view *v,
 
 	if (!o || !devs || json_object_object_add(o, "id",
 						 json_object_new_string(v->id)))
+		goto err;
+	if (how != SHOW_CREATED && json_status(o, v))
 		goto err;
 	if (json_object_object_add(o, "devices", devs)) {
 		json_object_put(devs);

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Snapshots as 'snapshot create', 'info' and 'list' print them: a table
- * with a row per device (ID, DEVICE, MOUNTPOINT, IMAGE, STATE), or with
- * --json
+ * with a row per device (ID, DEVICE, IMAGE, MOUNTPOINT, STATE, AGE, USED,
+ * LIMIT; AGE since the take, USED and LIMIT of the snapshot's difference
+ * storage, the same on every row of a snapshot), or with --json
  *
- *   {"id": ID, "devices": [{"device": D, "image": I, "error": E,
- *                           "mountpoint": M, "state": S}, ...]}
+ *   {"id": ID, "taken": T, "age": A, "storage-used": U, "storage-limit": L,
+ *    "devices": [{"device": D, "image": I, "error": E,
+ *                 "mountpoint": M, "state": S}, ...]}
  *
- * for one snapshot ('create' has only "device" and "image", the shape
- * scripts rely on), and {"snapshots": [that object, ...]} for 'list'.
- * STATE is "active", or "corrupted" with the errno in ERROR.
+ * for one snapshot ('create' has only "id" and "devices" with "device" and
+ * "image", the shape scripts rely on), and {"snapshots": [that object,
+ * ...]} for 'list'.  T is seconds since the epoch, A seconds, U and L
+ * bytes; all null when the module does not tell them (an older module, or
+ * T and A before the take).  STATE is "active", or "corrupted" with the
+ * errno in ERROR.
  */
 #ifndef BLKSNAP_CLI_SNAPSHOT_SHOW_H
 #define BLKSNAP_CLI_SNAPSHOT_SHOW_H
@@ -28,6 +33,9 @@ struct snapshot_image {
 
 struct snapshot_view {
 	char id[GENERATION_STR_LEN];
+	bool has_status;			/* status below was read */
+	struct blksnap_snapshot_status status;
+	int64_t now;				/* when it was read, for AGE */
 	struct snapshot_image *images;
 	size_t count;
 };

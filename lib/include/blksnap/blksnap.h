@@ -173,6 +173,24 @@ extern int blksnap_snapshot_wait_event(struct blksnap_ctx *ctx,
 				       uint32_t timeout_ms,
 				       struct blksnap_snapshot_event *ev);
 
+/* What blksnap_snapshot_status() tells of a snapshot. */
+struct blksnap_snapshot_status {
+	int64_t taken;		/* seconds since the epoch; 0: not taken yet */
+	uint64_t storage_used;	/* bytes of difference storage reserved */
+	uint64_t storage_limit;	/* bytes it may grow to */
+};
+
+/*
+ * Get the take time and the difference storage use of snapshot @id into
+ * @st.  Reads sysfs (/sys, or $BLKSNAP_SYSFS if set): -ENOENT if there is
+ * no such snapshot, or the module is older and does not show these;
+ * -EOPNOTSUPP if the module shows no snapshots in sysfs; -EBADMSG if it
+ * shows something unreadable.
+ */
+extern int blksnap_snapshot_status(struct blksnap_ctx *ctx,
+				   const struct blksnap_uuid *id,
+				   struct blksnap_snapshot_status *st);
+
 /* A device of a snapshot, as blksnap_snapshot_devices() lists them. */
 struct blksnap_snapshot_device {
 	dev_t dev;				/* the original device */

@@ -3,7 +3,8 @@
 # mounted at /srv/data (a full copy, then three incrementals), ext4 with
 # 1 KiB blocks (smaller than the 4 KiB zero-run granularity and the
 # 64 KiB tracking blocks) and xfs on an LVM logical volume (the dm device
-# is the target; a full copy and two incrementals each).  Files are
+# is the target; a full copy and two incrementals each, the second of
+# them after deletes, in-place writes and zeros).  Files are
 # created, deleted, written in place at random and rewritten as zeros
 # between runs; backup_round (backup_lib.sh) checks every run.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"

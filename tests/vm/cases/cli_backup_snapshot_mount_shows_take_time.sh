@@ -1,6 +1,8 @@
 # 'blksnap snapshot mount ID TARGET DIR' shows TARGET's files as at the
 # snapshot (read-only) while the origin changes; 'snapshot umount DIR'
 # undoes it and refuses a directory where no snapshot image is mounted.
+# 'snapshot info' tells the take time, the age and the difference storage
+# used (grown by the copy-on-write of the change) and its limit.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
@@ -13,11 +15,28 @@ echo "t=${SECONDS}s: filesystems made"
 
 echo "take time" > /srv/data/file
 sync
+before=$(date +%s)
 run_capture rc out err blksnap snapshot create --json /srv/data
+after=$(date +%s)
 expect_eq "$rc" 0 "snapshot create of /srv/data"
 id=$(printf '%s\n' "$out" | sed -n 's/^ *"id": "\(.*\)",*$/\1/p')
+blksnap snapshot info --json "$id" > /tmp/info0.json
+used0=$(jget /tmp/info0.json storage-used)
 echo "later" > /srv/data/file
+head -c $((4 * M)) /dev/urandom > /srv/data/file2
 sync
+blksnap snapshot info --json "$id" > /tmp/info1.json
+taken=$(jget /tmp/info1.json taken) age=$(jget /tmp/info1.json age)
+used1=$(jget /tmp/info1.json storage-used) limit=$(jget /tmp/info1.json storage-limit)
+echo "taken $taken (create ran $before..$after), age ${age}s, storage used $used0 -> $used1 of $limit"
+[ "$taken" -ge "$before" ] && [ "$taken" -le "$after" ] ||
+	fail "take time $taken is not within the create command's run"
+[ "$age" -ge 0 ] && [ "$age" -le $(( $(date +%s) - before + 1 )) ] || fail "age $age"
+[ "$used1" -gt "$used0" ] || fail "storage used did not grow with the copy-on-write"
+expect_eq "$limit" $((256 * M)) "storage limit (the configured default, 256M)"
+blksnap snapshot list | tee /tmp/list.txt
+expect_match "$(head -n 1 /tmp/list.txt)" "AGE +USED +LIMIT$" "snapshot list columns"
+expect_match "$(sed -n 2p /tmp/list.txt)" " 256M$" "snapshot list shows the limit"
 mkdir -p /mnt/then
 blksnap snapshot mount "$id" /srv/data /mnt/then
 expect_eq "$(cat /mnt/then/file)" "take time" "the mounted image shows the file as at take"
