@@ -5,12 +5,7 @@
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
-backup_setup
-partition_disk1 64MiB
-mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
-mkdir -p /srv/data
-mount ${DISK1}1 /srv/data
-echo "t=${SECONDS}s: filesystems made"
+backup_setup_data
 
 mutate /srv/data 0
 backup_round data /srv/data ${DISK1}1 ext4 0

@@ -33,6 +33,17 @@ backup_setup() {
 	export BLKSNAP_CONFIG=/tmp/blksnap.conf
 }
 
+# backup_setup_data: backup_setup, and ext4 on a 64 MiB partition of DISK1
+# mounted at /srv/data, the target of the cases that need one filesystem.
+backup_setup_data() {
+	backup_setup
+	partition_disk1 64MiB
+	mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
+	mkdir -p /srv/data
+	mount ${DISK1}1 /srv/data
+	echo "t=${SECONDS}s: filesystems made"
+}
+
 # mutate DIR ROUND: creates; from round 2 on also a delete, an in-place
 # random write and data rewritten as zeros in the previous round's files.
 mutate() {
