@@ -6,7 +6,9 @@
 # is the target; a full copy and two incrementals each, the second of
 # them after deletes, in-place writes and zeros).  Files are
 # created, deleted, written in place at random and rewritten as zeros
-# between runs; backup_round (backup_lib.sh) checks every run.
+# between runs.  Each round is one `blksnap backup --to DIR` of all its
+# targets (one snapshot over their devices); check_copy and check_dest
+# (backup_lib.sh) check each target's image.
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
@@ -34,14 +36,45 @@ mount ${DISK1}2 /srv/small
 mount /dev/bk/xfs /srv/xfs
 echo "t=${SECONDS}s: filesystems made"
 
+# NAME TARGET DEVICE FSTYPE, one line per filesystem.
+cat > /tmp/filesystems <<EOT
+data /srv/data ${DISK1}1 ext4
+small /srv/small ${DISK1}2 ext4
+xfs /srv/xfs $lv xfs
+EOT
+mkdir -p /mnt/backup/images
 for r in 0 1 2 3; do
-	mutate /srv/data $r
-	backup_round data /srv/data ${DISK1}1 ext4 $r
-	[ $r -le 2 ] || continue
-	mutate /srv/small $r
-	backup_round small /srv/small ${DISK1}2 ext4 $r
-	mutate /srv/xfs $r
-	backup_round xfs /srv/xfs $lv xfs $r
+	# The 1 KiB-block ext4 and xfs in rounds 0-2, ext4 on /srv/data in all.
+	targets=
+	while read -r name target dev fs; do
+		[ $r -le 2 ] || [ $name = data ] || continue
+		mutate $target $r
+		checksums $target > /tmp/$name.$r.sums
+		targets="$targets $target"
+	done < /tmp/filesystems
+	blksnap backup --json --keep-snapshot --to /mnt/backup/images $targets \
+		> /tmp/round.$r.json || fail "round $r: backup of$targets"
+	# One line per target: TARGET MODE COPIED TOTAL SECONDS IMAGE DEST SINCE
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["snapshot"])
+for b in d["backups"]:
+    print(b["target"], b["mode"], b["bytes-copied"], b["bytes-total"],
+          b["seconds"], b["image"], b["dest"], b.get("since", "-"))' \
+		/tmp/round.$r.json > /tmp/round.$r.txt
+	snap=$(head -n 1 /tmp/round.$r.txt)
+	rm -f /tmp/dests.$r
+	expect_eq "$(tail -n +2 /tmp/round.$r.txt | wc -l)" "$(echo $targets | wc -w)" \
+		"round $r: targets in one backup"
+	while read -r target mode copied total secs img dest since; do
+		read -r name _ dev fs < <(awk -v t=$target '$2 == t' /tmp/filesystems)
+		check_copy $name $dev $r $mode $copied $total $secs $img $dest $since
+		echo "$name $fs $dest" >> /tmp/dests.$r
+	done < <(tail -n +2 /tmp/round.$r.txt)
+	blksnap snapshot destroy $snap
+	while read -r name fs dest; do
+		check_dest $name $fs $r $dest
+	done < /tmp/dests.$r
 done
 umount /srv/data /srv/small /srv/xfs
 blksnap detach ${DISK1}1

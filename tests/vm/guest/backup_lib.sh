@@ -74,43 +74,10 @@ jget() {
 	sed -n "s/^ *\"$2\": \"*\([^\",]*\)\"*,*$/\1/p" "$1" | head -n 1
 }
 
-# backup_round NAME TARGET DEV FSTYPE ROUND: one `blksnap backup` of
-# TARGET to /mnt/backup/NAME.img, full in round 0 and incremental after.
-# DEST must be byte-identical to the snapshot image the run copied and,
-# mounted, show the checksums of take time; a full copy leaves DEST
-# sparse; an incremental copies no more than the blocks `cbt map --since`
-# lists for that take.  Prints FIGURE lines (bytes, MiB/s, ratio).
-backup_round() {
-	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/mnt/backup/$1.img
-	local js=/tmp/$name.$r.json mode copied total secs img snap since cbt_bytes
-	local rate alloc
-	checksums $target > /tmp/$name.$r.sums
-	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
-		fail "$name round $r: backup"
-	mode=$(jget $js mode) copied=$(jget $js bytes-copied)
-	total=$(jget $js bytes-total) secs=$(jget $js seconds)
-	img=$(jget $js image) snap=$(jget $js snapshot) since=$(jget $js since)
-	cmp $img $dest || fail "$name round $r: $dest differs from the snapshot image"
-	ok "$name round $r: $dest is byte-identical to the snapshot image"
-	rate=$(awk "BEGIN { printf \"%.1f\", $copied / $M / ($secs + 1e-6) }")
-	if [ $r = 0 ]; then
-		expect_eq "$mode" full "$name round $r mode"
-		alloc=$(( $(stat -c %b $dest) * 512 ))
-		echo "FIGURE $name full: $copied of $total bytes in ${secs}s, $rate MiB/s;" \
-			"image allocates $alloc bytes"
-		[ $alloc -lt $total ] || fail "$name: the full image is not sparse"
-	else
-		expect_eq "$mode" incremental "$name round $r mode"
-		# The snapshot is kept, so the map is the one this run read.
-		cbt_bytes=$(blksnap cbt map --since "$since" $dev |
-			awk 'NR > 1 { n += $2 } END { print n + 0 }')
-		echo "FIGURE $name incremental $r: $copied bytes copied, CBT changed" \
-			"$cbt_bytes, of $total: ratio" \
-			"$(awk "BEGIN { printf \"%.4f\", $copied / $total }") in ${secs}s, $rate MiB/s"
-		[ "$copied" -le "$cbt_bytes" ] || fail "$name: copied more than CBT changed"
-		[ "$copied" -lt "$total" ] || fail "$name: incremental copied everything"
-	fi
-	blksnap snapshot destroy $snap
+# check_dest NAME FSTYPE ROUND DEST: DEST, mounted read-only, shows the
+# checksums recorded in /tmp/NAME.ROUND.sums at take time.
+check_dest() {
+	local name=$1 fs=$2 r=$3 dest=$4
 	mkdir -p /mnt/check
 	if [ $fs = xfs ]; then
 		mount -o loop,ro,norecovery,nouuid $dest /mnt/check
@@ -122,4 +89,52 @@ backup_round() {
 	cmp -s /tmp/$name.$r.sums /tmp/$name.$r.dest.sums ||
 		fail "$name round $r: files in the image differ from the checksums at take"
 	ok "$name round $r: mounted image shows the $(wc -l < /tmp/$name.$r.sums) checksums of take time (t=${SECONDS}s)"
+}
+
+# check_copy NAME DEV ROUND MODE COPIED TOTAL SECONDS IMAGE DEST SINCE: a
+# run's figures and DEST against the snapshot image it copied (the
+# snapshot still exists): byte-identical; a full copy left DEST sparse; an
+# incremental copied no more than `cbt map --since SINCE` lists.
+check_copy() {
+	local name=$1 dev=$2 r=$3 mode=$4 copied=$5 total=$6 secs=$7 img=$8 dest=$9
+	local since=${10} rate alloc cbt_bytes
+	cmp $img $dest || fail "$name round $r: $dest differs from the snapshot image"
+	ok "$name round $r: $dest is byte-identical to the snapshot image"
+	rate=$(awk "BEGIN { printf \"%.1f\", $copied / $M / ($secs + 1e-6) }")
+	if [ $r = 0 ]; then
+		expect_eq "$mode" full "$name round $r mode"
+		alloc=$(( $(stat -c %b $dest) * 512 ))
+		echo "FIGURE $name full: $copied of $total bytes in ${secs}s, $rate MiB/s;" \
+			"image allocates $alloc bytes"
+		[ $alloc -lt $total ] || fail "$name: the full image is not sparse"
+	else
+		expect_eq "$mode" incremental "$name round $r mode"
+		cbt_bytes=$(blksnap cbt map --since "$since" $dev |
+			awk 'NR > 1 { n += $2 } END { print n + 0 }')
+		echo "FIGURE $name incremental $r: $copied bytes copied, CBT changed" \
+			"$cbt_bytes, of $total: ratio" \
+			"$(awk "BEGIN { printf \"%.4f\", $copied / $total }") in ${secs}s, $rate MiB/s"
+		[ "$copied" -le "$cbt_bytes" ] || fail "$name: copied more than CBT changed"
+		[ "$copied" -lt "$total" ] || fail "$name: incremental copied everything"
+	fi
+}
+
+# backup_round NAME TARGET DEV FSTYPE ROUND: one `blksnap backup` of
+# TARGET to /mnt/backup/NAME.img, full in round 0 and incremental after.
+# DEST must be byte-identical to the snapshot image the run copied and,
+# mounted, show the checksums of take time; a full copy leaves DEST
+# sparse; an incremental copies no more than the blocks `cbt map --since`
+# lists for that take.  Prints FIGURE lines (bytes, MiB/s, ratio).
+backup_round() {
+	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/mnt/backup/$1.img
+	local js=/tmp/$name.$r.json mode copied total secs img snap since
+	checksums $target > /tmp/$name.$r.sums
+	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
+		fail "$name round $r: backup"
+	mode=$(jget $js mode) copied=$(jget $js bytes-copied)
+	total=$(jget $js bytes-total) secs=$(jget $js seconds)
+	img=$(jget $js image) snap=$(jget $js snapshot) since=$(jget $js since)
+	check_copy $name $dev $r "$mode" $copied $total $secs $img $dest "$since"
+	blksnap snapshot destroy $snap
+	check_dest $name $fs $r $dest
 }
