@@ -120,9 +120,10 @@ done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd"
 
 # Disks: vda root (the cached image; snapshot=on: writes go to a
-# temporary overlay), vdb snapshot storage,
-# vdc backup target, vdd the repository.
-truncate -s 1G "$run/storage.img" "$run/backup.img"
+# temporary overlay), vdb snapshot storage, vdc backup target (as large
+# as the root disk, sparse), vdd the repository.
+truncate -s 1G "$run/storage.img"
+truncate -s "$(stat -c %s "$rootfs_img")" "$run/backup.img"
 t1=$(date +%s)
 vm_log "prepared in $((t1 - t0)) s; booting $ver (TCG)"
 timeout -k 10 2700 qemu-system-x86_64 \
