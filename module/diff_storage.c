@@ -206,10 +206,13 @@ static int diff_storage_grow(struct diff_storage *ds, sector_t need)
 void diff_storage_usage(struct diff_storage *ds, sector_t *used,
 			sector_t *limit)
 {
-	mutex_lock(&ds->lock);
-	*used = ds->used;
+	/*
+	 * Without ds->lock: an allocation holds it across a growth, which
+	 * waits as long as the storage's filesystem stays frozen.  used only
+	 * grows; limit is set at open.
+	 */
+	*used = READ_ONCE(ds->used);
 	*limit = ds->limit;
-	mutex_unlock(&ds->lock);
 }
 
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
@@ -226,7 +229,8 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 			goto out_unlock;
 	}
 	*offset = ds->used;
-	ds->used += count;
+	/* Read without the lock by diff_storage_usage(). */
+	WRITE_ONCE(ds->used, ds->used + count);
 	room = ds->limit > ds->used ? ds->limit - ds->used : 0;
 	if (room < blksnap_diff_storage_minimum / 2 && !ds->low_space_reported) {
 		ds->low_space_reported = true;
@@ -253,10 +257,19 @@ static int storage_rw(struct diff_storage *ds, sector_t offset,
 	ssize_t ret;
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr, len);
-	if (write)
+	if (write) {
+		/*
+		 * vfs_iter_write() leaves freeze protection to its caller: a
+		 * frozen storage filesystem makes the storers wait here until
+		 * it is thawed, instead of writing to it.  A no-op on a block
+		 * device.
+		 */
+		file_start_write(ds->file);
 		ret = vfs_iter_write(ds->file, &iter, &pos, 0);
-	else
+		file_end_write(ds->file);
+	} else {
 		ret = vfs_iter_read(ds->file, &iter, &pos, 0);
+	}
 	memalloc_noio_restore(noio);
 	if (ret < 0)
 		return ret;

@@ -69,10 +69,7 @@ void diff_storage_close(struct diff_storage *ds);
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space);
 
-/*
- * Sectors reserved so far and the most that may be, for userspace (sysfs).
- * Sleeps: waits for a growth in progress.
- */
+/* Sectors reserved so far and the most that may be, for userspace (sysfs). */
 void diff_storage_usage(struct diff_storage *ds, sector_t *used,
 			sector_t *limit);
 

@@ -54,7 +54,10 @@ struct snapshot {
 	struct list_head devices;
 	unsigned int nr_devices;
 	bool taken;
-	/* When writes were frozen for the take: seconds of CLOCK_REALTIME. */
+	/*
+	 * When writes were frozen for the take: seconds of CLOCK_REALTIME.
+	 * Set before taken, never changed after.
+	 */
 	time64_t taken_at;
 };
 
@@ -88,16 +91,21 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute devices_attr = __ATTR_RO(devices);
 
-/* "SECONDS": the take's time (CLOCK_REALTIME), 0 before the take. */
+/*
+ * "SECONDS": the take's time (CLOCK_REALTIME), 0 before the take.  Read
+ * without snapshots_lock: a take holds it while it freezes filesystems,
+ * and a reader may hold write access to one of them (sendfile() of this
+ * file into a file there), which the freeze waits for.
+ */
 static ssize_t taken_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
 	struct snapshot *snap = to_snapshot(kobj);
-	time64_t at;
+	time64_t at = 0;
 
-	mutex_lock(&snapshots_lock);
-	at = snap->taken ? snap->taken_at : 0;
-	mutex_unlock(&snapshots_lock);
+	/* Pairs with the release in snapshot_take(): taken_at is set first. */
+	if (smp_load_acquire(&snap->taken))
+		at = snap->taken_at;
 	return sysfs_emit(buf, "%lld\n", (long long)at);
 }
 
@@ -404,8 +412,9 @@ int snapshot_take(const uuid_t *id)
 		free_diff_areas(snap);
 		goto out_unlock;
 	}
-	snap->taken = true;
 	snap->taken_at = taken_at;
+	/* Pairs with the acquire in taken_show(), which reads without the lock. */
+	smp_store_release(&snap->taken, true);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		sd->image = snapimage_create(sd->da);
