@@ -21,6 +21,7 @@ say() {
 echo "Guest kernel $(uname -r); the host's root is mounted read-only."
 show modprobe blksnap
 modprobe ext4
+modprobe loop    # for mounting image files (the guest has no udev to load it)
 show blksnap version
 
 say "A filesystem in use: ext4 on a 256 MiB partition, mounted at /mnt/data."
