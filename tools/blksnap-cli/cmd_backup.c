@@ -97,7 +97,8 @@ struct job {
 	bool prev_ok;
 	char reason[BACKUP_WHY_LEN];	/* why a full copy */
 
-	struct blksnap_cbtinfo info;
+	struct blksnap_cbtinfo info;	/* read right after the take */
+	uint8_t number;			/* the take's change number, at most */
 	char image[PATH_MAX];
 	struct backup_identity now;	/* the device at this take */
 	bool incremental;
@@ -326,7 +327,7 @@ static void decide(struct backup *b, struct job *j)
 	if (!j->prev_ok)
 		return;
 	j->incremental = backup_state_usable(&j->prev, &j->now, &j->info.generation_id,
-					     j->info.changes_number, &dest,
+					     j->number, &dest,
 					     j->reason, sizeof(j->reason));
 	if (!j->incremental)
 		fprintf(stderr, CLI_NAME ": %s: full copy: %s\n", j->m->t.arg,
@@ -362,7 +363,11 @@ static int list_ranges(struct backup *b, struct job *j, struct byte_range **out,
 	err = blksnap_cbt_read_map(b->mk.ctx, j->m->t.dev, map, j->info.block_count);
 	if (!err)
 		err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &after);
-	/* The map must be the one of this snapshot's take, read whole. */
+	/*
+	 * The map must be the one read right after this snapshot's take,
+	 * read whole: a switch since would have moved blocks written after
+	 * the take below the number the state records.
+	 */
 	if (!err && (memcmp(&after.generation_id, &j->info.generation_id,
 			    sizeof(after.generation_id)) ||
 		     after.changes_number != j->info.changes_number ||
@@ -506,7 +511,7 @@ static int advance_state(struct backup *b, struct job *j)
 	memset(&st, 0, sizeof(st));
 	st.id = j->now;
 	st.generation = j->info.generation_id;
-	st.number = j->info.changes_number;
+	st.number = j->number;
 	st.time = b->taken;
 	snprintf(st.dest, sizeof(st.dest), "%s", j->dest);
 	st.dest_size = j->dest_bdev ? j->dest_bdev_size : j->total;
@@ -536,9 +541,6 @@ static int run_job(struct backup *b, struct job *j)
 	double start = progress_now();
 	int fd, err, ret;
 
-	err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &j->info);
-	if (err)
-		return cli_fail(j->m->t.arg, CLI_OP_CBT_INFO, err);
 	fd = open_image(j);
 	if (fd < 0)
 		return fail_io(j->image, "open", fd, "check 'blksnap snapshot list'");
@@ -586,8 +588,7 @@ static void print_text(const struct backup *b, const struct job *j)
 		printf("%s: %s to %s: %s of %s copied (%s written) in %.1f s, "
 		       "%.1f MiB/s; at %s:%u\n", j->m->t.arg,
 		       j->incremental ? "incremental" : "full", j->dest, copied_s,
-		       total_s, written_s, j->seconds, rate, gen,
-		       j->info.changes_number);
+		       total_s, written_s, j->seconds, rate, gen, j->number);
 }
 
 static int add(struct json_object *o, const char *key, struct json_object *v)
@@ -608,7 +609,7 @@ static int print_json(const struct backup *b, double seconds)
 		struct json_object *o = json_object_new_object();
 
 		generation_format(&j->info.generation_id, gen);
-		snprintf(point, sizeof(point), "%s:%u", gen, j->info.changes_number);
+		snprintf(point, sizeof(point), "%s:%u", gen, j->number);
 		err = !o || json_object_array_add(arr, o) ||
 		      add(o, "target", json_object_new_string(j->m->t.arg)) ||
 		      add(o, "device", json_object_new_string(j->device)) ||
@@ -645,6 +646,23 @@ static int print_json(const struct backup *b, double seconds)
 	return ret;
 }
 
+/*
+ * The change number the state records for @m's take.  Read right after
+ * the take it is the take's own unless a 'cbt switch' slipped in between;
+ * one past the number read before the take is never above the take's.  A
+ * lower number only makes the next incremental copy a little more.
+ */
+static uint8_t take_number(const struct snapshot_member *m)
+{
+	const struct blksnap_cbtinfo *a = &m->cbt_before, *b = &m->cbt;
+
+	if (m->cbt_before_ok && generation_equal(&a->generation_id, &b->generation_id) &&
+	    a->block_count == b->block_count &&
+	    a->changes_number < b->changes_number)
+		return a->changes_number + 1;
+	return b->changes_number;
+}
+
 /* The snapshot is made and copied with termination signals held. */
 static int run(struct backup *b)
 {
@@ -654,8 +672,13 @@ static int run(struct backup *b)
 	int ret;
 
 	signals_hold(&saved);
+	b->mk.read_cbt = true;
 	ret = snapshot_make_take(&b->mk);
 	b->taken = time(NULL);
+	for (i = 0; !ret && i < b->n; i++) {
+		b->jobs[i].info = b->jobs[i].m->cbt;
+		b->jobs[i].number = take_number(b->jobs[i].m);
+	}
 	for (i = 0; !ret && i < b->n; i++)
 		ret = run_job(b, &b->jobs[i]);
 	if (ret == -EINTR) {
