@@ -101,6 +101,8 @@ struct job {
 	uint8_t number;			/* the take's change number, at most */
 	char image[PATH_MAX];
 	struct backup_identity now;	/* the device at this take */
+	struct backup_dest_id dest_seen;	/* DEST when decide() looked */
+	struct backup_dest_id dest_after;	/* DEST after the copy's fsync */
 	bool incremental;
 	uint64_t total, copied, written;
 	double seconds;
@@ -318,6 +320,8 @@ static void decide(struct backup *b, struct job *j)
 		dest.exists = true;
 		dest.is_bdev = S_ISBLK(st.st_mode);
 		dest.size = dest.is_bdev ? j->dest_bdev_size : (uint64_t)st.st_size;
+		backup_dest_id_from_stat(&st, &dest.id);
+		j->dest_seen = dest.id;
 	}
 	j->incremental = false;
 	if (b->full) {
@@ -419,6 +423,36 @@ static int write_ranges_file(const char *path, const struct byte_range *v,
 }
 
 /*
+ * An incremental copy writes only into the DEST decide() judged to hold
+ * the last backup: never into a file made since at its path (which would
+ * then pass for that backup), nor another one moved there.  -ESTALE if
+ * DEST is gone or another.
+ */
+static int open_dest_again(struct job *j)
+{
+	struct backup_dest_id id;
+	struct stat st;
+	int fd, err;
+
+	/* O_EXCL on a block device: refused while mounted or in use. */
+	fd = open(j->dest, O_WRONLY | O_CLOEXEC | (j->dest_bdev ? O_EXCL : 0));
+	if (fd < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	backup_dest_id_from_stat(&st, &id);
+	if (!backup_dest_id_same(&id, &j->dest_seen) ||
+	    (!j->dest_bdev && (uint64_t)st.st_size != j->total)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/*
  * Open DEST for the copy.  A file made now is all holes, so zero runs
  * need no writing; an existing one keeps its blocks (a full copy
  * overwrites or punches each), which keeps an interrupted full copy over
@@ -430,8 +464,9 @@ static int open_dest(struct job *j, bool *zeroed)
 	int fd;
 
 	*zeroed = false;
+	if (j->incremental)
+		return open_dest_again(j);
 	if (j->dest_bdev) {
-		/* O_EXCL on a block device: refused while mounted or in use. */
 		fd = open(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
@@ -464,13 +499,35 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 {
 	struct backup_copy c;
 	struct progress p;
+	struct stat st;
 	bool zeroed;
 	size_t i;
 	int fd, err;
 
 	fd = open_dest(j, &zeroed);
+	if (fd == -ESTALE) {
+		char msg[2 * PATH_MAX];
+
+		snprintf(msg, sizeof(msg), "%s: removed or replaced while this "
+			 "backup ran; nothing written and its state unchanged: "
+			 "run the backup again (it copies everything)", j->dest);
+		return cli_fail_text(msg);
+	}
 	if (fd < 0)
 		return fail_io(j->dest, "open", fd, "check --to");
+	/*
+	 * DEST's mtime moves with the first write; should this run be
+	 * interrupted, the next one must know that it was us (and repair),
+	 * not someone else.
+	 */
+	if (j->incremental) {
+		err = backup_state_mark_writing(j->state, &j->prev);
+		if (err) {
+			close(fd);
+			return fail_io(j->state, "mark", err,
+				       "check the state directory");
+		}
+	}
 	err = backup_copy_init(&c, image_fd, fd, zeroed);
 	if (err) {
 		close(fd);
@@ -490,6 +547,11 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	/* Nothing counts before it is on disk. */
 	if (!err && fsync(fd))
 		err = -errno;
+	/* What the state records: DEST as this copy leaves it. */
+	if (!err && fstat(fd, &st))
+		err = -errno;
+	if (!err)
+		backup_dest_id_from_stat(&st, &j->dest_after);
 	if (close(fd) && !err)
 		err = -errno;
 	backup_copy_free(&c);
@@ -515,10 +577,16 @@ static int advance_state(struct backup *b, struct job *j)
 	st.time = b->taken;
 	snprintf(st.dest, sizeof(st.dest), "%s", j->dest);
 	st.dest_size = j->dest_bdev ? j->dest_bdev_size : j->total;
+	if (b->ranges_out)
+		st.dest_id.kind = BACKUP_DEST_EXTERNAL;
+	else
+		st.dest_id = j->dest_after;
 	err = backup_state_write(j->state, &st);
 	if (err)
 		return fail_io(j->state, "write", err,
 			       "check the state directory; the next run copies everything");
+	/* A marker left now belongs to the old state: ignored, then replaced. */
+	backup_state_clear_writing(j->state);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -531,6 +599,7 @@ static int drop_state(struct job *j)
 {
 	if (unlink(j->state) && errno != ENOENT)
 		return fail_io(j->state, "remove", -errno, "check the state directory");
+	backup_state_clear_writing(j->state);
 	return CLI_EXIT_SUCCESS;
 }
 
