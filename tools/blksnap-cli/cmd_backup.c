@@ -777,6 +777,62 @@ static int run(struct backup *b)
 	return ret;
 }
 
+/*
+ * Two devices to one image (with --to DIR, /dev/vg0/root and /dev/vg1/root
+ * are both root.img) would overwrite each other, and their one state lock
+ * would be taken twice.
+ */
+static int refuse_shared_dest(const struct backup *b)
+{
+	char msg[4 * PATH_MAX + 128];
+	size_t i, k;
+
+	for (i = 0; i < b->n; i++)
+		for (k = 0; k < i; k++) {
+			const struct job *x = &b->jobs[k], *y = &b->jobs[i];
+			bool dest = !strcmp(x->dest, y->dest);
+
+			if (!dest && strcmp(x->state, y->state))
+				continue;
+			snprintf(msg, sizeof(msg), "%s: would be the %s of both %s "
+				 "and %s; back them up separately, each with its "
+				 "own --to", dest ? x->dest : x->state,
+				 dest ? "image" : "state", x->device, y->device);
+			return cli_fail_text(msg);
+		}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int by_state_path(const void *a, const void *b)
+{
+	const struct job *x = *(const struct job *const *)a;
+	const struct job *y = *(const struct job *const *)b;
+
+	return strcmp(x->state, y->state);
+}
+
+/*
+ * Lock the states in one order for every run, that of their paths:
+ * 'backup /a /b' and 'backup /b /a' to one DIR, each holding one lock
+ * and waiting for the other's, would wait forever.
+ */
+static int load_states(struct backup *b)
+{
+	struct job **order = calloc(b->n, sizeof(*order));
+	size_t i;
+	int ret = CLI_EXIT_SUCCESS;
+
+	if (!order)
+		return fail_io(CLI_NAME, "back up", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++)
+		order[i] = &b->jobs[i];
+	qsort(order, b->n, sizeof(*order), by_state_path);
+	for (i = 0; !ret && i < b->n; i++)
+		ret = load_state(b, order[i]);
+	free(order);
+	return ret;
+}
+
 static int prepare(struct backup *b, char **args, size_t nargs)
 {
 	struct stat st;
@@ -806,9 +862,11 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; !ret && i < b->n; i++)
 		ret = plan_job(b, &b->jobs[i]);
 	if (!ret)
+		ret = refuse_shared_dest(b);
+	if (!ret)
 		ret = snapshot_make_storage(&b->mk, true);
-	for (i = 0; !ret && i < b->n; i++)
-		ret = load_state(b, &b->jobs[i]);
+	if (!ret)
+		ret = load_states(b);
 	return ret;
 }
 
