@@ -176,7 +176,7 @@ static int check_dest(struct backup *b, struct job *j)
 	char need_s[32], have_s[32], msg[3 * PATH_MAX];
 	uint64_t need;
 	struct stat st;
-	dev_t ddev;
+	dev_t ddev, *devs;
 	size_t i;
 	int fd, err;
 
@@ -212,17 +212,21 @@ static int check_dest(struct backup *b, struct job *j)
 	} else if (errno != ENOENT) {
 		return fail_io(j->dest, "use", -errno, "give another --to");
 	}
-	/* A backup onto a device it backs up would never settle. */
-	if (storage_device(&b->mk.r, j->dest, &ddev) == 0)
-		for (i = 0; i < b->n; i++)
-			if (ddev == b->jobs[i].m->t.dev) {
-				snprintf(msg, sizeof(msg), "%s: is on %s, a device "
-					 "being backed up; put the backup on "
-					 "another disk", j->dest,
-					 b->jobs[i].m->t.device);
-				return cli_fail_text(msg);
-			}
-	return CLI_EXIT_SUCCESS;
+	/*
+	 * A backup onto a device it backs up would never settle: not on the
+	 * device itself, nor its disk or a partition of it, nor through an
+	 * LV, md or loop device stacked on it, as for the storage.
+	 */
+	if (storage_device(&b->mk.r, j->dest, &ddev) != 0)
+		return CLI_EXIT_SUCCESS;
+	devs = calloc(b->n, sizeof(*devs));
+	if (!devs)
+		return fail_io(j->dest, "check", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++)
+		devs[i] = b->jobs[i].m->t.dev;
+	err = storage_dest_check(&b->mk.r, j->dest, ddev, devs, b->n);
+	free(devs);
+	return err ? cli_fail_text(b->mk.r.error) : CLI_EXIT_SUCCESS;
 }
 
 static int plan_job(struct backup *b, struct job *j)
