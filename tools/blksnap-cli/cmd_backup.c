@@ -78,7 +78,8 @@ static void usage(const char *cmd)
 	       " -J, --json             print the summary as JSON\n"
 	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
-	       "failed (the state of a device not done is unchanged), 2 usage.\n",
+	       "failed (a device with a summary line is done all the same; the\n"
+	       "others' next run repairs DEST), 2 usage.\n",
 	       cmd);
 	cli_usage_footer();
 }
@@ -95,6 +96,7 @@ struct job {
 
 	struct backup_state prev;
 	bool prev_ok;
+	bool state_dropped;		/* removed for a full copy */
 	char reason[BACKUP_WHY_LEN];	/* why a full copy */
 
 	struct blksnap_cbtinfo info;	/* read right after the take */
@@ -601,7 +603,9 @@ static int advance_state(struct backup *b, struct job *j)
  */
 static int drop_state(struct job *j)
 {
-	if (unlink(j->state) && errno != ENOENT)
+	if (!unlink(j->state))
+		j->state_dropped = true;
+	else if (errno != ENOENT)
 		return fail_io(j->state, "remove", -errno, "check the state directory");
 	backup_state_clear_writing(j->state);
 	return CLI_EXIT_SUCCESS;
@@ -669,7 +673,8 @@ static int add(struct json_object *o, const char *key, struct json_object *v)
 	return v ? json_object_object_add(o, key, v) : -1;
 }
 
-static int print_json(const struct backup *b, double seconds)
+/* Only the devices done; the snapshot only if it is left (@complete). */
+static int print_json(const struct backup *b, double seconds, bool complete)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
@@ -679,8 +684,11 @@ static int print_json(const struct backup *b, double seconds)
 
 	for (i = 0; !err && i < b->n; i++) {
 		const struct job *j = &b->jobs[i];
-		struct json_object *o = json_object_new_object();
+		struct json_object *o;
 
+		if (!j->done)
+			continue;
+		o = json_object_new_object();
 		generation_format(&j->info.generation_id, gen);
 		snprintf(point, sizeof(point), "%s:%u", gen, j->number);
 		err = !o || json_object_array_add(arr, o) ||
@@ -711,12 +719,51 @@ static int print_json(const struct backup *b, double seconds)
 	}
 	if (!err)
 		err = add(root, "seconds", json_object_new_double(seconds));
-	if (!err && (b->keep || b->ranges_out))
+	if (!err && complete && (b->keep || b->ranges_out))
 		err = add(root, "snapshot", json_object_new_string(b->mk.id_str));
 	ret = err ? cli_fail("stdout", CLI_OP_PRINT, -ENOMEM) : output_json(root);
 	json_object_put(arr);
 	json_object_put(root);
 	return ret;
+}
+
+static bool any_done(const struct backup *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->jobs[i].done)
+			return true;
+	return false;
+}
+
+/* After a failure: which devices were done all the same, in one line. */
+static void say_done(const struct backup *b)
+{
+	char list[2 * PATH_MAX] = "";
+	size_t i, len = 0;
+
+	if (!any_done(b))
+		return;
+	for (i = 0; i < b->n && len < sizeof(list); i++)
+		if (b->jobs[i].done)
+			len += snprintf(list + len, sizeof(list) - len, "%s%s",
+					len ? ", " : "", b->jobs[i].m->t.arg);
+	fprintf(stderr, CLI_NAME ": %s: backed up all the same, state advanced; "
+		"run the backup again for the others\n", list);
+}
+
+/* What an interrupted run left of @j's state, truly. */
+static void say_interrupted(const struct job *j)
+{
+	if (j->state_dropped)
+		fprintf(stderr, CLI_NAME ": %s: interrupted; its state was removed "
+			"for the full copy, the next run copies all of %s again\n",
+			j->m->t.arg, j->dest);
+	else
+		fprintf(stderr, CLI_NAME ": %s: interrupted; its state is "
+			"unchanged, the next run repairs %s\n", j->m->t.arg,
+			j->dest);
 }
 
 /*
@@ -757,21 +804,35 @@ static int run(struct backup *b)
 	if (ret == -EINTR) {
 		for (i = 0; i < b->n; i++)
 			if (!b->jobs[i].done)
-				fprintf(stderr, CLI_NAME ": %s: interrupted; its state "
-					"is unchanged, the next run repairs %s\n",
-					b->jobs[i].m->t.arg, b->jobs[i].dest);
+				say_interrupted(&b->jobs[i]);
 		ret = CLI_EXIT_FAILURE;
 	}
 	if (!ret && !b->keep && !b->ranges_out)
 		ret = snapshot_make_destroy(&b->mk);
-	if (!ret) {
-		if (b->json)
-			ret = print_json(b, progress_now() - start);
-		else
-			for (i = 0; i < b->n; i++)
+	/* What is done is done, failure of the rest or not: say so. */
+	if (b->json) {
+		if (!ret || any_done(b)) {
+			int pret = print_json(b, progress_now() - start, !ret);
+
+			ret = ret ? ret : pret;
+		}
+	} else {
+		for (i = 0; i < b->n; i++)
+			if (b->jobs[i].done)
 				print_text(b, &b->jobs[i]);
+		if (!ret && b->keep && !b->ranges_out)
+			printf("snapshot %s kept; destroy it with 'blksnap snapshot "
+			       "destroy %s'\n", b->mk.id_str, b->mk.id_str);
 	}
 	if (ret) {
+		say_done(b);
+		/*
+		 * A filter this run attached stays on a device whose state
+		 * advanced: detached, its next run would copy everything.
+		 */
+		for (i = 0; i < b->n; i++)
+			if (b->jobs[i].done)
+				b->jobs[i].m->attached = false;
 		snapshot_make_undo(&b->mk);
 		for (i = 0; i < b->n; i++)
 			if (!b->jobs[i].done && b->jobs[i].dest_created)
