@@ -39,6 +39,18 @@ static void sample(struct backup_state *st)
 	st->time = 1764450000;
 	strcpy(st->dest, "/backup/data \"quoted\" %.img");
 	st->dest_size = 100ULL << 20;
+	st->dest_id.kind = BACKUP_DEST_FILE;
+	st->dest_id.dev = 0xfd01;
+	st->dest_id.ino = 1234567;
+	st->dest_id.mtime_ns = 1764450012345678901LL;
+}
+
+static struct backup_dest_id sample_file_id(void)
+{
+	struct backup_state st;
+
+	sample(&st);
+	return st.dest_id;
 }
 
 static int setup(void **state)
@@ -162,7 +174,8 @@ static void unusable_state_says_why(void **state)
 	(void)state;
 	sample(&st);
 	now = st.id;
-	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false };
+	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false,
+					 st.dest_id };
 	gen = st.generation;
 	assert_int_equal(generation_parse(gen_b, &other), 0);
 
@@ -202,6 +215,173 @@ static void unusable_state_says_why(void **state)
 	dest.size = 4096;
 	assert_false(backup_state_usable(&st, &now, &gen, 9, &dest, why, sizeof(why)));
 	assert_non_null(strstr(why, "at the last backup"));
+}
+
+static void every_dest_kind_reads_back_the_same(void **state)
+{
+	struct backup_state a, b;
+
+	(void)state;
+	sample(&a);
+	a.dest_id = (struct backup_dest_id){ .kind = BACKUP_DEST_BDEV,
+					     .rdev = 0x800011 };
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	a.dest_id = (struct backup_dest_id){ .kind = BACKUP_DEST_EXTERNAL };
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* Before 1970, for a clock that was wrong. */
+	sample(&a);
+	a.dest_id.mtime_ns = -5;
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	unlink(path);
+}
+
+/* The text of @st with its "dest-kind" and following members cut off. */
+static char *without_dest_id(const struct backup_state *st)
+{
+	char *text = backup_state_format(st), *p;
+
+	assert_non_null(text);
+	p = strstr(text, ",\n  \"dest-kind\"");
+	assert_non_null(p);
+	strcpy(p, "\n}\n");
+	return text;
+}
+
+static void state_without_dest_id_means_full(void **state)
+{
+	struct backup_state a, b;
+	struct backup_dest_now dest;
+	char *text;
+
+	(void)state;
+	sample(&a);
+	text = without_dest_id(&a);
+	/* A state file of an older blksnap still reads... */
+	assert_int_equal(backup_state_parse(text, strlen(text), &b, why,
+					    sizeof(why)), 0);
+	assert_int_equal(b.dest_id.kind, BACKUP_DEST_UNKNOWN);
+	free(text);
+	/* ...but cannot be continued: which DEST it wrote is not known. */
+	dest = (struct backup_dest_now){ a.dest, true, a.dest_size, false,
+					 a.dest_id };
+	assert_false(backup_state_usable(&b, &a.id, &a.generation, a.number,
+					 &dest, why, sizeof(why)));
+	assert_non_null(strstr(why, "older blksnap"));
+	assert_null(strchr(why, '\n'));
+}
+
+static void bad_dest_id_is_refused(void **state)
+{
+	struct backup_state a, b;
+	char *text, *p;
+
+	(void)state;
+	sample(&a);
+	text = backup_state_format(&a);
+	p = strstr(text, "\"file\"");
+	assert_non_null(p);
+	memcpy(p, "\"fil?\"", 6);
+	assert_int_equal(backup_state_parse(text, strlen(text), &b, why,
+					    sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "dest-kind"));
+	free(text);
+	/* A file kind without its inode. */
+	text = backup_state_format(&a);
+	p = strstr(text, "\"dest-inode\"");
+	assert_non_null(p);
+	memcpy(p, "\"dest-INODE\"", 12);
+	assert_int_equal(backup_state_parse(text, strlen(text), &b, why,
+					    sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "dest-inode"));
+	free(text);
+}
+
+static void changed_dest_means_full(void **state)
+{
+	struct backup_state st;
+	struct backup_dest_now dest;
+	struct backup_dest_id bdev = { .kind = BACKUP_DEST_BDEV, .rdev = 0x800011 };
+
+	(void)state;
+	sample(&st);
+	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false,
+					 st.dest_id };
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+	/* Another file at the same path, of the same size. */
+	dest.id.ino++;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	assert_non_null(strstr(why, "changed since the last backup (replaced"));
+	dest.id = st.dest_id;
+	dest.id.dev++;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	assert_non_null(strstr(why, "replaced"));
+	/* The same file, written since. */
+	dest.id = st.dest_id;
+	dest.id.mtime_ns += 1;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	assert_non_null(strstr(why, "changed since the last backup (modified"));
+	assert_null(strchr(why, '\n'));
+	/* ...by a run from this state that was interrupted: it repairs. */
+	st.dest_writing = true;
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+	/* Never across another file, though. */
+	dest.id.ino++;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	st.dest_writing = false;
+	/* A block device: its number is what counts, not a time. */
+	st.dest_id = bdev;
+	dest.is_bdev = true;
+	dest.id = bdev;
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+	dest.id.rdev++;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	assert_non_null(strstr(why, "another device"));
+	/* A file where the device was. */
+	dest.is_bdev = false;
+	dest.id = sample_file_id();
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	/* --ranges-out: the caller writes DEST, whatever it is. */
+	st.dest_id.kind = BACKUP_DEST_EXTERNAL;
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+}
+
+static void writing_marker_belongs_to_its_state(void **state)
+{
+	struct backup_state a, b;
+
+	(void)state;
+	sample(&a);
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_false(b.dest_writing);
+	assert_int_equal(backup_state_mark_writing(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_true(b.dest_writing);
+	/* Left over by a run that advanced the state: not this state's. */
+	a.number++;
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_false(b.dest_writing);
+	assert_int_equal(backup_state_clear_writing(path), 0);
+	assert_int_equal(backup_state_clear_writing(path), 0);
+	assert_int_equal(entries_in_dir(), 1);
+	unlink(path);
 }
 
 static void failed_write_keeps_the_old_state(void **state)
@@ -261,6 +441,11 @@ int main(void)
 		cmocka_unit_test(every_truncation_is_refused),
 		cmocka_unit_test(garbage_is_refused_with_a_reason),
 		cmocka_unit_test(unusable_state_says_why),
+		cmocka_unit_test(every_dest_kind_reads_back_the_same),
+		cmocka_unit_test(state_without_dest_id_means_full),
+		cmocka_unit_test(bad_dest_id_is_refused),
+		cmocka_unit_test(changed_dest_means_full),
+		cmocka_unit_test(writing_marker_belongs_to_its_state),
 		cmocka_unit_test(failed_write_keeps_the_old_state),
 		cmocka_unit_test(second_lock_without_wait_is_refused),
 		cmocka_unit_test(default_path_escapes_the_destination),

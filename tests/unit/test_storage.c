@@ -332,6 +332,73 @@ static void storage_that_cannot_be_placed_is_reported(void **state)
 			    "--storage");
 }
 
+/* Whether a backup to @path is off the devices @set backs up. */
+static int check_dest(const char *path, const dev_t *set, size_t n)
+{
+	dev_t dev;
+	int ret;
+
+	fake_host_init(&host, MOUNTINFO, sysfs, &tables);
+	target_resolver_init(&r, &host);
+	ret = storage_device(&r, path, &dev);
+	if (ret == 0)
+		ret = storage_dest_check(&r, path, dev, set, n);
+	target_resolver_free(&r);
+	return ret;
+}
+
+#define DEVS(...)	(const dev_t[]){ __VA_ARGS__ }
+
+static void backup_onto_a_device_it_backs_up_is_refused(void **state)
+{
+	(void)state;
+	/* An image file on the filesystem of the target itself. */
+	assert_int_equal(check_dest("/srv/a/b.img", DEVS(makedev(253, 17)), 1),
+			 -ELOOP);
+	assert_string_equal(r.error, "/srv/a/b.img: is on /dev/vdb1, a device "
+			    "being backed up; put the backup on another disk");
+	/* The whole disk of a target partition. */
+	assert_int_equal(check_dest("/dev/vdb", DEVS(makedev(253, 18)), 1),
+			 -ELOOP);
+	assert_string_equal(r.error, "/dev/vdb: is on /dev/vdb, which holds "
+			    "/dev/vdb2, a device being backed up; put the backup "
+			    "on another disk");
+	/* A file on a partition of a target whole disk. */
+	assert_int_equal(check_dest("/srv/a/b.img", DEVS(makedev(253, 16)), 1),
+			 -ELOOP);
+	assert_non_null(strstr(r.error, "a partition of /dev/vdb, a device being "
+			       "backed up"));
+	/* A file on an LV over the target. */
+	assert_int_equal(check_dest("/srv/lv/diff/b.img", DEVS(makedev(253, 18)), 1),
+			 -ELOOP);
+	assert_string_equal(r.error, "/srv/lv/diff/b.img: is on /dev/dm-0, over "
+			    "/dev/vdb2, a device being backed up; put the backup "
+			    "on another disk");
+	/* A file on a loop device whose backing file is on the target. */
+	assert_int_equal(check_dest("/srv/loop/diff/b.img", DEVS(makedev(253, 17)), 1),
+			 -ELOOP);
+	assert_non_null(strstr(r.error, "whose backing file /srv/a/disk.img is "
+			       "on /dev/vdb1, a device being backed up"));
+	/* The disk an LV being backed up sits on, the other way round. */
+	assert_int_equal(check_dest("/dev/vdb", DEVS(makedev(254, 0)), 1),
+			 -ELOOP);
+	assert_string_equal(r.error, "/dev/vdb: is on /dev/vdb, under a device "
+			    "being backed up (/dev/dm-0, over /dev/vdb2, a "
+			    "partition of /dev/vdb); put the backup on another "
+			    "disk");
+}
+
+static void backup_beside_the_devices_it_backs_up_is_allowed(void **state)
+{
+	(void)state;
+	/* vdb1 and vdb2 share a disk, not sectors. */
+	assert_int_equal(check_dest("/srv/a/b.img", DEVS(makedev(253, 18)), 1), 0);
+	assert_int_equal(check_dest("/dev/vdd", DEVS(makedev(253, 17),
+						     makedev(254, 1)), 2), 0);
+	assert_int_equal(check_dest("/var/lib/blksnap/b.img",
+				    DEVS(makedev(253, 1), makedev(254, 0)), 2), 0);
+}
+
 static const char *const defaults[] = {
 	"/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
 };
@@ -468,6 +535,8 @@ int main(void)
 		cmocka_unit_test(storage_on_tmpfs_is_on_no_device),
 		cmocka_unit_test(storage_on_btrfs_is_on_its_source_device),
 		cmocka_unit_test(storage_that_cannot_be_placed_is_reported),
+		cmocka_unit_test(backup_onto_a_device_it_backs_up_is_refused),
+		cmocka_unit_test(backup_beside_the_devices_it_backs_up_is_allowed),
 		cmocka_unit_test(default_storage_is_the_candidate_with_most_free_space),
 		cmocka_unit_test(default_storage_skips_the_snapshot_devices),
 		cmocka_unit_test(default_storage_falls_back_to_tmpfs),

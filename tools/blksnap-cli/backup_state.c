@@ -56,6 +56,58 @@ static int get_uint(struct json_object *o, const char *key, uint64_t max,
 	return 0;
 }
 
+static const char *const dest_kinds[] = {
+	[BACKUP_DEST_FILE] = "file",
+	[BACKUP_DEST_BDEV] = "block",
+	[BACKUP_DEST_EXTERNAL] = "external",
+};
+
+/*
+ * DEST's identity: optional, as states written before it was recorded
+ * lack it (kind UNKNOWN: the backup copies everything once), but whole
+ * and well-formed when "dest-kind" is there.
+ */
+static int get_dest_id(struct json_object *o, struct backup_dest_id *id,
+		       char *why, size_t whysize)
+{
+	struct json_object *v;
+	char kind[16];
+	size_t k;
+	int err;
+
+	memset(id, 0, sizeof(*id));
+	if (!json_object_object_get_ex(o, "dest-kind", NULL))
+		return 0;
+	err = get_string(o, "dest-kind", kind, sizeof(kind), false, why, whysize);
+	if (err)
+		return err;
+	for (k = 1; k < sizeof(dest_kinds) / sizeof(dest_kinds[0]); k++)
+		if (!strcmp(kind, dest_kinds[k]))
+			id->kind = k;
+	switch (id->kind) {
+	case BACKUP_DEST_FILE:
+		err = get_uint(o, "dest-dev", UINT64_MAX, &id->dev, why, whysize);
+		if (!err)
+			err = get_uint(o, "dest-inode", UINT64_MAX, &id->ino,
+				       why, whysize);
+		/* Before 1970 is as good a time as any: signed. */
+		if (!err && (!json_object_object_get_ex(o, "dest-mtime-ns", &v) ||
+			     !json_object_is_type(v, json_type_int)))
+			err = bad(why, whysize, "no integer member \"%s\"",
+				  "dest-mtime-ns");
+		if (!err)
+			id->mtime_ns = json_object_get_int64(v);
+		return err;
+	case BACKUP_DEST_BDEV:
+		return get_uint(o, "dest-rdev", UINT64_MAX, &id->rdev, why, whysize);
+	case BACKUP_DEST_EXTERNAL:
+		return 0;
+	default:
+		return bad(why, whysize, "member \"dest-kind\" is \"%s\", not "
+			   "file, block or external", kind);
+	}
+}
+
 int backup_state_parse(const char *text, size_t len, struct backup_state *st,
 		       char *why, size_t whysize)
 {
@@ -127,6 +179,8 @@ int backup_state_parse(const char *text, size_t len, struct backup_state *st,
 	if (!err)
 		err = get_uint(o, "dest-size", UINT64_MAX, &st->dest_size,
 			       why, whysize);
+	if (!err)
+		err = get_dest_id(o, &st->dest_id, why, whysize);
 out:
 	json_object_put(o);
 	return err;
@@ -158,6 +212,19 @@ char *backup_state_format(const struct backup_state *st)
 	    json_object_object_add(o, "dest", json_object_new_string(st->dest)) ||
 	    json_object_object_add(o, "dest-size", new_size(st->dest_size)))
 		goto out;
+	if (st->dest_id.kind != BACKUP_DEST_UNKNOWN &&
+	    json_object_object_add(o, "dest-kind",
+				   json_object_new_string(dest_kinds[st->dest_id.kind])))
+		goto out;
+	if (st->dest_id.kind == BACKUP_DEST_FILE &&
+	    (json_object_object_add(o, "dest-dev", new_size(st->dest_id.dev)) ||
+	     json_object_object_add(o, "dest-inode", new_size(st->dest_id.ino)) ||
+	     json_object_object_add(o, "dest-mtime-ns",
+				    json_object_new_int64(st->dest_id.mtime_ns))))
+		goto out;
+	if (st->dest_id.kind == BACKUP_DEST_BDEV &&
+	    json_object_object_add(o, "dest-rdev", new_size(st->dest_id.rdev)))
+		goto out;
 	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
@@ -165,6 +232,90 @@ char *backup_state_format(const struct backup_state *st)
 out:
 	json_object_put(o);
 	return text;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* "@path.writing", a new string; NULL if out of memory. */
+static char *writing_path(const char *path)
+{
+	char *p;
+
+	return asprintf(&p, "%s.writing", path) < 0 ? NULL : p;
+}
+
+/* What the marker of a run from @st holds: that state, no other. */
+static int writing_text(const struct backup_state *st, char *buf, size_t size)
+{
+	char gen[GENERATION_STR_LEN];
+
+	generation_format(&st->generation, gen);
+	return snprintf(buf, size, "%s:%u %" PRId64 "\n", gen, st->number,
+			st->time);
+}
+
+static bool writing_marked(const char *path, const struct backup_state *st)
+{
+	char want[GENERATION_STR_LEN + 32], have[sizeof(want) + 1];
+	char *marker = writing_path(path);
+	FILE *f = marker ? fopen(marker, "re") : NULL;
+	bool same;
+
+	free(marker);
+	if (!f)
+		return false;
+	writing_text(st, want, sizeof(want));
+	same = fgets(have, sizeof(have), f) && !strcmp(have, want);
+	fclose(f);
+	return same;
+}
+
+int backup_state_mark_writing(const char *path, const struct backup_state *st)
+{
+	char text[GENERATION_STR_LEN + 32], *marker = writing_path(path);
+	int fd, err;
+
+	if (!marker)
+		return -ENOMEM;
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	free(marker);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * No fsync: a marker lost in a crash only makes the next run see a
+	 * modified DEST and copy everything.
+	 */
+	err = write_all(fd, text, writing_text(st, text, sizeof(text)));
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int backup_state_clear_writing(const char *path)
+{
+	char *marker = writing_path(path);
+	int err = 0;
+
+	if (!marker)
+		return -ENOMEM;
+	if (unlink(marker) && errno != ENOENT)
+		err = -errno;
+	free(marker);
+	return err;
 }
 
 int backup_state_read(const char *path, struct backup_state *st,
@@ -195,26 +346,12 @@ int backup_state_read(const char *path, struct backup_state *st,
 		len += n;
 	}
 	err = backup_state_parse(buf, len, st, why, whysize);
+	if (!err)
+		st->dest_writing = writing_marked(path, st);
 out:
 	free(buf);
 	close(fd);
 	return err;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
 }
 
 static int fsync_dir_of(const char *path)
@@ -269,6 +406,64 @@ out_free:
 	free(tmp);
 	free(text);
 	return err;
+}
+
+void backup_dest_id_from_stat(const struct stat *st, struct backup_dest_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	if (S_ISBLK(st->st_mode)) {
+		id->kind = BACKUP_DEST_BDEV;
+		id->rdev = st->st_rdev;
+		return;
+	}
+	id->kind = BACKUP_DEST_FILE;
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+bool backup_dest_id_same(const struct backup_dest_id *a,
+			 const struct backup_dest_id *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == BACKUP_DEST_BDEV)
+		return a->rdev == b->rdev;
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* DEST is the one the last copy wrote, and nothing wrote it since. */
+static bool dest_unchanged(const struct backup_state *st,
+			   const struct backup_dest_now *dest,
+			   char *why, size_t whysize)
+{
+	const struct backup_dest_id *then = &st->dest_id;
+
+	switch (then->kind) {
+	case BACKUP_DEST_UNKNOWN:
+		snprintf(why, whysize, "the state, from an older blksnap, does "
+			 "not record which %s the last backup wrote", dest->path);
+		return false;
+	case BACKUP_DEST_EXTERNAL:
+		/* --ranges-out: the caller's copy writes DEST, not us. */
+		return true;
+	default:
+		break;
+	}
+	if (!backup_dest_id_same(then, &dest->id)) {
+		snprintf(why, whysize, "%s changed since the last backup (replaced: "
+			 "another %s now)", dest->path,
+			 dest->is_bdev ? "device" : "file");
+		return false;
+	}
+	/* A run from this state that was interrupted wrote it: its own repair. */
+	if (then->kind == BACKUP_DEST_FILE && then->mtime_ns != dest->id.mtime_ns &&
+	    !st->dest_writing) {
+		snprintf(why, whysize, "%s changed since the last backup (modified: "
+			 "its mtime moved)", dest->path);
+		return false;
+	}
+	return true;
 }
 
 bool backup_state_usable(const struct backup_state *st,
@@ -326,7 +521,7 @@ bool backup_state_usable(const struct backup_state *st,
 			 st->dest_size);
 		return false;
 	}
-	return true;
+	return dest_unchanged(st, dest, why, whysize);
 }
 
 int backup_state_lock(const char *path, bool wait, int *fd)

@@ -32,6 +32,24 @@ struct backup_identity {
 	char part_uuid[BACKUP_UUID_LEN];	/* partition UUID, "" if none */
 };
 
+/*
+ * Which DEST the last copy wrote, so that a DEST replaced or written by
+ * anything else since is not taken for that backup.
+ */
+enum backup_dest_kind {
+	BACKUP_DEST_UNKNOWN,	/* a state from before blksnap recorded it */
+	BACKUP_DEST_FILE,	/* st_dev, st_ino, st_mtim after the copy */
+	BACKUP_DEST_BDEV,	/* st_rdev */
+	BACKUP_DEST_EXTERNAL,	/* --ranges-out: the caller writes DEST */
+};
+
+struct backup_dest_id {
+	enum backup_dest_kind kind;
+	uint64_t dev, ino;	/* FILE */
+	int64_t mtime_ns;	/* FILE */
+	uint64_t rdev;		/* BDEV */
+};
+
 struct backup_state {
 	struct backup_identity id;
 	struct blksnap_uuid generation;
@@ -39,6 +57,13 @@ struct backup_state {
 	int64_t time;		/* the take, seconds since the epoch */
 	char dest[PATH_MAX];	/* the destination the copy went to */
 	uint64_t dest_size;	/* its size then */
+	struct backup_dest_id dest_id;
+	/*
+	 * Not in the state file: "STATE.writing" says that a run from this
+	 * very state was interrupted while it wrote DEST, whose mtime is
+	 * then that run's (see backup_state_mark_writing()).
+	 */
+	bool dest_writing;
 };
 
 /* Room for any of the messages below. */
@@ -74,13 +99,26 @@ struct backup_dest_now {
 	bool exists;
 	uint64_t size;
 	bool is_bdev;		/* a block device: its size may exceed the copy's */
+	struct backup_dest_id id;	/* FILE or BDEV, when it exists */
 };
+
+struct stat;
+
+/* @st's identity as the state records it: a block device or a file. */
+void backup_dest_id_from_stat(const struct stat *st, struct backup_dest_id *id);
+
+/* Whether @a and @b are the same file or device (not: unmodified). */
+bool backup_dest_id_same(const struct backup_dest_id *a,
+			 const struct backup_dest_id *b);
 
 /*
  * Whether an incremental copy may continue from @st: the same device
  * (path, size, UUIDs known on both sides), the same tracking generation
  * with a change number not ahead of @number_now, and the DEST the last
- * copy went to, still of its size.  True, or false with @why in one line.
+ * copy went to, still of its size, the same file (device and inode) or
+ * block device, and a file not modified since (its mtime, unless
+ * @st->dest_writing).  A state that does not record DEST's identity is
+ * not usable.  True, or false with @why in one line.
  */
 bool backup_state_usable(const struct backup_state *st,
 			 const struct backup_identity *now,
@@ -88,6 +126,16 @@ bool backup_state_usable(const struct backup_state *st,
 			 uint8_t number_now,
 			 const struct backup_dest_now *dest,
 			 char *why, size_t whysize);
+
+/*
+ * Say beside state @path ("@path.writing") that a run from @st is about to
+ * write DEST, before its first write; backup_state_read() then sets
+ * dest_writing while @path still holds @st.  0 or -errno.
+ */
+int backup_state_mark_writing(const char *path, const struct backup_state *st);
+
+/* Remove what backup_state_mark_writing() left; 0 or -errno. */
+int backup_state_clear_writing(const char *path);
 
 /*
  * Lock the state at @path for this process: flock() on "@path.lock",

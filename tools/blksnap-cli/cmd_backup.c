@@ -78,7 +78,8 @@ static void usage(const char *cmd)
 	       " -J, --json             print the summary as JSON\n"
 	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
-	       "failed (the state of a device not done is unchanged), 2 usage.\n",
+	       "failed (a device with a summary line is done all the same; the\n"
+	       "others' next run repairs DEST), 2 usage.\n",
 	       cmd);
 	cli_usage_footer();
 }
@@ -95,11 +96,15 @@ struct job {
 
 	struct backup_state prev;
 	bool prev_ok;
+	bool state_dropped;		/* removed for a full copy */
 	char reason[BACKUP_WHY_LEN];	/* why a full copy */
 
-	struct blksnap_cbtinfo info;
+	struct blksnap_cbtinfo info;	/* read right after the take */
+	uint8_t number;			/* the take's change number, at most */
 	char image[PATH_MAX];
 	struct backup_identity now;	/* the device at this take */
+	struct backup_dest_id dest_seen;	/* DEST when decide() looked */
+	struct backup_dest_id dest_after;	/* DEST after the copy's fsync */
 	bool incremental;
 	uint64_t total, copied, written;
 	double seconds;
@@ -173,7 +178,7 @@ static int check_dest(struct backup *b, struct job *j)
 	char need_s[32], have_s[32], msg[3 * PATH_MAX];
 	uint64_t need;
 	struct stat st;
-	dev_t ddev;
+	dev_t ddev, *devs;
 	size_t i;
 	int fd, err;
 
@@ -209,17 +214,21 @@ static int check_dest(struct backup *b, struct job *j)
 	} else if (errno != ENOENT) {
 		return fail_io(j->dest, "use", -errno, "give another --to");
 	}
-	/* A backup onto a device it backs up would never settle. */
-	if (storage_device(&b->mk.r, j->dest, &ddev) == 0)
-		for (i = 0; i < b->n; i++)
-			if (ddev == b->jobs[i].m->t.dev) {
-				snprintf(msg, sizeof(msg), "%s: is on %s, a device "
-					 "being backed up; put the backup on "
-					 "another disk", j->dest,
-					 b->jobs[i].m->t.device);
-				return cli_fail_text(msg);
-			}
-	return CLI_EXIT_SUCCESS;
+	/*
+	 * A backup onto a device it backs up would never settle: not on the
+	 * device itself, nor its disk or a partition of it, nor through an
+	 * LV, md or loop device stacked on it, as for the storage.
+	 */
+	if (storage_device(&b->mk.r, j->dest, &ddev) != 0)
+		return CLI_EXIT_SUCCESS;
+	devs = calloc(b->n, sizeof(*devs));
+	if (!devs)
+		return fail_io(j->dest, "check", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++)
+		devs[i] = b->jobs[i].m->t.dev;
+	err = storage_dest_check(&b->mk.r, j->dest, ddev, devs, b->n);
+	free(devs);
+	return err ? cli_fail_text(b->mk.r.error) : CLI_EXIT_SUCCESS;
 }
 
 static int plan_job(struct backup *b, struct job *j)
@@ -317,6 +326,8 @@ static void decide(struct backup *b, struct job *j)
 		dest.exists = true;
 		dest.is_bdev = S_ISBLK(st.st_mode);
 		dest.size = dest.is_bdev ? j->dest_bdev_size : (uint64_t)st.st_size;
+		backup_dest_id_from_stat(&st, &dest.id);
+		j->dest_seen = dest.id;
 	}
 	j->incremental = false;
 	if (b->full) {
@@ -326,7 +337,7 @@ static void decide(struct backup *b, struct job *j)
 	if (!j->prev_ok)
 		return;
 	j->incremental = backup_state_usable(&j->prev, &j->now, &j->info.generation_id,
-					     j->info.changes_number, &dest,
+					     j->number, &dest,
 					     j->reason, sizeof(j->reason));
 	if (!j->incremental)
 		fprintf(stderr, CLI_NAME ": %s: full copy: %s\n", j->m->t.arg,
@@ -362,7 +373,11 @@ static int list_ranges(struct backup *b, struct job *j, struct byte_range **out,
 	err = blksnap_cbt_read_map(b->mk.ctx, j->m->t.dev, map, j->info.block_count);
 	if (!err)
 		err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &after);
-	/* The map must be the one of this snapshot's take, read whole. */
+	/*
+	 * The map must be the one read right after this snapshot's take,
+	 * read whole: a switch since would have moved blocks written after
+	 * the take below the number the state records.
+	 */
 	if (!err && (memcmp(&after.generation_id, &j->info.generation_id,
 			    sizeof(after.generation_id)) ||
 		     after.changes_number != j->info.changes_number ||
@@ -414,6 +429,36 @@ static int write_ranges_file(const char *path, const struct byte_range *v,
 }
 
 /*
+ * An incremental copy writes only into the DEST decide() judged to hold
+ * the last backup: never into a file made since at its path (which would
+ * then pass for that backup), nor another one moved there.  -ESTALE if
+ * DEST is gone or another.
+ */
+static int open_dest_again(struct job *j)
+{
+	struct backup_dest_id id;
+	struct stat st;
+	int fd, err;
+
+	/* O_EXCL on a block device: refused while mounted or in use. */
+	fd = open(j->dest, O_WRONLY | O_CLOEXEC | (j->dest_bdev ? O_EXCL : 0));
+	if (fd < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	backup_dest_id_from_stat(&st, &id);
+	if (!backup_dest_id_same(&id, &j->dest_seen) ||
+	    (!j->dest_bdev && (uint64_t)st.st_size != j->total)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/*
  * Open DEST for the copy.  A file made now is all holes, so zero runs
  * need no writing; an existing one keeps its blocks (a full copy
  * overwrites or punches each), which keeps an interrupted full copy over
@@ -425,8 +470,9 @@ static int open_dest(struct job *j, bool *zeroed)
 	int fd;
 
 	*zeroed = false;
+	if (j->incremental)
+		return open_dest_again(j);
 	if (j->dest_bdev) {
-		/* O_EXCL on a block device: refused while mounted or in use. */
 		fd = open(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
@@ -459,13 +505,35 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 {
 	struct backup_copy c;
 	struct progress p;
+	struct stat st;
 	bool zeroed;
 	size_t i;
 	int fd, err;
 
 	fd = open_dest(j, &zeroed);
+	if (fd == -ESTALE) {
+		char msg[2 * PATH_MAX];
+
+		snprintf(msg, sizeof(msg), "%s: removed or replaced while this "
+			 "backup ran; nothing written and its state unchanged: "
+			 "run the backup again (it copies everything)", j->dest);
+		return cli_fail_text(msg);
+	}
 	if (fd < 0)
 		return fail_io(j->dest, "open", fd, "check --to");
+	/*
+	 * DEST's mtime moves with the first write; should this run be
+	 * interrupted, the next one must know that it was us (and repair),
+	 * not someone else.
+	 */
+	if (j->incremental) {
+		err = backup_state_mark_writing(j->state, &j->prev);
+		if (err) {
+			close(fd);
+			return fail_io(j->state, "mark", err,
+				       "check the state directory");
+		}
+	}
 	err = backup_copy_init(&c, image_fd, fd, zeroed);
 	if (err) {
 		close(fd);
@@ -485,6 +553,11 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	/* Nothing counts before it is on disk. */
 	if (!err && fsync(fd))
 		err = -errno;
+	/* What the state records: DEST as this copy leaves it. */
+	if (!err && fstat(fd, &st))
+		err = -errno;
+	if (!err)
+		backup_dest_id_from_stat(&st, &j->dest_after);
 	if (close(fd) && !err)
 		err = -errno;
 	backup_copy_free(&c);
@@ -506,14 +579,20 @@ static int advance_state(struct backup *b, struct job *j)
 	memset(&st, 0, sizeof(st));
 	st.id = j->now;
 	st.generation = j->info.generation_id;
-	st.number = j->info.changes_number;
+	st.number = j->number;
 	st.time = b->taken;
 	snprintf(st.dest, sizeof(st.dest), "%s", j->dest);
 	st.dest_size = j->dest_bdev ? j->dest_bdev_size : j->total;
+	if (b->ranges_out)
+		st.dest_id.kind = BACKUP_DEST_EXTERNAL;
+	else
+		st.dest_id = j->dest_after;
 	err = backup_state_write(j->state, &st);
 	if (err)
 		return fail_io(j->state, "write", err,
 			       "check the state directory; the next run copies everything");
+	/* A marker left now belongs to the old state: ignored, then replaced. */
+	backup_state_clear_writing(j->state);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -524,8 +603,11 @@ static int advance_state(struct backup *b, struct job *j)
  */
 static int drop_state(struct job *j)
 {
-	if (unlink(j->state) && errno != ENOENT)
+	if (!unlink(j->state))
+		j->state_dropped = true;
+	else if (errno != ENOENT)
 		return fail_io(j->state, "remove", -errno, "check the state directory");
+	backup_state_clear_writing(j->state);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -536,9 +618,6 @@ static int run_job(struct backup *b, struct job *j)
 	double start = progress_now();
 	int fd, err, ret;
 
-	err = blksnap_cbt_info(b->mk.ctx, j->m->t.dev, &j->info);
-	if (err)
-		return cli_fail(j->m->t.arg, CLI_OP_CBT_INFO, err);
 	fd = open_image(j);
 	if (fd < 0)
 		return fail_io(j->image, "open", fd, "check 'blksnap snapshot list'");
@@ -586,8 +665,7 @@ static void print_text(const struct backup *b, const struct job *j)
 		printf("%s: %s to %s: %s of %s copied (%s written) in %.1f s, "
 		       "%.1f MiB/s; at %s:%u\n", j->m->t.arg,
 		       j->incremental ? "incremental" : "full", j->dest, copied_s,
-		       total_s, written_s, j->seconds, rate, gen,
-		       j->info.changes_number);
+		       total_s, written_s, j->seconds, rate, gen, j->number);
 }
 
 static int add(struct json_object *o, const char *key, struct json_object *v)
@@ -595,7 +673,8 @@ static int add(struct json_object *o, const char *key, struct json_object *v)
 	return v ? json_object_object_add(o, key, v) : -1;
 }
 
-static int print_json(const struct backup *b, double seconds)
+/* Only the devices done; the snapshot only if it is left (@complete). */
+static int print_json(const struct backup *b, double seconds, bool complete)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
@@ -605,10 +684,13 @@ static int print_json(const struct backup *b, double seconds)
 
 	for (i = 0; !err && i < b->n; i++) {
 		const struct job *j = &b->jobs[i];
-		struct json_object *o = json_object_new_object();
+		struct json_object *o;
 
+		if (!j->done)
+			continue;
+		o = json_object_new_object();
 		generation_format(&j->info.generation_id, gen);
-		snprintf(point, sizeof(point), "%s:%u", gen, j->info.changes_number);
+		snprintf(point, sizeof(point), "%s:%u", gen, j->number);
 		err = !o || json_object_array_add(arr, o) ||
 		      add(o, "target", json_object_new_string(j->m->t.arg)) ||
 		      add(o, "device", json_object_new_string(j->device)) ||
@@ -637,12 +719,68 @@ static int print_json(const struct backup *b, double seconds)
 	}
 	if (!err)
 		err = add(root, "seconds", json_object_new_double(seconds));
-	if (!err && (b->keep || b->ranges_out))
+	if (!err && complete && (b->keep || b->ranges_out))
 		err = add(root, "snapshot", json_object_new_string(b->mk.id_str));
 	ret = err ? cli_fail("stdout", CLI_OP_PRINT, -ENOMEM) : output_json(root);
 	json_object_put(arr);
 	json_object_put(root);
 	return ret;
+}
+
+static bool any_done(const struct backup *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->jobs[i].done)
+			return true;
+	return false;
+}
+
+/* After a failure: which devices were done all the same, in one line. */
+static void say_done(const struct backup *b)
+{
+	char list[2 * PATH_MAX] = "";
+	size_t i, len = 0;
+
+	if (!any_done(b))
+		return;
+	for (i = 0; i < b->n && len < sizeof(list); i++)
+		if (b->jobs[i].done)
+			len += snprintf(list + len, sizeof(list) - len, "%s%s",
+					len ? ", " : "", b->jobs[i].m->t.arg);
+	fprintf(stderr, CLI_NAME ": %s: backed up all the same, state advanced; "
+		"run the backup again for the others\n", list);
+}
+
+/* What an interrupted run left of @j's state, truly. */
+static void say_interrupted(const struct job *j)
+{
+	if (j->state_dropped)
+		fprintf(stderr, CLI_NAME ": %s: interrupted; its state was removed "
+			"for the full copy, the next run copies all of %s again\n",
+			j->m->t.arg, j->dest);
+	else
+		fprintf(stderr, CLI_NAME ": %s: interrupted; its state is "
+			"unchanged, the next run repairs %s\n", j->m->t.arg,
+			j->dest);
+}
+
+/*
+ * The change number the state records for @m's take.  Read right after
+ * the take it is the take's own unless a 'cbt switch' slipped in between;
+ * one past the number read before the take is never above the take's.  A
+ * lower number only makes the next incremental copy a little more.
+ */
+static uint8_t take_number(const struct snapshot_member *m)
+{
+	const struct blksnap_cbtinfo *a = &m->cbt_before, *b = &m->cbt;
+
+	if (m->cbt_before_ok && generation_equal(&a->generation_id, &b->generation_id) &&
+	    a->block_count == b->block_count &&
+	    a->changes_number < b->changes_number)
+		return a->changes_number + 1;
+	return b->changes_number;
 }
 
 /* The snapshot is made and copied with termination signals held. */
@@ -654,34 +792,109 @@ static int run(struct backup *b)
 	int ret;
 
 	signals_hold(&saved);
+	b->mk.read_cbt = true;
 	ret = snapshot_make_take(&b->mk);
 	b->taken = time(NULL);
+	for (i = 0; !ret && i < b->n; i++) {
+		b->jobs[i].info = b->jobs[i].m->cbt;
+		b->jobs[i].number = take_number(b->jobs[i].m);
+	}
 	for (i = 0; !ret && i < b->n; i++)
 		ret = run_job(b, &b->jobs[i]);
 	if (ret == -EINTR) {
 		for (i = 0; i < b->n; i++)
 			if (!b->jobs[i].done)
-				fprintf(stderr, CLI_NAME ": %s: interrupted; its state "
-					"is unchanged, the next run repairs %s\n",
-					b->jobs[i].m->t.arg, b->jobs[i].dest);
+				say_interrupted(&b->jobs[i]);
 		ret = CLI_EXIT_FAILURE;
 	}
 	if (!ret && !b->keep && !b->ranges_out)
 		ret = snapshot_make_destroy(&b->mk);
-	if (!ret) {
-		if (b->json)
-			ret = print_json(b, progress_now() - start);
-		else
-			for (i = 0; i < b->n; i++)
+	/* What is done is done, failure of the rest or not: say so. */
+	if (b->json) {
+		if (!ret || any_done(b)) {
+			int pret = print_json(b, progress_now() - start, !ret);
+
+			ret = ret ? ret : pret;
+		}
+	} else {
+		for (i = 0; i < b->n; i++)
+			if (b->jobs[i].done)
 				print_text(b, &b->jobs[i]);
+		if (!ret && b->keep && !b->ranges_out)
+			printf("snapshot %s kept; destroy it with 'blksnap snapshot "
+			       "destroy %s'\n", b->mk.id_str, b->mk.id_str);
 	}
 	if (ret) {
+		say_done(b);
+		/*
+		 * A filter this run attached stays on a device whose state
+		 * advanced: detached, its next run would copy everything.
+		 */
+		for (i = 0; i < b->n; i++)
+			if (b->jobs[i].done)
+				b->jobs[i].m->attached = false;
 		snapshot_make_undo(&b->mk);
 		for (i = 0; i < b->n; i++)
 			if (!b->jobs[i].done && b->jobs[i].dest_created)
 				unlink(b->jobs[i].dest);
 	}
 	signals_release(&saved);
+	return ret;
+}
+
+/*
+ * Two devices to one image (with --to DIR, /dev/vg0/root and /dev/vg1/root
+ * are both root.img) would overwrite each other, and their one state lock
+ * would be taken twice.
+ */
+static int refuse_shared_dest(const struct backup *b)
+{
+	char msg[4 * PATH_MAX + 128];
+	size_t i, k;
+
+	for (i = 0; i < b->n; i++)
+		for (k = 0; k < i; k++) {
+			const struct job *x = &b->jobs[k], *y = &b->jobs[i];
+			bool dest = !strcmp(x->dest, y->dest);
+
+			if (!dest && strcmp(x->state, y->state))
+				continue;
+			snprintf(msg, sizeof(msg), "%s: would be the %s of both %s "
+				 "and %s; back them up separately, each with its "
+				 "own --to", dest ? x->dest : x->state,
+				 dest ? "image" : "state", x->device, y->device);
+			return cli_fail_text(msg);
+		}
+	return CLI_EXIT_SUCCESS;
+}
+
+static int by_state_path(const void *a, const void *b)
+{
+	const struct job *x = *(const struct job *const *)a;
+	const struct job *y = *(const struct job *const *)b;
+
+	return strcmp(x->state, y->state);
+}
+
+/*
+ * Lock the states in one order for every run, that of their paths:
+ * 'backup /a /b' and 'backup /b /a' to one DIR, each holding one lock
+ * and waiting for the other's, would wait forever.
+ */
+static int load_states(struct backup *b)
+{
+	struct job **order = calloc(b->n, sizeof(*order));
+	size_t i;
+	int ret = CLI_EXIT_SUCCESS;
+
+	if (!order)
+		return fail_io(CLI_NAME, "back up", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++)
+		order[i] = &b->jobs[i];
+	qsort(order, b->n, sizeof(*order), by_state_path);
+	for (i = 0; !ret && i < b->n; i++)
+		ret = load_state(b, order[i]);
+	free(order);
 	return ret;
 }
 
@@ -714,9 +927,11 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; !ret && i < b->n; i++)
 		ret = plan_job(b, &b->jobs[i]);
 	if (!ret)
+		ret = refuse_shared_dest(b);
+	if (!ret)
 		ret = snapshot_make_storage(&b->mk, true);
-	for (i = 0; !ret && i < b->n; i++)
-		ret = load_state(b, &b->jobs[i]);
+	if (!ret)
+		ret = load_states(b);
 	return ret;
 }
 

@@ -95,7 +95,11 @@ int cmd_snapshot_umount(int argc, char **argv)
 	if (!rc)
 		rc = mnt_context_umount(cxt);
 	if (rc || mnt_context_get_status(cxt) != 1) {
-		char buf[BUFSIZ] = "";
+		/*
+		 * libmount's reasons are a line; this size keeps the message
+		 * (DIR twice and it) within msg, so it is never cut short.
+		 */
+		char buf[512] = "";
 
 		mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
 		snprintf(msg, sizeof(msg), "%s: cannot unmount: %s; close what "

@@ -332,9 +332,22 @@ int snapshot_make_take(struct snapshot_make *c)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * The take switches each change map once; a 'cbt switch' by someone
+	 * else after it would make the number read next one too high.  The
+	 * number before the take bounds it from below (see cmd_backup.c).
+	 */
+	for (i = 0; c->read_cbt && i < c->n; i++)
+		c->m[i].cbt_before_ok = !blksnap_cbt_info(c->ctx, c->m[i].t.dev,
+							  &c->m[i].cbt_before);
 	err = blksnap_snapshot_take(c->ctx, &c->id);
 	if (err)
 		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
+	for (i = 0; c->read_cbt && i < c->n; i++) {
+		err = blksnap_cbt_info(c->ctx, c->m[i].t.dev, &c->m[i].cbt);
+		if (err)
+			return cli_fail(c->m[i].t.arg, CLI_OP_CBT_INFO, err);
+	}
 	for (i = 0; i < c->n; i++) {
 		err = blksnap_snapshot_info(c->ctx, c->m[i].t.dev, &c->m[i].info);
 		if (err)

@@ -22,6 +22,9 @@ struct snapshot_member {
 	struct target t;
 	bool attached;		/* by this command: detach on failure */
 	struct blksnap_snapshotinfo info;
+	/* With c->read_cbt: the change tracking just before and after the take. */
+	struct blksnap_cbtinfo cbt_before, cbt;
+	bool cbt_before_ok;
 };
 
 /* Another live snapshot: its id, for the owners of its devices. */
@@ -48,6 +51,7 @@ struct snapshot_make {
 	struct blksnap_uuid id;
 	bool created;
 	char id_str[GENERATION_STR_LEN];
+	bool read_cbt;		/* fill each member's cbt around the take */
 };
 
 /* Start with no storage, no limit: the defaults apply. */
@@ -75,7 +79,10 @@ int snapshot_make_storage(struct snapshot_make *c, bool quiet);
 
 /*
  * Create, fill and take the snapshot; each member's info holds its image
- * after.  On failure the caller calls snapshot_make_undo().
+ * after.  With c->read_cbt, each member's cbt is read right after the
+ * take, before anything else can switch its change number, and
+ * cbt_before right before it when the device is tracked.  On failure the
+ * caller calls snapshot_make_undo().
  */
 int snapshot_make_take(struct snapshot_make *c);
 

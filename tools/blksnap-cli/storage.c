@@ -132,6 +132,30 @@ int storage_check(struct target_resolver *r, const char *path, dev_t dev,
 			   "disk, or destroy that snapshot first", path, why);
 }
 
+int storage_dest_check(struct target_resolver *r, const char *path, dev_t dev,
+		       const dev_t *set, size_t n)
+{
+	struct libmnt_table *tb = target_mounts(r);
+	char chain[PATH_MAX * 2], name[PATH_MAX];
+	size_t i;
+
+	if (layers_find(r->host, tb, dev, set, n, chain, sizeof(chain)) >= 0)
+		return target_fail(r, -ELOOP, "%s: is on %s, a device being "
+				   "backed up; put the backup on another disk",
+				   path, chain);
+	/* The other way round: a disk or stack a device being backed up is on. */
+	for (i = 0; i < n; i++) {
+		if (layers_find(r->host, tb, set[i], &dev, 1, chain,
+				sizeof(chain)) < 0)
+			continue;
+		host_dev_path(r->host, dev, name, sizeof(name));
+		return target_fail(r, -ELOOP, "%s: is on %s, under a device "
+				   "being backed up (%s); put the backup on "
+				   "another disk", path, name, chain);
+	}
+	return 0;
+}
+
 /* What a directory offers as storage, or why it cannot be one. */
 struct place {
 	bool ok;

@@ -37,6 +37,17 @@ int storage_device(struct target_resolver *r, const char *path, dev_t *dev);
 int storage_check(struct target_resolver *r, const char *path, dev_t dev,
 		  const struct storage_owner *owners, size_t n);
 
+/*
+ * 0 if a backup written to @path, on @dev (storage_device()), shares no
+ * sectors with a device of @set (being backed up): neither @dev nor what
+ * it is stacked on is one of them, a partition or the whole disk of one,
+ * nor is one of them stacked on @dev (an LV on the disk @path is).
+ * Else -ELOOP with r->error, e.g. "/srv/a/b.img: is on /dev/dm-0, over
+ * /dev/vdb2, a device being backed up; put the backup on another disk".
+ */
+int storage_dest_check(struct target_resolver *r, const char *path, dev_t dev,
+		       const dev_t *set, size_t n);
+
 /* The default storage directory and what it offers. */
 struct storage_choice {
 	const char *path;	/* one of the candidates */
