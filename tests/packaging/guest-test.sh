@@ -235,8 +235,8 @@ rmdir /mnt/img /mnt/uuid
 step "apt purge"
 installed_files=$( { dpkg -L blksnap-dkms blksnap-tools libblksnap1; } 2>/dev/null | sort -u)
 t=$(date +%s)
-if apt-get purge -y -q blksnap-dkms blksnap-tools libblksnap1 >/tmp/apt-purge.log 2>&1; then
-	ok "apt purge blksnap-dkms blksnap-tools libblksnap1 ($(( $(date +%s) - t )) s)"
+if apt-get purge -y -q --autoremove blksnap-dkms blksnap-tools libblksnap1 >/tmp/apt-purge.log 2>&1; then
+	ok "apt purge --autoremove blksnap-dkms blksnap-tools libblksnap1 ($(( $(date +%s) - t )) s)"
 else
 	tail -n 30 /tmp/apt-purge.log
 	bad "apt purge"
