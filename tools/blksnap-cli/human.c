@@ -3,26 +3,6 @@
 #include <stdio.h>
 #include "human.h"
 
-char *human_size(uint64_t bytes, char *buf)
-{
-	static const char units[] = "BKMGTPE";
-	unsigned int u = 0;
-	uint64_t whole = bytes, rest = 0;
-
-	while (whole >= 1024 && units[u + 1]) {
-		rest = whole % 1024;
-		whole /= 1024;
-		u++;
-	}
-	/* One decimal, rounded down, where it says something: 1.5M, not 1M. */
-	if (u && whole < 10 && rest * 10 / 1024)
-		snprintf(buf, HUMAN_LEN, "%" PRIu64 ".%" PRIu64 "%c", whole,
-			 rest * 10 / 1024, units[u]);
-	else
-		snprintf(buf, HUMAN_LEN, "%" PRIu64 "%c", whole, units[u]);
-	return buf;
-}
-
 char *human_age(int64_t seconds, char *buf)
 {
 	uint64_t s = seconds > 0 ? (uint64_t)seconds : 0;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "host.h"
 #include "human.h"
+#include "parse_size.h"
 #include "output.h"
 #include "snapshot_show.h"
 
@@ -128,16 +129,16 @@ static const struct output_column columns[] = {
 static int set_status_cells(struct libscols_line *ln,
 			    const struct snapshot_view *v)
 {
-	char buf[HUMAN_LEN];
 	const struct blksnap_snapshot_status *st = &v->status;
 	bool taken = v->has_status && st->taken;
+	char age[HUMAN_LEN], used[32], limit[32];
 
+	size_format(st->storage_used, used, sizeof(used));
+	size_format(st->storage_limit, limit, sizeof(limit));
 	return scols_line_set_data(ln, 5, taken ?
-				   human_age(v->now - st->taken, buf) : "-") ||
-	       scols_line_set_data(ln, 6, v->has_status ?
-				   human_size(st->storage_used, buf) : "-") ||
-	       scols_line_set_data(ln, 7, v->has_status ?
-				   human_size(st->storage_limit, buf) : "-");
+				   human_age(v->now - st->taken, age) : "-") ||
+	       scols_line_set_data(ln, 6, v->has_status ? used : "-") ||
+	       scols_line_set_data(ln, 7, v->has_status ? limit : "-");
 }
 
 static int print_table(const struct snapshot_view *v, size_t n,
