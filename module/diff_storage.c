@@ -14,6 +14,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/blksnap.h>
+#include "compat/write.h"
 #include "params.h"
 #include "diff_storage.h"
 
@@ -257,19 +258,11 @@ static int storage_rw(struct diff_storage *ds, sector_t offset,
 	ssize_t ret;
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr, len);
-	if (write) {
-		/*
-		 * vfs_iter_write() leaves freeze protection to its caller: a
-		 * frozen storage filesystem makes the storers wait here until
-		 * it is thawed, instead of writing to it.  A no-op on a block
-		 * device.
-		 */
-		file_start_write(ds->file);
-		ret = vfs_iter_write(ds->file, &iter, &pos, 0);
-		file_end_write(ds->file);
-	} else {
+	/* A frozen storage filesystem makes the storers wait until the thaw. */
+	if (write)
+		ret = compat_vfs_iter_write(ds->file, &iter, &pos);
+	else
 		ret = vfs_iter_read(ds->file, &iter, &pos, 0);
-	}
 	memalloc_noio_restore(noio);
 	if (ret < 0)
 		return ret;
