@@ -50,7 +50,14 @@ struct snapshot {
 	uuid_t id;
 	struct diff_storage *storage;
 	struct event_queue events;
-	/* Under snapshots_lock. */
+	/*
+	 * Changed under snapshots_lock and, nested in it, devices_lock, as
+	 * is each device's image pointer.  The sysfs reader takes only
+	 * devices_lock: a take holds snapshots_lock while it freezes
+	 * filesystems, and a reader may hold write access to one of them
+	 * (sendfile() of the attribute into a file there).
+	 */
+	struct mutex devices_lock;
 	struct list_head devices;
 	unsigned int nr_devices;
 	bool taken;
@@ -62,7 +69,10 @@ struct snapshot {
 };
 
 static LIST_HEAD(snapshots);
-/* Protects the list, each snapshot's devices and taken flag. */
+/*
+ * Protects the list, each snapshot's devices (with its devices_lock) and
+ * taken flag.
+ */
 static DEFINE_MUTEX(snapshots_lock);
 static struct kset *snapshots_kset;
 
@@ -78,14 +88,14 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct snapshot_device *sd;
 	ssize_t len = 0;
 
-	mutex_lock(&snapshots_lock);
+	mutex_lock(&snap->devices_lock);
 	list_for_each_entry(sd, &snap->devices, link) {
 		dev_t dev = sd->tracker->filter.bdev->bd_dev;
 
 		len += sysfs_emit_at(buf, len, "%u:%u %s\n", MAJOR(dev), MINOR(dev),
 				     sd->image ? snapimage_name(sd->image) : "-");
 	}
-	mutex_unlock(&snapshots_lock);
+	mutex_unlock(&snap->devices_lock);
 	return len;
 }
 
@@ -223,6 +233,7 @@ int snapshot_create(const char *storage_path, unsigned int kind,
 		module_put(THIS_MODULE);
 		return -ENOMEM;
 	}
+	mutex_init(&snap->devices_lock);
 	INIT_LIST_HEAD(&snap->devices);
 	event_queue_init(&snap->events);
 	uuid_gen(&snap->id);
@@ -292,7 +303,9 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	}
 	filter_get(flt);
 	sd->tracker = tracker;
+	mutex_lock(&snap->devices_lock);
 	list_add_tail(&sd->link, &snap->devices);
+	mutex_unlock(&snap->devices_lock);
 	snap->nr_devices++;
 	WRITE_ONCE(tracker->snapshot, snap);
 	mutex_unlock(&snapshots_lock);
@@ -417,12 +430,16 @@ int snapshot_take(const uuid_t *id)
 	smp_store_release(&snap->taken, true);
 
 	list_for_each_entry(sd, &snap->devices, link) {
-		sd->image = snapimage_create(sd->da);
-		if (IS_ERR(sd->image)) {
-			sd->error = PTR_ERR(sd->image);
-			sd->image = NULL;
+		struct snapimage *image = snapimage_create(sd->da);
+
+		if (IS_ERR(image)) {
+			sd->error = PTR_ERR(image);
 			pr_err("%pg: no image: %d\n", sd->tracker->filter.bdev, sd->error);
+			continue;
 		}
+		mutex_lock(&snap->devices_lock);
+		sd->image = image;
+		mutex_unlock(&snap->devices_lock);
 	}
 	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
 		&snap->id, snap->nr_devices, window_us);
@@ -475,26 +492,41 @@ int snapshot_destroy(const uuid_t *id)
 		return -ENOENT;
 	}
 	list_for_each_entry(sd, &snap->devices, link) {
-		if (!sd->image)
+		struct snapimage *image = sd->image;
+
+		if (!image)
 			continue;
-		ret = snapimage_destroy(sd->image);
+		/*
+		 * Off the list the sysfs reader walks before it goes, and back
+		 * if it is open: the reader never names a freed image, and no
+		 * lock it waits for is held across del_gendisk().
+		 */
+		mutex_lock(&snap->devices_lock);
+		sd->image = NULL;
+		mutex_unlock(&snap->devices_lock);
+		ret = snapimage_destroy(image);
 		if (ret) {
+			mutex_lock(&snap->devices_lock);
+			sd->image = image;
+			mutex_unlock(&snap->devices_lock);
 			/* Images already gone stay gone; the snapshot stays. */
 			pr_info("%s is open; snapshot %pUb not destroyed\n",
-				snapimage_name(sd->image), &snap->id);
+				snapimage_name(image), &snap->id);
 			mutex_unlock(&snapshots_lock);
 			return ret;
 		}
-		sd->image = NULL;
 	}
 	list_del(&snap->link);
 	/*
-	 * The devices leave the snapshot's list under the lock that sysfs
-	 * and SNAPSHOTINFO walk it under, before they are freed below.  Each
+	 * The devices leave the snapshot's list under the locks that sysfs
+	 * (devices_lock) and SNAPSHOTINFO (snapshots_lock) walk it under,
+	 * before they are freed below.  Each
 	 * device still names this snapshot until release_device(): another
 	 * snapshot cannot take it over while its copy-on-write winds down.
 	 */
+	mutex_lock(&snap->devices_lock);
 	list_splice_init(&snap->devices, &leaving);
+	mutex_unlock(&snap->devices_lock);
 	snap->nr_devices = 0;
 	mutex_unlock(&snapshots_lock);
 
