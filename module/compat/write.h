@@ -3,7 +3,7 @@
  * Writing to the difference storage file under the freeze protection of
  * its filesystem, so that a frozen storage filesystem makes the writer wait
  * instead of being written to.  vfs_iter_write() takes that protection
- * itself since 6.7, the release that also added file_write_started();
+ * itself since 6.8, the release that also added file_write_started();
  * before, its caller must (as loop did).  Taking it twice could deadlock
  * against a freeze that starts in between.
  */
