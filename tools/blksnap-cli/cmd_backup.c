@@ -53,7 +53,7 @@ static void usage(const char *cmd)
 	       "an unreadable state), it says why and copies everything.\n"
 	       "\nDEST is an image file (created sparse, the device's size; runs of\n"
 	       "zeros are not written) or a block device at least that size.  With\n"
-	       "several TARGETs, DEST is a directory and each device goes to\n"
+	       "several TARGETs, or if DEST is a directory, each device goes to\n"
 	       "DEST/NAME.img.  DEST is fsynced before the state advances; an\n"
 	       "interrupted run leaves the state as it was and the next run\n"
 	       "repairs DEST.\n"
@@ -904,7 +904,8 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	size_t i;
 	int ret;
 
-	b->dir_mode = nargs > 1;
+	/* An existing directory takes NAME.img for one TARGET too, as cp does. */
+	b->dir_mode = nargs > 1 || (!stat(b->to, &st) && S_ISDIR(st.st_mode));
 	if (b->dir_mode && (stat(b->to, &st) || !S_ISDIR(st.st_mode))) {
 		char msg[PATH_MAX + 128];
 
