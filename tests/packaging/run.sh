@@ -42,7 +42,7 @@ command -v debootstrap >/dev/null && command -v dpkg-scanpackages >/dev/null ||
 	vm_die "debootstrap and dpkg-dev are needed; run 'make deps'"
 
 t0=$(date +%s)
-run=$BLKSNAP_VM_CACHE/run/packaging-$ver
+run=$BLKSNAP_VM_RUNS/packaging-$ver
 rm -rf "$run"
 mkdir -p "$run"
 

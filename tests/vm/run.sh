@@ -50,12 +50,14 @@ done
 	vm_die "$REPO_DIR/build: no userspace build; run 'make all' first"
 command -v qemu-system-x86_64 >/dev/null || vm_die "qemu-system-x86_64 is missing; run 'make deps'"
 
-# prepare_kernel VER BUILDER: kernel, modules and blksnap.ko installed in
-# the guest's module tree as updates/blksnap.ko, so the guest can modprobe.
+# prepare_kernel VER BUILDER RUNDIR: kernel and modules fetched, blksnap.ko
+# built; the guest's module tree RUNDIR/modules is the cached kernel's
+# (hard links, so it costs no copy) plus updates/blksnap.ko, so the guest
+# can modprobe and the cached tree stays as the package made it.
 prepare_kernel() {
-	local ver=$1 builder=$2 kdir out mods
+	local ver=$1 builder=$2 run=$3 kdir out mods f
 	kdir=$(vm_kernel_dir "$ver")
-	out=$BLKSNAP_VM_CACHE/build/$ver
+	out=$run/build
 	rm -rf "$out"
 	mkdir -p "$out"
 	# Called as a condition, where set -e does not apply: every step
@@ -71,10 +73,20 @@ prepare_kernel() {
 		;;
 	*) vm_die "tests/vm/kernels: $ver: unknown builder '$builder'" ;;
 	esac
-	mods=$kdir/modules/lib/modules/$ver
+	rm -rf "$run/modules"
+	mkdir -p "$run/modules/lib/modules" || return 1
+	cp -al "$kdir/modules/lib/modules/$ver" "$run/modules/lib/modules/" 2>/dev/null ||
+		cp -a "$kdir/modules/lib/modules/$ver" "$run/modules/lib/modules/" || return 1
+	mods=$run/modules/lib/modules/$ver
+	rm -rf "$mods/updates"
 	mkdir -p "$mods/updates" || return 1
 	cp "$out/blksnap.ko" "$mods/updates/blksnap.ko" || return 1
-	depmod -b "$kdir/modules" "$ver"
+	# depmod rewrites its indexes: they get files of their own first, so
+	# that the cached tree's links are never written through.
+	for f in "$mods"/modules.*; do
+		cp "$f" "$f.own" && mv "$f.own" "$f" || return 1
+	done
+	depmod -b "$run/modules" "$ver"
 }
 
 # boot VER RUNDIR: boots the guest, leaves the console in RUNDIR/console.log
@@ -101,7 +113,7 @@ boot() {
 		-serial "file:$run/console.log" \
 		-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$append" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs "local,path=$kdir/modules/lib/modules/$ver,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$run/modules/lib/modules/$ver,mount_tag=kmods,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$REPO_DIR,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
 		-drive "file=$run/disk0.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
 		-drive "file=$run/disk1.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
@@ -141,7 +153,7 @@ print_reports() {
 	local line ver r
 	for line in "${listed[@]}"; do
 		read -r ver _ <<< "$line"
-		r=$BLKSNAP_VM_CACHE/run/$ver
+		r=$BLKSNAP_VM_RUNS/$ver
 		case $printed in *" $ver "*) continue ;; esac
 		[ -f "$r/counts" ] || continue
 		cat "$r/report"
@@ -169,7 +181,7 @@ run_kernel() {
 	local ver=$1 builder=$2 run=$3 t0 t1 t2 p f hung why
 	t0=$(date +%s)
 	echo "== $ver ($builder)"
-	if ! prepare_kernel "$ver" "$builder" > "$run/prepare.log" 2>&1; then
+	if ! prepare_kernel "$ver" "$builder" "$run" > "$run/prepare.log" 2>&1; then
 		tail -n 40 "$run/prepare.log"
 		echo "FAIL $ver: preparing the kernel or building blksnap.ko failed (log: $run/prepare.log)"
 		echo "0 1" > "$run/counts"
@@ -229,7 +241,7 @@ run_kernel() {
 running=0
 for line in "${listed[@]}"; do
 	read -r ver builder <<< "$line"
-	run=$BLKSNAP_VM_CACHE/run/$ver
+	run=$BLKSNAP_VM_RUNS/$ver
 	mkdir -p "$run"
 	rm -f "$run/counts" "$run/report"
 	if [ "$guests" -le 1 ]; then
@@ -250,7 +262,7 @@ wait
 print_reports
 for line in "${listed[@]}"; do
 	read -r ver _ <<< "$line"
-	read -r p f < "$BLKSNAP_VM_CACHE/run/$ver/counts" 2>/dev/null || { p=0 f=1; }
+	read -r p f < "$BLKSNAP_VM_RUNS/$ver/counts" 2>/dev/null || { p=0 f=1; }
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
 done

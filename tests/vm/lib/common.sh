@@ -4,6 +4,11 @@
 
 : "${BLKSNAP_VM_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/blksnap-vm}"
 export BLKSNAP_VM_CACHE
+# Each run's scratch (console, disks, the module it built, the guest's
+# module tree) lives here, so that two runs that share the kernel cache
+# (a CI run beside a developer's) never write into one another's files.
+: "${BLKSNAP_VM_RUNS:=$BLKSNAP_VM_CACHE/run}"
+export BLKSNAP_VM_RUNS
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$VM_DIR/../.." && pwd)

@@ -308,7 +308,11 @@ sid_module_build() (
 	out=$(realpath "$out")
 	rm -f "$out"/*.ko
 	name=$(basename "$(realpath "$src")")
-	b=/build/$name-$ver
+	# A directory of this build's own: two builds at once must not share one.
+	mkdir -p "$root/build" || _bvm_die "cannot create $root/build"
+	b=$(mktemp -d "$root/build/$name-$ver.XXXXXX") || _bvm_die "mktemp in the chroot failed"
+	b=${b#"$root"}
+	trap '_bvm_rm "$root$b"' EXIT
 	_bvm_copy_src "$src" "$root$b" || _bvm_die "cannot copy $src into the chroot"
 	t0=$SECONDS
 	_bvm_log "building $src for $ver (KDIR=$kdir) in the sid chroot at $b"
