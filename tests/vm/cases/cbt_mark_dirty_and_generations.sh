@@ -1,5 +1,6 @@
 # mark-dirty adds ranges to the map; detach and attach again starts a new
 # generation, and --since with the old one is refused.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

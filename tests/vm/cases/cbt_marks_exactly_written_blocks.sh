@@ -2,6 +2,7 @@
 # whole disk: O_DIRECT of odd sizes and alignments (also straddling blocks),
 # buffered + fsync, discard, write-zeroes (BLKZEROOUT and fallocate).  Reads
 # and flushes mark nothing.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,5 +1,6 @@
 # A RWF_NOWAIT write to a filtered device completes (or says EAGAIN) and
 # never hangs; when it completes, its block is marked.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # A filter on a partition sees only the bios addressed to it, in
 # partition-relative offsets; a neighbour's writes never appear.  A filter
 # on the whole disk sees its partitions' writes at disk offsets.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

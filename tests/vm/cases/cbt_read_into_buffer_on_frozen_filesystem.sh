@@ -4,6 +4,7 @@
 # CBT switch in real life, which freezes that filesystem first) goes on.
 # Before, CBTMAP held the lock across copy_to_user(): cbt info hung until
 # the thaw, and a take deadlocked.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

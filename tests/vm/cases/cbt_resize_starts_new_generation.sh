@@ -1,5 +1,6 @@
 # Growing a filtered device starts a new generation sized to the new
 # capacity, never a silently short map; writes then track as usual.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # Attaching and detaching over and over under a 4k random-write storm is
 # safe (no oops, no hang), and a map taken under load is complete: every
 # write fio logged is marked.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

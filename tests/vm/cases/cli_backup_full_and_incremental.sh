@@ -9,6 +9,7 @@
 # between runs.  Each round is one `blksnap backup --to DIR` of all its
 # targets (one snapshot over their devices); check_copy and check_dest
 # (backup_lib.sh) check each target's image.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 

@@ -3,6 +3,7 @@
 # smaller than the target, a DEST in a missing directory.  Each gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
+# kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 

@@ -3,6 +3,7 @@
 # incremental from the old state) ends byte-identical.  A second backup of
 # a locked state with --no-wait fails at once with one line.  --ranges-out
 # copies nothing, lists the changed ranges and leaves the snapshot.
+# kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 

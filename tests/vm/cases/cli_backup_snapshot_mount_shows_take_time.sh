@@ -3,6 +3,7 @@
 # undoes it and refuses a directory where no snapshot image is mounted.
 # 'snapshot info' tells the take time, the age and the difference storage
 # used (grown by the copy-on-write of the change) and its limit.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 

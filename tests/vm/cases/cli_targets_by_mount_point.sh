@@ -3,6 +3,7 @@
 # --storage picks a directory off the snapshot's devices and says which;
 # a tmpfs path, and a whole disk whose partition is mounted, are refused
 # with one line and nothing left behind.
+# kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

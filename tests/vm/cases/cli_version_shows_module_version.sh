@@ -1,5 +1,6 @@
 # `blksnap version` reports tool, library and module versions from a real
 # ioctl round trip, as text and as JSON.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

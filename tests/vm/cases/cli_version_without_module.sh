@@ -1,5 +1,6 @@
 # With the module not loaded, `blksnap version` says so in one line, tells
 # how to load it, and exits 1.
+# kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 grep -q '^blksnap ' /proc/modules && rmmod blksnap

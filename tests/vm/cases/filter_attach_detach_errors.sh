@@ -3,6 +3,7 @@
 # filesystem without one, a zoned device.  Unload is
 # refused while a device is filtered (so tracking history is never dropped
 # silently) and works once it is detached.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -2,6 +2,7 @@
 # device complete.  Found in review: the tracker's clone kept REQ_POLLED,
 # its request sat on a poll queue that nobody polled (the submitter polls
 # the original bio), and the writes timed out.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # Removing a filtered device (a loop partition, a SCSI disk) is safe: no
 # oops, the filter stops applying, it can be detached by number, and a new
 # device that reuses the number is not tracked by the old filter.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

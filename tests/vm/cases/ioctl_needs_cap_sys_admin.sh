@@ -1,6 +1,7 @@
 # An unprivileged user cannot open the control node, and root without
 # CAP_SYS_ADMIN can open it but every ioctl fails with EPERM; the CLI says
 # "permission denied" in both cases.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

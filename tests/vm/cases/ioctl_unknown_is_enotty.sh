@@ -1,5 +1,6 @@
 # Requests the module does not know, or with a wrong size, fail with
 # ENOTTY; a well-formed request of the ABI is answered.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,5 +1,6 @@
 # The module loads, creates /dev/blksnap-control as a root-only character
 # device, shows its parameters to modinfo, and unloads cleanly.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

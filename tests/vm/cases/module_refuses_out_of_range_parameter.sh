@@ -1,5 +1,6 @@
 # A parameter outside its documented bounds stops the load with a kernel
 # message naming the parameter, and leaves nothing behind.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 if modprobe blksnap chunk_minimum_shift=40 2>/dev/null; then

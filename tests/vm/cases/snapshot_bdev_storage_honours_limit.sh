@@ -1,6 +1,7 @@
 # A block device storage used no further than --limit, with the low-space
 # event first and the no-space failure at the limit.  Issue 9, failure 4:
 # a 64 MiB partition with --limit 8M took 32 MiB of copies silently.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -2,6 +2,7 @@
 # chunks) when the storage is slower than the writers: writers wait, none
 # fails, nothing runs out of memory, and the image stays exact.  Storage:
 # dm-delay with 100 ms on each write, over a raw partition.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap chunk_maximum_in_flight=16

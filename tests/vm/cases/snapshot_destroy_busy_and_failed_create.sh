@@ -1,6 +1,7 @@
 # Destroy refuses while an image is open and works under load after; a
 # create that fails (storage on the device itself) leaves no snapshot and
 # no filter behind; a device in a snapshot cannot be detached.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -6,6 +6,7 @@
 # handle (kernel BUG in jbd2__journal_start with ext4 storage, a handle
 # silently overwritten with xfs).  The image must stay as at take and
 # mount with the files of take time.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -2,6 +2,7 @@
 # exactly those checksums in the mounted image; the image's filesystem
 # checks clean; ext4 mounts read-write too (journal replay into the storage)
 # and the origin is untouched by it.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # Two devices in one snapshot are taken at one instant: a writer stamps a
 # counter on A, then on B, over and over, while take() happens; the images
 # must show B == A or B == A - 1 (never a B from after A's instant).
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -6,6 +6,7 @@
 # partition piece's BLK_STS_AGAIN, so the caller was told "written" while
 # the partition's part never reached the disk; without the whole disk
 # tracked, the p2 part was written and the caller got EAGAIN.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

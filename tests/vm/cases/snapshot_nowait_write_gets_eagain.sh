@@ -1,5 +1,6 @@
 # A RWF_NOWAIT write to a chunk that must be copied first returns EAGAIN
 # at once instead of waiting; once the chunk is copied it succeeds.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -4,6 +4,7 @@
 # chunk_maximum_count) as the change-tracking blocks do.  Before, the
 # chunk table took 8 bytes per 256 KiB chunk, 2 GiB here, and the take
 # failed for lack of memory.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # A difference storage too small for the writes: the snapshot is marked
 # corrupted (event, image reads fail with EIO), while every origin write
 # succeeds and reads back correctly.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

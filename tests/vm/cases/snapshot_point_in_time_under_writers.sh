@@ -7,6 +7,7 @@
 # Buffered and direct writers get separate regions: mixing them on one
 # range makes the kernel fail direct writes (page cache invalidation), with
 # or without blksnap.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

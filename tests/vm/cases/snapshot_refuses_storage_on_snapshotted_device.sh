@@ -2,6 +2,7 @@
 # a live snapshot, and the other way round (adding the device that holds a
 # live snapshot's storage).  Issue 9, failure 2: S2's storage on S1's
 # origin made S2's copies nest under S1's, and writers hung.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

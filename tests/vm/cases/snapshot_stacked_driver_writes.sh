@@ -1,6 +1,7 @@
 # Writes that reach the origin from a stacking driver (dm-linear on top of
 # it, so current->bio_list is set when the filter sees them) are copied by
 # a worker instead of deadlocking, and the image stays at take().
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # Difference storage on a device that starts failing its writes (dm-flakey):
 # the snapshot is marked corrupted and its image fails with EIO, while
 # every write to the origin succeeds and reads back correctly.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -1,6 +1,7 @@
 # Two snapshots can never share one storage file.  Issue 9, failure 3: the
 # second create reopened and truncated the first one's file, whose image
 # then showed the second device's data with no error anywhere.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

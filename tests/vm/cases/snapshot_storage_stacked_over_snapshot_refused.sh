@@ -4,6 +4,7 @@
 # and with a small memory bound both used to wait for each other forever
 # (found in review).  The CLI walks dm/md slaves and loop backing files;
 # the module refuses an image by itself.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap chunk_maximum_in_flight=2

@@ -3,6 +3,7 @@
 # completes: a take holds writes to its own devices only.  Found in review:
 # with one gate for all filtered devices the take waited for loop0's queue
 # to drain, whose requests waited at that gate to write to vda: forever.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -4,6 +4,7 @@
 # waits for it to complete.  Before, take drained only the request queue
 # (a bio-based dm device has none to wait on), the image showed the old
 # data and then changed under the reader when the write landed.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -3,6 +3,7 @@
 # destroyed from the CLI, its storage is released, and then the module
 # unloads.  Issue 10, item 6: rmmod used to succeed with a WARNING, the
 # storage file left open (its filesystem busy) and the kobject orphaned.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

@@ -2,6 +2,7 @@
 # data, however slow that read: the origin is dm-delay with a 400 ms read
 # delay and none on writes, so a write let go before its chunk's read
 # completed would land first and the read would copy the new data.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

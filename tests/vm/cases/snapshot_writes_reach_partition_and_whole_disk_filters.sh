@@ -10,6 +10,7 @@
 # partition's filter: its image keeps the data at take and its map marks
 # the blocks.  Before, such writes bypassed the partition's filter: its
 # image changed and an incremental backup missed them.
+# kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

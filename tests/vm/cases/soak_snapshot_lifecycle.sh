@@ -10,9 +10,12 @@
 # The runner fails it on any WARN, BUG, oops or hung task (30 s) in the
 # kernel log; leaks show as a failed unload, chunk memory still in use,
 # or files left in the storage directory.  It prints the rounds done.
+# kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
-SECONDS_WANTED=${BLKSNAP_SOAK_SECONDS:-240}
+# run.sh --soak-seconds N (make soak) sets the length.
+SECONDS_WANTED=$(sed -n 's/.*blksnap_soak_seconds=\([0-9]*\).*/\1/p' /proc/cmdline)
+: "${SECONDS_WANTED:=240}"
 M=$((1 << 20))
 load_blksnap
 printf 'label: gpt\nsize=128MiB\nsize=300MiB\nsize=400MiB\n' | sfdisk -q $DISK0

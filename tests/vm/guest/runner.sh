@@ -31,7 +31,9 @@ KERNEL_TROUBLE='WARNING:|BUG:|Oops|general protection|blocked for more than|hung
 
 wanted=$(sed -n 's/.*blksnap_cases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 case_timeout=$(sed -n 's/.*blksnap_case_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
-soak=$(sed -n 's/.*blksnap_soak=\([01]\).*/\1/p' /proc/cmdline)
+# Set on the first listed kernel (run.sh): cases marked "# kernels: first"
+# run there only (tests/vm/README).
+first_kernel=$(sed -n 's/.*blksnap_first_kernel=\([01]\).*/\1/p' /proc/cmdline)
 : "${case_timeout:=600}"
 
 echo "BLKSNAP-GUEST-UP $(uname -r)"
@@ -65,11 +67,20 @@ case_dir=$BLKSNAP_SRC/tests/vm/cases
 [ "$suite" = selftest ] && case_dir=$BLKSNAP_SRC/tests/vm/selftest
 for script in "$case_dir"/*.sh; do
 	name=$(basename "$script" .sh)
+	# Every case says where it runs (tests/vm/README): "# kernels: every"
+	# or "# kernels: first".  One that does not is failed, not guessed.
+	kernels=$(sed -n 's/^# kernels: *\([a-z]*\).*/\1/p' "$script" | head -n 1)
 	if [ -n "$wanted" ]; then
 		case " $wanted " in *" $name "*) ;; *) continue ;; esac
-	elif [ "${name#soak_}" != "$name" ] && [ "$soak" != 1 ]; then
-		# Long soaks run on the first listed kernel only (run.sh).
-		echo "BLKSNAP-CASE-SKIPPED $name: soaks run on the first listed kernel"
+	elif [ "$kernels" = first ] && [ "$first_kernel" != 1 ]; then
+		echo "BLKSNAP-CASE-ELSEWHERE $name: runs on the first listed kernel only"
+		continue
+	fi
+	if [ "$suite" = cases ] && [ "$kernels" != every ] && [ "$kernels" != first ]; then
+		failed=$((failed + 1))
+		echo "BLKSNAP-CASE-BEGIN $name"
+		echo "    | $script has no '# kernels: every' or '# kernels: first' line (tests/vm/README)"
+		echo "BLKSNAP-CASE-END $name FAIL 0ms: no kernels marker"
 		continue
 	fi
 	dmesg -C
