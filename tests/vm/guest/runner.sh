@@ -48,6 +48,12 @@ fi
 
 passed=0
 failed=0
+trap 'watchdog_fired=1' USR1
+# now_ms: milliseconds since the epoch, without a fork (bash 5).
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
 stopped=
 # case_hung WHY: the verdict on case $name stuck in the kernel, with the
 # blocked tasks' stacks; the caller stops the suite, as the kernel is not
@@ -86,25 +92,37 @@ for script in "$case_dir"/*.sh; do
 	dmesg -C
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "BLKSNAP-CASE-BEGIN $name"
-	start=$(date +%s%N)
+	start_ms=$(now_ms)
 	(cd /tmp && exec timeout -k 10 "$case_timeout" bash "$script") \
 		> /tmp/case.log 2>&1 </dev/null &
 	pid=$!
 	# The watchdog: a case stuck in the kernel (D state) outlives its
-	# timeout's SIGKILL; it is failed by name (case_hung).
-	deadline=$(( $(date +%s) + case_timeout + 60 ))
-	while kill -0 $pid 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
-		sleep 0.2
-	done
-	if kill -0 $pid 2>/dev/null; then
-		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# timeout's SIGKILL; it is failed by name (case_hung).  One sleeping
+	# process signals us then; `wait` returns early on the signal.  (A
+	# loop that polled with date and sleep forked ten processes a second
+	# beside the case, and under TCG each fork costs real CPU.)
+	watchdog_fired=0
+	(
+		sleep $((case_timeout + 60)) &
+		s=$!
+		trap 'kill $s; exit 0' TERM
+		wait $s && kill -USR1 $$
+	) &
+	watchdog=$!
+	wait $pid
+	rc=$?
+	kill $watchdog 2>/dev/null
+	wait $watchdog 2>/dev/null
+	if [ $watchdog_fired -eq 1 ] && kill -0 $pid 2>/dev/null; then
+		ms=$(( $(now_ms) - start_ms ))
 		sed 's/^/    | /' /tmp/case.log
 		case_hung "still running $((case_timeout + 60))s after it started, unkillable"
 		break
 	fi
-	wait $pid
-	rc=$?
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# The case ended as the watchdog fired: its own exit code, not the
+	# signal's.
+	[ $watchdog_fired -eq 1 ] && { wait $pid; rc=$?; }
+	ms=$(( $(now_ms) - start_ms ))
 	sed 's/^/    | /' /tmp/case.log
 	# A timed-out case whose processes sleep on in D state (timeout's
 	# SIGKILL cannot end them) hung in the kernel: same verdict.
