@@ -11,6 +11,7 @@ PACKAGES="
 	libjson-c-dev libinih-dev lvm2
 	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
 	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
+	jq
 "
 
 if [ ! -r /etc/os-release ] || ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
