@@ -61,6 +61,7 @@ builder_run() {
 while read -r ver builder; do
 	kdir=$(kernel_kdir "$ver" "$builder") || { result 1 "$ver: headers"; continue; }
 	out=$(module_copy "$builder") || { result 1 "$ver: copy of module/"; continue; }
+	hash=$(vm_source_hash "$out/module")
 	# One build does both: W=1 with -Werror fails make on a compiler
 	# warning, and sparse (C=2) checks each file as it is compiled.
 	builder_run "$builder" "$out/module" make -j"$(nproc)" KDIR="$kdir" W=1 \
@@ -79,6 +80,12 @@ while read -r ver builder; do
 		rc=1
 	fi
 	result $rc "$ver: sparse clean"
+	# The guests of the VM suite boot this very build (run.sh).
+	keep=$(vm_static_ko_dir "$ver")
+	rm -rf "$keep"
+	if [ $rc -eq 0 ] && [ -f "$out/module/blksnap.ko" ]; then
+		mkdir -p "$keep" && cp "$out/module/blksnap.ko" "$keep/" && echo "$hash" > "$keep/source-hash"
+	fi
 	rm -rf "$out"
 done < <(vm_kernel_list)
 

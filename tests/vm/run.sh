@@ -66,7 +66,7 @@ command -v qemu-system-x86_64 >/dev/null || vm_die "qemu-system-x86_64 is missin
 # (hard links, so it costs no copy) plus updates/blksnap.ko, so the guest
 # can modprobe and the cached tree stays as the package made it.
 prepare_kernel() {
-	local ver=$1 builder=$2 run=$3 kdir out mods f
+	local ver=$1 builder=$2 run=$3 kdir out mods f static
 	kdir=$(vm_kernel_dir "$ver")
 	out=$run/build
 	rm -rf "$out"
@@ -74,16 +74,23 @@ prepare_kernel() {
 	# Called as a condition, where set -e does not apply: every step
 	# says itself whether it failed.
 	case $builder in
-	host)
-		host_kernel_fetch "$ver" || return 1
-		host_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
-		;;
-	sid)
-		sid_kernel_fetch "$ver" || return 1
-		sid_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
-		;;
+	host) host_kernel_fetch "$ver" || return 1 ;;
+	sid) sid_kernel_fetch "$ver" || return 1 ;;
 	*) vm_die "tests/vm/kernels: $ver: unknown builder '$builder'" ;;
 	esac
+	# make check runs check-static first, which built this source for
+	# this kernel with the same flags (and sparse): boot that build.
+	static=$(vm_static_ko_dir "$ver")
+	_bvm_copy_src "$REPO_DIR/module" "$out/src" || return 1
+	if [ -f "$static/blksnap.ko" ] &&
+	   [ "$(cat "$static/source-hash" 2>/dev/null)" = "$(vm_source_hash "$out/src")" ]; then
+		cp "$static/blksnap.ko" "$out/" || return 1
+		vm_log "blksnap.ko for $ver: check-static's build of this same source"
+	elif [ "$builder" = host ]; then
+		host_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
+	else
+		sid_module_build "$ver" "$REPO_DIR/module" "$out" BLKSNAP_WERROR=y || return 1
+	fi
 	rm -rf "$run/modules"
 	mkdir -p "$run/modules/lib/modules" || return 1
 	cp -al "$kdir/modules/lib/modules/$ver" "$run/modules/lib/modules/" 2>/dev/null ||

@@ -31,3 +31,18 @@ vm_kernel_list() {
 vm_kernel_dir() {
 	printf '%s/kernels/%s\n' "$BLKSNAP_VM_CACHE" "$1"
 }
+
+# vm_source_hash DIR: one hash of the files below DIR (a fresh copy of
+# module/ without build products), to tell whether a blksnap.ko was built
+# from the same source.
+vm_source_hash() {
+	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+		sha256sum | cut -c1-16
+}
+
+# Where check-static leaves the module it built (W=1 -Werror, sparse) for
+# kernel VER, with the hash of its source: run.sh boots that module instead
+# of building the same source again.
+vm_static_ko_dir() {
+	printf '%s/%s/static-build\n' "$BLKSNAP_VM_RUNS" "$1"
+}
