@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Debian kernels built with the host toolchain (bookworm: 6.1.0-56-amd64,
+# Debian kernels built with the host toolchain (bookworm: 6.1.0-57-amd64,
 # 6.12.117+deb12-amd64): fetch them for VM tests, build out-of-tree modules
 # against their headers.  Meant to be sourced:
 #
@@ -9,6 +9,7 @@
 #   host_kernel_fetch   VER                 -> $BLKSNAP_VM_CACHE/kernels/VER/...
 #   host_kernel_headers VER                 -> prints KDIR on stdout
 #   host_module_build   VER SRCDIR OUTDIR [make args...]
+#   host_kernel_newer_abi VER               -> a newer ABI of VER's series, if any
 #   host_kernel_headers_arm64 VER           -> prints the arm64 KDIR (cross builds)
 #
 # Cache root: $BLKSNAP_VM_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/blksnap-vm.
@@ -357,6 +358,43 @@ host_module_build() (
 	_bvm_cc_check "$kdir" "$out/src" || { rm -f "$out"/*.ko; _bvm_die "compiler mismatch for $ver"; }
 	_bvm_log "module build for $ver done ($((SECONDS - t0)) s)"
 )
+
+# host_kernel_newer_abi VER
+# Prints the newest ABI of VER's series that the host's apt sources offer
+# (linux-image-*), if it is newer than VER; nothing otherwise.  Series:
+# 6.1.0-N-FLAVOUR (N counts) and X.Y.Z+debN-FLAVOUR (Z counts).  apt-cache
+# only: no update, no download.
+host_kernel_newer_abi() (
+	ver=${1:?usage: host_kernel_newer_abi VER}
+	_bvm_newer_abi "$ver"
+)
+
+# _bvm_newer_abi VER [RUNNER...]: host_kernel_newer_abi with apt-cache run
+# through RUNNER... (empty on the host, _sid_exec ROOT for the chroot).
+_bvm_newer_abi() {
+	local ver=$1 pre abi suf best n
+	shift
+	if [[ $ver =~ ^([0-9]+\.[0-9]+\.0-)([0-9]+)(-[a-z0-9-]+)$ ]] ||
+		[[ $ver =~ ^([0-9]+\.[0-9]+\.)([0-9]+)(\+deb[0-9]+-[a-z0-9-]+)$ ]]; then
+		pre=${BASH_REMATCH[1]} abi=${BASH_REMATCH[2]} suf=${BASH_REMATCH[3]}
+	else
+		return 0
+	fi
+	best=$abi
+	while read -r n; do
+		((n > best)) || continue
+		# A name apt has heard of is not yet a package it can fetch.
+		[[ $("$@" apt-cache policy "linux-image-$pre$n$suf" </dev/null 2>/dev/null) == \
+			*$'\n  Candidate: '[!\(]* ]] && best=$n
+	done < <("$@" apt-cache pkgnames "linux-image-$pre" </dev/null 2>/dev/null |
+		awk -v p="linux-image-$pre" -v s="$suf" \
+			'index($0, p) == 1 && substr($0, length($0) - length(s) + 1) == s {
+				n = substr($0, length(p) + 1, length($0) - length(p) - length(s))
+				if (n ~ /^[0-9]+$/) print n
+			}' | sort -n)
+	((best > abi)) && echo "$pre$best$suf"
+	return 0
+}
 
 # _bvm_arm64_apt CMD ARGS...: apt-get or apt-cache (CMD) for arm64
 # packages, with an apt state of its own under the cache: the host's dpkg
