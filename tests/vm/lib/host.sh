@@ -435,6 +435,11 @@ host_kernel_headers_arm64() (
 	fi
 	if [[ ! -f $final/stamp ]]; then
 		t0=$SECONDS
+		for d in "$cache/arm64/headers/.$arm.partial."*; do
+			[[ -e $d ]] || continue
+			_bvm_log "removing leftover $d"
+			_bvm_rm "$d" || _bvm_die "cannot remove $d"
+		done
 		pkg=linux-headers-$arm
 		if ! _bvm_arm64_apt apt-cache show "$pkg" >/dev/null 2>&1; then
 			_bvm_log "arm64 apt lists do not know $pkg; apt-get update (arm64 only, in $cache/arm64/apt)"
@@ -473,11 +478,18 @@ host_kernel_headers_arm64() (
 	read -r kbpkg kbop kbver < <(sed -n 's/^kbuild=//p' "$final/stamp")
 	have=$(dpkg-query -W -f='${Version}' "$kbpkg" 2>/dev/null) ||
 		_bvm_die "$kbpkg is not installed on the host (it comes with linux-headers-$ver)"
-	if [[ -n $kbop ]] && ! dpkg --compare-versions "$have" "${kbop//[()]/}" "$kbver"; then
+	if [[ -n $kbop ]] && ! dpkg --compare-versions "$have" "$kbop" "$kbver"; then
 		_bvm_die "the arm64 headers need $kbpkg $kbop $kbver; the host has $have"
 	fi
 	inc=$(sed -n 's/^include \(.*\)$/\1/p' "$kdir/Makefile")
 	[[ -f $inc && -x /usr/lib/$kbpkg/scripts/basic/fixdep ]] ||
 		_bvm_die "$kdir needs $inc and /usr/lib/$kbpkg/scripts on the host"
+	# Same ABI, other revision: still fine to compile against; say so.
+	common=${inc#/usr/src/}
+	common=${common%%/*}
+	want=$(sed -n 's/^package=[^ ]* //p' "$final/stamp")
+	have=$(dpkg-query -W -f='${Version}' "$common" 2>/dev/null) || have=
+	[[ $have == "$want" ]] ||
+		_bvm_log "warning: arm64 headers $want, host's $common ${have:-not from a package}"
 	echo "$kdir"
 )
