@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Installs what building and testing blksnap needs, on Debian 12 as root.
 # Kernel headers and guest kernels are fetched later, per kernel, by
-# tests/vm/run.sh.  Installs only what is missing, so a second run is quick.
+# tests/vm/run.sh, and so are the arm64 headers that scripts/check-static.sh
+# cross-builds against with gcc-aarch64-linux-gnu.  Installs only what is
+# missing, so a second run is quick.
 set -eu
 
 PACKAGES="
@@ -12,6 +14,7 @@ PACKAGES="
 	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
 	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
 	jq
+	gcc-aarch64-linux-gnu
 "
 
 if [ ! -r /etc/os-release ] || ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then

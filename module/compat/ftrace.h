@@ -13,7 +13,16 @@
 #ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
 #error "blksnap: CONFIG_DYNAMIC_FTRACE_WITH_REGS is not set; the bio hook needs it"
 #endif
-#if !defined(HAVE_FTRACE_REGS_SET_INSTRUCTION_POINTER) && \
+/*
+ * Only an arch with HAVE_DYNAMIC_FTRACE_WITH_ARGS lets a handler set the
+ * instruction pointer in ftrace_regs; elsewhere linux/ftrace.h defines the
+ * setters as no-ops, and a module built on them would hook
+ * submit_bio_noacct() without ever redirecting it.  arm64 gained it in 6.2:
+ * its 6.1 has only DYNAMIC_FTRACE_WITH_REGS, so the build stops there.
+ */
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#error "blksnap: ftrace here cannot redirect a call (no HAVE_DYNAMIC_FTRACE_WITH_ARGS)"
+#elif !defined(HAVE_FTRACE_REGS_SET_INSTRUCTION_POINTER) && \
 	!defined(HAVE_FTRACE_INSTRUCTION_POINTER_SET)
 #error "blksnap: no API to redirect a traced call found; see module/compat/README"
 #endif

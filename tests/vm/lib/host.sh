@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Debian kernels built with the host toolchain (bookworm: 6.1.0-56-amd64,
+# Debian kernels built with the host toolchain (bookworm: 6.1.0-57-amd64,
 # 6.12.117+deb12-amd64): fetch them for VM tests, build out-of-tree modules
 # against their headers.  Meant to be sourced:
 #
@@ -9,6 +9,8 @@
 #   host_kernel_fetch   VER                 -> $BLKSNAP_VM_CACHE/kernels/VER/...
 #   host_kernel_headers VER                 -> prints KDIR on stdout
 #   host_module_build   VER SRCDIR OUTDIR [make args...]
+#   host_kernel_newer_abi VER               -> a newer ABI of VER's series, if any
+#   host_kernel_headers_arm64 VER           -> prints the arm64 KDIR (cross builds)
 #
 # Cache root: $BLKSNAP_VM_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/blksnap-vm.
 # A fetched kernel looks like this (same for sid.sh):
@@ -355,4 +357,139 @@ host_module_build() (
 	_bvm_collect_ko "$out/src" "$out" || _bvm_die "no module built"
 	_bvm_cc_check "$kdir" "$out/src" || { rm -f "$out"/*.ko; _bvm_die "compiler mismatch for $ver"; }
 	_bvm_log "module build for $ver done ($((SECONDS - t0)) s)"
+)
+
+# host_kernel_newer_abi VER
+# Prints the newest ABI of VER's series that the host's apt sources offer
+# (linux-image-*), if it is newer than VER; nothing otherwise.  Series:
+# 6.1.0-N-FLAVOUR (N counts) and X.Y.Z+debN-FLAVOUR (Z counts).  apt-cache
+# only: no update, no download.
+host_kernel_newer_abi() (
+	ver=${1:?usage: host_kernel_newer_abi VER}
+	_bvm_newer_abi "$ver"
+)
+
+# _bvm_newer_abi VER [RUNNER...]: host_kernel_newer_abi with apt-cache run
+# through RUNNER... (empty on the host, _sid_exec ROOT for the chroot).
+_bvm_newer_abi() {
+	local ver=$1 pre abi suf best n
+	shift
+	if [[ $ver =~ ^([0-9]+\.[0-9]+\.0-)([0-9]+)(-[a-z0-9-]+)$ ]] ||
+		[[ $ver =~ ^([0-9]+\.[0-9]+\.)([0-9]+)(\+deb[0-9]+-[a-z0-9-]+)$ ]]; then
+		pre=${BASH_REMATCH[1]} abi=${BASH_REMATCH[2]} suf=${BASH_REMATCH[3]}
+	else
+		return 0
+	fi
+	best=$abi
+	while read -r n; do
+		((n > best)) || continue
+		# A name apt has heard of is not yet a package it can fetch.
+		[[ $("$@" apt-cache policy "linux-image-$pre$n$suf" </dev/null 2>/dev/null) == \
+			*$'\n  Candidate: '[!\(]* ]] && best=$n
+	done < <("$@" apt-cache pkgnames "linux-image-$pre" </dev/null 2>/dev/null |
+		awk -v p="linux-image-$pre" -v s="$suf" \
+			'index($0, p) == 1 && substr($0, length($0) - length(s) + 1) == s {
+				n = substr($0, length(p) + 1, length($0) - length(p) - length(s))
+				if (n ~ /^[0-9]+$/) print n
+			}' | sort -n)
+	((best > abi)) && echo "$pre$best$suf"
+	return 0
+}
+
+# _bvm_arm64_apt CMD ARGS...: apt-get or apt-cache (CMD) for arm64
+# packages, with an apt state of its own under the cache: the host's dpkg
+# architectures and package lists are never changed.  Output on stderr
+# (apt-cache's on stdout).
+_bvm_arm64_apt() {
+	local cmd=$1 d
+	shift
+	d=$(_bvm_cache)/arm64/apt
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" || return 1
+	"$cmd" -q -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
+		-o Dir::State::status=/dev/null -o APT::Architecture=arm64 \
+		-o APT::Architectures=arm64 -o APT::Sandbox::User=root "$@" </dev/null
+}
+
+# host_kernel_headers_arm64 VER
+# Debian's arm64 headers of the amd64 kernel VER (6.1.0-57-amd64 ->
+# linux-headers-6.1.0-57-arm64), for building modules with
+#   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=<printed KDIR>
+# The arm64 package is downloaded and extracted under
+# $BLKSNAP_VM_CACHE/arm64/headers/; its -common part (architecture all) and
+# its Kbuild host tools (fixdep, modpost: arm64 binaries in the arm64
+# linux-kbuild, which cannot run here) are the host's, installed with the
+# amd64 headers of VER: the extracted tree's usr/lib/linux-kbuild-X.Y is a
+# link to the host's /usr/lib/linux-kbuild-X.Y.  Prints the KDIR.
+host_kernel_headers_arm64() (
+	ver=${1:?usage: host_kernel_headers_arm64 VER}
+	[[ $ver == *-amd64 ]] || _bvm_die "$ver: not an amd64 kernel"
+	arm=${ver%-amd64}-arm64
+	cache=$(_bvm_cache)
+	final=$cache/arm64/headers/$arm
+	kdir=$final/usr/src/linux-headers-$arm
+	# The amd64 headers bring the -common tree and the host's kbuild.
+	host_kernel_headers "$ver" >/dev/null || _bvm_die "no amd64 headers for $ver"
+	if [[ ! -f $final/stamp ]]; then
+		mkdir -p "$cache/arm64/headers" || _bvm_die "cannot create $cache/arm64/headers"
+		_bvm_lock "arm64-headers-$arm"
+	fi
+	if [[ ! -f $final/stamp ]]; then
+		t0=$SECONDS
+		for d in "$cache/arm64/headers/.$arm.partial."*; do
+			[[ -e $d ]] || continue
+			_bvm_log "removing leftover $d"
+			_bvm_rm "$d" || _bvm_die "cannot remove $d"
+		done
+		pkg=linux-headers-$arm
+		if ! _bvm_arm64_apt apt-cache show "$pkg" >/dev/null 2>&1; then
+			_bvm_log "arm64 apt lists do not know $pkg; apt-get update (arm64 only, in $cache/arm64/apt)"
+			_bvm_arm64_apt apt-get update >&2 || _bvm_die "apt-get update for arm64 failed"
+		fi
+		deps=$(_bvm_arm64_apt apt-cache show --no-all-versions "$pkg" | sed -n 's/^Depends: //p') ||
+			_bvm_die "$pkg is not in the host's apt sources for arm64"
+		# "linux-kbuild-6.1 (>= 6.1.192-3)" or "linux-kbuild-6.12.117+deb12"
+		kb=$(tr ',' '\n' <<<"$deps" | sed -n 's/^ *\(linux-kbuild-[^ ]*\)\( (\(.*\))\)\{0,1\}$/\1 \3/p')
+		read -r kbpkg kbop kbver <<<"$kb"
+		[[ -n $kbpkg ]] || _bvm_die "$pkg depends on no linux-kbuild: $deps"
+		stage=$(mktemp -d "$cache/arm64/headers/.$arm.partial.XXXXXX") || _bvm_die "mktemp failed"
+		trap '_bvm_rm "$stage"' EXIT
+		(cd "$stage" && _bvm_arm64_apt apt-get download "$pkg" >&2) ||
+			_bvm_die "apt-get download $pkg (arm64) failed"
+		dpkg-deb -x "$stage"/"$pkg"_*.deb "$stage" || _bvm_die "dpkg-deb -x $pkg failed"
+		[[ -f $stage/usr/src/linux-headers-$arm/Makefile ]] ||
+			_bvm_die "$pkg has no usr/src/linux-headers-$arm/Makefile"
+		# Its Makefile includes /usr/src/linux-headers-<abi>-common/Makefile
+		# (the host's); its scripts and tools link to ../../lib/<kbuild>/.
+		mkdir -p "$stage/usr/lib" || _bvm_die "cannot create $stage/usr/lib"
+		ln -s "/usr/lib/$kbpkg" "$stage/usr/lib/$kbpkg" || _bvm_die "cannot link $kbpkg"
+		{
+			echo "package=$pkg $(dpkg-deb -f "$stage"/"$pkg"_*.deb Version)"
+			echo "kbuild=$kbpkg $kbop $kbver"
+			echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		} >"$stage/stamp.tmp" || _bvm_die "cannot write the stamp"
+		rm -f "$stage"/*.deb
+		mv "$stage/stamp.tmp" "$stage/stamp" || _bvm_die "cannot write the stamp"
+		mv -T "$stage" "$final" || _bvm_die "cannot move $stage to $final"
+		trap - EXIT
+		_bvm_log "arm64 headers of $ver ready in $final ($((SECONDS - t0)) s)"
+	fi
+	# Checked on every call: the host's kbuild and -common may have
+	# changed since the tree was extracted.
+	read -r kbpkg kbop kbver < <(sed -n 's/^kbuild=//p' "$final/stamp")
+	have=$(dpkg-query -W -f='${Version}' "$kbpkg" 2>/dev/null) ||
+		_bvm_die "$kbpkg is not installed on the host (it comes with linux-headers-$ver)"
+	if [[ -n $kbop ]] && ! dpkg --compare-versions "$have" "$kbop" "$kbver"; then
+		_bvm_die "the arm64 headers need $kbpkg $kbop $kbver; the host has $have"
+	fi
+	inc=$(sed -n 's/^include \(.*\)$/\1/p' "$kdir/Makefile")
+	[[ -f $inc && -x /usr/lib/$kbpkg/scripts/basic/fixdep ]] ||
+		_bvm_die "$kdir needs $inc and /usr/lib/$kbpkg/scripts on the host"
+	# Same ABI, other revision: still fine to compile against; say so.
+	common=${inc#/usr/src/}
+	common=${common%%/*}
+	want=$(sed -n 's/^package=[^ ]* //p' "$final/stamp")
+	have=$(dpkg-query -W -f='${Version}' "$common" 2>/dev/null) || have=
+	[[ $have == "$want" ]] ||
+		_bvm_log "warning: arm64 headers $want, host's $common ${have:-not from a package}"
+	echo "$kdir"
 )

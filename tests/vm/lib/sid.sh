@@ -10,6 +10,7 @@
 #   sid_run CMD [ARGS...]               stdin/stdout/stderr are CMD's own
 #   sid_kernel_fetch   VER              -> $BLKSNAP_VM_CACHE/kernels/VER/...
 #   sid_kernel_headers VER              -> prints the in-chroot KDIR
+#   sid_kernel_newer_abi VER            -> a newer ABI of VER's series, if any
 #   sid_module_build   VER SRCDIR OUTDIR [make args...]
 #
 # Same conventions, cache layout and knobs as host.sh (read its header).
@@ -168,6 +169,16 @@ sid_run() (
 	[[ $# -ge 1 ]] || _bvm_die "usage: sid_run CMD [ARGS...]"
 	sid_chroot_ensure || exit 1
 	_sid_exec "$(_sid_root)" "$@"
+)
+
+# sid_kernel_newer_abi VER
+# host_kernel_newer_abi (host.sh) with the chroot's apt, as its lists were
+# last updated: cheap, no update.  Prints nothing if the chroot does not
+# exist yet (it is not built for this).
+sid_kernel_newer_abi() (
+	ver=${1:?usage: sid_kernel_newer_abi VER}
+	_sid_stamp_ok || exit 0
+	_bvm_newer_abi "$ver" _sid_exec "$(_sid_root)"
 )
 
 # sid_kernel_headers VER
