@@ -1,8 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs as PID 1 of the packaged guest (see run.sh), on its own Debian 12
-# root disk, from the read-only repository disk mounted at /srv/blksnap-repo.
+# Runs as PID 1 of the packaged guest (see run.sh), on the Debian 12 root
+# the host installed our packages into (host-install.sh: apt install, the
+# DKMS build, MOK signing and the checks of those happened there, in a
+# chroot; and the upgrade's DKMS build, not installed), from the read-only
+# repository disk mounted at /srv/blksnap-repo.  What only the running
+# guest kernel can show happens here: modprobe and the module's version,
+# backups, a snapshot and its image, copy-on-write, udev, apt install of
+# the upgrade's packages under the live snapshot (their postinst runs
+# here), the upgraded module loaded after unload, apt purge.
 # Disks: vda root, vdb snapshot storage, vdc backup target.  Prints its
 # steps between BLKSNAP-PKG-BEGIN/END and "BLKSNAP-PKG-RESULT: PASS|FAIL",
 # then powers the guest off.  Every check below can fail; a failed check
@@ -10,20 +17,8 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C HOME=/root
 REPO=/srv/blksnap-repo
-fails=0
-T0=$(date +%s)
+. $REPO/checks.sh
 
-say() { echo "$*"; }
-ok() { say "  ok   $*"; }
-bad() { say "  FAIL $*"; fails=$((fails + 1)); }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-eq() { # eq GOT WANT DESCRIPTION
-	if [ "$1" = "$2" ]; then ok "$3: $1"; else bad "$3: got '$1', want '$2'"; fi
-}
-step() { say "-- $* (at $(( $(date +%s) - T0 )) s)"; }
 finish() {
 	say "-- done in $(( $(date +%s) - T0 )) s, $fails failed checks"
 	echo BLKSNAP-PKG-END
@@ -33,13 +28,9 @@ finish() {
 	sleep 60
 }
 die() { bad "$*"; finish; }
-# The file list compared before installing and after purging: the root
-# filesystem without apt's and dpkg's own bookkeeping, logs and caches.
-filelist() {
-	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
-		-o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /var/log \
-		-o -path /root/files-before \) -prune -o -print | LC_ALL=C sort
-}
+# What the host recorded (host-install.sh): the upgrade's versions, its
+# DKMS build's module checksum and srcversion, the prebuilt tarball.
+. $REPO/host-facts
 
 echo BLKSNAP-PKG-BEGIN
 mount -t tmpfs tmpfs /run
@@ -52,8 +43,6 @@ ln -sfn /proc/self/fd /dev/fd
 ln -sfn /proc/self/fd/0 /dev/stdin
 ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
-# No fsync per unpacked file: the root disk is a throw-away overlay.
-echo 'Dpkg::Options { "--force-unsafe-io"; };' >/etc/apt/apt.conf.d/99blksnap-test-unsafe-io
 kver=$(cat $REPO/kernel)
 eq "$(uname -r)" "$kver" "running kernel"
 eq "$(findmnt -n -o SOURCE /)" /dev/vda "root filesystem is the guest's own disk"
@@ -66,41 +55,19 @@ udevadm settle --timeout=60
 rootuuid=$(blkid -s UUID -o value /dev/vda)
 eq "$(readlink -f /dev/disk/by-uuid/$rootuuid)" /dev/vda "by-uuid link of / before any snapshot"
 
-step "local repository as the only apt source"
-rm -f /etc/apt/sources.list.d/*
-echo "deb [trusted=yes] file:$REPO ./" >/etc/apt/sources.list
-apt-get -q update >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; die "apt-get update"; }
-filelist >/root/files-before
-
-step "apt install linux-headers-$kver ./blksnap-dkms_*.deb ./blksnap-tools_*.deb"
-t=$(date +%s)
-cd $REPO || die "cd $REPO"
-if apt-get install -y -q --no-install-recommends "linux-headers-$kver" \
-	./blksnap-dkms_*.deb ./blksnap-tools_*.deb >/tmp/apt-install.log 2>&1; then
-	ok "apt install ($(( $(date +%s) - t )) s)"
-else
-	tail -n 40 /tmp/apt-install.log
-	die "apt install"
-fi
-cd /
-grep -E -i "^(Building|Signing|Certificate|Key file|Error|.*dkms)" /tmp/apt-install.log | sed 's/^/     | /' | head -n 12
-mlog=$(ls /var/lib/dkms/blksnap/*/"$kver"/*/log/make.log 2>/dev/null | head -n 1)
-[ -n "$mlog" ] && say "     DKMS module build: $(( $(stat -c %Y "$mlog") - $(date -d "$(sed -n 2p "$mlog")" +%s) )) s"
-dkst=$(dkms status 2>&1)
-say "     dkms status: $dkst"
-case $dkst in
-*"blksnap/"*", $kver, x86_64: installed"*) ok "dkms built and installed the module for $kver" ;;
-*) bad "dkms status does not show blksnap installed for $kver"; tail -n 30 /var/lib/dkms/blksnap/*/build/make.log 2>/dev/null ;;
-esac
+step "what the host installed, as the guest sees it"
+# The install, DKMS's build and signing were checked on the host; here,
+# that this disk is that system: the packages' state and the module file.
+eq "$(dpkg-query -W -f='${Status} ${Version}' blksnap-dkms 2>&1)" "install ok installed $(cat $REPO/module-version)" "blksnap-dkms"
+eq "$(dpkg-query -W -f='${Status}' blksnap-tools 2>&1)" "install ok installed" "blksnap-tools"
 ko=$(ls /lib/modules/$kver/updates/dkms/blksnap.ko* 2>/dev/null)
 check "module file in /lib/modules/$kver/updates/dkms ($ko)" test -n "$ko"
-eq "$(modinfo -F signer blksnap 2>&1)" "DKMS module signing key" "module signed with DKMS's MOK key (modinfo -F signer)"
-check "blksnap command installed" test -x /usr/sbin/blksnap
 
 step "modprobe blksnap"
 check "modprobe blksnap" modprobe blksnap
 check "module loaded" grep -q '^blksnap ' /proc/modules
-eq "$(cat /sys/module/blksnap/version 2>&1)" "$(dpkg-query -W -f='${Version}' blksnap-dkms | sed 's/[-+~].*//')" "module version"
+eq "$(cat /sys/module/blksnap/version 2>&1)" "$(cat $REPO/module-version)" "module version"
+eq "$(cat /sys/module/blksnap/srcversion 2>&1)" "$(modinfo -F srcversion blksnap 2>&1)" "loaded module is the DKMS-installed file (srcversion)"
 blksnap version 2>&1 | sed 's/^/     | /'
 
 step "backup of / to /dev/vdc, twice"
@@ -136,29 +103,53 @@ udevadm settle --timeout=60
 eq "$(blksnap snapshot list --json | tr -d ' \n')" '{"snapshots":[]}' "no snapshot left by the backups"
 
 step "snapshot of / with storage on /dev/vdb"
-echo before-take >/root/marker
+# Copy-on-write, made visible (issue 22, item 2): a 4 KiB file is written
+# and synced before the take (the take freezes the file system, which
+# writes the journal back, so its block is in place on the disk).  After
+# the take the same block is overwritten in place with O_DIRECT
+# (conv=notrunc: no new block, no truncation), so the only way the image
+# can still show the old content is the module's copy of that chunk.  A
+# file written anew after the take would not do: its new block and inode
+# stay in the journal, and the image, mounted with noload, shows the old
+# file whether or not anything was copied.
+block() { # block TEXT: TEXT padded to one 4096-byte block
+	printf '%-4095s\n' "$1"
+}
+block before-take >/tmp/before-take.blk
+block after-take >/tmp/after-take.blk
+dd if=/tmp/before-take.blk of=/root/cow-marker bs=4096 count=1 oflag=direct conv=fsync status=none
 sync
+phys=$(filefrag -e /root/cow-marker 2>/dev/null | awk '$1 == "0:" { sub(/\.\..*/, "", $4); print $4 }')
+bsize=$(stat -f -c %S /)
+check "filefrag: /root/cow-marker is in block $phys of /dev/vda" test -n "$phys"
+eq "$bsize" 4096 "block size of / (the marker is one block)"
 out=$(blksnap snapshot create --json --storage /dev/vdb / 2>/tmp/create.err)
 rc=$?
 cat /tmp/create.err
-say "     $out"
+say "     $(printf '%s' "$out" | tr -s ' \n' ' ')"
 eq "$rc" 0 "blksnap snapshot create --storage /dev/vdb /"
 id=$(printf '%s' "$out" | sed -n 's/.*"id"[[:space:]]*:[[:space:]]*"\{0,1\}\([^",}]*\).*/\1/p')
 img=$(printf '%s' "$out" | sed -n 's/.*"image"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
 eq "$img" /dev/blksnap-vda "image of /"
 [ -n "$id" ] && [ -b "$img" ] || die "no snapshot id or image device; cannot go on"
-echo after-take >/root/marker
-sync
+dd if=/tmp/after-take.blk of=/root/cow-marker bs=4096 count=1 oflag=direct conv=notrunc,fsync status=none
+eq "$(filefrag -e /root/cow-marker 2>/dev/null | awk '$1 == "0:" { sub(/\.\..*/, "", $4); print $4 }')" "$phys" \
+	"the overwrite stayed in block $phys"
+# First word of one 4096-byte block read past every cache.
+word() { dd if="$1" bs=4096 count=1 skip="${2:-0}" iflag=direct status=none | awk 'NR == 1 { print $1 }'; }
+eq "$(word /root/cow-marker)" after-take "the origin's file has the new content"
+eq "$(word /dev/vda "$phys")" after-take "the origin's block $phys has it"
 udevadm settle --timeout=60
 mkdir -p /mnt/img /mnt/uuid
 if mount -o ro,noload "$img" /mnt/img; then
 	ok "the image mounts"
-	eq "$(cat /mnt/img/root/marker 2>&1)" before-take "a file on the image is as it was at the snapshot"
+	eq "$(word /mnt/img/root/cow-marker)" before-take "a block overwritten in place on the origin is as it was at the snapshot on the image"
 	check "the image shows the installed system (/usr/sbin/blksnap)" test -x /mnt/img/usr/sbin/blksnap
 	say "     $(ls /mnt/img | tr '\n' ' ')"
 else
 	bad "mount -o ro,noload $img"
 fi
+eq "$(word "$img" "$phys")" before-take "the image's block $phys is as at the snapshot (copy-on-write)"
 
 step "images do not pass for their origin (udev running)"
 eq "$(blkid -p -s UUID -o value "$img")" "$rootuuid" "the image carries the origin's UUID"
@@ -184,32 +175,65 @@ if udevadm info -q property -n /dev/vda | grep -q '^UDISKS_IGNORE='; then bad "o
 printf 'EVALUATE=scan\n' >/tmp/blkid-scan.conf
 say "     without udev links (EVALUATE=scan): blkid -U -> $(BLKID_CONF=/tmp/blkid-scan.conf blkid -c /dev/null -U $rootuuid 2>&1)"
 
-step "upgrade to $(cat $REPO/upgrade-version) with the snapshot live"
+step "upgrade to $upgrade_version with the snapshot live"
+# apt installs the upgrade's two packages here, with the snapshot live
+# and its image mounted: dpkg runs the old blksnap-dkms's prerm (dkms
+# remove of the old version: its module file goes from /lib/modules),
+# unpacks the new files, and the new postinst (dkms common.postinst) loads
+# the version, builds it if it is not built, installs it (module file,
+# depmod).  The host built this version with the same DKMS, compiler and
+# headers and left it as DKMS's prebuilt-module tarball, which the
+# postinst loads (`dkms ldtarball`) instead of compiling under TCG
+# (host-install.sh says why it has to be that way); which path it took is
+# reported below from its output, not checked.  Checked: the running
+# module is the old one, untouched and in use, the image and the snapshot
+# are as before, DKMS installed the new version, signed.
 sum1=$(dd if="$img" bs=1M count=64 iflag=direct 2>/dev/null | md5sum)
+src1=$(cat /sys/module/blksnap/srcversion 2>&1)
+ref1=$(cat /sys/module/blksnap/refcnt 2>&1)
+say "     before: srcversion $src1, refcnt $ref1"
 t=$(date +%s)
 cd $REPO/upgrade || die "cd $REPO/upgrade"
 if timeout 900 apt-get install -y -q --no-install-recommends ./blksnap-dkms_*.deb ./blksnap-tools_*.deb 2>&1 |
-	tee /tmp/apt-upgrade.log | grep -E -i "^(Preparing|Setting up|Building|Signing|Error|Deleting)" | sed 's/^/     | /'
+	tee /tmp/apt-upgrade.log | grep -E -i "^(Preparing|Setting up|Building|Signing|Error|Deleting|Loading|Removing|Installing|Module build|.*already)" | sed 's/^/     | /'
 	[ "${PIPESTATUS[0]}" -eq 0 ]; then
-	ok "apt install of the newer packages ($(( $(date +%s) - t )) s)"
+	ok "apt install of the upgrade's packages ($(( $(date +%s) - t )) s)"
 else
 	tail -n 30 /tmp/apt-upgrade.log
 	dmesg | tail -n 40
 	bad "upgrade"
 fi
 cd /
-eq "$(dpkg-query -W -f='${Version}' blksnap-dkms)" "$(cat $REPO/upgrade-version)" "blksnap-dkms version"
+eq "$(dpkg-query -W -f='${Version}' blksnap-dkms)" "$upgrade_version" "blksnap-dkms version"
+eq "$(dpkg-query -W -f='${Version}' blksnap-tools)" "$upgrade_version" "blksnap-tools version"
 check "module still loaded" grep -q '^blksnap ' /proc/modules
+eq "$(cat /sys/module/blksnap/srcversion 2>&1)" "$src1" "the loaded module is the one loaded before the upgrade (srcversion)"
+eq "$(cat /sys/module/blksnap/version 2>&1)" "$(cat $REPO/module-version)" "the loaded module's version"
+ref2=$(cat /sys/module/blksnap/refcnt 2>&1)
+check "the loaded module is still in use by the snapshot (refcnt $ref2)" test "$ref2" -gt 0 2>/dev/null
 check "image still there" test -b "$img"
-eq "$(dd if="$img" bs=1M count=64 iflag=direct 2>/dev/null | md5sum)" "$sum1" "image content unchanged across the upgrade"
-eq "$(cat /mnt/img/root/marker 2>&1)" before-take "mounted image still readable"
+eq "$(dd if="$img" bs=1M count=64 iflag=direct 2>/dev/null | md5sum)" "$sum1" "image content unchanged across the upgrade (first 64 MiB)"
+eq "$(word /mnt/img/root/cow-marker)" before-take "mounted image still shows the block as at the snapshot"
 check "the snapshot is still listed" sh -c "blksnap snapshot list | grep -q '$id'"
-case $(dkms status 2>&1) in
-*", $kver, x86_64: installed"*) ok "dkms rebuilt the module for $kver" ;;
-*) bad "dkms status after upgrade: $(dkms status 2>&1)" ;;
-esac
+dkst=$(dkms status 2>&1)
+say "     dkms status: $dkst"
+eq "$dkst" "blksnap/$upgrade_module_version, $kver, x86_64: installed" "dkms status after the upgrade"
+ko=$(ls /lib/modules/$kver/updates/dkms/blksnap.ko* 2>/dev/null)
+eq "$(modinfo -F version "$ko" 2>&1)" "$upgrade_module_version" "version of the module file in /lib/modules/$kver/updates/dkms"
+eq "$(modinfo -F signer "$ko" 2>&1)" "DKMS module signing key" "the upgraded module file is signed"
+if grep -q "^Loading tarball for blksnap-$upgrade_module_version" /tmp/apt-upgrade.log &&
+	! grep -q '^Building initial module' /tmp/apt-upgrade.log &&
+	[ "$(md5sum <"$ko" | cut -d' ' -f1)" = "$upgrade_ko_md5" ]; then
+	say "     the postinst loaded the module DKMS built on the host (dkms ldtarball) and installed it"
+else
+	say "     the postinst did not take the host's build (it compiled here, or the module differs)"
+fi
+# The tarball was the host's doing, owned by no package: it goes before
+# the file lists are compared.
+rm -f "$upgrade_tarball"
+dpkg -S "${upgrade_tarball%/*}" >/dev/null 2>&1 || rmdir "${upgrade_tarball%/*}"
 
-step "snapshot destroy, detach, unload"
+step "snapshot destroy, detach, unload, the upgraded module"
 umount /mnt/img
 check "blksnap snapshot destroy $id" blksnap snapshot destroy "$id"
 # Destroy leaves the filter attached (change tracking goes on, and the
@@ -228,8 +252,13 @@ if grep -q '^blksnap ' /proc/modules; then
 else
 	ok "modprobe -r blksnap (after $(( $(date +%s) - t )) s)"
 fi
+check "modprobe blksnap (the upgraded module)" modprobe blksnap
+eq "$(cat /sys/module/blksnap/version 2>&1)" "$upgrade_module_version" "version of the loaded module after the upgrade"
+eq "$(cat /sys/module/blksnap/srcversion 2>&1)" "$upgrade_ko_srcversion" "srcversion of the loaded module = the upgrade's build"
+blksnap version 2>&1 | sed 's/^/     | /'
+check "modprobe -r blksnap (the upgraded module)" modprobe -r blksnap
 # The test's own files go before the file lists are compared.
-rm -f /root/marker
+rm -f /root/marker /root/cow-marker
 rmdir /mnt/img /mnt/uuid
 
 step "apt purge"
@@ -249,17 +278,19 @@ for f in $installed_files; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done
 eq "$left" "" "files of the packages left after purge"
-filelist >/tmp/files-after
+# The list before: taken on the host from the same tree before anything
+# was installed (host-install.sh), with the same filelist (checks.sh).
 # The DKMS signing key made at the first build stays by design of dkms
 # (/var/lib/dkms/mok.*, owned by no package, enrolled keys must not change);
 # reported, not failed.
-diff /root/files-before /tmp/files-after | grep '^[<>]' |
+filelist >/tmp/files-after
+diff $REPO/files-before /tmp/files-after | grep '^[<>]' |
 	grep -v -x -e '> /var/lib/dkms' -e '> /var/lib/dkms/mok.key' -e '> /var/lib/dkms/mok.pub' >/tmp/files-diff
-say "     left by dkms itself: $(diff /root/files-before /tmp/files-after | grep '^> /var/lib/dkms' | sed 's/^> //' | tr '\n' ' ')"
+say "     left by dkms itself: $(diff $REPO/files-before /tmp/files-after | grep '^> /var/lib/dkms' | sed 's/^> //' | tr '\n' ' ')"
 if [ -s /tmp/files-diff ]; then
 	bad "file list before install and after purge differ:"
 	sed 's/^/     | /' /tmp/files-diff | head -n 40
 else
-	ok "file list after purge equals the one before install ($(wc -l </root/files-before) paths)"
+	ok "file list after purge equals the one before install ($(wc -l <$REPO/files-before) paths)"
 fi
 finish
