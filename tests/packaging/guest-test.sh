@@ -4,7 +4,8 @@
 # Runs as PID 1 of the packaged guest (see run.sh), on the Debian 12 root
 # the host installed our packages into (host-install.sh: apt install, the
 # DKMS build, MOK signing and the checks of those happened there, in a
-# chroot; and the upgrade's DKMS build, not installed), from the read-only
+# chroot; and the upgrade's DKMS build, left as DKMS's prebuilt-module
+# tarball for the upgrade's postinst here), from the read-only
 # repository disk mounted at /srv/blksnap-repo.  What only the running
 # guest kernel can show happens here: modprobe and the module's version,
 # backups, a snapshot and its image, copy-on-write, udev, apt install of

@@ -14,16 +14,17 @@
 #  maintainer scripts, so that DKMS builds, MOK-signs and installs the
 #  module for the guest kernel; dkms status, the module file, its signer,
 #  the command; then the upgrade's DKMS build (dkms add + build of the
-#  upgraded source tree, not installed); the result becomes the guest's
-#  root disk;
+#  upgraded source tree), packed as DKMS's prebuilt-module tarball where
+#  Debian's dkms postinst looks for one, and removed from DKMS again; the
+#  result becomes the guest's root disk;
 #
 #  in the guest (guest-test.sh, the Debian 12 root booted as /dev/vda, no
 #  network): modprobe and the module's version, backup of / twice (full,
 #  incremental), a snapshot of / with storage on another disk, its image
 #  mounted, copy-on-write of a block overwritten in place, udev's view of
 #  images, apt install of the upgrade's packages under the live snapshot
-#  (their postinst installs the version built on the host; the loaded
-#  module is untouched), destroy, detach, unload, modprobe of the upgraded
+#  (their postinst loads and installs the version built on the host;
+#  the loaded module is untouched), destroy, detach, unload, modprobe of the upgraded
 #  module, apt purge and the file list compared with the host's.
 #
 # usage: tests/packaging/run.sh -k KERNEL --debs DIR
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-k) ver=$2; shift 2 ;;
 	--debs) debs=$2; shift 2 ;;
-	-h|--help) sed -n '3,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;
 	esac
 done
@@ -121,7 +122,7 @@ done
 # The host half: in a mount namespace of its own, so that no mount it
 # makes (overlay, /proc, /dev, binds) is ever seen on the host or left
 # behind, even if it is killed.
-vm_log "installing into a copy of $tree (chroot, host)"
+vm_log "installing into an overlay on $tree (chroot, host)"
 set +e
 unshare -m --propagation private -- "$PKG_DIR/host-install.sh" "$tree" "$run" "$ver" 2>&1 |
 	tee "$run/host.txt"
