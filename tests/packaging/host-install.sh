@@ -27,9 +27,11 @@
 #   5. the root becomes RUN/root.img (mkfs.ext4 -d), the guest's disk.
 #
 # The chroot has /proc, a private /dev (tmpfs with the few nodes apt, dpkg,
-# gcc and openssl use), tmpfs on /tmp and /run, the repository at
-# /srv/blksnap-repo; the chroot's own /var/lib/dkms, /lib/modules and apt
-# state are the only ones written (the host's are out of its reach).
+# gcc and openssl use, a devpts instance of its own), tmpfs on /tmp and
+# /run, the repository at /srv/blksnap-repo; no /sys (nothing here reads
+# it: the module is built, never loaded, on the host).  The chroot's own
+# /var/lib/dkms, /lib/modules and apt state are the only ones written (the
+# host's are out of its reach).
 #
 # usage: host-install.sh TREE RUN VER   (RUN/repo/pool holds our .debs,
 #        RUN/repo/upgrade the upgrade's).  Prints its steps and checks as
@@ -90,6 +92,9 @@ ln -s /proc/self/fd "$root/dev/fd" && ln -s /proc/self/fd/0 "$root/dev/stdin" &&
 	ln -s /proc/self/fd/1 "$root/dev/stdout" && ln -s /proc/self/fd/2 "$root/dev/stderr" ||
 	die "links in /dev"
 mkdir -p "$root/dev/pts" "$root/dev/shm"
+# A devpts of its own (newinstance: not the host's ptys), for apt's log.
+mnt "$root/dev/pts" -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts || die "devpts"
+ln -s pts/ptmx "$root/dev/ptmx" || die "/dev/ptmx"
 mnt "$root/tmp" -t tmpfs -o mode=1777 tmpfs || die "tmpfs on /tmp"
 mnt "$root/run" -t tmpfs -o mode=755 tmpfs || die "tmpfs on /run"
 mkdir -p "$root/run/lock"
