@@ -17,8 +17,9 @@
  * Only an arch with HAVE_DYNAMIC_FTRACE_WITH_ARGS lets a handler set the
  * instruction pointer in ftrace_regs; elsewhere linux/ftrace.h defines the
  * setters as no-ops, and a module built on them would hook
- * submit_bio_noacct() without ever redirecting it.  arm64 gained it in 6.2:
- * its 6.1 has only DYNAMIC_FTRACE_WITH_REGS, so the build stops there.
+ * submit_bio_noacct() without ever redirecting it.  arm64 6.1 has only
+ * DYNAMIC_FTRACE_WITH_REGS and stops here; from 6.2 arm64 has the ARGS
+ * variant but not DYNAMIC_FTRACE_WITH_REGS, and stops at the check above.
  */
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #error "blksnap: ftrace here cannot redirect a call (no HAVE_DYNAMIC_FTRACE_WITH_ARGS)"
