@@ -21,7 +21,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 wait $fio_pid || fail "fio failed during the attach/detach storm"
 ok "$cycles attach/detach cycles under fio randwrite"
-grep -E 'WRITE:|iops' /tmp/storm.out | head -n 2
+grep -m 2 -E 'WRITE:|iops' /tmp/storm.out
 
 # Completeness: attach, baseline, then every logged write must be marked.
 blksnap attach $dev

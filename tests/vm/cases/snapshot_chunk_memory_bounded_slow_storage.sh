@@ -17,7 +17,7 @@ snapshot_create /tmp/snap.json --storage /dev/mapper/slowstore $dev
 img=$IMAGES
 read -r _ _ limit < /sys/class/misc/blksnap-control/chunk_memory
 echo "chunk memory bound: $limit bytes"
-dmesg -C
+kmsg_mark
 
 fio --name=direct --filename=$dev --rw=randwrite --bs=4k --direct=1 --ioengine=libaio \
 	--iodepth=32 --size=48M --time_based --runtime=10 \
@@ -30,7 +30,8 @@ echo "chunk memory: peak $peak of $limit bytes ($(( peak * 100 / limit ))%), $us
 [ "$peak" -le "$limit" ] || fail "chunk memory peaked at $peak bytes, over the bound of $limit"
 [ "$peak" -ge $(( limit / 2 )) ] || fail "peak $peak never came near the bound: the storage was not slow enough to test it"
 ok "chunk memory stayed within its bound, and reached it"
-if dmesg | grep -Ei 'out of memory|oom-kill|page allocation failure'; then
+kmsg_since_mark > /tmp/klog
+if grep -Ei 'out of memory|oom-kill|page allocation failure' /tmp/klog; then
 	fail "memory ran out"
 fi
 ok "no allocation failure, no OOM"

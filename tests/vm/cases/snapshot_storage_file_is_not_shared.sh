@@ -10,8 +10,9 @@ partition_disk1 64MiB 64MiB
 mkfs.ext4 -q $DISK0
 mkdir -p /mnt/st
 mount $DISK0 /mnt/st
-tr '\0' '\252' < /dev/zero | dd of=${DISK1}1 bs=1M count=64 iflag=fullblock oflag=direct status=none
-tr '\0' '\125' < /dev/zero | dd of=${DISK1}2 bs=1M count=64 iflag=fullblock oflag=direct status=none
+# (dd stops the pipe after 64 MiB: no endless tr, whose SIGPIPE would fail it)
+head -c 64M /dev/zero | tr '\0' '\252' | dd of=${DISK1}1 bs=1M iflag=fullblock oflag=direct status=none
+head -c 64M /dev/zero | tr '\0' '\125' | dd of=${DISK1}2 bs=1M iflag=fullblock oflag=direct status=none
 want=$(sha256sum < ${DISK1}1)
 
 snapshot_create /tmp/s1.json --storage /mnt/st/diff --limit 128M ${DISK1}1

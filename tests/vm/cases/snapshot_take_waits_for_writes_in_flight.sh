@@ -50,12 +50,13 @@ for round in 1; do
 	sleep 1
 	grep -q '^State:.*D' /proc/$writer/status 2>/dev/null && ok "round $round: the writer waits below the filter"
 	t0=$(date +%s%N)
-	dmesg -C
+	kmsg_mark
 	snapshot_create /tmp/s.json --storage /mnt/store --limit 64M $dev
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	# The take itself held writes while it waited: proof that the write
 	# was still in flight when it began.
-	held=$(dmesg | sed -n 's/.*writes held for \([0-9]*\) us.*/\1/p' | tail -n 1)
+	kmsg_since_mark > /tmp/klog
+	held=$(sed -n 's/.*writes held for \([0-9]*\) us.*/\1/p' /tmp/klog | tail -n 1)
 	echo "round $round: create took ${ms} ms, the take held writes ${held} us"
 	image_holds_new $off ||
 		fail "round $round: the image at take lacks a write issued before take (it was still in flight)"

@@ -71,7 +71,7 @@ checksums() {	# checksums DIR: relative names and sha256s, sorted
 # jget FILE KEY: a member of the pretty JSON summary, one per line.
 # Programs start slowly in the guest (its root is 9p), so no python here.
 jget() {
-	sed -n "s/^ *\"$2\": \"*\([^\",]*\)\"*,*$/\1/p" "$1" | head -n 1
+	sed -n "/^ *\"$2\": /{s/^ *\"$2\": \"*\([^\",]*\)\"*,*$/\1/p;q}" "$1"
 }
 
 # check_dest NAME FSTYPE ROUND DEST: DEST, mounted read-only, shows the

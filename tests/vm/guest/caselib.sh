@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for case scripts (sourced).  A case prints what it checked and
 # the figures it saw; the first failed check ends it with exit 1.
-set -eu
+# pipefail: a pipeline fails when any of its commands does (a failed dd
+# feeding a counter must not read as a count of 0).  So no pipeline may
+# stop reading early (grep -q, head) while its writer may still write:
+# the writer's SIGPIPE would fail it.
+set -eu -o pipefail
 
 blksnap() {
 	"$BLKSNAP_CLI" "$@"
@@ -24,7 +28,7 @@ expect_eq() {
 
 # expect_match TEXT REGEX WHAT
 expect_match() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" || fail "$3: '$1' does not match /$2/"
+	grep -Eq -- "$2" <<< "$1" || fail "$3: '$1' does not match /$2/"
 	ok "$3 matches /$2/"
 }
 
@@ -42,6 +46,22 @@ run_capture() {
 	printf -v "$__out" '%s' "$(cat "$__o")"
 	printf -v "$__err" '%s' "$(cat "$__e")"
 	rm -f "$__o" "$__e"
+}
+
+# kmsg_mark: writes a unique line to the kernel log and remembers it, so
+# that kmsg_since_mark reads only what came after.  Cases never clear the
+# log (dmesg -C): the runner reads all of it after the case, and a hung
+# task or WARN logged earlier in the case must reach it.
+kmsg_mark() {
+	KMSG_MARK="blksnap-case-mark $$ $(date +%s%N)"
+	echo "$KMSG_MARK" > /dev/kmsg
+}
+
+# kmsg_since_mark: the kernel log after the last kmsg_mark; fails when
+# the mark is no longer in the log (nothing after it could be judged).
+kmsg_since_mark() {
+	dmesg | awk -v m="$KMSG_MARK" 'seen { print } index($0, m) { seen = 1 }
+		END { if (!seen) { print "kernel log: mark \"" m "\" not found" > "/dev/stderr"; exit 1 } }'
 }
 
 load_blksnap() {
