@@ -10,26 +10,33 @@
 backup_setup_data
 
 # --- refusals first, while nothing is attached -------------------------
-nothing_left() {	# nothing_left WHAT
+# The places a refused run could leave something: the default storage
+# directories (/tmp among them) and the destination's filesystem.
+places() {
+	ls -A /var/tmp /var/lib/blksnap /tmp /mnt/backup /mnt/backup/state 2>/dev/null || true
+}
+nothing_left() {	# nothing_left WHAT LISTING-BEFORE
 	local n
 	n=$(ls /sys/class/misc/blksnap-control/snapshots | wc -l)
 	expect_eq "$n" 0 "$1: snapshots left"
-	blksnap cbt info ${DISK1}1 >/dev/null 2>&1 && fail "$1: the filter stayed attached"
-	[ "$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)" = "$vartmp" ] ||
-		fail "$1: files left in the storage directories"
-	ok "$1: no snapshot, no filter, no storage file left"
+	run_capture rc out err blksnap cbt info ${DISK1}1
+	[ "$rc" -ne 0 ] || fail "$1: the filter stayed attached"
+	expect_match "$err" "not attached" "$1: cbt info of ${DISK1}1"
+	[ "$(places)" = "$2" ] ||
+		fail "$1: files left behind: $(diff <(echo "$2") <(places) | grep '^>' || true)"
+	ok "$1: no snapshot, no filter, no storage file, no DEST left"
 }
 refuse() {	# refuse WHAT REGEX ARGS...
 	local what=$1 re=$2
 	shift 2
+	before=$(places)
 	run_capture rc out err blksnap backup "$@"
 	echo "$what: rc=$rc: $err"
 	expect_eq "$rc" 1 "$what: exit code"
 	expect_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$what: lines of message"
 	expect_match "$err" "$re" "$what: message"
-	nothing_left "$what"
+	nothing_left "$what" "$before"
 }
-vartmp=$(ls -A /var/tmp /var/lib/blksnap 2>/dev/null || true)
 refuse "tmpfs target" "^blksnap: /tmp: .*tmpfs" --to /mnt/backup/t.img /tmp
 mkdir -p /srv/lower /srv/upper /srv/work /srv/ov
 modprobe overlay

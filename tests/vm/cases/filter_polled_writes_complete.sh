@@ -9,7 +9,9 @@ load_blksnap
 modprobe null_blk queue_mode=2 poll_queues=1 submit_queues=2 memory_backed=1 gb=1 nr_devices=1 || fail "null_blk"
 dev=/dev/nullb0
 [ -b $dev ] || { mknod $dev b $(cat /sys/block/nullb0/dev | tr : ' '); }
-echo "io_poll: $(cat /sys/block/nullb0/queue/io_poll)"
+# Without a poll queue the block layer drops the polled flag and nothing
+# below would be polled: the case would prove nothing.
+expect_eq "$(cat /sys/block/nullb0/queue/io_poll)" 1 "io_poll of $dev (poll_queues=1)"
 run() {
 	timeout -s KILL 40 fio --name=p --filename=$dev --rw=randwrite --bs=4k --direct=1 \
 		--ioengine=io_uring --hipri=1 --iodepth=4 --size=64M --io_size=16M \

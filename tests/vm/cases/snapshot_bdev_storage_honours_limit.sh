@@ -16,13 +16,23 @@ fio --name=fill --filename=$dev --rw=write --bs=1M --direct=1 --size=32M \
 ok "32 MiB written to the origin"
 info=$(blksnap snapshot info --json $SNAP_ID)
 echo "$info"
-expect_match "$info" "ENOSPC|-28|space" "the snapshot failed for lack of space"
+expect_match "$info" '"error": "ENOSPC"' "the snapshot failed for lack of space"
 # Nothing past the limit was written: the storage's tail is still zeros.
+# (pipefail: a failed read fails here, it does not count as 0 bytes.)
 past=$(dd if=${DISK1}2 bs=1M skip=8 count=56 iflag=direct status=none | tr -d '\0' | wc -c)
 expect_eq "$past" 0 "bytes written to the storage past the 8 MiB limit"
 blksnap snapshot destroy $SNAP_ID
-wait $watcher || true
-echo "watch: $(cat /tmp/watch.out)"
-expect_match "$(cat /tmp/watch.out)" "low" "a low-space event came first"
-expect_match "$(cat /tmp/watch.out)" "space" "the no-space event came"
+wrc=0
+wait $watcher || wrc=$?
+echo "watch (exit $wrc):"
+cat /tmp/watch.out
+expect_eq "$wrc" 1 "exit code of watch after the storage ran full"
+# One line each, in this order: low space, then full.
+low=$(awk '/: difference storage running low; / { print NR; exit }' /tmp/watch.out)
+full=$(awk '/: difference storage full, the snapshot of .* is corrupted \(No space left on device\)/ { print NR; exit }' \
+	/tmp/watch.out)
+[ -n "$low" ] || fail "no low-space event"
+[ -n "$full" ] || fail "no storage-full event"
+[ "$low" -lt "$full" ] || fail "the low-space event (line $low) came after the storage-full one (line $full)"
+ok "the low-space event (line $low) came before the storage-full one (line $full)"
 blksnap detach $dev

@@ -36,8 +36,21 @@ echo "memory taken by attach and take: ${used_kib} KiB"
 [ $used_kib -lt $((64 * 1024)) ] || fail "attach and take of a 64 TiB device took ${used_kib} KiB"
 ok "attach and take of 64 TiB took less than 64 MiB"
 
-# A write copies one (large) chunk; the image keeps the zeros.
+# A write copies one (large) chunk: 64 TiB in 2 Mi chunks is 32 MiB
+# each.  The origin reads zeros and so would an image that copied
+# nothing: the storage used is what shows the copy.
+# (USED LIMIT in bytes, what `blksnap snapshot info` shows as storage-used)
+used() { read -r u _ < /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage; echo $u; }
+used0=$(used)
 dd_direct $dev $((40 << 40)) 4096
+# The copy is stored by a worker after the write completes.
+for i in $(seq 50); do
+	used1=$(used)
+	[ "$used1" -gt "$used0" ] && break
+	sleep 0.1
+done
+echo "storage used: $used0 bytes before the write, $used1 after"
+expect_eq "$((used1 - used0))" $((32 << 20)) "storage taken by the copy of one chunk"
 dd if=$IMAGES of=/tmp/got bs=4096 count=1 skip=$(((40 << 40) / 4096)) iflag=direct status=none
 cmp -s /tmp/got <(head -c 4096 /dev/zero) || fail "the image of a zero device is not zeros after a write"
 ok "image after a write at 40 TiB"

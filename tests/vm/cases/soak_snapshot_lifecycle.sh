@@ -41,7 +41,10 @@ TRACKED="$A $B $L $D $DISK1"
 dd if=/dev/urandom of=/tmp/rnd bs=256K count=4 status=none
 dd if=/tmp/rnd of=$C bs=1M count=1 status=none
 stop=/tmp/soak.stop
-rm -f $stop
+# A failed origin write is a failure (the origin never fails because of a
+# snapshot): each writer notes its failures here, each round reads it.
+errors=/tmp/soak.errors
+rm -f $stop $errors
 pids=
 cleanup() {
 	set +e
@@ -63,7 +66,8 @@ file_writer() {
 	local dir=$1 n=0
 	while [ ! -e $stop ]; do
 		dd if=/tmp/rnd of=$dir/f$((n % 8)) bs=256K count=$((1 + n % 4)) \
-			conv=fsync status=none 2>/dev/null
+			conv=fsync status=none 2>>$errors ||
+			echo "write to $dir/f$((n % 8)) failed" >> $errors
 		sleep 0.1
 		[ $((n % 5)) -eq 0 ] && rm -f $dir/f$(((n + 3) % 8))
 		n=$((n + 1))
@@ -74,7 +78,8 @@ direct_writer() {
 	size=$(blockdev --getsize64 $L)
 	while [ ! -e $stop ]; do
 		dd if=/tmp/rnd of=$L bs=64K count=1 skip=$((n % 16)) \
-			seek=$(( (RANDOM * 7 + n) % (size / 65536) )) oflag=direct status=none 2>/dev/null
+			seek=$(( (RANDOM * 7 + n) % (size / 65536) )) oflag=direct status=none 2>>$errors ||
+			echo "O_DIRECT write to $L failed" >> $errors
 		sleep 0.05
 		n=$((n + 1))
 	done
@@ -84,11 +89,13 @@ disk_writer() {
 	while [ ! -e $stop ]; do
 		off=$(( (RANDOM % (d_size / M - 1)) * M ))
 		if [ $((n % 3)) -eq 0 ]; then
-			blkdiscard -f -o $off -l $M $D 2>/dev/null
+			blkdiscard -f -o $off -l $M $D 2>>$errors ||
+				echo "discard of $D failed" >> $errors
 		else
 			# through the whole disk's node, into D's sectors
 			dd if=/tmp/rnd of=$DISK1 bs=64K count=4 seek=$((d_start + off)) \
-				oflag=direct,seek_bytes status=none 2>/dev/null
+				oflag=direct,seek_bytes status=none 2>>$errors ||
+				echo "write through $DISK1 failed" >> $errors
 		fi
 		n=$((n + 1))
 		sleep 0.1
@@ -176,6 +183,7 @@ for d in json.load(open(sys.argv[1]))["devices"]:
 	left=$(ls -A /mnt/store | grep -v '^lost+found$' || true)
 	[ -z "$left" ] || fail "round $round: left in the storage directory: $left"
 	for dev in $TRACKED; do blksnap detach $dev; done
+	[ ! -s $errors ] || fail "round $round: origin writes failed: $(head -n 5 $errors)"
 	if [ $((round % 4)) -eq 0 ]; then
 		rmmod blksnap || fail "round $round: rmmod after everything was detached"
 		load_blksnap
@@ -185,5 +193,6 @@ done
 touch $stop
 wait $pids || true
 pids=
+[ ! -s $errors ] || fail "origin writes failed: $(head -n 5 $errors)"
 echo "soak: $round rounds in $(( $(date +%s) - start )) s"
 [ $round -ge 3 ] || fail "only $round rounds: too few to mean anything"

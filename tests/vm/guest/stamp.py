@@ -11,6 +11,13 @@ show every sector with the stamp it had at take time.
       count sectors whose content is not that stamp; exit 1 if any
   stamp.py read DEVICE OFFSET
       print the generation and tag stamped at OFFSET (or "none")
+  stamp.py origin DEVICE GENERATION TAG KIND:FILE...
+      after writers: every sector of DEVICE a FILE of KIND "changed" names
+      must hold something other than its stamp (the write reached the
+      device), every sector no FILE names must hold its stamp (no write
+      landed elsewhere), sectors of KIND "maybe" are not checked; a later
+      FILE wins over an earlier one.  A FILE holds "OFFSET LENGTH" lines
+      in bytes, or is a fio write_iolog (its writes); exit 1 on a mismatch
 """
 import mmap
 import os
@@ -81,6 +88,66 @@ def read(dev, offset):
     print(f"{gen} {tag.rstrip(bytes(1)).decode()}" if ok else "none")
 
 
+def ranges_of(path):
+    """(offset, length) of each write in a fio iolog or an OFFSET LENGTH list."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+                out.append((int(parts[0]), int(parts[1])))
+                continue
+            # fio iolog version 2: FILE ACTION OFFSET LENGTH; 3 puts a
+            # timestamp first
+            if len(parts) == 5:
+                parts = parts[1:]
+            if len(parts) == 4 and parts[1] == "write":
+                out.append((int(parts[2]), int(parts[3])))
+    return out
+
+
+def origin(dev, gen, tag, specs):
+    fd = os.open(dev, os.O_RDONLY | os.O_DIRECT)
+    size = size_of(fd)
+    nsect = size // SECTOR
+    # 0: untouched, must hold its stamp; 1: changed, must not; 2: not checked
+    state = bytearray(nsect)
+    for spec in specs:
+        kind, path = spec.split(":", 1)
+        value = {"changed": 1, "maybe": 2}[kind]
+        ranges = ranges_of(path)
+        print(f"{path}: {len(ranges)} ranges {kind}")
+        for off, length in ranges:
+            a, b = off // SECTOR, min(nsect, (off + length + SECTOR - 1) // SECTOR)
+            if b > a:
+                state[a:b] = bytes([value]) * (b - a)
+    buf = mmap.mmap(-1, BLOCK)
+    count = [0, 0, 0]
+    bad = [0, 0]
+    first = [None, None]
+    for off in range(0, size, BLOCK):
+        n = min(BLOCK, size - off)
+        got = memoryview(buf)[:os.preadv(fd, [memoryview(buf)[:n]], off)]
+        want = block(off, gen, tag, n)
+        for i in range(0, n, SECTOR):
+            st = state[(off + i) // SECTOR]
+            count[st] += 1
+            if st == 2:
+                continue
+            same = got[i:i + SECTOR] == want[i:i + SECTOR]
+            if (st == 0 and not same) or (st == 1 and same):
+                bad[st] += 1
+                if first[st] is None:
+                    first[st] = off + i
+    os.close(fd)
+    print(f"{dev}: {count[0]} untouched sectors, {bad[0]} of them not as stamped"
+          + (f" (first at byte {first[0]})" if bad[0] else ""))
+    print(f"{dev}: {count[1]} written sectors, {bad[1]} of them still as stamped"
+          + (f" (first at byte {first[1]})" if bad[1] else "")
+          + f"; {count[2]} sectors not checked")
+    return 1 if bad[0] or bad[1] or not count[1] else 0
+
+
 def main():
     cmd, dev = sys.argv[1], sys.argv[2]
     if cmd == "fill":
@@ -88,6 +155,8 @@ def main():
         return 0
     if cmd == "verify":
         return verify(dev, int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+    if cmd == "origin":
+        return origin(dev, int(sys.argv[3]), sys.argv[4], sys.argv[5:])
     if cmd == "read":
         read(dev, int(sys.argv[3]))
         return 0
