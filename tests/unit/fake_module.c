@@ -291,6 +291,24 @@ static int wait_event(struct blksnap_snapshot_event *ev)
 
 static const uint8_t map[] = { 0, 3, 5, 5, 0, 4 };
 
+/* Logged as "dirty MAJ:MIN SECTOR+COUNT...", the ranges as they came. */
+static int cbt_dirty(const struct blksnap_filter_ctl *ctl,
+		     const struct blksnap_cbtdirty *d)
+{
+	const struct blksnap_sectors *r = (const void *)(uintptr_t)d->dirty_sectors;
+	char what[256];
+	size_t len;
+	__u32 i;
+
+	len = (size_t)snprintf(what, sizeof(what), "dirty %u:%u", ctl->bdev.major,
+			       ctl->bdev.minor);
+	for (i = 0; i < d->count && len < sizeof(what); i++)
+		len += (size_t)snprintf(what + len, sizeof(what) - len, " %llu+%llu",
+					(unsigned long long)r[i].offset,
+					(unsigned long long)r[i].count);
+	return answer(what, 0);
+}
+
 static int filter_ctl(struct blksnap_filter_ctl *ctl)
 {
 	void *opt = (void *)(uintptr_t)ctl->opt;
@@ -313,6 +331,7 @@ static int filter_ctl(struct blksnap_filter_ctl *ctl)
 		memcpy((void *)(uintptr_t)m->buffer, map + m->offset, m->length);
 		return 0;
 	case BLKFILTER_CTL_BLKSNAP_CBTDIRTY:
+		return cbt_dirty(ctl, opt);
 	case BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
 		return 0;
 	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:

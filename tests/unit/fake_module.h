@@ -21,8 +21,9 @@
  *
  * Environment of the fake (all optional):
  *   FAKE_MODULE_LOG=FILE        append one line per attach, detach,
- *                               create, add, take, destroy and info
- *                               request: "take ID = -5"
+ *                               create, add, take, destroy, info and
+ *                               mark-dirty request: "take ID = -5",
+ *                               "dirty 7:99 SECTOR+COUNT... = 0"
  *   FAKE_MODULE_FAIL=OP:ERRNO   request OP (the log's word) fails with
  *                               ERRNO (a number) every time
  *   FAKE_MODULE_ATTACHED=no     devices start without a filter: attach
