@@ -63,39 +63,39 @@ trap cleanup EXIT
 
 # Writers, until $stop exists.
 file_writer() {
-	local dir=$1 n=0
+	local dir=$1 n=0 out
 	while [ ! -e $stop ]; do
-		dd if=/tmp/rnd of=$dir/f$((n % 8)) bs=256K count=$((1 + n % 4)) \
-			conv=fsync status=none 2>>$errors ||
-			echo "write to $dir/f$((n % 8)) failed" >> $errors
+		out=$(dd if=/tmp/rnd of=$dir/f$((n % 8)) bs=256K count=$((1 + n % 4)) \
+			conv=fsync status=none 2>&1) || echo "write to $dir: $out" >> $errors
 		sleep 0.1
 		[ $((n % 5)) -eq 0 ] && rm -f $dir/f$(((n + 3) % 8))
 		n=$((n + 1))
 	done
 }
 direct_writer() {
-	local size n=0
+	local size n=0 out
 	size=$(blockdev --getsize64 $L)
 	while [ ! -e $stop ]; do
-		dd if=/tmp/rnd of=$L bs=64K count=1 skip=$((n % 16)) \
-			seek=$(( (RANDOM * 7 + n) % (size / 65536) )) oflag=direct status=none 2>>$errors ||
-			echo "O_DIRECT write to $L failed" >> $errors
+		out=$(dd if=/tmp/rnd of=$L bs=64K count=1 skip=$((n % 16)) \
+			seek=$(( (RANDOM * 7 + n) % (size / 65536) )) oflag=direct status=none 2>&1) ||
+			echo "O_DIRECT write to $L: $out" >> $errors
 		sleep 0.05
 		n=$((n + 1))
 	done
 }
 disk_writer() {
-	local n=0 off
+	local n=0 off out
 	while [ ! -e $stop ]; do
 		off=$(( (RANDOM % (d_size / M - 1)) * M ))
 		if [ $((n % 3)) -eq 0 ]; then
-			blkdiscard -f -o $off -l $M $D 2>>$errors ||
-				echo "discard of $D failed" >> $errors
+			# (-f says "Operation forced" on stderr, also when it works)
+			out=$(blkdiscard -f -o $off -l $M $D 2>&1) ||
+				echo "discard of $D: $out" >> $errors
 		else
 			# through the whole disk's node, into D's sectors
-			dd if=/tmp/rnd of=$DISK1 bs=64K count=4 seek=$((d_start + off)) \
-				oflag=direct,seek_bytes status=none 2>>$errors ||
-				echo "write through $DISK1 failed" >> $errors
+			out=$(dd if=/tmp/rnd of=$DISK1 bs=64K count=4 seek=$((d_start + off)) \
+				oflag=direct,seek_bytes status=none 2>&1) ||
+				echo "write through $DISK1: $out" >> $errors
 		fi
 		n=$((n + 1))
 		sleep 0.1
