@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--guests) guests=$2; shift 2 ;;
 	--packaging) packaging=$2; shift 2 ;;
 	--soak-seconds) soak_seconds=$2; shift 2 ;;
-	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'; try --help" >&2; exit 2 ;;
 	esac
 done
