@@ -360,6 +360,11 @@ start_job() {
 	run_kernel "$ver" "$builder" "$run" "$cpus" "$group" > "$run/report" 2>&1
 }
 
+# A run directory keeps the last run's report until its job starts
+# again: clear them all first, or print_reports would show a stale one.
+for line in "${jobs[@]}"; do
+	rm -f "$BLKSNAP_VM_RUNS/${line%% *}/counts" "$BLKSNAP_VM_RUNS/${line%% *}/report"
+done
 running=0
 for line in "${jobs[@]}"; do
 	if [ "$guests" -le 1 ]; then
