@@ -45,6 +45,8 @@ static void usage(const char *cmd)
 {
 	printf("Usage:\n"
 	       " %s [options] --to DEST TARGET...\n"
+	       " %s list [options] DEST\n"
+	       " %s restore [options] --to FILE|DEVICE DEST\n"
 	       "\nBack up the device of each TARGET to DEST from a snapshot taken of\n"
 	       "all of them at one point in time.  The first run copies the whole\n"
 	       "device; later runs copy only the blocks changed since the last\n"
@@ -79,8 +81,10 @@ static void usage(const char *cmd)
 	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
 	       "failed (a device with a summary line is done all the same; the\n"
-	       "others' next run repairs DEST), 2 usage.\n",
-	       cmd);
+	       "others' next run repairs DEST), 2 usage.\n"
+	       "\n'list' and 'restore' read the restore points kept in DEST.blksnap/\n"
+	       "beside an image DEST; see their --help.\n",
+	       cmd, cmd, cmd);
 	cli_usage_footer();
 }
 
@@ -936,6 +940,16 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	return ret;
 }
 
+/*
+ * The restore points of a DEST.  A TARGET called "list" or "restore"
+ * is given as ./list, as a first argument.
+ */
+static const struct cli_command backup_commands[] = {
+	{ "list",    cmd_backup_list,    "list the restore points of DEST" },
+	{ "restore", cmd_backup_restore, "write a restore point out as an image" },
+	{ NULL, NULL, NULL },
+};
+
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -956,6 +970,13 @@ int cmd_backup(int argc, char **argv)
 	size_t i, nargs;
 	int ch, ret = CLI_EXIT_SUCCESS;
 
+	if (argc > 1) {
+		ret = cli_dispatch(backup_commands, argv[0], argc - 1, argv + 1);
+		if (ret >= 0)
+			return ret;
+		ret = CLI_EXIT_SUCCESS;
+		optind = 0;
+	}
 	snapshot_make_init(&b.mk, argv[0]);
 	while ((ch = getopt_long(argc, argv, "t:S:fnr:kb:s:l:Jh", longopts, NULL)) != -1) {
 		switch (ch) {
