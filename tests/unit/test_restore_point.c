@@ -37,13 +37,15 @@
 /* A short last chunk, and growth by more than a chunk at the third run. */
 #define SIZE1	(16 * CHUNK + 5000)
 #define SIZE3	(19 * CHUNK + 123)
+/* And a fourth that shrinks it, into the middle of a chunk. */
+#define SIZE4	(5 * CHUNK + 77)
 
 static char top[] = "/tmp/test_restore_point.XXXXXX";
 /* Short, so that every path made from them fits PATH_MAX. */
 static char medium[256], dest[512];
 
-/* The images the three runs leave. */
-static unsigned char *p1, *p2, *p3;
+/* The images the runs leave. */
+static unsigned char *p1, *p2, *p3, *p4;
 
 /* ---- the wrapped file calls ---- */
 
@@ -223,6 +225,11 @@ static const struct range changes3[] = {
 	{ 0, 1 },
 };
 
+static const struct range changes4[] = {
+	{ 10, 10 },
+	{ 5 * CHUNK, 77 },			/* the new short last chunk */
+};
+
 static void build_expected(void)
 {
 	size_t i;
@@ -242,6 +249,11 @@ static void build_expected(void)
 	memcpy(p3, p2, SIZE1);
 	for (i = 0; i < ARRAY_SIZE(changes3); i++)
 		fill(p3 + changes3[i].off, changes3[i].len, 200 + i);
+	p4 = malloc(SIZE4);
+	assert_non_null(p4);
+	memcpy(p4, p3, SIZE4);
+	for (i = 0; i < ARRAY_SIZE(changes4); i++)
+		fill(p4 + changes4[i].off, changes4[i].len, 300 + i);
 }
 
 /* A run writing @ranges of @image; returns the first error. */
@@ -283,6 +295,11 @@ static int run2(void)
 static int run3(void)
 {
 	return run(T3, SIZE3, p3, changes3, ARRAY_SIZE(changes3));
+}
+
+static int run4(void)
+{
+	return run(T4, SIZE4, p4, changes4, ARRAY_SIZE(changes4));
 }
 
 /* A new, empty medium: DEST in a fresh directory of its own. */
@@ -377,6 +394,7 @@ static int teardown(void **state)
 	free(p1);
 	free(p2);
 	free(p3);
+	free(p4);
 	return scratch_tree_remove(top);
 }
 
@@ -458,8 +476,38 @@ static void begin_refuses_an_older_time_a_second_run_and_a_changed_dest(void **s
 	assert_non_null(strstr(why, "changed by something else"));
 }
 
-/* Run the third run in a child under @mode at step @k; true if it died. */
-static bool third_run_dies(enum hook_mode mode, long k)
+/* The run a crash test kills, and the points before and after it. */
+struct victim {
+	const char *name;
+	int (*prepare)(void);	/* the runs before it */
+	int (*run)(void);
+	const int64_t *before;	/* the points before it, oldest first */
+	size_t nbefore;
+	const int64_t *after;	/* and after it */
+	size_t nafter;
+};
+
+/* The image of the point of @t, and its size. */
+static const unsigned char *image_of(int64_t t, uint64_t *size)
+{
+	switch (t) {
+	case T1:
+		*size = SIZE1;
+		return p1;
+	case T2:
+		*size = SIZE1;
+		return p2;
+	case T3:
+		*size = SIZE3;
+		return p3;
+	default:
+		*size = SIZE4;
+		return p4;
+	}
+}
+
+/* Run @v in a child under @mode at step @k; true if it died. */
+static bool victim_dies(const struct victim *v, enum hook_mode mode, long k)
 {
 	int status;
 	pid_t pid = fork();
@@ -469,7 +517,7 @@ static bool third_run_dies(enum hook_mode mode, long k)
 		hook_mode = mode;
 		hook_at = k;
 		hook_steps = 0;
-		_exit(run3() ? 1 : 0);
+		_exit(v->run() ? 1 : 0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status)) {
@@ -503,89 +551,148 @@ static bool recovery_dies(long k)
 	return false;
 }
 
-/* After a crash of the third run: the last complete point, exactly. */
-static void assert_crash_left_a_complete_point(bool *committed)
+/* Every one of @times listed, complete, and restored exactly. */
+static void assert_all_points(const int64_t *times, size_t n)
 {
-	static const int64_t two[] = { T1, T2 }, three[] = { T1, T2, T3 };
+	const unsigned char *img;
+	uint64_t size;
+	size_t i;
+
+	if (!n) {
+		struct rp_point *v;
+		char why[RP_MSG_LEN];
+
+		assert_int_equal(rp_list(dest, &v, &i), -ENOENT);
+		assert_int_equal(materialise_err(0, why, sizeof(why)), -ENOENT);
+		return;
+	}
+	assert_points(times, n);
+	for (i = 0; i < n; i++) {
+		img = image_of(times[i], &size);
+		assert_point_is(times[i], img, size);
+	}
+	assert_point_is(0, img, size);
+}
+
+/* After a crash of @v: the last complete point, exactly. */
+static void assert_crash_left_a_complete_point(const struct victim *v,
+					       bool *committed)
+{
+	const int64_t *times;
+	const unsigned char *img;
 	char msg[RP_MSG_LEN];
-	struct rp_point *v;
-	size_t n, i;
+	struct rp_point *pts;
+	uint64_t size;
+	size_t n = 0, i;
 	bool pending = false;
-	int err;
 
 	/* Before any repair, read-only: what a restore would give. */
-	assert_int_equal(rp_list(dest, &v, &n), 0);
-	for (i = 0; i < n; i++)
-		if (v[i].time == T3 && !v[i].latest)
-			pending = true;
-	*committed = n == 3 && v[2].latest && v[2].time == T3;
-	free(v);
-	if (*committed) {
-		assert_point_is(0, p3, SIZE3);
+	if (!rp_list(dest, &pts, &n)) {
+		for (i = 0; i < n; i++)
+			if (!pts[i].complete)
+				pending = true;
+		*committed = !pending && pts[n - 1].time == v->after[v->nafter - 1];
+		free(pts);
 	} else {
-		assert_point_is(0, p2, SIZE1);
-		assert_point_is(T1, p1, SIZE1);
+		*committed = false;
+	}
+	times = *committed ? v->after : v->before;
+	n = *committed ? v->nafter : v->nbefore;
+	if (n) {
+		img = image_of(times[n - 1], &size);
+		assert_point_is(0, img, size);
+		if (n > 1) {
+			img = image_of(times[0], &size);
+			assert_point_is(times[0], img, size);
+		}
 	}
 	/* Then the repair, itself killed at every step first. */
 	for (i = 0; pending && recovery_dies(i); i++)
 		;
-	err = rp_recover(dest, msg, sizeof(msg));
-	assert_true(err >= 0);
-	if (*committed) {
-		assert_points(three, 3);
-		assert_file_is(dest, p3, SIZE3);
-		assert_point_is(T2, p2, SIZE1);
-	} else {
-		assert_points(two, 2);
-		assert_file_is(dest, p2, SIZE1);
-		assert_point_is(T2, p2, SIZE1);
+	assert_true(rp_recover(dest, msg, sizeof(msg)) >= 0);
+	assert_all_points(times, n);
+	if (n) {
+		img = image_of(times[n - 1], &size);
+		assert_file_is(dest, img, size);
 	}
-	assert_point_is(T1, p1, SIZE1);
 	/* And the next run goes on as if nothing had happened. */
 	if (!*committed) {
-		assert_int_equal(run3(), 0);
-		assert_points(three, 3);
-		assert_point_is(0, p3, SIZE3);
+		assert_int_equal(v->run(), 0);
+		assert_all_points(v->after, v->nafter);
 	}
 }
 
-static void crash_at_every_step(enum hook_mode mode)
+static void crash_at_every_step(const struct victim *v, enum hook_mode mode)
 {
 	char name[64];
 	long k, before = 0, after = 0;
 	bool committed;
 
 	for (k = 0;; k++) {
-		snprintf(name, sizeof(name), "crash%d.%ld", (int)mode, k);
+		snprintf(name, sizeof(name), "crash-%s%d.%ld", v->name, (int)mode, k);
 		fresh_medium(name);
-		assert_int_equal(run1(), 0);
-		assert_int_equal(run2(), 0);
-		if (!third_run_dies(mode, k))
+		assert_int_equal(v->prepare(), 0);
+		if (!victim_dies(v, mode, k))
 			break;
-		assert_crash_left_a_complete_point(&committed);
+		assert_crash_left_a_complete_point(v, &committed);
 		if (committed)
 			after++;
 		else
 			before++;
 		assert_int_equal(scratch_tree_remove(medium), 0);
 	}
-	print_message("killed at each of %ld steps: %ld before the commit, "
-		      "%ld after\n", k, before, after);
+	print_message("%s run killed at each of %ld steps: %ld before the "
+		      "commit, %ld after\n", v->name, k, before, after);
 	/* The run's every step was reached, on both sides of the commit. */
-	assert_true(before >= 10);
+	assert_true(before >= 8);
 	assert_true(after >= 1);
+}
+
+static int none(void)
+{
+	return 0;
+}
+
+static int run1_2(void)
+{
+	return run1() || run2();
+}
+
+static int run1_2_3(void)
+{
+	return run1() || run2() || run3();
+}
+
+static const int64_t points1[] = { T1 }, points2[] = { T1, T2 };
+static const int64_t points3[] = { T1, T2, T3 }, points4[] = { T1, T2, T3, T4 };
+
+static const struct victim first = {
+	"first", none, run1, NULL, 0, points1, 1,
+};
+static const struct victim third = {
+	"third", run1_2, run3, points2, 2, points3, 3,
+};
+static const struct victim shrinking = {
+	"shrinking", run1_2_3, run4, points3, 3, points4, 4,
+};
+
+static void victims_at_every_step(enum hook_mode mode)
+{
+	crash_at_every_step(&first, mode);
+	crash_at_every_step(&third, mode);
+	crash_at_every_step(&shrinking, mode);
 }
 
 static void killed_run_at_any_step_leaves_the_last_complete_point(void **state)
 {
 	(void)state;
-	crash_at_every_step(HOOK_KILL);
+	victims_at_every_step(HOOK_KILL);
 }
 
 static void torn_write_at_any_step_leaves_the_last_complete_point(void **state)
 {
 	(void)state;
-	crash_at_every_step(HOOK_TEAR);
+	victims_at_every_step(HOOK_TEAR);
 }
 
 /* Whether the latest point is the third run's. */
@@ -793,6 +900,33 @@ static void damaged_checksum_file_is_refused(void **state)
 	free(v);
 }
 
+static void lost_checksum_file_rolls_nothing_back(void **state)
+{
+	char path[PATH_MAX], msg[RP_MSG_LEN];
+	struct rp_point *v;
+	struct rp_run *r;
+	size_t n, i;
+
+	(void)state;
+	three_points("lostsums");
+	snprintf(path, sizeof(path), "%s" RP_DIR_SUFFIX "/sums", dest);
+	assert_int_equal(unlink(path), 0);
+	/* Rolling back every undo file would leave the first point alone. */
+	assert_int_equal(rp_recover(dest, msg, sizeof(msg)), -EBADMSG);
+	assert_non_null(strstr(msg, "the medium is damaged; nothing was rolled back"));
+	assert_file_is(dest, p3, SIZE3);
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, msg, sizeof(msg)),
+			 -EBADMSG);
+	assert_file_is(dest, p3, SIZE3);
+	assert_int_equal(rp_list(dest, &v, &n), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_false(v[i].complete);
+		assert_non_null(strstr(v[i].why, "checksum file is damaged or missing"));
+	}
+	free(v);
+}
+
 static void damaged_image_chunk_is_named_at_restore(void **state)
 {
 	char why[RP_MSG_LEN];
@@ -909,6 +1043,7 @@ int main(void)
 		cmocka_unit_test(damaged_undo_data_is_found_at_restore),
 		cmocka_unit_test(torn_undo_head_stops_the_chain),
 		cmocka_unit_test(damaged_checksum_file_is_refused),
+		cmocka_unit_test(lost_checksum_file_rolls_nothing_back),
 		cmocka_unit_test(damaged_image_chunk_is_named_at_restore),
 		cmocka_unit_test(retention_removes_the_oldest_points),
 		cmocka_unit_test(files_are_private_whatever_the_umask),

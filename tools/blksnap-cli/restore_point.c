@@ -166,6 +166,28 @@ static int scan_heads(const struct rp_paths *p, const char *name,
 	return err;
 }
 
+/*
+ * Without a checksum file only a first run can have been under way: a
+ * later run's checksum file is only ever replaced, never removed.  An
+ * undo file that restores an earlier point then means the checksum file
+ * was lost, and rolling back would throw away every point: -EBADMSG.
+ */
+static int sums_lost(const struct rp_paths *p, const struct undo_entry *v,
+		     size_t n, char *why, size_t whysize)
+{
+	struct undo_scan s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!scan_heads(p, v[i].name, &s, NULL) && s.h.prev_time) {
+			snprintf(why, whysize, "%s is missing, but %s restores an "
+				 "earlier point: the medium is damaged; nothing "
+				 "was rolled back", p->sums, v[i].name);
+			return -EBADMSG;
+		}
+	return 0;
+}
+
 static int apply_to_fd(void *arg, uint64_t offset, const void *data, uint64_t len)
 {
 	return io_pwrite_full(*(int *)arg, data, len, offset);
@@ -262,6 +284,8 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 		goto out;
 	}
 	err = list_undo(&p, &v, &n);
+	if (!err && !have)
+		err = sums_lost(&p, v, n, msg, msgsize);
 	for (i = 0; !err && i < n; i++) {
 		char path[PATH_MAX];
 
@@ -475,6 +499,8 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	else if (err != -ENOENT)
 		goto fail;
 	err = list_undo(&r->p, &v, &n);
+	if (!err && !chain)
+		err = sums_lost(&r->p, v, n, why, whysize);
 	if (err)
 		goto fail;
 	for (i = 0; i < n; i++)
@@ -701,8 +727,8 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 			pt->complete = true;
 			pt->disk_bytes += (uint64_t)st.st_blocks * 512;
 		}
-	} else if (err == -EBADMSG) {
-		chain = false;
+	} else {
+		chain = false;	/* whatever the undo files say, unchecked */
 	}
 	err = 0;
 	for (i = 0; i < n; i++) {
@@ -716,7 +742,8 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 			goto out;
 		}
 		/* A committed run always leaves a checksum file. */
-		if (missing || (have && v[i].time > sums.take_time)) {
+		if ((missing && (serr || !s.h.prev_time)) ||
+		    (have && v[i].time > sums.take_time)) {
 			/* A run that did not commit: its own point, not complete. */
 			pt->time = v[i].time;
 			pt->image_size = serr ? 0 : s.h.new_size;
@@ -739,7 +766,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		if (!chain)
 			snprintf(pt->why, sizeof(pt->why), "%s", have ?
 				 "a newer undo file is damaged or missing" :
-				 "the checksum file is damaged");
+				 "the checksum file is damaged or missing");
 		else if (s.h.take_time != expect)
 			snprintf(pt->why, sizeof(pt->why), "%s does not follow "
 				 "the next newer point (one is missing)", v[i].name);
@@ -802,19 +829,31 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return !p[0] && !memcmp(p, p + 1, len - 1);
 }
 
-/* DEST into @o, each chunk checked; zeros left as holes in a new file. */
+/*
+ * DEST into @o, each chunk checked; zeros left as holes in a new file.
+ * An interrupted run that shrank DEST left it short: what is missing
+ * reads as zeros here, fails its check, and must come from that run's
+ * undo file.
+ */
 static int copy_latest(struct out_image *o, int dest_fd, unsigned char *buf)
 {
 	const struct block_sums *s = o->sums;
+	struct stat st;
 	uint64_t i;
 	int err;
 
+	if (fstat(dest_fd, &st))
+		return -errno;
 	if (o->file && (ftruncate(o->fd, 0) || ftruncate(o->fd, s->image_size)))
 		return -errno;
 	for (i = 0; i < s->count; i++) {
-		uint64_t len = block_sums_chunk_len(s, i);
+		uint64_t len = block_sums_chunk_len(s, i), start = i * s->chunk_size;
+		uint64_t have = (uint64_t)st.st_size <= start ? 0 :
+				(uint64_t)st.st_size - start < len ?
+				(uint64_t)st.st_size - start : len;
 
-		err = io_pread_full(dest_fd, buf, len, i * s->chunk_size);
+		memset(buf + have, 0, len - have);
+		err = have ? io_pread_full(dest_fd, buf, have, start) : 0;
 		if (err)
 			return err;
 		if (block_sum(buf, len) != s->sum[i])
