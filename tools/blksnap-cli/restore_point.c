@@ -139,7 +139,8 @@ static int list_undo(const struct rp_paths *p, struct undo_entry **out,
 		return err;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), newest_first);
+	if (n)
+		qsort(v, n, sizeof(*v), newest_first);
 	*out = v;
 	*count = n;
 	return 0;
@@ -416,17 +417,32 @@ static int open_dest(struct rp_run *r, bool chain, char *why, size_t whysize)
 
 	r->dest_fd = open(r->p.dest, O_RDWR | O_CLOEXEC);
 	if (r->dest_fd < 0 && errno == ENOENT && !chain) {
+		char *parent;
+		int err;
+
 		/* A device's data: its owner's alone, whatever the umask. */
 		r->dest_fd = open(r->p.dest, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 				  0600);
-		if (r->dest_fd >= 0 && fchmod(r->dest_fd, 0600))
+		if (r->dest_fd < 0)
 			return -errno;
+		if (fchmod(r->dest_fd, 0600))
+			return -errno;
+		/* The checksum file's rename must not outlast DEST's name. */
+		parent = strdup(r->p.dest);
+		if (!parent)
+			return -ENOMEM;
+		err = io_fsync_dir(dirname(parent));
+		free(parent);
+		if (err)
+			return err;
 	}
 	if (r->dest_fd < 0) {
-		if (errno == ENOENT)
+		int err = -errno;
+
+		if (err == -ENOENT)
 			snprintf(why, whysize, "%s is missing, but %s holds its "
 				 "restore points", r->p.dest, r->p.dir);
-		return -errno;
+		return err;
 	}
 	if (fstat(r->dest_fd, &st))
 		return -errno;
@@ -712,6 +728,8 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 	}
 	if (have) {
 		struct rp_point *pt = &out[k++];
+		/* An interrupted run may have resized DEST: restore undoes it. */
+		bool pending = n && v[0].time > sums.take_time;
 
 		pt->time = expect = sums.take_time;
 		pt->image_size = sums.image_size;
@@ -720,7 +738,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		if (stat(p.dest, &st)) {
 			snprintf(pt->why, sizeof(pt->why), "the image: %s",
 				 strerror(errno));
-		} else if ((uint64_t)st.st_size != sums.image_size) {
+		} else if ((uint64_t)st.st_size != sums.image_size && !pending) {
 			snprintf(pt->why, sizeof(pt->why), "the image is not the "
 				 "size its checksum file records");
 		} else {
