@@ -3,7 +3,8 @@
  * The undo file format: records read back in order and whole; a file cut
  * at any byte reads as the records before the cut and never as complete;
  * a damaged head, damaged data or bytes after the end record stop it;
- * a damaged header is refused; the file is 0600 whatever the umask.
+ * a record outside the old image is refused, and a damaged header; the
+ * file is 0600 whatever the umask.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +270,29 @@ static void bytes_after_the_end_record_are_not_complete(void **state)
 	assert_non_null(strstr(s.why, "after the end record"));
 }
 
+/* A record past the old image would write where no old contents were. */
+static void record_past_the_old_size_stops_the_records(void **state)
+{
+	unsigned char data[CHUNK] = { 0 };
+	struct undo_writer w;
+	struct undo_scan s;
+	int fd;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(undo_create(path, &header, &w), 0);
+	assert_int_equal(undo_append(&w, 0, data, CHUNK), 0);
+	assert_int_equal(undo_append(&w, header.old_size - 10, data, 11), 0);
+	assert_int_equal(undo_finish(&w), 0);
+	assert_int_equal(undo_close(&w), 0);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(undo_scan(fd, &s, NULL, NULL), 0);
+	close(fd);
+	assert_false(s.complete);
+	assert_int_equal(s.records, 1);
+	assert_non_null(strstr(s.why, "record out of range"));
+}
+
 static void file_is_0600_whatever_the_umask(void **state)
 {
 	static const mode_t masks[] = { 0, 0277 };
@@ -301,6 +325,7 @@ int main(void)
 		cmocka_unit_test(damaged_head_or_data_stops_the_records),
 		cmocka_unit_test(damaged_header_is_refused),
 		cmocka_unit_test(bytes_after_the_end_record_are_not_complete),
+		cmocka_unit_test(record_past_the_old_size_stops_the_records),
 		cmocka_unit_test(file_is_0600_whatever_the_umask),
 	};
 

@@ -56,6 +56,26 @@ static uint64_t point_size(const char *dest, int64_t *at)
 	return size;
 }
 
+/* A device smaller than the point's image would fail half-way: refuse. */
+static int check_device_size(const char *dest, int64_t at, const char *to, int fd)
+{
+	char msg[PATH_MAX + 128], have_s[32], need_s[32];
+	uint64_t need = point_size(dest, &at);
+	struct stat st;
+	off_t have;
+
+	if (fstat(fd, &st) || !S_ISBLK(st.st_mode))
+		return CLI_EXIT_SUCCESS;
+	have = lseek(fd, 0, SEEK_END);
+	if (have < 0 || (uint64_t)have >= need)
+		return CLI_EXIT_SUCCESS;
+	size_format(have, have_s, sizeof(have_s));
+	size_format(need, need_s, sizeof(need_s));
+	snprintf(msg, sizeof(msg), "%s: %s, smaller than the image (%s); give a "
+		 "device of at least %s or a file", to, have_s, need_s, need_s);
+	return cli_fail_text(msg);
+}
+
 /* Open @to for writing: a new file unless @force; never DEST itself. */
 static int open_target(const char *dest, const char *to, bool force,
 		       bool *created)
@@ -147,6 +167,11 @@ int cmd_backup_restore(int argc, char **argv)
 	fd = open_target(dest, to, force, &created);
 	if (fd < 0)
 		return -fd;
+	ret = check_device_size(dest, at, to, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	err = rp_materialise(dest, at, fd, why, sizeof(why));
 	if (close(fd) && !err)
 		err = -errno;

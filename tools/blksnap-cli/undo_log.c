@@ -261,8 +261,10 @@ int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 				s->complete = true;
 			break;
 		}
-		if (!len || len > s->h.chunk_size || offset + len < offset) {
-			err = stop(s, at, "record length out of range");
+		/* Old contents lie within the old image: nothing else is ours. */
+		if (!len || len > s->h.chunk_size || offset + len < offset ||
+		    offset + len > s->h.old_size) {
+			err = stop(s, at, "record out of range");
 			break;
 		}
 		if (size - at - UNDO_RECORD_HEAD < len) {

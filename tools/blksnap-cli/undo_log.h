@@ -25,7 +25,8 @@
  *     0  u32 magic             "BSUR"
  *     4  u32 kind              1 data, 2 end
  *     8  u64 offset            data: where in the image; end: records
- *    16  u64 length            data: bytes that follow; end: their sum
+ *    16  u64 length            data: bytes that follow, at most chunk_size,
+ *                              offset + length at most old_size; end: their sum
  *    24  u64 XXH3-64 of the data (end: 0)
  *    32  u64 XXH3-64 of head bytes 0..31, seeded with take_time
  *
