@@ -766,8 +766,8 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 			pt->time = v[i].time;
 			pt->image_size = serr ? 0 : s.h.new_size;
 			pt->disk_bytes = bytes;
-			snprintf(pt->why, sizeof(pt->why), "interrupted run, rolled "
-				 "back by the next run, restore or list");
+			snprintf(pt->why, sizeof(pt->why), "interrupted run: the "
+				 "next 'backup list' or 'backup restore' rolls it back");
 			k++;
 			continue;
 		}

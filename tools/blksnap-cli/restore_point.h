@@ -53,16 +53,18 @@ struct rp_run;
  * undo and checksum granularity of a new chain; an existing chain keeps
  * its own.  -EUCLEAN if an interrupted run waits for rp_recover();
  * -EEXIST if @take_time is not after the latest point; -EBADMSG if the
- * checksum file is damaged or DEST is not the size it records, with @why;
- * -EBUSY if another run holds the lock.
+ * checksum file is damaged, or lost while undo files remain, or DEST is
+ * not the size it records, with @why; -EBUSY if another run holds the
+ * lock.  The undo file is fsynced once per rp_write(): large writes cost
+ * fewer fsyncs.
  */
 int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	     uint32_t chunk_size, struct rp_run **run, char *why, size_t whysize);
 
 /*
  * Write @len bytes of @data at @offset of DEST, saving the old contents
- * of each chunk first (durably).  After a failure the run can only be
- * aborted.
+ * of each chunk it touches for the first time first, durably.  After a
+ * failure (ENOSPC, EIO) the run can only be aborted.
  */
 int rp_write(struct rp_run *run, uint64_t offset, const void *data, size_t len);
 
