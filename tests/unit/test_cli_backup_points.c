@@ -96,6 +96,15 @@ static void assert_file_is(const char *path, const unsigned char *want)
 	assert_memory_equal(got, want, SIZE);
 }
 
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -272,6 +281,28 @@ static void backup_list_rolls_back_an_interrupted_run_and_says_so(void **state)
 	assert_file_is(dest, img[2]);
 }
 
+static void backup_list_during_a_run_says_a_run_is_writing(void **state)
+{
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	medium("busy");
+	assert_int_equal(rp_begin(dest, T3 + 60, SIZE, CHUNK, &r, why, sizeof(why)), 0);
+	RUN("backup", "list", dest);
+	assert_exit(1);
+	assert_non_null(strstr(res.err, "a backup run is writing it; try again"));
+	/* One line: no warning about the repair it could not try. */
+	assert_int_equal(lines(res.err), 1);
+	RUN("backup", "restore", "--to", out, dest);
+	assert_exit(1);
+	assert_int_equal(access(out, F_OK), -1);
+	assert_int_equal(rp_abort(r), 0);
+	RUN("backup", "restore", "--to", out, dest);
+	assert_exit(0);
+	assert_file_is(out, img[2]);
+}
+
 static void backup_list_of_a_plain_file_says_no_restore_points(void **state)
 {
 	char plain[sizeof(top) + 16];
@@ -312,6 +343,7 @@ int main(void)
 		cmocka_unit_test(backup_restore_of_a_point_not_kept_fails_and_leaves_nothing),
 		cmocka_unit_test(backup_restore_names_a_damaged_chunk),
 		cmocka_unit_test(backup_list_rolls_back_an_interrupted_run_and_says_so),
+		cmocka_unit_test(backup_list_during_a_run_says_a_run_is_writing),
 		cmocka_unit_test(backup_list_of_a_plain_file_says_no_restore_points),
 		cmocka_unit_test(backup_subcommands_have_help),
 	};

@@ -16,8 +16,9 @@ int backup_points_recover(const char *dest, bool read_only_ok)
 		fprintf(stderr, CLI_NAME ": %s: %s\n", dest, msg);
 		return CLI_EXIT_SUCCESS;
 	}
+	/* EBUSY: a run or another reader has it; the reading says which. */
 	if (!err || (read_only_ok && (err == -EROFS || err == -EACCES ||
-				      err == -EPERM)))
+				      err == -EPERM || err == -EBUSY)))
 		return CLI_EXIT_SUCCESS;
 	if (!read_only_ok)
 		return backup_points_fail(dest, "repair its restore points", err, msg);
