@@ -975,7 +975,6 @@ int cmd_backup(int argc, char **argv)
 		if (ret >= 0)
 			return ret;
 		ret = CLI_EXIT_SUCCESS;
-		optind = 0;
 	}
 	snapshot_make_init(&b.mk, argv[0]);
 	while ((ch = getopt_long(argc, argv, "t:S:fnr:kb:s:l:Jh", longopts, NULL)) != -1) {
