@@ -63,7 +63,7 @@ SOAK_SECONDS ?= 3600
 .PHONY: soak
 soak: deps
 	$(MAKE) userspace
-	env -u MAKEFLAGS -u MFLAGS ./tests/vm/run.sh -k $(KERNEL) -c soak_snapshot_lifecycle \
+	env -u MAKEFLAGS -u MFLAGS ./tests/vm/run.sh -k $(KERNEL) -c soak_snapshot_lifecycle --smp 2 \
 		--soak-seconds $(SOAK_SECONDS) --case-timeout $$(( $(SOAK_SECONDS) + 600 ))
 
 # Benchmarks (not part of check): ratios printed per kernel.

@@ -178,7 +178,7 @@ truncate -s "$(stat -c %s "$run/root.img")" "$run/backup.img"
 t2=$(date +%s)
 vm_log "prepared in $((t2 - t0)) s; booting $ver (TCG)"
 timeout -k 10 1500 qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -m 2048 -smp 2 \
+	-accel tcg,thread=multi -cpu max -m 2048 -smp "${BLKSNAP_VM_SMP:-1}" \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$run/console.log" \
 	-kernel "$(vm_kernel_dir "$ver")/vmlinuz" -initrd "$initrd" \
