@@ -360,6 +360,8 @@ struct rp_run {
 	uint8_t *saved;		/* a bit per chunk: old contents saved */
 	uint64_t nchunks;	/* of the larger of the two sizes */
 	unsigned char *buf;	/* one chunk */
+	bool unsynced;		/* appended by rp_save(), not yet fsynced */
+	bool punch_unsupported;	/* DEST refused a hole once: write zeros */
 	int failed;		/* the first error: only abort is left */
 };
 
@@ -582,26 +584,100 @@ fail:
 	return err;
 }
 
-int rp_write(struct rp_run *r, uint64_t offset, const void *data, size_t len)
+/* Save the old contents of the chunks under [@offset, +@len), unsynced. */
+static int save_range(struct rp_run *r, uint64_t offset, uint64_t len)
 {
 	bool appended = false;
 	uint64_t i, last;
 	int err = 0;
 
-	if (r->failed)
-		return r->failed;
-	if (!len)
-		return 0;
 	if (offset > r->h.new_size || len > r->h.new_size - offset)
 		return -EINVAL;
 	last = (offset + len - 1) / r->h.chunk_size;
 	for (i = offset / r->h.chunk_size; !err && i <= last; i++)
 		err = save_chunk(r, i, &appended);
+	if (appended)
+		r->unsynced = true;
+	return err;
+}
+
+int rp_save(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	if (r->failed)
+		return r->failed;
+	if (!len)
+		return 0;
+	err = save_range(r, offset, len);
+	if (err && err != -EINVAL)
+		r->failed = err;
+	return err;
+}
+
+/* Save what a write of DEST's [@offset, +@len) overwrites, durably. */
+static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	if (r->failed)
+		return r->failed;
+	err = save_range(r, offset, len);
+	if (err == -EINVAL)
+		return err;
 	/* The old contents are on disk before DEST is touched: the rule. */
-	if (!err && appended)
+	if (!err && r->unsynced)
 		err = undo_sync(&r->w);
 	if (!err)
-		err = io_pwrite_full(r->dest_fd, data, len, offset);
+		r->unsynced = false;
+	else
+		r->failed = err;
+	return err;
+}
+
+int rp_write(struct rp_run *r, uint64_t offset, const void *data, size_t len)
+{
+	int err;
+
+	if (!len)
+		return r->failed;
+	err = before_write(r, offset, len);
+	if (err)
+		return err;
+	err = io_pwrite_full(r->dest_fd, data, len, offset);
+	if (err)
+		r->failed = err;
+	return err;
+}
+
+int rp_zero(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	if (!len)
+		return r->failed;
+	err = before_write(r, offset, len);
+	if (err)
+		return err;
+	if (!r->punch_unsupported) {
+		if (!fallocate(r->dest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       offset, len))
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EINVAL) {
+			r->failed = -errno;
+			return r->failed;
+		}
+		r->punch_unsupported = true;
+	}
+	/* The chunk buffer is free once the old contents are saved. */
+	memset(r->buf, 0, r->h.chunk_size);
+	while (!err && len) {
+		size_t n = len < r->h.chunk_size ? len : r->h.chunk_size;
+
+		err = io_pwrite_full(r->dest_fd, r->buf, n, offset);
+		offset += n;
+		len -= n;
+	}
 	if (err)
 		r->failed = err;
 	return err;

@@ -68,6 +68,21 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
  */
 int rp_write(struct rp_run *run, uint64_t offset, const void *data, size_t len);
 
+/*
+ * Append the old contents of the chunks under @len bytes at @offset to
+ * the undo file without an fsync: the next rp_write() or rp_zero() makes
+ * them durable before it touches DEST.  So a caller that saves a batch of
+ * ranges first pays one undo fsync for the whole batch, not one per range.
+ */
+int rp_save(struct rp_run *run, uint64_t offset, uint64_t len);
+
+/*
+ * Make @len bytes at @offset of DEST read as zeros, saving the old
+ * contents first as rp_write() does: a hole (FALLOC_FL_PUNCH_HOLE) where
+ * DEST's filesystem makes one, written zeros where it does not.
+ */
+int rp_zero(struct rp_run *run, uint64_t offset, uint64_t len);
+
 /* Bytes of old contents this run saved so far. */
 uint64_t rp_saved_bytes(const struct rp_run *run);
 
