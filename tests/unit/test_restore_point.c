@@ -71,7 +71,7 @@ static int hook_errno;
 
 /* HOOK_WATCH: what has been written and not yet fsynced. */
 static bool undo_dirty, dest_dirty, dir_synced_after_undo, undo_seen;
-static long watch_violations, watch_dest_writes, watch_renames;
+static long watch_violations, watch_dest_writes, watch_renames, watch_undo_syncs;
 
 ssize_t __real_pwrite(int fd, const void *buf, size_t n, off_t off);
 int __real_fsync(int fd);
@@ -253,6 +253,7 @@ int __wrap_fsync(int fd)
 			break;
 		case FD_UNDO:
 			undo_dirty = false;
+			watch_undo_syncs++;
 			break;
 		case FD_DIR:
 			dir_synced_after_undo = undo_seen;
@@ -980,6 +981,101 @@ static void three_points(const char *name)
 	assert_int_equal(run3(), 0);
 }
 
+/*
+ * What blksnap backup does: rp_save() a batch of ranges, then write and
+ * zero them.  The batch costs one undo fsync, before the first DEST write;
+ * a zeroed range's old contents come back with the point before.
+ */
+static const struct range batch[] = {
+	{ 2 * CHUNK + 9, 3 * CHUNK },		/* chunks 2-5: written */
+	{ 10 * CHUNK, 2 * CHUNK + 40 },		/* chunks 10-12: zeroed */
+	{ 17 * CHUNK, 100 },			/* chunk 17: written */
+};
+
+static void batch_image(unsigned char *p5)
+{
+	memcpy(p5, p3, SIZE3);
+	fill(p5 + batch[0].off, batch[0].len, 500);
+	memset(p5 + batch[1].off, 0, batch[1].len);
+	fill(p5 + batch[2].off, batch[2].len, 502);
+}
+
+static struct rp_run *batch_run(const unsigned char *p5)
+{
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+	size_t i;
+
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, why, sizeof(why)), 0);
+	for (i = 0; i < ARRAY_SIZE(batch); i++)
+		assert_int_equal(rp_save(r, batch[i].off, batch[i].len), 0);
+	/* rp_begin() made and fsynced the undo file and the directory ... */
+	undo_seen = dir_synced_after_undo = true;
+	dest_dirty = false;
+	/* ... and the saves above are not fsynced yet. */
+	undo_dirty = true;
+	watch_violations = watch_dest_writes = watch_undo_syncs = 0;
+	hook_mode = HOOK_WATCH;
+	assert_int_equal(rp_write(r, batch[0].off, p5 + batch[0].off,
+				  batch[0].len), 0);
+	assert_int_equal(rp_zero(r, batch[1].off, batch[1].len), 0);
+	assert_int_equal(rp_write(r, batch[2].off, p5 + batch[2].off,
+				  batch[2].len), 0);
+	hooks_off();
+	return r;
+}
+
+static void saved_batch_costs_one_fsync_and_zeros_keep_old_data(void **state)
+{
+	static const int64_t times[] = { T1, T2, T3, T4 };
+	unsigned char *p5 = malloc(SIZE3);
+	struct rp_run *r;
+
+	(void)state;
+	assert_non_null(p5);
+	three_points("batch");
+	batch_image(p5);
+	r = batch_run(p5);
+	assert_int_equal(watch_dest_writes, 2);
+	assert_int_equal(watch_undo_syncs, 1);
+	assert_int_equal(watch_violations, 0);
+	/* Every chunk the batch touches, whole: 3 + 3 + 1 chunks. */
+	assert_true(rp_saved_bytes(r) >= 7 * CHUNK);
+	assert_int_equal(rp_commit(r), 0);
+	assert_points(times, 4);
+	assert_file_is(dest, p5, SIZE3);
+	assert_point_is(T4, p5, SIZE3);
+	assert_point_is(T3, p3, SIZE3);
+	assert_point_is(T2, p2, SIZE1);
+	/* A zeroed range aborted is the old data again. */
+	fresh_medium("batchabort");
+	assert_int_equal(run1(), 0);
+	assert_int_equal(run2(), 0);
+	assert_int_equal(run3(), 0);
+	r = batch_run(p5);
+	assert_int_equal(rp_abort(r), 0);
+	assert_file_is(dest, p3, SIZE3);
+	free(p5);
+}
+
+/* A range past the image is refused and writes nothing. */
+static void save_outside_the_image_is_refused(void **state)
+{
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	three_points("saveout");
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, why, sizeof(why)), 0);
+	assert_int_equal(rp_save(r, SIZE3 - 10, 11), -EINVAL);
+	assert_int_equal(rp_zero(r, SIZE3, 1), -EINVAL);
+	assert_int_equal(rp_saved_bytes(r), 0);
+	/* Refused, not failed: the run goes on. */
+	assert_int_equal(rp_zero(r, 0, 10), 0);
+	assert_int_equal(rp_commit(r), 0);
+	assert_point_is(T3, p3, SIZE3);
+}
+
 static void truncated_undo_file_makes_its_point_incomplete(void **state)
 {
 	char path[PATH_MAX], why[RP_MSG_LEN];
@@ -1112,23 +1208,28 @@ static void retention_removes_the_oldest_points(void **state)
 	static const struct range one[] = { { 4, 4 } };
 	static const int64_t last3[] = { T2, T3, T4 }, last1[] = { T4 };
 	char why[RP_MSG_LEN];
-	unsigned int removed;
+	unsigned int removed, points;
+	int64_t latest;
 
 	(void)state;
 	three_points("retain");
 	assert_int_equal(run(T4, SIZE3, p3, one, 1), 0);
-	assert_int_equal(rp_retain(dest, 3, &removed), 0);
+	assert_int_equal(rp_latest_time(dest, &latest), 0);
+	assert_int_equal(latest, T4);
+	assert_int_equal(rp_retain(dest, 3, &removed, &points), 0);
 	assert_int_equal(removed, 1);
+	assert_int_equal(points, 3);
 	assert_points(last3, 3);
 	assert_point_is(T2, p2, SIZE1);
 	assert_int_equal(materialise_err(T1, why, sizeof(why)), -ENOENT);
-	assert_int_equal(rp_retain(dest, 3, &removed), 0);
+	assert_int_equal(rp_retain(dest, 3, &removed, &points), 0);
 	assert_int_equal(removed, 0);
-	assert_int_equal(rp_retain(dest, 1, &removed), 0);
+	assert_int_equal(points, 3);
+	assert_int_equal(rp_retain(dest, 1, &removed, NULL), 0);
 	assert_int_equal(removed, 2);
 	assert_points(last1, 1);
 	assert_point_is(0, p3, SIZE3);
-	assert_int_equal(rp_retain(dest, 0, &removed), -EINVAL);
+	assert_int_equal(rp_retain(dest, 0, &removed, &points), -EINVAL);
 }
 
 static mode_t mode_of(const char *path)
@@ -1216,6 +1317,8 @@ int main(void)
 		cmocka_unit_test(lost_checksum_file_rolls_nothing_back),
 		cmocka_unit_test(damaged_image_chunk_is_named_at_restore),
 		cmocka_unit_test(retention_removes_the_oldest_points),
+		cmocka_unit_test(saved_batch_costs_one_fsync_and_zeros_keep_old_data),
+		cmocka_unit_test(save_outside_the_image_is_refused),
 		cmocka_unit_test(files_are_private_whatever_the_umask),
 		cmocka_unit_test(recovery_says_what_it_rolled_back),
 	};

@@ -87,12 +87,22 @@ static int write_full(int fd, const void *buf, size_t len, uint64_t offset)
 	return 0;
 }
 
+static int put_dst(struct backup_copy *c, const void *buf, size_t len,
+		   uint64_t offset)
+{
+	if (c->put)
+		return c->put(c->put_arg, offset, buf, len);
+	return write_full(c->dst, buf, len, offset);
+}
+
 /* Make @len bytes at @offset of dst read as zeros. */
 static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
 		    uint64_t offset)
 {
 	if (c->dst_zeroed)
 		return 0;
+	if (c->zero)
+		return c->zero(c->put_arg, offset, len);
 	if (!c->punch_unsupported) {
 		if (!fallocate(c->dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       offset, len))
@@ -129,7 +139,7 @@ static int put_chunk(struct backup_copy *c, size_t len, uint64_t offset)
 		if (zero) {
 			err = zero_dst(c, buf + pos, end - pos, offset + pos);
 		} else {
-			err = write_full(c->dst, buf + pos, end - pos, offset + pos);
+			err = put_dst(c, buf + pos, end - pos, offset + pos);
 			c->written += end - pos;
 		}
 		if (err)

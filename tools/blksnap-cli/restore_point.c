@@ -1091,17 +1091,38 @@ out:
 	return err;
 }
 
-int rp_retain(const char *dest, unsigned int keep, unsigned int *removed)
+int rp_latest_time(const char *dest, int64_t *t)
+{
+	char why[160];
+	struct rp_paths p;
+	struct block_sums sums;
+	int err;
+
+	err = paths_of(dest, &p);
+	if (!err)
+		err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (err)
+		return err;
+	*t = sums.take_time;
+	block_sums_free(&sums);
+	return 0;
+}
+
+int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
+	      unsigned int *points)
 {
 	char why[160], path[PATH_MAX];
 	struct rp_paths p;
 	struct block_sums sums;
 	struct undo_entry *v = NULL;
 	unsigned int kept = 1;
+	bool have = false;
 	size_t n = 0, i;
 	int lock = -1, err;
 
 	*removed = 0;
+	if (points)
+		*points = 0;
 	if (!keep)
 		return -EINVAL;
 	err = paths_of(dest, &p);
@@ -1111,6 +1132,7 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed)
 		return err;
 	err = block_sums_read(p.sums, &sums, why, sizeof(why));
 	if (!err) {
+		have = true;
 		block_sums_free(&sums);
 		err = list_undo(&p, &v, &n);
 	}
@@ -1133,6 +1155,8 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed)
 
 		err = err ? err : serr;
 	}
+	if (points && have && !err)
+		*points = kept;
 	free(v);
 	unlock_dir(lock);
 	return err == -ENOENT && !*removed ? 0 : err;

@@ -144,8 +144,18 @@ int rp_recover(const char *dest, char *msg, size_t msgsize);
 
 /*
  * Keep the latest @keep points (at least 1): remove the undo files of the
- * older ones, oldest first.  *@removed says how many went.
+ * older ones, oldest first.  *@removed says how many went and, unless
+ * @points is NULL, *@points how many points remain, the latest included
+ * (0 without a checksum file).
  */
-int rp_retain(const char *dest, unsigned int keep, unsigned int *removed);
+int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
+	      unsigned int *points);
+
+/*
+ * The take time of DEST's latest point, read from its checksum file
+ * without the lock (a run waits for a later second than it).  -ENOENT if
+ * there is none; -EBADMSG if the file is damaged.
+ */
+int rp_latest_time(const char *dest, int64_t *t);
 
 #endif /* BLKSNAP_CLI_RESTORE_POINT_H */
