@@ -741,6 +741,11 @@ out:
 	return err;
 }
 
+void rp_leave(struct rp_run *r)
+{
+	run_free(r);
+}
+
 int rp_abort(struct rp_run *r)
 {
 	char *name = strrchr(r->undo, '/') + 1;

@@ -92,6 +92,13 @@ uint64_t rp_saved_bytes(const struct rp_run *run);
  */
 int rp_commit(struct rp_run *run);
 
+/*
+ * Stop the run where it is, as a kill would: DEST and the undo file stay
+ * for rp_recover() (a run interrupted by a signal exits at once, however
+ * much it wrote); frees @run.
+ */
+void rp_leave(struct rp_run *run);
+
 /* Roll the run back now (DEST as before rp_begin()); frees @run. */
 int rp_abort(struct rp_run *run);
 
