@@ -166,6 +166,85 @@ static void short_source_is_an_error(void **state)
 	close(src);
 }
 
+/* The hooks' record: a memory image and what reached it, in order. */
+struct hooked {
+	unsigned char *img;
+	uint64_t put_bytes, zero_bytes;
+	unsigned int puts, zeros;
+	int fail_put;		/* returned by the next put, if set */
+};
+
+static int put_hook(void *arg, uint64_t offset, const void *data, size_t len)
+{
+	struct hooked *h = arg;
+
+	if (h->fail_put)
+		return h->fail_put;
+	memcpy(h->img + offset, data, len);
+	h->put_bytes += len;
+	h->puts++;
+	return 0;
+}
+
+static int zero_hook(void *arg, uint64_t offset, uint64_t len)
+{
+	struct hooked *h = arg;
+
+	memset(h->img + offset, 0, len);
+	h->zero_bytes += len;
+	h->zeros++;
+	return 0;
+}
+
+/*
+ * Through hooks (restore points), data runs go to put and zero runs to
+ * zero, never to the descriptor; on a zeroed destination zero runs are
+ * skipped as for a fresh file.
+ */
+static void hooks_take_data_and_zero_runs(void **state)
+{
+	struct hooked h = { 0 };
+	struct backup_copy c;
+	int src = make_src();
+	size_t i;
+
+	(void)state;
+	h.img = malloc(SIZE);
+	assert_non_null(h.img);
+	for (i = 0; i < SIZE; i++)
+		h.img[i] = 0x5a;
+	/* -1: a write to the descriptor would fail the copy with EBADF. */
+	assert_int_equal(backup_copy_init(&c, src, -1, false), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), 0);
+	assert_memory_equal(h.img, want, SIZE);
+	assert_int_equal(h.put_bytes, MiB + 12288);
+	assert_int_equal(h.zero_bytes, SIZE - MiB - 12288);
+	assert_int_equal(c.written, MiB + 12288);
+	backup_copy_free(&c);
+	free(h.img);
+
+	memset(&h, 0, sizeof(h));
+	h.img = calloc(1, SIZE);
+	assert_non_null(h.img);
+	assert_int_equal(backup_copy_init(&c, src, -1, true), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), 0);
+	assert_memory_equal(h.img, want, SIZE);
+	assert_int_equal(h.zeros, 0);
+	/* A failing put is the destination's failure. */
+	h.fail_put = -ENOSPC;
+	assert_int_equal(backup_copy_range(&c, 0, MiB), -ENOSPC);
+	assert_true(c.failed_on_dst);
+	backup_copy_free(&c);
+	free(h.img);
+	close(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +252,7 @@ int main(void)
 		cmocka_unit_test(changed_range_now_zero_reaches_the_destination),
 		cmocka_unit_test(stop_request_ends_the_copy),
 		cmocka_unit_test(short_source_is_an_error),
+		cmocka_unit_test(hooks_take_data_and_zero_runs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
