@@ -1058,6 +1058,78 @@ static void saved_batch_costs_one_fsync_and_zeros_keep_old_data(void **state)
 	free(p5);
 }
 
+/*
+ * A full copy after tracking was lost: the whole image goes through
+ * rp_save_data() with compare, and only the chunks that differ from DEST
+ * are saved and written.  A chunk changed in DEST behind the chain's back
+ * (its checksum stale) is found by reading DEST, and repaired.
+ */
+static void full_copy_writes_only_changed_chunks(void **state)
+{
+	static const int64_t times[] = { T1, T2, T3, T4 };
+	unsigned char *p5 = malloc(SIZE3);
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	assert_non_null(p5);
+	three_points("compare");
+	memcpy(p5, p3, SIZE3);
+	fill(p5 + 4 * CHUNK + 10, 20, 600);		/* chunk 4 */
+	fill(p5 + SIZE3 - 5, 5, 601);			/* the short last chunk */
+	/* DEST's chunk 9 changed by someone else; the source's is p3's. */
+	flip_byte(dest, 9 * CHUNK + 77);
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, why, sizeof(why)), 0);
+	/* In two pieces, as batches cut a copy, and the whole image. */
+	assert_int_equal(rp_save_data(r, 0, p5, 7 * CHUNK, true), 0);
+	assert_int_equal(rp_save_data(r, 7 * CHUNK, p5 + 7 * CHUNK,
+				      SIZE3 - 7 * CHUNK, true), 0);
+	undo_seen = dir_synced_after_undo = true;
+	dest_dirty = false;
+	undo_dirty = true;
+	watch_violations = watch_dest_writes = watch_undo_syncs = 0;
+	hook_mode = HOOK_WATCH;
+	assert_int_equal(rp_write(r, 0, p5, SIZE3), 0);
+	hooks_off();
+	assert_int_equal(watch_violations, 0);
+	assert_int_equal(watch_undo_syncs, 1);
+	/* Chunks 4, 9 and the last (123 bytes): three writes, nothing else. */
+	assert_int_equal(watch_dest_writes, 3);
+	assert_int_equal(rp_written_bytes(r), 2 * CHUNK + 123);
+	assert_int_equal(rp_unchanged_bytes(r), SIZE3 - 2 * CHUNK - 123);
+	/* Three undo records' worth, not the image's. */
+	assert_true(rp_saved_bytes(r) >= 2 * CHUNK + 123);
+	assert_true(rp_saved_bytes(r) < 3 * CHUNK);
+	assert_int_equal(rp_commit(r), 0);
+	assert_points(times, 4);
+	assert_file_is(dest, p5, SIZE3);
+	/* The checksums of the chunks left as they were are right too. */
+	assert_point_is(0, p5, SIZE3);
+	/* T3 comes back as DEST held it, the flipped byte saved and put back. */
+	memcpy(p5, p3, SIZE3);
+	p5[9 * CHUNK + 77] ^= 0x40;
+	assert_point_is(T3, p5, SIZE3);
+	free(p5);
+}
+
+/* Without compare, rp_save_data() saves all it covers, as rp_save(). */
+static void save_data_without_compare_saves_everything(void **state)
+{
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	three_points("nocompare");
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, why, sizeof(why)), 0);
+	assert_int_equal(rp_save_data(r, 0, p3, SIZE3, false), 0);
+	assert_int_equal(rp_unchanged_bytes(r), 0);
+	assert_true(rp_saved_bytes(r) >= SIZE1);
+	assert_int_equal(rp_write(r, 0, p3, SIZE3), 0);
+	assert_int_equal(rp_written_bytes(r), SIZE3);
+	assert_int_equal(rp_commit(r), 0);
+	assert_point_is(T3, p3, SIZE3);
+}
+
 /* A range past the image is refused and writes nothing. */
 static void save_outside_the_image_is_refused(void **state)
 {
@@ -1319,6 +1391,8 @@ int main(void)
 		cmocka_unit_test(retention_removes_the_oldest_points),
 		cmocka_unit_test(saved_batch_costs_one_fsync_and_zeros_keep_old_data),
 		cmocka_unit_test(save_outside_the_image_is_refused),
+		cmocka_unit_test(full_copy_writes_only_changed_chunks),
+		cmocka_unit_test(save_data_without_compare_saves_everything),
 		cmocka_unit_test(files_are_private_whatever_the_umask),
 		cmocka_unit_test(recovery_says_what_it_rolled_back),
 	};

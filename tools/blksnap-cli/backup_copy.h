@@ -59,4 +59,16 @@ void backup_copy_free(struct backup_copy *c);
  */
 int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len);
 
+/*
+ * The two halves of backup_copy_range(), for a caller that looks at the
+ * data between them (restore points: unchanged chunks are not written).
+ * backup_copy_read() polls the stop request first (-EINTR);
+ * backup_copy_put() writes @buf's data and zero runs as the copy would
+ * and counts @len bytes done.
+ */
+int backup_copy_read(struct backup_copy *c, uint64_t offset, void *buf,
+		     size_t len);
+int backup_copy_put(struct backup_copy *c, uint64_t offset, const void *buf,
+		    size_t len);
+
 #endif /* BLKSNAP_CLI_BACKUP_COPY_H */

@@ -136,6 +136,7 @@ struct job {
 	bool points;
 	char recovered[RP_MSG_LEN];	/* what rp_recover() did, or "" */
 	uint64_t undo_bytes;		/* old contents saved by this run */
+	uint64_t unchanged;		/* copied, found unchanged, not written */
 	unsigned int points_kept, points_removed;
 	uint64_t total, copied, written;
 	double seconds;
@@ -581,10 +582,13 @@ static int fail_begin(const struct job *j, int err, const char *why)
 
 /*
  * The copy into an image file, through its restore points.  Each batch
- * of ranges has its old contents saved first (one undo fsync; see
- * POINT_BATCH), then is copied; zero runs are punched after the same
- * saving.  A signal leaves the run for the next one to roll back (at once,
- * whatever it wrote); another failure rolls DEST back now.
+ * of ranges is read, the old contents of what it changes saved (one undo
+ * fsync; see POINT_BATCH), then written; zero runs are punched after the
+ * same saving.  A chunk DEST holds already, byte for byte, is neither
+ * saved nor written: a full copy after tracking was lost costs a read of
+ * DEST and only the real changes.  A signal leaves the run for the next
+ * one to roll back (at once, whatever it wrote); another failure rolls
+ * DEST back now.
  */
 static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 			  const struct byte_range *v, size_t n)
@@ -596,6 +600,8 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	struct progress p;
 	struct rp_run *run;
 	struct stat st;
+	unsigned char *buf;
+	uint64_t pos;
 	bool zeroed;
 	size_t i, k;
 	int fd, err;
@@ -620,7 +626,12 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 		return fail_begin(j, err, why);
 	j->dest_created = zeroed;
 	err = backup_copy_init(&c, image_fd, -1, zeroed);
+	/* Aligned as backup_copy's own buffer, for an O_DIRECT source. */
+	buf = NULL;
+	if (!err && posix_memalign((void **)&buf, BACKUP_ZERO_BLOCK, POINT_BATCH))
+		err = -ENOMEM;
 	if (err) {
+		backup_copy_free(&c);
 		rp_abort(run);
 		return fail_io(j->dest, "copy", err, "try again");
 	}
@@ -636,16 +647,24 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	c.progress_arg = &p;
 	range_batcher_init(&rb, v, n, POINT_BATCH);
 	while (!err && (k = range_batch_next(&rb, piece, POINT_BATCH_PIECES))) {
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = backup_copy_read(&c, piece[i].offset, buf + pos,
+					       piece[i].length);
 		c.failed_on_dst = true;
-		for (i = 0; !err && i < k; i++)
-			err = rp_save(run, piece[i].offset, piece[i].length);
-		for (i = 0; !err && i < k; i++)
-			err = backup_copy_range(&c, piece[i].offset, piece[i].length);
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = rp_save_data(run, piece[i].offset, buf + pos,
+					   piece[i].length, true);
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = backup_copy_put(&c, piece[i].offset, buf + pos,
+					      piece[i].length);
 	}
 	progress_end(&p);
-	j->written = c.written;
+	/* What reached DEST as data: not the chunks found unchanged. */
+	j->written = rp_written_bytes(run);
+	j->unchanged = rp_unchanged_bytes(run);
 	j->undo_bytes = rp_saved_bytes(run);
 	backup_copy_free(&c);
+	free(buf);
 	if (err == -EINTR) {
 		rp_leave(run);
 		return err;
@@ -891,6 +910,7 @@ static int add_points(const struct backup *b, const struct job *j,
 		   json_object_new_int64(j->points_removed)) ||
 	       add(o, "keep", json_object_new_int64(b->keep_points)) ||
 	       add(o, "undo-bytes", json_object_new_int64(j->undo_bytes)) ||
+	       add(o, "bytes-unchanged", json_object_new_int64(j->unchanged)) ||
 	       (j->recovered[0] &&
 		add(o, "recovered", json_object_new_string(j->recovered)));
 }

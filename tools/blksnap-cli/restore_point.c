@@ -358,6 +358,9 @@ struct rp_run {
 	struct undo_header h;
 	struct block_sums old;	/* the latest point's; count 0 if none */
 	uint8_t *saved;		/* a bit per chunk: old contents saved */
+	/* A bit per chunk: the data to write is what DEST holds already. */
+	uint8_t *same;
+	uint64_t same_bytes, written_bytes;
 	uint64_t nchunks;	/* of the larger of the two sizes */
 	unsigned char *buf;	/* one chunk */
 	bool unsynced;		/* appended by rp_save(), not yet fsynced */
@@ -375,6 +378,11 @@ static void set_saved(struct rp_run *r, uint64_t i)
 	r->saved[i / 8] |= 1U << (i % 8);
 }
 
+static bool is_same(const struct rp_run *r, uint64_t i)
+{
+	return r->same[i / 8] & (1U << (i % 8));
+}
+
 static void run_free(struct rp_run *r)
 {
 	undo_close(&r->w);
@@ -383,6 +391,7 @@ static void run_free(struct rp_run *r)
 	unlock_dir(r->lock_fd);
 	block_sums_free(&r->old);
 	free(r->saved);
+	free(r->same);
 	free(r->buf);
 	free(r);
 }
@@ -543,8 +552,9 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	r->nchunks = block_sums_count(image_size > r->h.old_size ? image_size :
 				      r->h.old_size, r->h.chunk_size);
 	r->saved = calloc(r->nchunks / 8 + 1, 1);
+	r->same = calloc(r->nchunks / 8 + 1, 1);
 	r->buf = malloc(r->h.chunk_size);
-	if (!r->saved || !r->buf) {
+	if (!r->saved || !r->same || !r->buf) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -615,6 +625,99 @@ int rp_save(struct rp_run *r, uint64_t offset, uint64_t len)
 	return err;
 }
 
+/*
+ * Whether chunk @i, whole in @data (from byte @offset of DEST), is what
+ * DEST holds now, byte for byte, and this run has not touched it.  DEST
+ * itself is read, not the checksum file: a DEST changed behind the
+ * chain's back (an image mounted read-write) must still be repaired.
+ * A chunk DEST cannot be read at is changed (the save then fails).
+ */
+static bool chunk_unchanged(struct rp_run *r, uint64_t i, uint64_t offset,
+			    const unsigned char *data, size_t len)
+{
+	uint64_t start = i * r->h.chunk_size, clen;
+
+	if (is_saved(r, i) || start >= r->h.new_size)
+		return false;
+	clen = r->h.new_size - start < r->h.chunk_size ?
+	       r->h.new_size - start : r->h.chunk_size;
+	if (start < offset || start + clen > offset + len ||
+	    start + clen > r->h.old_size)
+		return false;
+	if (io_pread_full(r->dest_fd, r->buf, clen, start))
+		return false;
+	return !memcmp(r->buf, data + (start - offset), clen);
+}
+
+int rp_save_data(struct rp_run *r, uint64_t offset, const void *data,
+		 size_t len, bool compare)
+{
+	bool appended = false;
+	uint64_t i, last;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (!len)
+		return 0;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	last = (offset + len - 1) / r->h.chunk_size;
+	for (i = offset / r->h.chunk_size; !err && i <= last; i++) {
+		if (is_same(r, i))
+			continue;
+		if (compare && chunk_unchanged(r, i, offset, data, len)) {
+			r->same[i / 8] |= 1U << (i % 8);
+			r->same_bytes += r->h.new_size - i * r->h.chunk_size <
+					 r->h.chunk_size ?
+					 r->h.new_size - i * r->h.chunk_size :
+					 r->h.chunk_size;
+			continue;
+		}
+		err = save_chunk(r, i, &appended);
+	}
+	if (appended)
+		r->unsynced = true;
+	if (err)
+		r->failed = err;
+	return err;
+}
+
+uint64_t rp_unchanged_bytes(const struct rp_run *r)
+{
+	return r->same_bytes;
+}
+
+uint64_t rp_written_bytes(const struct rp_run *r)
+{
+	return r->written_bytes;
+}
+
+/*
+ * The next part of [*@offset, +*@len) to act on, in @part_len, skipping
+ * chunks found unchanged first; false when none is left.
+ */
+static bool next_changed(const struct rp_run *r, uint64_t *offset,
+			 uint64_t *len, uint64_t *part_len)
+{
+	uint64_t cs = r->h.chunk_size, end = *offset + *len, pos;
+
+	while (*len && is_same(r, *offset / cs)) {
+		uint64_t next = (*offset / cs + 1) * cs;
+
+		next = next < end ? next : end;
+		*len -= next - *offset;
+		*offset = next;
+	}
+	if (!*len)
+		return false;
+	pos = *offset;
+	while (pos < end && !is_same(r, pos / cs))
+		pos = (pos / cs + 1) * cs;
+	*part_len = (pos < end ? pos : end) - *offset;
+	return true;
+}
+
 /* Save what a write of DEST's [@offset, +@len) overwrites, durably. */
 static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
 {
@@ -635,27 +738,62 @@ static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
 	return err;
 }
 
-int rp_write(struct rp_run *r, uint64_t offset, const void *data, size_t len)
+static int write_part(struct rp_run *r, uint64_t offset, const void *data,
+		      size_t len)
 {
-	int err;
+	int err = before_write(r, offset, len);
 
-	if (!len)
-		return r->failed;
-	err = before_write(r, offset, len);
 	if (err)
 		return err;
 	err = io_pwrite_full(r->dest_fd, data, len, offset);
 	if (err)
 		r->failed = err;
+	else
+		r->written_bytes += len;
 	return err;
 }
 
+int rp_write(struct rp_run *r, uint64_t offset, const void *data, size_t len)
+{
+	uint64_t pos = offset, left = len, part;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	/* Chunks rp_save_data() found unchanged are left as they are. */
+	while (!err && next_changed(r, &pos, &left, &part)) {
+		err = write_part(r, pos, (const char *)data + (pos - offset), part);
+		pos += part;
+		left -= part;
+	}
+	return err;
+}
+
+static int zero_part(struct rp_run *r, uint64_t offset, uint64_t len);
+
 int rp_zero(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	uint64_t part;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	while (!err && next_changed(r, &offset, &len, &part)) {
+		err = zero_part(r, offset, part);
+		offset += part;
+		len -= part;
+	}
+	return err;
+}
+
+static int zero_part(struct rp_run *r, uint64_t offset, uint64_t len)
 {
 	int err;
 
-	if (!len)
-		return r->failed;
 	err = before_write(r, offset, len);
 	if (err)
 		return err;
@@ -702,7 +840,8 @@ static int new_sums(struct rp_run *r, struct block_sums *s)
 	for (i = 0; !err && i < s->count; i++) {
 		uint64_t len = block_sums_chunk_len(s, i);
 
-		if (i < r->old.count && !is_saved(r, i) &&
+		/* A chunk found unchanged in DEST: unchanged, but hashed anew. */
+		if (i < r->old.count && !is_saved(r, i) && !is_same(r, i) &&
 		    block_sums_chunk_len(&r->old, i) == len) {
 			s->sum[i] = r->old.sum[i];
 			continue;

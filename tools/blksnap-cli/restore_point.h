@@ -77,6 +77,21 @@ int rp_write(struct rp_run *run, uint64_t offset, const void *data, size_t len);
 int rp_save(struct rp_run *run, uint64_t offset, uint64_t len);
 
 /*
+ * rp_save() for the @len bytes of @data about to be written at @offset,
+ * and with @compare, a chunk that @data holds whole and DEST holds
+ * already, byte for byte (read and compared; untouched by this run), is
+ * not saved: rp_write() and rp_zero() then leave it as it is.  So a full
+ * copy after change tracking was lost writes, and saves, only what
+ * changed, for a read of DEST.
+ */
+int rp_save_data(struct rp_run *run, uint64_t offset, const void *data,
+		 size_t len, bool compare);
+
+/* Bytes rp_save_data() found unchanged; bytes of data written to DEST. */
+uint64_t rp_unchanged_bytes(const struct rp_run *run);
+uint64_t rp_written_bytes(const struct rp_run *run);
+
+/*
  * Make @len bytes at @offset of DEST read as zeros, saving the old
  * contents first as rp_write() does: a hole (FALLOC_FL_PUNCH_HOLE) where
  * DEST's filesystem makes one, written zeros where it does not.
