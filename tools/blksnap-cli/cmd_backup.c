@@ -565,8 +565,9 @@ static int fail_begin(const struct job *j, int err, const char *why)
 	char msg[4 * PATH_MAX + RP_MSG_LEN];
 
 	if (err == -EBUSY)
-		snprintf(msg, sizeof(msg), "%s: another run holds %s" RP_DIR_SUFFIX
-			 "/lock; try again when it is done", j->dest, j->dest);
+		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
+			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
+			 "it is done", j->dest, j->dest);
 	else if (err == -EBADMSG)
 		snprintf(msg, sizeof(msg), "%s: %s; save what 'blksnap backup "
 			 "restore' still gives, then move %s and %s" RP_DIR_SUFFIX
@@ -1200,8 +1201,9 @@ static int recover(struct job *j)
 	if (!err)
 		return CLI_EXIT_SUCCESS;
 	if (err == -EBUSY)
-		snprintf(msg, sizeof(msg), "%s: another run holds %s" RP_DIR_SUFFIX
-			 "/lock; try again when it is done", j->dest, j->dest);
+		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
+			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
+			 "it is done", j->dest, j->dest);
 	else
 		snprintf(msg, sizeof(msg), "%s: cannot roll back an interrupted "
 			 "run: %s%s%s; check the backup medium, then run again",
