@@ -245,6 +245,44 @@ static void hooks_take_data_and_zero_runs(void **state)
 	close(src);
 }
 
+/*
+ * The two halves: read into the caller's buffer (a stop request ends it
+ * before anything is read), put from it, counted done only once put.
+ */
+static void read_then_put_is_the_copy(void **state)
+{
+	struct hooked h = { 0 };
+	struct backup_copy c;
+	unsigned char *buf = malloc(2 * MiB);
+	int src = make_src();
+
+	(void)state;
+	assert_non_null(buf);
+	h.img = calloc(1, SIZE);
+	assert_non_null(h.img);
+	assert_int_equal(backup_copy_init(&c, src, -1, false), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_read(&c, MiB / 2, buf, 2 * MiB), 0);
+	assert_int_equal(c.done, 0);
+	assert_memory_equal(buf, want + MiB / 2, 2 * MiB);
+	assert_int_equal(backup_copy_put(&c, MiB / 2, buf, 2 * MiB), 0);
+	assert_int_equal(c.done, 2 * MiB);
+	assert_memory_equal(h.img + MiB / 2, want + MiB / 2, 2 * MiB);
+	assert_int_equal(h.put_bytes, MiB / 2);
+	assert_int_equal(h.zero_bytes, 3 * MiB / 2);
+	c.stop = stop_now;
+	memset(buf, 0xee, 4096);
+	assert_int_equal(backup_copy_read(&c, 0, buf, 4096), -EINTR);
+	assert_int_equal(buf[0], 0xee);
+	assert_false(c.failed_on_dst);
+	backup_copy_free(&c);
+	free(h.img);
+	free(buf);
+	close(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +291,7 @@ int main(void)
 		cmocka_unit_test(stop_request_ends_the_copy),
 		cmocka_unit_test(short_source_is_an_error),
 		cmocka_unit_test(hooks_take_data_and_zero_runs),
+		cmocka_unit_test(read_then_put_is_the_copy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
