@@ -5,8 +5,10 @@
 # run SIGKILLed in the middle of its copy (after it wrote part of DEST)
 # leaves an interrupted run: `backup restore` without --at rolls DEST back
 # first and gives exactly the last complete round, byte for byte; the
-# next normal run succeeds (incremental, byte-identical), and --keep 2
-# leaves two points, the older restorable.
+# next normal run succeeds (incremental, byte-identical).  Killed again,
+# the next run rolls the killed one back itself, says so in one line and
+# in --json, and succeeds.  --keep 2 leaves two points, the older
+# restorable.
 # kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
@@ -73,18 +75,23 @@ sum_latest=$(sha256sum < $dest | cut -d' ' -f1)
 "$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
 	> /tmp/killed.out 2> /tmp/killed.err &
 pid=$!
-# Killed once it has read 8 MiB of the snapshot: the first 4 MiB batch is
-# saved and written, the next under way, the 24 MiB changed far from done.
-for i in $(seq 600); do
-	rchar=$(sed -n 's/^rchar: //p' /proc/$pid/io 2>/dev/null || echo 0)
-	[ "${rchar:-0}" -ge $((8 * M)) ] && break
-	sleep 0.1
-done
-[ "${rchar:-0}" -ge $((8 * M)) ] ||
-	fail "the backup read only ${rchar:-0} bytes in a minute: not copying"
-kill -KILL $pid
+# Killed once it has written 6 MiB (undo file and DEST): a 4 MiB batch's
+# old contents are saved and DEST is being written, the 24 MiB changed far
+# from done.  (Reads count DEST's too, compared before it is written.)
+kill_when_written() {
+	local i
+	for i in $(seq 600); do
+		wchar=$(sed -n 's/^wchar: //p' /proc/$1/io 2>/dev/null || echo 0)
+		[ "${wchar:-0}" -ge $((6 * M)) ] && break
+		sleep 0.1
+	done
+	[ "${wchar:-0}" -ge $((6 * M)) ] ||
+		fail "the backup wrote only ${wchar:-0} bytes in a minute: not copying"
+	kill -KILL $1
+}
+kill_when_written $pid
 set +e; wait $pid; rc=$?; set -e
-echo "killed the backup after it read $rchar bytes: rc=$rc"
+echo "killed the backup after it wrote $wchar bytes: rc=$rc"
 expect_eq "$rc" 137 "exit status of the run killed by SIGKILL"
 [ "$(sha256sum < $dest | cut -d' ' -f1)" != "$sum_latest" ] ||
 	fail "the killed run had not written DEST: it proves nothing"
@@ -114,18 +121,41 @@ backup_round data /srv/data ${DISK1}1 ext4 3
 when[3]=$(jget /tmp/data.3.json restore-point)
 expect_points "${when[@]}"
 
-# --- --keep 2: the two latest points stay, the older one restorable -----
+# --- killed again: the next run rolls it back itself and goes on ---------
 mutate /srv/data 4
-checksums /srv/data > /tmp/data.4.sums
-blksnap backup --keep 2 --json --to $dest /srv/data > /tmp/data.4.json ||
-	fail "round 4: backup --keep 2"
+rm /srv/data/big
+head -c $((16 * M)) /dev/urandom > /srv/data/big2
+sync
+"$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
+	> /tmp/killed2.out 2> /tmp/killed2.err &
+pid=$!
+kill_when_written $pid
+set +e; wait $pid; set -e
+echo "killed the second backup after it wrote $wchar bytes"
+expect_eq "$(ls $dest.blksnap | grep -c '^undo-')" 5 "undo files: rounds 1-3, and the killed run's"
+for s in $(ls /sys/class/misc/blksnap-control/snapshots); do
+	blksnap snapshot destroy $s
+done
+backup_round data /srv/data ${DISK1}1 ext4 4
 when[4]=$(jget /tmp/data.4.json restore-point)
-expect_eq "$(jget /tmp/data.4.json restore-points-removed)" 3 "points removed by --keep 2"
-expect_points "${when[3]}" "${when[4]}"
-check_dest data ext4 4 $dest
-blksnap backup restore --at "${when[3]}" --to /mnt/backup/r3.img $dest ||
-	fail "backup restore --at ${when[3]}"
-check_dest data ext4 3 /mnt/backup/r3.img
+expect_match "$(jget /tmp/data.4.json recovered)" "rolled back the interrupted run" \
+	"the next run's --json says it rolled the killed run back"
+expect_points "${when[@]}"
+
+# --- --keep 2: the two latest points stay, the older one restorable -----
+mutate /srv/data 5
+checksums /srv/data > /tmp/data.5.sums
+run_capture rc out err blksnap backup --keep 2 --to $dest /srv/data
+echo "backup --keep 2: rc=$rc: $out"
+expect_eq "$rc" 0 "backup --keep 2"
+expect_eq "$err" "" "stderr of a run with nothing to roll back"
+expect_match "$out" "restore point .*, 2 of --keep 2 kept" "the summary names the point and the count"
+when[5]=$(list_points | tail -n 1 | cut -d' ' -f1)
+expect_points "${when[4]}" "${when[5]}"
+check_dest data ext4 5 $dest
+blksnap backup restore --at "${when[4]}" --to /mnt/backup/r4.img $dest ||
+	fail "backup restore --at ${when[4]}"
+check_dest data ext4 4 /mnt/backup/r4.img
 run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
 [ "$rc" != 0 ] || fail "the point --keep removed was restored"
 echo "restore of a removed point: rc=$rc: $err"
