@@ -8,7 +8,8 @@
 # next normal run succeeds (incremental, byte-identical).  Killed again,
 # the next run rolls the killed one back itself, says so in one line and
 # in --json, and succeeds.  --keep 2 leaves two points, the older
-# restorable.
+# restorable.  A full copy over the chain (--full, as after a module
+# reload) writes and saves only the chunks that changed.
 # kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
@@ -156,6 +157,33 @@ check_dest data ext4 5 $dest
 blksnap backup restore --at "${when[4]}" --to /mnt/backup/r4.img $dest ||
 	fail "backup restore --at ${when[4]}"
 check_dest data ext4 4 /mnt/backup/r4.img
+rm -f /mnt/backup/r4.img
+
+# --- a full copy writes only what changed ---------------------------------
+mutate /srv/data 6
+checksums /srv/data > /tmp/data.6.sums
+blksnap backup --full --keep 2 --json --to $dest /srv/data > /tmp/data.6.json ||
+	fail "round 6: backup --full"
+expect_eq "$(jget /tmp/data.6.json mode)" full "round 6 mode"
+total=$(jget /tmp/data.6.json bytes-total)
+copied=$(jget /tmp/data.6.json bytes-copied)
+written=$(jget /tmp/data.6.json bytes-written)
+unchanged=$(jget /tmp/data.6.json bytes-unchanged)
+undo=$(jget /tmp/data.6.json undo-bytes)
+echo "FIGURE data full over the chain: $copied of $total copied, $written written," \
+	"$unchanged unchanged, $undo bytes of old contents saved"
+expect_eq "$copied" "$total" "a full copy reads everything"
+# Round 6 adds about 2 MiB of files and rewrites a few blocks.
+[ "$written" -gt 0 ] && [ "$written" -lt $((8 * M)) ] ||
+	fail "round 6: $written bytes written for a few MiB changed"
+[ "$undo" -lt $((8 * M)) ] || fail "round 6: $undo bytes saved for a few MiB changed"
+[ "$unchanged" -gt $((48 * M)) ] || fail "round 6: only $unchanged bytes found unchanged"
+check_dest data ext4 6 $dest
+blksnap backup restore --at "${when[5]}" --to /mnt/backup/r5.img $dest ||
+	fail "backup restore --at ${when[5]}"
+check_dest data ext4 5 /mnt/backup/r5.img
+rm -f /mnt/backup/r5.img
+
 run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
 [ "$rc" != 0 ] || fail "the point --keep removed was restored"
 echo "restore of a removed point: rc=$rc: $err"
