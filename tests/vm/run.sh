@@ -19,8 +19,9 @@
 #               a 1-vCPU guest runs the cases as fast as a 2-vCPU one,
 #               and two 1-vCPU guests side by side each as fast as alone,
 #               while two 2-vCPU guests side by side ran them 2-3x slower.
-#               Two CPUs inside the filter at once is what one vCPU cannot
-#               show: `make soak` (by hand) runs with 2.
+#               Cases marked "# cpus: 2" (races: two CPUs inside the
+#               filter at once) run in a 2-vCPU guest of their own per
+#               kernel (tests/vm/README).
 #   --soak-seconds N
 #               how long soak cases run (their default: a short soak for
 #               CI; `make soak` runs a long one by hand)
@@ -120,9 +121,10 @@ prepare_kernel() {
 	depmod -b "$run/modules" "$ver"
 }
 
-# boot VER RUNDIR: boots the guest, leaves the console in RUNDIR/console.log
+# boot VER RUNDIR VCPUS GROUP: boots the guest with VCPUS to run the cases
+# marked "# cpus: GROUP"; leaves the console in RUNDIR/console.log
 boot() {
-	local ver=$1 run=$2 kdir initrd append
+	local ver=$1 run=$2 cpus=$3 group=$4 kdir initrd append
 	kdir=$(vm_kernel_dir "$ver")
 	initrd=$(initramfs_build "$ver")
 	rm -f "$run"/disk*.img "$run/console.log"
@@ -132,6 +134,8 @@ boot() {
 	append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off"
 	append+=" blksnap_case_timeout=$case_timeout"
 	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
+	# Which cases this guest runs by their "# cpus:" mark (tests/vm/README).
+	[ "$suite" = cases ] && append+=" blksnap_cpus_group=$group"
 	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
 	append+=" blksnap_suite=$suite"
 	# Cases marked "# kernels: first" run on the first listed kernel only.
@@ -142,7 +146,7 @@ boot() {
 	# Each case has its own timeout and watchdog in the guest; the host's
 	# watchdog below is for a guest that stops making progress at all.
 	qemu-system-x86_64 \
-		-accel tcg,thread=multi -cpu max -m 2048 -smp "$smp" \
+		-accel tcg,thread=multi -cpu max -m 2048 -smp "$cpus" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$run/console.log" \
 		-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$append" \
@@ -184,14 +188,14 @@ host_watchdog() {
 # printed yet.
 printed=" "
 print_reports() {
-	local line ver r
-	for line in "${listed[@]}"; do
-		read -r ver _ <<< "$line"
-		r=$BLKSNAP_VM_RUNS/$ver
-		case $printed in *" $ver "*) continue ;; esac
+	local line id r
+	for line in "${jobs[@]}"; do
+		read -r id _ <<< "$line"
+		r=$BLKSNAP_VM_RUNS/$id
+		case $printed in *" $id "*) continue ;; esac
 		[ -f "$r/counts" ] || continue
 		cat "$r/report"
-		printed+="$ver "
+		printed+="$id "
 	done
 }
 
@@ -216,14 +220,48 @@ else
 	done
 fi
 
-# The packaged guest is one more job, the last: it is the shortest (about
-# 4 min against 25-50 for a kernel), so it fills the slot the first kernel
-# frees while the other kernels run one after another in the other slot.
-# (Second in line, it put both later kernels into one slot: 60 min there
-# against 49 in the other.)
-if [ -n "$packaging" ]; then
-	listed+=("packaged-guest packaging")
+# case_cpus FILE: the vCPUs a case asks for ("# cpus: 2"), 1 without.
+case_cpus() {
+	local n
+	n=$(sed -n 's/^# cpus: *\([0-9]*\).*/\1/p' "$1" | head -n 1)
+	echo "${n:-1}"
+}
+# The vCPU groups the chosen cases fall into.
+groups=1
+if [ "$suite" = cases ] && [ "$demo" -eq 0 ]; then
+	for c in "${cases[@]}"; do
+		[ -f "$VM_DIR/cases/$c.sh" ] || vm_die "no case $c in tests/vm/cases"
+	done
+	need1=0 need2=0
+	for f in "$VM_DIR"/cases/*.sh; do
+		name=$(basename "$f" .sh)
+		if [ ${#cases[@]} -gt 0 ]; then
+			case " ${cases[*]} " in *" $name "*) ;; *) continue ;; esac
+		fi
+		if [ "$(case_cpus "$f")" = 2 ]; then need2=1; else need1=1; fi
+	done
+	groups=
+	[ $need1 -eq 1 ] && groups=1
+	[ $need2 -eq 1 ] && groups+=" 2"
 fi
+
+# The jobs, "ID VER BUILDER VCPUS GROUP" (ID names the run directory),
+# side by side, at most $guests at once, the longest first so that the
+# short ones fill the slots: each kernel's 1-vCPU guest (11-15 min), then
+# each kernel's 2-vCPU guest for the cases marked "# cpus: 2" (3-8 min),
+# then the packaged guest (about 4 min).
+jobs=()
+for g in $groups; do
+	for line in "${listed[@]}"; do
+		read -r ver builder <<< "$line"
+		if [ "$g" = 1 ]; then
+			jobs+=("$ver $ver $builder $smp 1")
+		else
+			jobs+=("$ver-2cpu $ver $builder 2 2")
+		fi
+	done
+done
+[ -n "$packaging" ] && jobs+=("packaged-guest packaged-guest packaging 1 -")
 
 # run_packaging RUNDIR: the packaged-guest test of the first listed
 # kernel; its report in the same shape as a kernel's.
@@ -243,16 +281,17 @@ run_packaging() {
 	echo "  packaged guest: $(( $(date +%s) - t0 ))s"
 }
 
-# run_kernel VER BUILDER RUNDIR: prepares, boots and judges one kernel;
-# prints its report and leaves "PASSED FAILED" in RUNDIR/counts.
+# run_kernel VER BUILDER RUNDIR VCPUS GROUP: prepares, boots and judges
+# one kernel; prints its report and leaves "PASSED FAILED" in
+# RUNDIR/counts.
 run_kernel() {
-	local ver=$1 builder=$2 run=$3 t0 t1 t2 p f hung why
+	local ver=$1 builder=$2 run=$3 cpus=$4 group=$5 t0 t1 t2 p f hung why
 	if [ "$builder" = packaging ]; then
 		run_packaging "$run"
 		return
 	fi
 	t0=$(date +%s)
-	echo "== $ver ($builder)"
+	echo "== $ver ($builder, $cpus vCPU)"
 	if ! prepare_kernel "$ver" "$builder" "$run" > "$run/prepare.log" 2>&1; then
 		tail -n 40 "$run/prepare.log"
 		echo "FAIL $ver: preparing the kernel or building blksnap.ko failed (log: $run/prepare.log)"
@@ -260,7 +299,7 @@ run_kernel() {
 		return
 	fi
 	t1=$(date +%s)
-	boot "$ver" "$run"
+	boot "$ver" "$run" "$cpus" "$group"
 	t2=$(date +%s)
 	# Console lines end in CR LF.
 	tr -d '\r' < "$run/console.log" > "$run/console.txt"
@@ -306,22 +345,26 @@ run_kernel() {
 	fi
 	local n elsewhere=
 	n=$(grep -c '^BLKSNAP-CASE-ELSEWHERE ' "$run/console.txt" || true)
-	[ "${n:-0}" -gt 0 ] && elsewhere=", $n run on the first kernel only"
+	[ "${n:-0}" -gt 0 ] && elsewhere=", $n run in another guest"
 	echo "  $ver: $p passed, $f failed$elsewhere (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
 }
 
-# Kernels run side by side, at most $guests guests at once: a TCG guest keeps
-# about one host core busy, so two guests on two cores take little more
-# than one.  Each kernel's report is printed whole when it ends.
-running=0
-for line in "${listed[@]}"; do
-	read -r ver builder <<< "$line"
-	run=$BLKSNAP_VM_RUNS/$ver
+# start_job LINE: runs one job of $jobs/$late_jobs; its report goes to
+# its run directory's "report".
+start_job() {
+	local id ver builder cpus group run
+	read -r id ver builder cpus group <<< "$1"
+	run=$BLKSNAP_VM_RUNS/$id
 	mkdir -p "$run"
 	rm -f "$run/counts" "$run/report"
+	run_kernel "$ver" "$builder" "$run" "$cpus" "$group" > "$run/report" 2>&1
+}
+
+running=0
+for line in "${jobs[@]}"; do
 	if [ "$guests" -le 1 ]; then
-		run_kernel "$ver" "$builder" "$run" 2>&1 | tee "$run/report" || true
-		printed+="$ver "
+		start_job "$line" || true
+		print_reports
 		continue
 	fi
 	if [ "$running" -ge "$guests" ]; then
@@ -329,15 +372,15 @@ for line in "${listed[@]}"; do
 		running=$((running - 1))
 		print_reports
 	fi
-	run_kernel "$ver" "$builder" "$run" > "$run/report" 2>&1 &
+	start_job "$line" &
 	running=$((running + 1))
-	echo "vm: started $ver in the background ($running of at most $guests guests)"
+	echo "vm: started ${line%% *} in the background ($running of at most $guests guests)"
 done
 wait
 print_reports
-for line in "${listed[@]}"; do
-	read -r ver _ <<< "$line"
-	read -r p f < "$BLKSNAP_VM_RUNS/$ver/counts" 2>/dev/null || { p=0 f=1; }
+for line in "${jobs[@]}"; do
+	read -r id _ <<< "$line"
+	read -r p f < "$BLKSNAP_VM_RUNS/$id/counts" 2>/dev/null || { p=0 f=1; }
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
 done

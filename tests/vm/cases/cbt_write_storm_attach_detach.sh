@@ -2,6 +2,7 @@
 # safe (no oops, no hang), and a map taken under load is complete: every
 # write fio logged is marked.
 # kernels: every
+# cpus: 2
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

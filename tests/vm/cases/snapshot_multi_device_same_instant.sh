@@ -2,6 +2,7 @@
 # counter on A, then on B, over and over, while take() happens; the images
 # must show B == A or B == A - 1 (never a B from after A's instant).
 # kernels: every
+# cpus: 2
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

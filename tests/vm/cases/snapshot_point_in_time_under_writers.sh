@@ -8,6 +8,7 @@
 # range makes the kernel fail direct writes (page cache invalidation), with
 # or without blksnap.
 # kernels: every
+# cpus: 2
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap

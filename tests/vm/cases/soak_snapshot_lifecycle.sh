@@ -11,6 +11,7 @@
 # kernel log; leaks show as a failed unload, chunk memory still in use,
 # or files left in the storage directory.  It prints the rounds done.
 # kernels: first
+# cpus: 2
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 # run.sh --soak-seconds N (make soak) sets the length.

@@ -34,6 +34,9 @@ case_timeout=$(sed -n 's/.*blksnap_case_timeout=\([0-9]*\).*/\1/p' /proc/cmdline
 # Set on the first listed kernel (run.sh): cases marked "# kernels: first"
 # run there only (tests/vm/README).
 first_kernel=$(sed -n 's/.*blksnap_first_kernel=\([01]\).*/\1/p' /proc/cmdline)
+# run.sh boots a 1-vCPU guest for most cases and a 2-vCPU one for those
+# marked "# cpus: 2" (tests/vm/README); each runs only its own.
+cpus_group=$(sed -n 's/.*blksnap_cpus_group=\([0-9]*\).*/\1/p' /proc/cmdline)
 : "${case_timeout:=600}"
 
 echo "BLKSNAP-GUEST-UP $(uname -r)"
@@ -76,9 +79,15 @@ for script in "$case_dir"/*.sh; do
 	# Every case says where it runs (tests/vm/README): "# kernels: every"
 	# or "# kernels: first".  One that does not is failed, not guessed.
 	kernels=$(sed -n 's/^# kernels: *\([a-z]*\).*/\1/p' "$script" | head -n 1)
+	cpus=$(sed -n 's/^# cpus: *\([0-9]*\).*/\1/p' "$script" | head -n 1)
 	if [ -n "$wanted" ]; then
 		case " $wanted " in *" $name "*) ;; *) continue ;; esac
-	elif [ "$kernels" = first ] && [ "$first_kernel" != 1 ]; then
+	fi
+	if [ -n "$cpus_group" ] && [ "${cpus:-1}" != "$cpus_group" ]; then
+		echo "BLKSNAP-CASE-ELSEWHERE $name: runs in the ${cpus:-1}-vCPU guest"
+		continue
+	fi
+	if [ -z "$wanted" ] && [ "$kernels" = first ] && [ "$first_kernel" != 1 ]; then
 		echo "BLKSNAP-CASE-ELSEWHERE $name: runs on the first listed kernel only"
 		continue
 	fi

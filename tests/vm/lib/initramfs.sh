@@ -47,8 +47,10 @@ initramfs_build() {
 		echo "$mod" >> "$stage/modules/order"
 	done
 
-	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
-	mv "$out.tmp" "$out"
+	# Two guests of one kernel (1 and 2 vCPUs) may build it at once: each
+	# writes its own file, and the rename makes either one whole.
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.$BASHPID"
+	mv "$out.$BASHPID" "$out"
 	rm -rf "$stage"
 	printf '%s\n' "$out"
 }
