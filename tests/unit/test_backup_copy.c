@@ -166,6 +166,123 @@ static void short_source_is_an_error(void **state)
 	close(src);
 }
 
+/* The hooks' record: a memory image and what reached it, in order. */
+struct hooked {
+	unsigned char *img;
+	uint64_t put_bytes, zero_bytes;
+	unsigned int puts, zeros;
+	int fail_put;		/* returned by the next put, if set */
+};
+
+static int put_hook(void *arg, uint64_t offset, const void *data, size_t len)
+{
+	struct hooked *h = arg;
+
+	if (h->fail_put)
+		return h->fail_put;
+	memcpy(h->img + offset, data, len);
+	h->put_bytes += len;
+	h->puts++;
+	return 0;
+}
+
+static int zero_hook(void *arg, uint64_t offset, uint64_t len)
+{
+	struct hooked *h = arg;
+
+	memset(h->img + offset, 0, len);
+	h->zero_bytes += len;
+	h->zeros++;
+	return 0;
+}
+
+/*
+ * Through hooks (restore points), data runs go to put and zero runs to
+ * zero, never to the descriptor; on a zeroed destination zero runs are
+ * skipped as for a fresh file.
+ */
+static void hooks_take_data_and_zero_runs(void **state)
+{
+	struct hooked h = { 0 };
+	struct backup_copy c;
+	int src = make_src();
+	size_t i;
+
+	(void)state;
+	h.img = malloc(SIZE);
+	assert_non_null(h.img);
+	for (i = 0; i < SIZE; i++)
+		h.img[i] = 0x5a;
+	/* -1: a write to the descriptor would fail the copy with EBADF. */
+	assert_int_equal(backup_copy_init(&c, src, -1, false), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), 0);
+	assert_memory_equal(h.img, want, SIZE);
+	assert_int_equal(h.put_bytes, MiB + 12288);
+	assert_int_equal(h.zero_bytes, SIZE - MiB - 12288);
+	assert_int_equal(c.written, MiB + 12288);
+	backup_copy_free(&c);
+	free(h.img);
+
+	memset(&h, 0, sizeof(h));
+	h.img = calloc(1, SIZE);
+	assert_non_null(h.img);
+	assert_int_equal(backup_copy_init(&c, src, -1, true), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_range(&c, 0, SIZE), 0);
+	assert_memory_equal(h.img, want, SIZE);
+	assert_int_equal(h.zeros, 0);
+	/* A failing put is the destination's failure. */
+	h.fail_put = -ENOSPC;
+	assert_int_equal(backup_copy_range(&c, 0, MiB), -ENOSPC);
+	assert_true(c.failed_on_dst);
+	backup_copy_free(&c);
+	free(h.img);
+	close(src);
+}
+
+/*
+ * The two halves: read into the caller's buffer (a stop request ends it
+ * before anything is read), put from it, counted done only once put.
+ */
+static void read_then_put_is_the_copy(void **state)
+{
+	struct hooked h = { 0 };
+	struct backup_copy c;
+	unsigned char *buf = malloc(2 * MiB);
+	int src = make_src();
+
+	(void)state;
+	assert_non_null(buf);
+	h.img = calloc(1, SIZE);
+	assert_non_null(h.img);
+	assert_int_equal(backup_copy_init(&c, src, -1, false), 0);
+	c.put = put_hook;
+	c.zero = zero_hook;
+	c.put_arg = &h;
+	assert_int_equal(backup_copy_read(&c, MiB / 2, buf, 2 * MiB), 0);
+	assert_int_equal(c.done, 0);
+	assert_memory_equal(buf, want + MiB / 2, 2 * MiB);
+	assert_int_equal(backup_copy_put(&c, MiB / 2, buf, 2 * MiB), 0);
+	assert_int_equal(c.done, 2 * MiB);
+	assert_memory_equal(h.img + MiB / 2, want + MiB / 2, 2 * MiB);
+	assert_int_equal(h.put_bytes, MiB / 2);
+	assert_int_equal(h.zero_bytes, 3 * MiB / 2);
+	c.stop = stop_now;
+	memset(buf, 0xee, 4096);
+	assert_int_equal(backup_copy_read(&c, 0, buf, 4096), -EINTR);
+	assert_int_equal(buf[0], 0xee);
+	assert_false(c.failed_on_dst);
+	backup_copy_free(&c);
+	free(h.img);
+	free(buf);
+	close(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +290,8 @@ int main(void)
 		cmocka_unit_test(changed_range_now_zero_reaches_the_destination),
 		cmocka_unit_test(stop_request_ends_the_copy),
 		cmocka_unit_test(short_source_is_an_error),
+		cmocka_unit_test(hooks_take_data_and_zero_runs),
+		cmocka_unit_test(read_then_put_is_the_copy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

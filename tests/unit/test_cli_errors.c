@@ -263,6 +263,12 @@ static void backup_usage_errors_exit_2(void **state)
 	assert_usage_error("blksnap backup");
 	RUN(MISSING, "backup", "--bwlimit", "fast", "--to", "/tmp/x.img", "/a");
 	assert_usage_error("blksnap backup");
+	RUN(MISSING, "backup", "--keep", "0", "--to", "/tmp/x.img", "/a");
+	assert_usage_error("blksnap backup");
+	assert_non_null(strstr(res.err, "--keep '0'"));
+	RUN(MISSING, "backup", "-K", "-3", "--to", "/tmp/x.img", "/a");
+	assert_usage_error("blksnap backup");
+	assert_non_null(strstr(res.err, "restore points"));
 	RUN(MISSING, "snapshot", "mount", "6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a", "/a");
 	assert_usage_error("blksnap snapshot mount");
 }

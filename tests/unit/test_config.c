@@ -55,6 +55,7 @@ static void empty_file_keeps_the_defaults(void **state)
 	assert_string_equal(cfg.state_dir, "/var/lib/blksnap");
 	assert_int_equal(cfg.nstorage_dirs, 0);
 	assert_string_equal(cfg.limit, "");
+	assert_int_equal(cfg.keep, 7);
 }
 
 static void every_key_is_read(void **state)
@@ -67,12 +68,14 @@ static void every_key_is_read(void **state)
 			       "\n"
 			       "[backup]\n"
 			       "; where the states live\n"
-			       "state-directory = /backup/state\n"), 0);
+			       "state-directory = /backup/state\n"
+			       "keep = 30\n"), 0);
 	assert_int_equal(cfg.nstorage_dirs, 2);
 	assert_string_equal(cfg.storage_dirs[0], "/srv/spare");
 	assert_string_equal(cfg.storage_dirs[1], "/var/tmp");
 	assert_string_equal(cfg.limit, "20%");
 	assert_string_equal(cfg.state_dir, "/backup/state");
+	assert_int_equal(cfg.keep, 30);
 	assert_int_equal(parse("[snapshot]\nlimit = 2G\n"), 0);
 	assert_string_equal(cfg.limit, "2G");
 }
@@ -100,6 +103,31 @@ static void bad_lines_name_file_and_line(void **state)
 	assert_error_at(2);
 }
 
+/* keep: a count of points, at least the latest; nothing strtoul lets by. */
+static void keep_is_a_count_of_points(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "+7", "7d", "1.5", "",
+					   "100001", "18446744073709551623" };
+	char text[64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse("[backup]\nkeep = 1\n"), 0);
+	assert_int_equal(cfg.keep, 1);
+	assert_int_equal(parse("[backup]\nkeep = 100000\n"), 0);
+	assert_int_equal(cfg.keep, 100000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[backup]\n\nkeep = %s\n", bad[i]);
+		assert_int_equal(parse(text), -EINVAL);
+		assert_error_at(3);
+		assert_non_null(strstr(err, "restore points"));
+		assert_int_equal(cfg.keep, 7);
+	}
+	/* In [snapshot] it is no key. */
+	assert_int_equal(parse("[snapshot]\nkeep = 3\n"), -EINVAL);
+	assert_error_at(2);
+}
+
 /* The file the packages install: every key commented out, defaults kept. */
 static void shipped_file_keeps_the_defaults(void **state)
 {
@@ -109,6 +137,7 @@ static void shipped_file_keeps_the_defaults(void **state)
 	assert_string_equal(cfg.state_dir, "/var/lib/blksnap");
 	assert_int_equal(cfg.nstorage_dirs, 0);
 	assert_string_equal(cfg.limit, "");
+	assert_int_equal(cfg.keep, 7);
 }
 
 static void missing_file_is_enoent(void **state)
@@ -126,6 +155,7 @@ int main(void)
 		cmocka_unit_test(empty_file_keeps_the_defaults),
 		cmocka_unit_test(every_key_is_read),
 		cmocka_unit_test(bad_lines_name_file_and_line),
+		cmocka_unit_test(keep_is_a_count_of_points),
 		cmocka_unit_test(shipped_file_keeps_the_defaults),
 		cmocka_unit_test(missing_file_is_enoent),
 	};

@@ -87,12 +87,22 @@ static int write_full(int fd, const void *buf, size_t len, uint64_t offset)
 	return 0;
 }
 
+static int put_dst(struct backup_copy *c, const void *buf, size_t len,
+		   uint64_t offset)
+{
+	if (c->put)
+		return c->put(c->put_arg, offset, buf, len);
+	return write_full(c->dst, buf, len, offset);
+}
+
 /* Make @len bytes at @offset of dst read as zeros. */
 static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
 		    uint64_t offset)
 {
 	if (c->dst_zeroed)
 		return 0;
+	if (c->zero)
+		return c->zero(c->put_arg, offset, len);
 	if (!c->punch_unsupported) {
 		if (!fallocate(c->dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       offset, len))
@@ -106,10 +116,10 @@ static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
 	return write_full(c->dst, zeros, len, offset);
 }
 
-/* Write @len bytes of buf as runs of data and runs of zeros. */
-static int put_chunk(struct backup_copy *c, size_t len, uint64_t offset)
+/* Write @len bytes of @buf as runs of data and runs of zeros. */
+static int put_chunk(struct backup_copy *c, const unsigned char *buf,
+		     size_t len, uint64_t offset)
 {
-	const unsigned char *buf = c->buf;
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -129,7 +139,7 @@ static int put_chunk(struct backup_copy *c, size_t len, uint64_t offset)
 		if (zero) {
 			err = zero_dst(c, buf + pos, end - pos, offset + pos);
 		} else {
-			err = write_full(c->dst, buf + pos, end - pos, offset + pos);
+			err = put_dst(c, buf + pos, end - pos, offset + pos);
 			c->written += end - pos;
 		}
 		if (err)
@@ -139,30 +149,46 @@ static int put_chunk(struct backup_copy *c, size_t len, uint64_t offset)
 	return 0;
 }
 
+int backup_copy_read(struct backup_copy *c, uint64_t offset, void *buf,
+		     size_t len)
+{
+	if (c->stop && c->stop())
+		return -EINTR;
+	c->failed_on_dst = false;
+	return read_full(c->src, buf, len, offset);
+}
+
+int backup_copy_put(struct backup_copy *c, uint64_t offset, const void *buf,
+		    size_t len)
+{
+	int err;
+
+	c->failed_on_dst = true;
+	err = put_chunk(c, buf, len, offset);
+	if (err)
+		return err;
+	c->failed_on_dst = false;
+	c->done += len;
+	if (c->progress)
+		c->progress(c->progress_arg, c->done);
+	if (c->rate_limit)
+		throttle(c);
+	return 0;
+}
+
 int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len)
 {
 	while (len) {
 		size_t n = len < BACKUP_COPY_CHUNK ? len : BACKUP_COPY_CHUNK;
 		int err;
 
-		if (c->stop && c->stop())
-			return -EINTR;
-		c->failed_on_dst = false;
-		err = read_full(c->src, c->buf, n, offset);
+		err = backup_copy_read(c, offset, c->buf, n);
+		if (!err)
+			err = backup_copy_put(c, offset, c->buf, n);
 		if (err)
 			return err;
-		c->failed_on_dst = true;
-		err = put_chunk(c, n, offset);
-		if (err)
-			return err;
-		c->failed_on_dst = false;
 		offset += n;
 		len -= n;
-		c->done += n;
-		if (c->progress)
-			c->progress(c->progress_arg, c->done);
-		if (c->rate_limit)
-			throttle(c);
 	}
 	return 0;
 }

@@ -7,7 +7,9 @@
  * block device too) or, where that is not supported, written zeros.  So a
  * range that changed to zeros still reaches the destination.
  *
- * Works on file descriptors only; unit tests use temporary files.
+ * Works on file descriptors only, or through hooks that take the writes
+ * instead of the destination descriptor (restore points: restore_point.h
+ * saves the old contents before each); unit tests use temporary files.
  */
 #ifndef BLKSNAP_CLI_BACKUP_COPY_H
 #define BLKSNAP_CLI_BACKUP_COPY_H
@@ -28,6 +30,13 @@ struct backup_copy {
 	/* Called after each chunk with the bytes handled so far. */
 	void (*progress)(void *arg, uint64_t done);
 	void *progress_arg;
+	/*
+	 * When set, data and zero runs go to these instead of @dst (which
+	 * is then unused): 0 or -errno.
+	 */
+	int (*put)(void *arg, uint64_t offset, const void *data, size_t len);
+	int (*zero)(void *arg, uint64_t offset, uint64_t len);
+	void *put_arg;
 	/* Bytes per second at most, 0 for no limit (--bwlimit). */
 	uint64_t rate_limit;
 
@@ -49,5 +58,17 @@ void backup_copy_free(struct backup_copy *c);
  * if src ends early.
  */
 int backup_copy_range(struct backup_copy *c, uint64_t offset, uint64_t len);
+
+/*
+ * The two halves of backup_copy_range(), for a caller that looks at the
+ * data between them (restore points: unchanged chunks are not written).
+ * backup_copy_read() polls the stop request first (-EINTR);
+ * backup_copy_put() writes @buf's data and zero runs as the copy would
+ * and counts @len bytes done.
+ */
+int backup_copy_read(struct backup_copy *c, uint64_t offset, void *buf,
+		     size_t len);
+int backup_copy_put(struct backup_copy *c, uint64_t offset, const void *buf,
+		    size_t len);
 
 #endif /* BLKSNAP_CLI_BACKUP_COPY_H */

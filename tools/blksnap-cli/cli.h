@@ -32,6 +32,8 @@ struct cli_command {
 
 int cmd_attach(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_backup_list(int argc, char **argv);
+int cmd_backup_restore(int argc, char **argv);
 int cmd_cbt(int argc, char **argv);
 int cmd_cbt_info(int argc, char **argv);
 int cmd_cbt_map(int argc, char **argv);

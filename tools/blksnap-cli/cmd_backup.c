@@ -9,7 +9,11 @@
  * state (backup_state.c), list the ranges (the CBT map above the state's
  * change number, or the whole device), copy them from the snapshot image
  * (backup_copy.c), fsync the destination, and only then advance the
- * state; destroy the snapshot.  Termination signals are held all along
+ * state; destroy the snapshot.  An image file DEST is written through its
+ * restore points (restore_point.h): what an interrupted run left is rolled
+ * back first, the copy saves the old contents of each batch of ranges
+ * before it overwrites them, the commit makes the run the latest point,
+ * and retention keeps --keep of them.  Termination signals are held all along
  * and polled between chunks: an interrupted run undoes the snapshot and
  * leaves every state it had not yet advanced as it was.
  */
@@ -35,16 +39,29 @@
 #include "output.h"
 #include "progress.h"
 #include "ranges.h"
+#include "restore_point.h"
 #include "signals.h"
 #include "snapshot_make.h"
+#include "take_time.h"
 
 #define IMAGE_WAIT_TRIES	50	/* udev may still be making the node */
 #define IMAGE_WAIT_US		100000
+/*
+ * Bytes whose old contents are saved to the undo file with one fsync
+ * before they are copied: an incremental run of scattered 64 KiB blocks
+ * pays an fsync per 4 MiB changed, not per block.
+ */
+#define POINT_BATCH		(4U << 20)
+#define POINT_BATCH_PIECES	64
+/* A run waits this long at most for a second later than DEST's latest point. */
+#define POINT_WAIT_MAX		3
 
 static void usage(const char *cmd)
 {
 	printf("Usage:\n"
 	       " %s [options] --to DEST TARGET...\n"
+	       " %s list [options] DEST\n"
+	       " %s restore [options] --to FILE|DEVICE DEST\n"
 	       "\nBack up the device of each TARGET to DEST from a snapshot taken of\n"
 	       "all of them at one point in time.  The first run copies the whole\n"
 	       "device; later runs copy only the blocks changed since the last\n"
@@ -57,6 +74,10 @@ static void usage(const char *cmd)
 	       "DEST/NAME.img.  DEST is fsynced before the state advances; an\n"
 	       "interrupted run leaves the state as it was and the next run\n"
 	       "repairs DEST.\n"
+	       "\nAn image file keeps restore points in DEST.blksnap/ beside it: each\n"
+	       "run saves the old contents of what it overwrites there first, so an\n"
+	       "interrupted run is rolled back (the next run says so in one line)\n"
+	       "and earlier backups stay restorable ('backup restore').\n"
 	       CLI_TARGET_HELP
 	       "\nOptions:\n"
 	       " -t, --to DEST          the image file, block device or directory\n"
@@ -72,6 +93,9 @@ static void usage(const char *cmd)
 	       "                        to read and destroy (one TARGET only)\n"
 	       " -k, --keep-snapshot    leave the snapshot after the copy (to verify\n"
 	       "                        it); 'blksnap snapshot destroy' it after\n"
+	       " -K, --keep N           keep N restore points of an image file, the\n"
+	       "                        latest included (default: keep in\n"
+	       "                        blksnap.conf(5), built-in 7)\n"
 	       " -b, --bwlimit RATE     copy at most RATE bytes per second (K, M, G)\n"
 	       " -s, --storage PATH     difference storage, as for 'snapshot create'\n"
 	       " -l, --limit SIZE|N%%    its largest size, as for 'snapshot create'\n"
@@ -79,8 +103,10 @@ static void usage(const char *cmd)
 	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
 	       "failed (a device with a summary line is done all the same; the\n"
-	       "others' next run repairs DEST), 2 usage.\n",
-	       cmd);
+	       "others' next run repairs DEST), 2 usage.\n"
+	       "\n'list' and 'restore' read the restore points kept in DEST.blksnap/\n"
+	       "beside an image DEST; see their --help.\n",
+	       cmd, cmd, cmd);
 	cli_usage_footer();
 }
 
@@ -106,6 +132,12 @@ struct job {
 	struct backup_dest_id dest_seen;	/* DEST when decide() looked */
 	struct backup_dest_id dest_after;	/* DEST after the copy's fsync */
 	bool incremental;
+	/* An image file: written through restore points. */
+	bool points;
+	char recovered[RP_MSG_LEN];	/* what rp_recover() did, or "" */
+	uint64_t undo_bytes;		/* old contents saved by this run */
+	uint64_t unchanged;		/* copied, found unchanged, not written */
+	unsigned int points_kept, points_removed;
 	uint64_t total, copied, written;
 	double seconds;
 	bool done;
@@ -119,6 +151,7 @@ struct backup {
 	const char *ranges_out;
 	bool dir_mode;
 	bool json, no_wait, keep, full;
+	unsigned int keep_points;	/* --keep, or blksnap.conf's keep */
 	uint64_t bwlimit;
 	struct job *jobs;
 	size_t n;
@@ -253,6 +286,12 @@ static int plan_job(struct backup *b, struct job *j)
 		ret = check_dest(b, j);
 	if (ret)
 		return ret;
+	/*
+	 * Restore points live in a directory beside DEST: an image file has
+	 * one on the backup medium, a block device's would be in /dev.
+	 * --ranges-out writes nothing to DEST.
+	 */
+	j->points = !j->dest_bdev && !b->ranges_out;
 	if (b->state_arg) {
 		snprintf(j->state, sizeof(j->state), "%s", b->state_arg);
 		return CLI_EXIT_SUCCESS;
@@ -500,6 +539,160 @@ static bool stop_requested(void)
 	return signals_pending();
 }
 
+static int fail_stale(const struct job *j)
+{
+	char msg[2 * PATH_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: removed or replaced while this "
+		 "backup ran; nothing written and its state unchanged: "
+		 "run the backup again (it copies everything)", j->dest);
+	return cli_fail_text(msg);
+}
+
+static int put_point(void *arg, uint64_t offset, const void *data, size_t len)
+{
+	return rp_write(arg, offset, data, len);
+}
+
+static int zero_point(void *arg, uint64_t offset, uint64_t len)
+{
+	return rp_zero(arg, offset, len);
+}
+
+/* Why a run cannot begin on DEST's restore points, in one line. */
+static int fail_begin(const struct job *j, int err, const char *why)
+{
+	char msg[4 * PATH_MAX + RP_MSG_LEN];
+
+	if (err == -EBUSY)
+		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
+			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
+			 "it is done", j->dest, j->dest);
+	else if (err == -EBADMSG)
+		snprintf(msg, sizeof(msg), "%s: %s; save what 'blksnap backup "
+			 "restore' still gives, then move %s and %s" RP_DIR_SUFFIX
+			 " away for a new chain", j->dest, why, j->dest, j->dest);
+	else if (why[0])
+		snprintf(msg, sizeof(msg), "%s: cannot begin a restore point: %s: "
+			 "%s; check the backup medium", j->dest, why, strerror(-err));
+	else
+		return fail_io(j->dest, "begin a restore point", err,
+			       "check the backup medium's space and permissions");
+	return cli_fail_text(msg);
+}
+
+/*
+ * The copy into an image file, through its restore points.  Each batch
+ * of ranges is read, the old contents of what it changes saved (one undo
+ * fsync; see POINT_BATCH), then written; zero runs are punched after the
+ * same saving.  A chunk DEST holds already, byte for byte, is neither
+ * saved nor written: a full copy after tracking was lost costs a read of
+ * DEST and only the real changes.  A signal leaves the run for the next
+ * one to roll back (at once, whatever it wrote); another failure rolls
+ * DEST back now.
+ */
+static int copy_to_points(struct backup *b, struct job *j, int image_fd,
+			  const struct byte_range *v, size_t n)
+{
+	struct byte_range piece[POINT_BATCH_PIECES];
+	char why[RP_MSG_LEN];
+	struct range_batcher rb;
+	struct backup_copy c;
+	struct progress p;
+	struct rp_run *run;
+	struct stat st;
+	unsigned char *buf;
+	uint64_t pos;
+	bool zeroed;
+	size_t i, k;
+	int fd, err;
+
+	if (j->incremental) {
+		fd = open_dest_again(j);
+		if (fd == -ESTALE)
+			return fail_stale(j);
+		if (fd < 0)
+			return fail_io(j->dest, "open", fd, "check --to");
+		close(fd);
+		err = backup_state_mark_writing(j->state, &j->prev);
+		if (err)
+			return fail_io(j->state, "mark", err,
+				       "check the state directory");
+	}
+	/* The engine makes a missing DEST: all holes, zero runs need nothing. */
+	zeroed = stat(j->dest, &st) && errno == ENOENT;
+	err = rp_begin(j->dest, b->taken, j->total, RP_CHUNK_DEFAULT, &run,
+		       why, sizeof(why));
+	if (err)
+		return fail_begin(j, err, why);
+	j->dest_created = zeroed;
+	err = backup_copy_init(&c, image_fd, -1, zeroed);
+	/* Aligned as backup_copy's own buffer, for an O_DIRECT source. */
+	buf = NULL;
+	if (!err && posix_memalign((void **)&buf, BACKUP_ZERO_BLOCK, POINT_BATCH))
+		err = -ENOMEM;
+	if (err) {
+		backup_copy_free(&c);
+		rp_abort(run);
+		return fail_io(j->dest, "copy", err, "try again");
+	}
+	c.put = put_point;
+	c.zero = zero_point;
+	c.put_arg = run;
+	c.stop = stop_requested;
+	c.rate_limit = b->bwlimit;
+	for (i = 0; i < n; i++)
+		j->copied += v[i].length;
+	progress_start(&p, j->m->t.arg, j->copied);
+	c.progress = progress_update;
+	c.progress_arg = &p;
+	range_batcher_init(&rb, v, n, POINT_BATCH);
+	while (!err && (k = range_batch_next(&rb, piece, POINT_BATCH_PIECES))) {
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = backup_copy_read(&c, piece[i].offset, buf + pos,
+					       piece[i].length);
+		c.failed_on_dst = true;
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = rp_save_data(run, piece[i].offset, buf + pos,
+					   piece[i].length, true);
+		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
+			err = backup_copy_put(&c, piece[i].offset, buf + pos,
+					      piece[i].length);
+	}
+	progress_end(&p);
+	/* What reached DEST as data: not the chunks found unchanged. */
+	j->written = rp_written_bytes(run);
+	j->unchanged = rp_unchanged_bytes(run);
+	j->undo_bytes = rp_saved_bytes(run);
+	backup_copy_free(&c);
+	free(buf);
+	if (err == -EINTR) {
+		rp_leave(run);
+		return err;
+	}
+	if (err) {
+		int aerr = rp_abort(run);
+
+		fprintf(stderr, CLI_NAME ": %s: %s\n", j->dest, aerr ?
+			"could not be rolled back now; the next run or 'backup list' does it" :
+			"rolled back to its latest restore point");
+		return fail_io(c.failed_on_dst ? j->dest : j->image,
+			       c.failed_on_dst ? "write" : "read", err,
+			       c.failed_on_dst ? "check the destination's space and disk"
+					       : "check 'blksnap snapshot info'");
+	}
+	/* The commit: from here on the run is DEST's latest point. */
+	err = rp_commit(run);
+	if (err)
+		return fail_io(j->dest, "commit the restore point", err,
+			       "check the backup medium; the next run rolls this one back");
+	/* What the state records: DEST as this copy leaves it. */
+	if (stat(j->dest, &st))
+		return fail_io(j->dest, "stat", -errno, "check the backup medium");
+	backup_dest_id_from_stat(&st, &j->dest_after);
+	return CLI_EXIT_SUCCESS;
+}
+
 static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 		       const struct byte_range *v, size_t n)
 {
@@ -511,14 +704,8 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	int fd, err;
 
 	fd = open_dest(j, &zeroed);
-	if (fd == -ESTALE) {
-		char msg[2 * PATH_MAX];
-
-		snprintf(msg, sizeof(msg), "%s: removed or replaced while this "
-			 "backup ran; nothing written and its state unchanged: "
-			 "run the backup again (it copies everything)", j->dest);
-		return cli_fail_text(msg);
-	}
+	if (fd == -ESTALE)
+		return fail_stale(j);
 	if (fd < 0)
 		return fail_io(j->dest, "open", fd, "check --to");
 	/*
@@ -611,6 +798,21 @@ static int drop_state(struct job *j)
 	return CLI_EXIT_SUCCESS;
 }
 
+/*
+ * Keep --keep points.  The backup itself is done and its state advanced:
+ * a failure here is said, and the next run tries again.
+ */
+static void retain(const struct backup *b, struct job *j)
+{
+	int err = rp_retain(j->dest, b->keep_points, &j->points_removed,
+			    &j->points_kept);
+
+	if (err)
+		fprintf(stderr, CLI_NAME ": %s: cannot remove the restore points "
+			"beyond --keep %u: %s; the next run tries again\n",
+			j->dest, b->keep_points, strerror(-err));
+}
+
 static int run_job(struct backup *b, struct job *j)
 {
 	struct byte_range *v = NULL;
@@ -634,6 +836,8 @@ static int run_job(struct backup *b, struct job *j)
 		for (size_t i = 0; i < n; i++)
 			j->copied += v[i].length;
 		ret = write_ranges_file(b->ranges_out, v, n);
+	} else if (!ret && j->points) {
+		ret = copy_to_points(b, j, fd, v, n);
 	} else if (!ret) {
 		ret = copy_ranges(b, j, fd, v, n);
 	}
@@ -643,14 +847,30 @@ static int run_job(struct backup *b, struct job *j)
 		ret = -EINTR;
 	if (!ret)
 		ret = advance_state(b, j);
+	if (!ret && j->points)
+		retain(b, j);
 	j->seconds = progress_now() - start;
 	j->done = !ret;
 	return ret;
 }
 
+/* "; restore point TIME, N of --keep K kept", or "" for a block device. */
+static const char *point_text(const struct backup *b, const struct job *j,
+			      char *out, size_t size)
+{
+	char t[TAKE_TIME_LEN];
+
+	if (!j->points || take_time_format(b->taken, t))
+		return "";
+	snprintf(out, size, "; restore point %s, %u of --keep %u kept", t,
+		 j->points_kept, b->keep_points);
+	return out;
+}
+
 static void print_text(const struct backup *b, const struct job *j)
 {
 	char gen[GENERATION_STR_LEN], copied_s[32], total_s[32], written_s[32];
+	char point[TAKE_TIME_LEN + 64];
 	double rate = j->seconds > 0 ? j->copied / j->seconds / (1 << 20) : 0;
 
 	generation_format(&j->info.generation_id, gen);
@@ -663,14 +883,37 @@ static void print_text(const struct backup *b, const struct job *j)
 		       copied_s, total_s, b->ranges_out, b->mk.id_str);
 	else
 		printf("%s: %s to %s: %s of %s copied (%s written) in %.1f s, "
-		       "%.1f MiB/s; at %s:%u\n", j->m->t.arg,
+		       "%.1f MiB/s; at %s:%u%s\n", j->m->t.arg,
 		       j->incremental ? "incremental" : "full", j->dest, copied_s,
-		       total_s, written_s, j->seconds, rate, gen, j->number);
+		       total_s, written_s, j->seconds, rate, gen, j->number,
+		       point_text(b, j, point, sizeof(point)));
 }
 
 static int add(struct json_object *o, const char *key, struct json_object *v)
 {
 	return v ? json_object_object_add(o, key, v) : -1;
+}
+
+/*
+ * What a script needs of the restore points: the point this run made (its
+ * take time, for 'backup restore --at'), how many are kept, what went.
+ */
+static int add_points(const struct backup *b, const struct job *j,
+		      struct json_object *o)
+{
+	char t[TAKE_TIME_LEN];
+
+	if (take_time_format(b->taken, t))
+		return -1;
+	return add(o, "restore-point", json_object_new_string(t)) ||
+	       add(o, "restore-points", json_object_new_int64(j->points_kept)) ||
+	       add(o, "restore-points-removed",
+		   json_object_new_int64(j->points_removed)) ||
+	       add(o, "keep", json_object_new_int64(b->keep_points)) ||
+	       add(o, "undo-bytes", json_object_new_int64(j->undo_bytes)) ||
+	       add(o, "bytes-unchanged", json_object_new_int64(j->unchanged)) ||
+	       (j->recovered[0] &&
+		add(o, "recovered", json_object_new_string(j->recovered)));
 }
 
 /* Only the devices done; the snapshot only if it is left (@complete). */
@@ -706,6 +949,8 @@ static int print_json(const struct backup *b, double seconds, bool complete)
 		      add(o, "bytes-total", json_object_new_int64(j->total)) ||
 		      add(o, "seconds", json_object_new_double(j->seconds)) ||
 		      add(o, "generation", json_object_new_string(point));
+		if (!err && j->points)
+			err = add_points(b, j, o);
 		if (!err && j->incremental) {
 			generation_format(&j->prev.generation, gen);
 			snprintf(point, sizeof(point), "%s:%u", gen, j->prev.number);
@@ -758,8 +1003,13 @@ static void say_interrupted(const struct job *j)
 {
 	if (j->state_dropped)
 		fprintf(stderr, CLI_NAME ": %s: interrupted; its state was removed "
-			"for the full copy, the next run copies all of %s again\n",
-			j->m->t.arg, j->dest);
+			"for the full copy, the next run copies all of %s again%s\n",
+			j->m->t.arg, j->dest, j->points ? " (after rolling it back "
+			"to its latest restore point)" : "");
+	else if (j->points)
+		fprintf(stderr, CLI_NAME ": %s: interrupted; its state is "
+			"unchanged, the next run rolls %s back to its latest "
+			"restore point first\n", j->m->t.arg, j->dest);
 	else
 		fprintf(stderr, CLI_NAME ": %s: interrupted; its state is "
 			"unchanged, the next run repairs %s\n", j->m->t.arg,
@@ -783,6 +1033,40 @@ static uint8_t take_number(const struct snapshot_member *m)
 	return b->changes_number;
 }
 
+/*
+ * A point is named by its take time in whole seconds, later than the
+ * point before: a run started within a second of the last one waits for
+ * the next second; a latest point further ahead means a clock set back.
+ */
+static int wait_for_later_second(const struct backup *b)
+{
+	char msg[3 * PATH_MAX + 2 * TAKE_TIME_LEN];
+	char then_s[TAKE_TIME_LEN], now_s[TAKE_TIME_LEN];
+	int64_t latest = 0, t;
+	const char *dest = NULL;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->jobs[i].points && !rp_latest_time(b->jobs[i].dest, &t) &&
+		    t > latest) {
+			latest = t;
+			dest = b->jobs[i].dest;
+		}
+	if (!dest || latest < time(NULL))
+		return CLI_EXIT_SUCCESS;
+	if (latest - time(NULL) >= POINT_WAIT_MAX) {
+		take_time_format(latest, then_s);
+		take_time_format(time(NULL), now_s);
+		snprintf(msg, sizeof(msg), "%s: its latest restore point is of %s, "
+			 "after now (%s); set the clock right, or move %s" RP_DIR_SUFFIX
+			 " away for a new chain", dest, then_s, now_s, dest);
+		return cli_fail_text(msg);
+	}
+	while (latest >= time(NULL))
+		usleep(50000);
+	return CLI_EXIT_SUCCESS;
+}
+
 /* The snapshot is made and copied with termination signals held. */
 static int run(struct backup *b)
 {
@@ -791,6 +1075,9 @@ static int run(struct backup *b)
 	size_t i;
 	int ret;
 
+	ret = wait_for_later_second(b);
+	if (ret)
+		return ret;
 	signals_hold(&saved);
 	b->mk.read_cbt = true;
 	ret = snapshot_make_take(&b->mk);
@@ -898,6 +1185,34 @@ static int load_states(struct backup *b)
 	return ret;
 }
 
+/*
+ * Finish what an interrupted run left in DEST's restore points before
+ * anything is taken, and say what in one line.
+ */
+static int recover(struct job *j)
+{
+	char msg[2 * PATH_MAX + RP_MSG_LEN];
+	int err = rp_recover(j->dest, j->recovered, sizeof(j->recovered));
+
+	if (err == 1) {
+		fprintf(stderr, CLI_NAME ": %s: %s\n", j->dest, j->recovered);
+		return CLI_EXIT_SUCCESS;
+	}
+	if (!err)
+		return CLI_EXIT_SUCCESS;
+	if (err == -EBUSY)
+		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
+			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
+			 "it is done", j->dest, j->dest);
+	else
+		snprintf(msg, sizeof(msg), "%s: cannot roll back an interrupted "
+			 "run: %s%s%s; check the backup medium, then run again",
+			 j->dest, strerror(-err), j->recovered[0] ? ": " : "",
+			 j->recovered);
+	j->recovered[0] = '\0';
+	return cli_fail_text(msg);
+}
+
 static int prepare(struct backup *b, char **args, size_t nargs)
 {
 	struct stat st;
@@ -933,8 +1248,21 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 		ret = snapshot_make_storage(&b->mk, true);
 	if (!ret)
 		ret = load_states(b);
+	for (i = 0; !ret && i < b->n; i++)
+		if (b->jobs[i].points)
+			ret = recover(&b->jobs[i]);
 	return ret;
 }
+
+/*
+ * The restore points of a DEST.  A TARGET called "list" or "restore"
+ * is given as ./list, as a first argument.
+ */
+static const struct cli_command backup_commands[] = {
+	{ "list",    cmd_backup_list,    "list the restore points of DEST" },
+	{ "restore", cmd_backup_restore, "write a restore point out as an image" },
+	{ NULL, NULL, NULL },
+};
 
 int cmd_backup(int argc, char **argv)
 {
@@ -945,6 +1273,7 @@ int cmd_backup(int argc, char **argv)
 		{ "no-wait",       no_argument,       NULL, 'n' },
 		{ "ranges-out",    required_argument, NULL, 'r' },
 		{ "keep-snapshot", no_argument,       NULL, 'k' },
+		{ "keep",          required_argument, NULL, 'K' },
 		{ "bwlimit",       required_argument, NULL, 'b' },
 		{ "storage",       required_argument, NULL, 's' },
 		{ "limit",         required_argument, NULL, 'l' },
@@ -956,8 +1285,14 @@ int cmd_backup(int argc, char **argv)
 	size_t i, nargs;
 	int ch, ret = CLI_EXIT_SUCCESS;
 
+	if (argc > 1) {
+		ret = cli_dispatch(backup_commands, argv[0], argc - 1, argv + 1);
+		if (ret >= 0)
+			return ret;
+		ret = CLI_EXIT_SUCCESS;
+	}
 	snapshot_make_init(&b.mk, argv[0]);
-	while ((ch = getopt_long(argc, argv, "t:S:fnr:kb:s:l:Jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:S:fnr:kK:b:s:l:Jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			b.to = optarg;
@@ -976,6 +1311,12 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case 'k':
 			b.keep = true;
+			break;
+		case 'K':
+			if (config_parse_keep(optarg, &b.keep_points))
+				ret = cli_usage_error(b.cmd, "--keep '%s': not a number "
+						      "of restore points 1..100000",
+						      optarg);
 			break;
 		case 'b':
 			if (parse_size(optarg, &b.bwlimit) || !b.bwlimit)
@@ -1013,8 +1354,11 @@ int cmd_backup(int argc, char **argv)
 		ret = cli_usage_error(b.cmd, "--ranges-out takes one TARGET");
 	else if (b.mk.storage && !*b.mk.storage)
 		ret = cli_usage_error(b.cmd, "--storage: empty path");
-	else if ((ret = config_load_default()) == CLI_EXIT_SUCCESS)
+	else if ((ret = config_load_default()) == CLI_EXIT_SUCCESS) {
+		if (!b.keep_points)
+			b.keep_points = config_get()->keep;
 		ret = prepare(&b, argv + optind, nargs);
+	}
 	if (!ret)
 		ret = run(&b);
 out:

@@ -17,6 +17,23 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
 		 CONFIG_DEFAULT_STATE_DIR);
+	cfg->keep = CONFIG_DEFAULT_KEEP;
+}
+
+int config_parse_keep(const char *s, unsigned int *keep)
+{
+	unsigned long v;
+	char *end;
+
+	/* Digits only: strtoul would take " 7", "+7" and "-1" (as huge). */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > CONFIG_MAX_KEEP)
+		return -EINVAL;
+	*keep = v;
+	return 0;
 }
 
 static int set_path(struct parse *p, char *out, const char *value)
@@ -89,6 +106,12 @@ static int handler(void *user, const char *section, const char *name,
 		return set_limit(p, value);
 	if (!strcmp(section, "backup") && !strcmp(name, "state-directory"))
 		return set_path(p, p->cfg->state_dir, value);
+	if (!strcmp(section, "backup") && !strcmp(name, "keep")) {
+		if (!config_parse_keep(value, &p->cfg->keep))
+			return 1;
+		p->why = "not a number of restore points 1..100000";
+		return 0;
+	}
 	p->why = !strcmp(section, "snapshot") || !strcmp(section, "backup") ?
 		"unknown key" : "unknown section or a key outside [snapshot] and [backup]";
 	return 0;

@@ -8,6 +8,7 @@
  *   limit = 20%                                  # default --limit
  *   [backup]
  *   state-directory = /var/lib/blksnap
+ *   keep = 7                                      # default --keep
  *
  * An unknown section or key, a bad value or a line that is not INI is an
  * error naming the file and the line.  $BLKSNAP_CONFIG or the global
@@ -23,6 +24,9 @@
 #define CONFIG_DEFAULT_PATH	"/etc/blksnap.conf"
 #define CONFIG_DEFAULT_STATE_DIR	"/var/lib/blksnap"
 #define CONFIG_MAX_STORAGE_DIRS	16
+/* Restore points a backup keeps: a week of nightly runs. */
+#define CONFIG_DEFAULT_KEEP	7U
+#define CONFIG_MAX_KEEP		100000U
 
 struct config {
 	char state_dir[PATH_MAX];
@@ -30,9 +34,13 @@ struct config {
 	char storage_dirs[CONFIG_MAX_STORAGE_DIRS][PATH_MAX];
 	size_t nstorage_dirs;
 	char limit[32];		/* as --limit takes it, "" if not set */
+	unsigned int keep;	/* restore points kept, 1..CONFIG_MAX_KEEP */
 };
 
-/* The built-in values: nothing extra, state in CONFIG_DEFAULT_STATE_DIR. */
+/*
+ * The built-in values: nothing extra, state in CONFIG_DEFAULT_STATE_DIR,
+ * CONFIG_DEFAULT_KEEP points.
+ */
 void config_defaults(struct config *cfg);
 
 /*
@@ -54,5 +62,8 @@ int config_load_default(void);
 
 /* The loaded configuration (the built-in values before loading). */
 const struct config *config_get(void);
+
+/* "N" as a number of restore points to keep (1..CONFIG_MAX_KEEP); 0 or -EINVAL. */
+int config_parse_keep(const char *s, unsigned int *keep);
 
 #endif /* BLKSNAP_CLI_CONFIG_H */

@@ -39,3 +39,39 @@ bool cbt_range_next(struct cbt_range_iter *it, struct byte_range *r)
 	r->length = end - start;
 	return true;
 }
+
+void range_batcher_init(struct range_batcher *b, const struct byte_range *v,
+			size_t n, uint64_t max)
+{
+	b->v = v;
+	b->n = n;
+	b->i = 0;
+	b->done = 0;
+	b->max = max ? max : 1;
+}
+
+size_t range_batch_next(struct range_batcher *b, struct byte_range *out,
+			size_t cap)
+{
+	uint64_t room = b->max;
+	size_t k = 0;
+
+	while (k < cap && room && b->i < b->n) {
+		const struct byte_range *r = &b->v[b->i];
+		uint64_t left = r->length - b->done;
+		uint64_t len = left < room ? left : room;
+
+		if (len) {
+			out[k].offset = r->offset + b->done;
+			out[k].length = len;
+			k++;
+			room -= len;
+			b->done += len;
+		}
+		if (b->done == r->length) {
+			b->i++;
+			b->done = 0;
+		}
+	}
+	return k;
+}

@@ -36,4 +36,28 @@ void cbt_range_iter_init(struct cbt_range_iter *it, const uint8_t *map,
 /* Store the next changed range in @r; false when there is none left. */
 bool cbt_range_next(struct cbt_range_iter *it, struct byte_range *r);
 
+/*
+ * Ranges in batches of at most @max bytes in all, a range longer than
+ * that cut into pieces: a backup saves the old contents of a whole batch
+ * for one fsync of its undo file (restore_point.h) before it copies it.
+ */
+struct range_batcher {
+	const struct byte_range *v;
+	size_t n;
+	size_t i;		/* the range the next piece comes from */
+	uint64_t done;		/* bytes of v[i] already batched */
+	uint64_t max;
+};
+
+void range_batcher_init(struct range_batcher *b, const struct byte_range *v,
+			size_t n, uint64_t max);
+
+/*
+ * The next batch: at most @cap pieces in @out, together at most the
+ * batcher's max bytes (and at least one byte); returns how many, 0 when
+ * all are batched.  Empty ranges are skipped.
+ */
+size_t range_batch_next(struct range_batcher *b, struct byte_range *out,
+			size_t cap);
+
 #endif /* BLKSNAP_CLI_RANGES_H */

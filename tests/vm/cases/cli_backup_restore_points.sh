@@ -1,0 +1,192 @@
+# blksnap backup writes an image file through its restore points (issue
+# 19).  Three rounds of ext4 on /srv/data give three complete points in
+# `backup list --json`, one per round, at the take times the runs'
+# --json named; the oldest, restored with --at, shows round 0's files.  A
+# run SIGKILLed in the middle of its copy (after it wrote part of DEST)
+# leaves an interrupted run: `backup restore` without --at rolls DEST back
+# first and gives exactly the last complete round, byte for byte; the
+# next normal run succeeds (incremental, byte-identical).  Killed again,
+# the next run rolls the killed one back itself, says so in one line and
+# in --json, and succeeds.  --keep 2 leaves two points, the older
+# restorable.  A full copy over the chain (--full, as after a module
+# reload) writes and saves only the chunks that changed.
+# kernels: first
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+. "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
+
+backup_setup_data
+dest=/mnt/backup/data.img
+
+# list_points: TIME COMPLETE LATEST per point, oldest first, and the count
+# of all points first.
+list_points() {
+	blksnap backup list --json $dest > /tmp/list.json
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["restore-points"]
+print(len(p))
+for x in p:
+    print(x["time"], str(x["complete"]).lower(), str(x["latest"]).lower())' \
+		/tmp/list.json
+}
+
+# expect_points TIME...: the points are these, oldest first, all complete,
+# the last the latest.
+expect_points() {
+	local want="$#" got i=0 t c l
+	list_points > /tmp/points.txt
+	got=$(head -n 1 /tmp/points.txt)
+	expect_eq "$got" "$want" "restore points listed"
+	while read -r t c l; do
+		i=$((i + 1))
+		expect_eq "$t" "${!i}" "time of point $i"
+		expect_eq "$c" true "point $i complete"
+		expect_eq "$l" "$([ $i = $want ] && echo true || echo false)" "point $i latest"
+	done < <(tail -n +2 /tmp/points.txt)
+	ok "$want complete points: $*"
+}
+
+declare -a when
+for r in 0 1 2; do
+	mutate /srv/data $r
+	backup_round data /srv/data ${DISK1}1 ext4 $r
+	when[$r]=$(jget /tmp/data.$r.json restore-point)
+	[ -n "${when[$r]}" ] || fail "round $r: no restore-point in --json"
+	expect_eq "$(jget /tmp/data.$r.json restore-points)" $((r + 1)) "round $r: points kept"
+	expect_eq "$(jget /tmp/data.$r.json keep)" 7 "round $r: the default --keep"
+done
+expect_points "${when[@]}"
+[ "$(stat -c %a $dest.blksnap)" = 700 ] || fail "$dest.blksnap is not mode 0700"
+for f in $dest $dest.blksnap/*; do
+	[ "$f" = $dest.blksnap/lock ] && continue
+	expect_eq "$(stat -c %a $f)" 600 "mode of $f"
+done
+
+# --- the oldest point, restored with --at, shows round 0's files --------
+blksnap backup restore --at "${when[0]}" --to /mnt/backup/r0.img $dest ||
+	fail "backup restore --at ${when[0]}"
+check_dest data ext4 0 /mnt/backup/r0.img
+rm -f /mnt/backup/r0.img
+
+# --- SIGKILL in the middle of a run --------------------------------------
+mutate /srv/data 3
+head -c $((24 * M)) /dev/urandom > /srv/data/big
+sync
+sum_latest=$(sha256sum < $dest | cut -d' ' -f1)
+"$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
+	> /tmp/killed.out 2> /tmp/killed.err &
+pid=$!
+# Killed once it has written 6 MiB (undo file and DEST): a 4 MiB batch's
+# old contents are saved and DEST is being written, the 24 MiB changed far
+# from done.  (Reads count DEST's too, compared before it is written.)
+kill_when_written() {
+	local i
+	for i in $(seq 600); do
+		wchar=$(sed -n 's/^wchar: //p' /proc/$1/io 2>/dev/null || echo 0)
+		[ "${wchar:-0}" -ge $((6 * M)) ] && break
+		sleep 0.1
+	done
+	[ "${wchar:-0}" -ge $((6 * M)) ] ||
+		fail "the backup wrote only ${wchar:-0} bytes in a minute: not copying"
+	kill -KILL $1
+}
+kill_when_written $pid
+set +e; wait $pid; rc=$?; set -e
+echo "killed the backup after it wrote $wchar bytes: rc=$rc"
+expect_eq "$rc" 137 "exit status of the run killed by SIGKILL"
+[ "$(sha256sum < $dest | cut -d' ' -f1)" != "$sum_latest" ] ||
+	fail "the killed run had not written DEST: it proves nothing"
+ok "the killed run had written part of DEST"
+n=$(ls $dest.blksnap | grep -c '^undo-' || true)
+expect_eq "$n" 3 "undo files: rounds 1 and 2, and the killed run's"
+
+run_capture rc out err blksnap backup restore --to /mnt/backup/latest.img $dest
+echo "restore after the kill: rc=$rc: $err"
+expect_eq "$rc" 0 "backup restore after the kill"
+expect_match "$err" "rolled back the interrupted run" "restore says it rolled the run back"
+expect_eq "$(sha256sum < /mnt/backup/latest.img | cut -d' ' -f1)" "$sum_latest" \
+	"the restored image against DEST at round 2"
+expect_eq "$(sha256sum < $dest | cut -d' ' -f1)" "$sum_latest" "DEST rolled back to round 2"
+check_dest data ext4 2 /mnt/backup/latest.img
+rm -f /mnt/backup/latest.img
+expect_points "${when[@]}"
+
+# The killed run's snapshot outlives it (issue 19 wants the next run to
+# destroy it; not done yet): destroyed here, as an administrator would.
+for s in $(ls /sys/class/misc/blksnap-control/snapshots); do
+	blksnap snapshot destroy $s
+done
+
+# --- the next normal run succeeds, an incremental from round 2's state ---
+backup_round data /srv/data ${DISK1}1 ext4 3
+when[3]=$(jget /tmp/data.3.json restore-point)
+expect_points "${when[@]}"
+
+# --- killed again: the next run rolls it back itself and goes on ---------
+mutate /srv/data 4
+rm /srv/data/big
+head -c $((16 * M)) /dev/urandom > /srv/data/big2
+sync
+"$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
+	> /tmp/killed2.out 2> /tmp/killed2.err &
+pid=$!
+kill_when_written $pid
+set +e; wait $pid; set -e
+echo "killed the second backup after it wrote $wchar bytes"
+expect_eq "$(ls $dest.blksnap | grep -c '^undo-')" 4 "undo files: rounds 1-3, and the killed run's"
+for s in $(ls /sys/class/misc/blksnap-control/snapshots); do
+	blksnap snapshot destroy $s
+done
+backup_round data /srv/data ${DISK1}1 ext4 4
+when[4]=$(jget /tmp/data.4.json restore-point)
+expect_match "$(jget /tmp/data.4.json recovered)" "rolled back the interrupted run" \
+	"the next run's --json says it rolled the killed run back"
+expect_points "${when[@]}"
+
+# --- --keep 2: the two latest points stay, the older one restorable -----
+mutate /srv/data 5
+checksums /srv/data > /tmp/data.5.sums
+run_capture rc out err blksnap backup --keep 2 --to $dest /srv/data
+echo "backup --keep 2: rc=$rc: $out"
+expect_eq "$rc" 0 "backup --keep 2"
+expect_eq "$err" "" "stderr of a run with nothing to roll back"
+expect_match "$out" "restore point .*, 2 of --keep 2 kept" "the summary names the point and the count"
+when[5]=$(list_points | tail -n 1 | cut -d' ' -f1)
+expect_points "${when[4]}" "${when[5]}"
+check_dest data ext4 5 $dest
+blksnap backup restore --at "${when[4]}" --to /mnt/backup/r4.img $dest ||
+	fail "backup restore --at ${when[4]}"
+check_dest data ext4 4 /mnt/backup/r4.img
+rm -f /mnt/backup/r4.img
+
+# --- a full copy writes only what changed ---------------------------------
+mutate /srv/data 6
+checksums /srv/data > /tmp/data.6.sums
+blksnap backup --full --keep 2 --json --to $dest /srv/data > /tmp/data.6.json ||
+	fail "round 6: backup --full"
+expect_eq "$(jget /tmp/data.6.json mode)" full "round 6 mode"
+total=$(jget /tmp/data.6.json bytes-total)
+copied=$(jget /tmp/data.6.json bytes-copied)
+written=$(jget /tmp/data.6.json bytes-written)
+unchanged=$(jget /tmp/data.6.json bytes-unchanged)
+undo=$(jget /tmp/data.6.json undo-bytes)
+echo "FIGURE data full over the chain: $copied of $total copied, $written written," \
+	"$unchanged unchanged, $undo bytes of old contents saved"
+expect_eq "$copied" "$total" "a full copy reads everything"
+# Round 6 adds about 2 MiB of files and rewrites a few blocks.
+[ "$written" -gt 0 ] && [ "$written" -lt $((8 * M)) ] ||
+	fail "round 6: $written bytes written for a few MiB changed"
+[ "$undo" -lt $((8 * M)) ] || fail "round 6: $undo bytes saved for a few MiB changed"
+[ "$unchanged" -gt $((48 * M)) ] || fail "round 6: only $unchanged bytes found unchanged"
+check_dest data ext4 6 $dest
+blksnap backup restore --at "${when[5]}" --to /mnt/backup/r5.img $dest ||
+	fail "backup restore --at ${when[5]}"
+check_dest data ext4 5 /mnt/backup/r5.img
+rm -f /mnt/backup/r5.img
+
+run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
+[ "$rc" != 0 ] || fail "the point --keep removed was restored"
+echo "restore of a removed point: rc=$rc: $err"
+
+umount /srv/data
+blksnap detach ${DISK1}1

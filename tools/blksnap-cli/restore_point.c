@@ -1,0 +1,1307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Restore points: the run (begin, write, commit, abort), then what reads
+ * or repairs a chain (list, materialise, recover, retain).  The formats
+ * are undo_log.c's and block_sums.c's; restore_point.h says how they fit.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "block_sums.h"
+#include "io_full.h"
+#include "restore_point.h"
+#include "take_time.h"
+#include "undo_log.h"
+
+#define UNDO_PREFIX	"undo-"
+
+struct rp_paths {
+	char dest[PATH_MAX];
+	char dir[PATH_MAX];	/* DEST.blksnap */
+	char sums[PATH_MAX];
+	char lock[PATH_MAX];
+};
+
+static int paths_of(const char *dest, struct rp_paths *p)
+{
+	if ((size_t)snprintf(p->dest, sizeof(p->dest), "%s", dest) >= sizeof(p->dest) ||
+	    (size_t)snprintf(p->dir, sizeof(p->dir), "%s" RP_DIR_SUFFIX, dest) >=
+	    sizeof(p->dir) ||
+	    (size_t)snprintf(p->sums, sizeof(p->sums), "%s/sums", p->dir) >=
+	    sizeof(p->sums) ||
+	    (size_t)snprintf(p->lock, sizeof(p->lock), "%s/lock", p->dir) >=
+	    sizeof(p->lock))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int undo_path(const struct rp_paths *p, const char *name, char *out)
+{
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", p->dir, name) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The lock: exclusive for whoever writes DEST or the directory, shared
+ * for readers.  A reader of a medium never written to (no lock file) or
+ * mounted read-only goes without: nothing can write there either.
+ */
+static int lock_dir(const struct rp_paths *p, bool exclusive, int *fd)
+{
+	if (exclusive) {
+		*fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	} else {
+		*fd = open(p->lock, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0 && (errno == ENOENT || errno == EACCES))
+			return 0;
+	}
+	if (*fd < 0)
+		return -errno;
+	while (flock(*fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		if (errno == EINTR)
+			continue;
+		close(*fd);
+		*fd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void unlock_dir(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An undo file in DEST.blksnap, by the take time in its name. */
+struct undo_entry {
+	char name[NAME_MAX + 1];
+	int64_t time;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct undo_entry *x = a, *y = b;
+
+	return x->time < y->time ? 1 : x->time > y->time ? -1 : 0;
+}
+
+/* The undo files, newest first, in a new array.  None if no directory. */
+static int list_undo(const struct rp_paths *p, struct undo_entry **out,
+		     size_t *count)
+{
+	struct undo_entry *v = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	*out = NULL;
+	*count = 0;
+	d = opendir(p->dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((errno = 0, e = readdir(d))) {
+		int64_t t;
+
+		if (strncmp(e->d_name, UNDO_PREFIX, strlen(UNDO_PREFIX)) ||
+		    take_time_parse(e->d_name + strlen(UNDO_PREFIX), &t))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			tmp = realloc(v, cap * sizeof(*v));
+			if (!tmp) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = tmp;
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+		v[n++].time = t;
+	}
+	if (errno) {
+		int err = -errno;
+
+		free(v);
+		closedir(d);
+		return err;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), newest_first);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* The header (and heads only) of undo file @name. */
+static int scan_heads(const struct rp_paths *p, const char *name,
+		      struct undo_scan *s, uint64_t *disk_bytes)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, err;
+
+	err = undo_path(p, name, path);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = undo_scan(fd, s, NULL, NULL);
+	if (disk_bytes)
+		*disk_bytes = fstat(fd, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+	close(fd);
+	return err;
+}
+
+/*
+ * Without a checksum file only a first run can have been under way: a
+ * later run's checksum file is only ever replaced, never removed.  An
+ * undo file that restores an earlier point then means the checksum file
+ * was lost, and rolling back would throw away every point: -EBADMSG.
+ */
+static int sums_lost(const struct rp_paths *p, const struct undo_entry *v,
+		     size_t n, char *why, size_t whysize)
+{
+	struct undo_scan s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!scan_heads(p, v[i].name, &s, NULL) && s.h.prev_time) {
+			snprintf(why, whysize, "%s is missing, but %s restores an "
+				 "earlier point: the medium is damaged; nothing "
+				 "was rolled back", p->sums, v[i].name);
+			return -EBADMSG;
+		}
+	return 0;
+}
+
+static int apply_to_fd(void *arg, uint64_t offset, const void *data, uint64_t len)
+{
+	return io_pwrite_full(*(int *)arg, data, len, offset);
+}
+
+/*
+ * Undo what interrupted run @name did to DEST (@dest_fd): write back the
+ * records it holds, cut DEST to its old size, make that durable, and only
+ * then remove the undo file.  A crash on the way leaves the undo file, so
+ * the next call does it all again (writing old contents twice is no harm).
+ */
+static int roll_back(const struct rp_paths *p, const char *name, int dest_fd,
+		     struct undo_scan *s)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = undo_path(p, name, path);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = undo_scan(fd, s, apply_to_fd, &dest_fd);
+	close(fd);
+	/* A torn header: the run had not written DEST yet (see rp_begin()). */
+	if (err && err != -EBADMSG)
+		return err;
+	if (!err) {
+		if (ftruncate(dest_fd, s->h.old_size))
+			return -errno;
+		if (fsync(dest_fd))
+			return -errno;
+	}
+	if (unlink(path))
+		return -errno;
+	return io_fsync_dir(p->dir);
+}
+
+/* "T" of the latest point for messages; "(none)" before the first. */
+static void time_str(int64_t t, char out[TAKE_TIME_LEN])
+{
+	if (!t || take_time_format(t, out))
+		snprintf(out, TAKE_TIME_LEN, "(none)");
+}
+
+/* Append to the one line rp_recover() returns, "; " between parts. */
+__attribute__((format(printf, 3, 4)))
+static void say(char *msg, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(msg);
+	va_list ap;
+
+	if (len + 2 >= size)
+		return;
+	if (len)
+		len += snprintf(msg + len, size - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(msg + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+int rp_recover(const char *dest, char *msg, size_t msgsize)
+{
+	char tmp[PATH_MAX + 8], t1[TAKE_TIME_LEN], t2[TAKE_TIME_LEN], why[160];
+	struct rp_paths p;
+	struct block_sums sums;
+	struct undo_entry *v = NULL;
+	struct undo_scan s;
+	bool have = false, did = false;
+	int64_t latest = 0;
+	size_t n = 0, i;
+	int lock = -1, dest_fd = -1, err;
+
+	msg[0] = '\0';
+	err = paths_of(dest, &p);
+	if (err)
+		return err;
+	if (access(p.dir, F_OK))
+		return errno == ENOENT ? 0 : -errno;
+	err = lock_dir(&p, true, &lock);
+	if (err)
+		return err;
+	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (!err) {
+		have = true;
+		latest = sums.take_time;
+		block_sums_free(&sums);
+	} else if (err == -EBADMSG) {
+		/* Without the latest point's time, no run can be told apart. */
+		snprintf(msg, msgsize, "%s: checksum file damaged: %s", p.sums, why);
+		goto out;
+	} else if (err != -ENOENT) {
+		goto out;
+	}
+	err = list_undo(&p, &v, &n);
+	if (!err && !have)
+		err = sums_lost(&p, v, n, msg, msgsize);
+	for (i = 0; !err && i < n; i++) {
+		char path[PATH_MAX];
+
+		if (have && v[i].time <= latest) {
+			/* Committed: only a first run's (no point before it) goes. */
+			if (v[i].time == latest && !scan_heads(&p, v[i].name, &s, NULL) &&
+			    !s.h.prev_time && !undo_path(&p, v[i].name, path) &&
+			    !unlink(path)) {
+				io_fsync_dir(p.dir);
+				did = true;
+				say(msg, msgsize, "removed the undo file of the "
+				    "first run, which has no point before it");
+			}
+			continue;
+		}
+		if (dest_fd < 0) {
+			dest_fd = open(p.dest, O_RDWR | O_CLOEXEC);
+			if (dest_fd < 0 && errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+		}
+		if (dest_fd < 0) {
+			/* DEST was never made: nothing to roll back. */
+			err = undo_path(&p, v[i].name, path);
+			if (!err && unlink(path))
+				err = -errno;
+			if (!err)
+				say(msg, msgsize, "removed the undo file of a run "
+				    "interrupted before %s existed", p.dest);
+			did = true;
+			continue;
+		}
+		err = roll_back(&p, v[i].name, dest_fd, &s);
+		if (err)
+			break;
+		did = true;
+		time_str(v[i].time, t1);
+		time_str(latest, t2);
+		if (have)
+			say(msg, msgsize, "rolled back the interrupted run of %s "
+			    "(%llu bytes put back): %s is the point of %s again",
+			    t1, (unsigned long long)s.bytes, p.dest, t2);
+		else
+			say(msg, msgsize, "rolled back the interrupted first run "
+			    "of %s: %s holds no restore point yet", t1, p.dest);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p.sums);
+	if (!err && !unlink(tmp)) {
+		did = true;
+		say(msg, msgsize, "removed a half-written checksum file");
+	}
+	if (!err && did)
+		err = 1;
+out:
+	if (dest_fd >= 0)
+		close(dest_fd);
+	free(v);
+	unlock_dir(lock);
+	return err;
+}
+
+struct rp_run {
+	struct rp_paths p;
+	char undo[PATH_MAX];
+	int dest_fd;
+	int lock_fd;
+	struct undo_writer w;
+	struct undo_header h;
+	struct block_sums old;	/* the latest point's; count 0 if none */
+	uint8_t *saved;		/* a bit per chunk: old contents saved */
+	/* A bit per chunk: the data to write is what DEST holds already. */
+	uint8_t *same;
+	uint64_t same_bytes, written_bytes;
+	uint64_t nchunks;	/* of the larger of the two sizes */
+	unsigned char *buf;	/* one chunk */
+	bool unsynced;		/* appended by rp_save(), not yet fsynced */
+	bool punch_unsupported;	/* DEST refused a hole once: write zeros */
+	int failed;		/* the first error: only abort is left */
+};
+
+static bool is_saved(const struct rp_run *r, uint64_t i)
+{
+	return r->saved[i / 8] & (1U << (i % 8));
+}
+
+static void set_saved(struct rp_run *r, uint64_t i)
+{
+	r->saved[i / 8] |= 1U << (i % 8);
+}
+
+static bool is_same(const struct rp_run *r, uint64_t i)
+{
+	return r->same[i / 8] & (1U << (i % 8));
+}
+
+static void run_free(struct rp_run *r)
+{
+	undo_close(&r->w);
+	if (r->dest_fd >= 0)
+		close(r->dest_fd);
+	unlock_dir(r->lock_fd);
+	block_sums_free(&r->old);
+	free(r->saved);
+	free(r->same);
+	free(r->buf);
+	free(r);
+}
+
+/*
+ * Append chunk @i's old contents to the undo file, once per run.  A chunk
+ * wholly past the old end has none: the roll-back's truncation undoes it.
+ */
+static int save_chunk(struct rp_run *r, uint64_t i, bool *appended)
+{
+	uint64_t start = i * r->h.chunk_size, len;
+	int err;
+
+	if (is_saved(r, i))
+		return 0;
+	if (start < r->h.old_size) {
+		len = r->h.old_size - start < r->h.chunk_size ?
+		      r->h.old_size - start : r->h.chunk_size;
+		err = io_pread_full(r->dest_fd, r->buf, len, start);
+		if (!err)
+			err = undo_append(&r->w, start, r->buf, len);
+		if (err)
+			return err;
+		*appended = true;
+	}
+	set_saved(r, i);
+	return 0;
+}
+
+/* Open DEST for the run and check it is the image the chain says. */
+static int open_dest(struct rp_run *r, bool chain, char *why, size_t whysize)
+{
+	struct stat st;
+
+	r->dest_fd = open(r->p.dest, O_RDWR | O_CLOEXEC);
+	if (r->dest_fd < 0 && errno == ENOENT && !chain) {
+		char *parent;
+		int err;
+
+		/* A device's data: its owner's alone, whatever the umask. */
+		r->dest_fd = open(r->p.dest, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+				  0600);
+		if (r->dest_fd < 0)
+			return -errno;
+		if (fchmod(r->dest_fd, 0600))
+			return -errno;
+		/* The checksum file's rename must not outlast DEST's name. */
+		parent = strdup(r->p.dest);
+		if (!parent)
+			return -ENOMEM;
+		err = io_fsync_dir(dirname(parent));
+		free(parent);
+		if (err)
+			return err;
+	}
+	if (r->dest_fd < 0) {
+		int err = -errno;
+
+		if (err == -ENOENT)
+			snprintf(why, whysize, "%s is missing, but %s holds its "
+				 "restore points", r->p.dest, r->p.dir);
+		return err;
+	}
+	if (fstat(r->dest_fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whysize, "%s is not a regular file", r->p.dest);
+		return -EINVAL;
+	}
+	r->h.old_size = st.st_size;
+	if (chain && r->h.old_size != r->old.image_size) {
+		snprintf(why, whysize, "%s is %llu bytes, its latest point %llu: "
+			 "changed by something else", r->p.dest,
+			 (unsigned long long)r->h.old_size,
+			 (unsigned long long)r->old.image_size);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Make DEST.blksnap (0700), durably, if it is not there. */
+static int make_dir(const struct rp_paths *p)
+{
+	char *parent;
+	int err;
+
+	if (mkdir(p->dir, 0700)) {
+		if (errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	if (chmod(p->dir, 0700))
+		return -errno;
+	parent = strdup(p->dir);
+	if (!parent)
+		return -ENOMEM;
+	err = io_fsync_dir(dirname(parent));
+	free(parent);
+	return err;
+}
+
+int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
+	     uint32_t chunk_size, struct rp_run **run, char *why, size_t whysize)
+{
+	char name[TAKE_TIME_LEN], file[sizeof(UNDO_PREFIX) + TAKE_TIME_LEN];
+	struct undo_entry *v = NULL;
+	struct rp_run *r;
+	bool chain = false, appended = false;
+	size_t n = 0, i;
+	uint64_t first;
+	int err;
+
+	*run = NULL;
+	why[0] = '\0';
+	if (take_time <= 0 || !chunk_size || chunk_size > UNDO_RECORD_MAX ||
+	    image_size > INT64_MAX || take_time_format_name(take_time, name))
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->dest_fd = r->lock_fd = r->w.fd = -1;
+	err = paths_of(dest, &r->p);
+	if (!err)
+		err = make_dir(&r->p);
+	if (!err)
+		err = lock_dir(&r->p, true, &r->lock_fd);
+	if (err)
+		goto fail;
+	err = block_sums_read(r->p.sums, &r->old, why, whysize);
+	if (!err)
+		chain = true;
+	else if (err != -ENOENT)
+		goto fail;
+	err = list_undo(&r->p, &v, &n);
+	if (!err && !chain)
+		err = sums_lost(&r->p, v, n, why, whysize);
+	if (err)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!chain || v[i].time > r->old.take_time) {
+			snprintf(why, whysize, "an interrupted run (%s) is not "
+				 "rolled back yet", v[i].name);
+			err = -EUCLEAN;
+			goto fail;
+		}
+	if (chain && take_time <= r->old.take_time) {
+		snprintf(why, whysize, "the latest point is not older than this run");
+		err = -EEXIST;
+		goto fail;
+	}
+	r->h.chunk_size = chain ? r->old.chunk_size : chunk_size;
+	r->h.take_time = take_time;
+	r->h.prev_time = chain ? r->old.take_time : 0;
+	r->h.new_size = image_size;
+	err = open_dest(r, chain, why, whysize);
+	if (err)
+		goto fail;
+	r->nchunks = block_sums_count(image_size > r->h.old_size ? image_size :
+				      r->h.old_size, r->h.chunk_size);
+	r->saved = calloc(r->nchunks / 8 + 1, 1);
+	r->same = calloc(r->nchunks / 8 + 1, 1);
+	r->buf = malloc(r->h.chunk_size);
+	if (!r->saved || !r->same || !r->buf) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	snprintf(file, sizeof(file), UNDO_PREFIX "%s", name);
+	err = undo_path(&r->p, file, r->undo);
+	if (!err)
+		err = undo_create(r->undo, &r->h, &r->w);
+	/* The name must last before DEST changes, or recovery cannot find it. */
+	if (!err)
+		err = io_fsync_dir(r->p.dir);
+	if (err)
+		goto fail_undo;
+	/* A smaller image: keep the tail it cuts off before cutting it. */
+	for (first = image_size / r->h.chunk_size;
+	     !err && image_size < r->h.old_size && first < r->nchunks; first++)
+		err = save_chunk(r, first, &appended);
+	if (!err && appended)
+		err = undo_sync(&r->w);
+	if (!err && image_size != r->h.old_size && ftruncate(r->dest_fd, image_size))
+		err = -errno;
+	if (err)
+		goto fail_undo;
+	free(v);
+	*run = r;
+	return 0;
+fail_undo:
+	/* Nothing of DEST's data changed yet that the roll-back cannot undo. */
+	if (r->w.fd >= 0) {
+		struct undo_scan s;
+
+		undo_close(&r->w);
+		roll_back(&r->p, file, r->dest_fd, &s);
+	}
+fail:
+	free(v);
+	run_free(r);
+	return err;
+}
+
+/* Save the old contents of the chunks under [@offset, +@len), unsynced. */
+static int save_range(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	bool appended = false;
+	uint64_t i, last;
+	int err = 0;
+
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	last = (offset + len - 1) / r->h.chunk_size;
+	for (i = offset / r->h.chunk_size; !err && i <= last; i++)
+		err = save_chunk(r, i, &appended);
+	if (appended)
+		r->unsynced = true;
+	return err;
+}
+
+int rp_save(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	if (r->failed)
+		return r->failed;
+	if (!len)
+		return 0;
+	err = save_range(r, offset, len);
+	if (err && err != -EINVAL)
+		r->failed = err;
+	return err;
+}
+
+/*
+ * Whether chunk @i, whole in @data (from byte @offset of DEST), is what
+ * DEST holds now, byte for byte, and this run has not touched it.  DEST
+ * itself is read, not the checksum file: a DEST changed behind the
+ * chain's back (an image mounted read-write) must still be repaired.
+ * A chunk DEST cannot be read at is changed (the save then fails).
+ */
+static bool chunk_unchanged(struct rp_run *r, uint64_t i, uint64_t offset,
+			    const unsigned char *data, size_t len)
+{
+	uint64_t start = i * r->h.chunk_size, clen;
+
+	if (is_saved(r, i) || start >= r->h.new_size)
+		return false;
+	clen = r->h.new_size - start < r->h.chunk_size ?
+	       r->h.new_size - start : r->h.chunk_size;
+	if (start < offset || start + clen > offset + len ||
+	    start + clen > r->h.old_size)
+		return false;
+	if (io_pread_full(r->dest_fd, r->buf, clen, start))
+		return false;
+	return !memcmp(r->buf, data + (start - offset), clen);
+}
+
+int rp_save_data(struct rp_run *r, uint64_t offset, const void *data,
+		 size_t len, bool compare)
+{
+	bool appended = false;
+	uint64_t i, last;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (!len)
+		return 0;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	last = (offset + len - 1) / r->h.chunk_size;
+	for (i = offset / r->h.chunk_size; !err && i <= last; i++) {
+		if (is_same(r, i))
+			continue;
+		if (compare && chunk_unchanged(r, i, offset, data, len)) {
+			r->same[i / 8] |= 1U << (i % 8);
+			r->same_bytes += r->h.new_size - i * r->h.chunk_size <
+					 r->h.chunk_size ?
+					 r->h.new_size - i * r->h.chunk_size :
+					 r->h.chunk_size;
+			continue;
+		}
+		err = save_chunk(r, i, &appended);
+	}
+	if (appended)
+		r->unsynced = true;
+	if (err)
+		r->failed = err;
+	return err;
+}
+
+uint64_t rp_unchanged_bytes(const struct rp_run *r)
+{
+	return r->same_bytes;
+}
+
+uint64_t rp_written_bytes(const struct rp_run *r)
+{
+	return r->written_bytes;
+}
+
+/*
+ * The next part of [*@offset, +*@len) to act on, in @part_len, skipping
+ * chunks found unchanged first; false when none is left.
+ */
+static bool next_changed(const struct rp_run *r, uint64_t *offset,
+			 uint64_t *len, uint64_t *part_len)
+{
+	uint64_t cs = r->h.chunk_size, end = *offset + *len, pos;
+
+	while (*len && is_same(r, *offset / cs)) {
+		uint64_t next = (*offset / cs + 1) * cs;
+
+		next = next < end ? next : end;
+		*len -= next - *offset;
+		*offset = next;
+	}
+	if (!*len)
+		return false;
+	pos = *offset;
+	while (pos < end && !is_same(r, pos / cs))
+		pos = (pos / cs + 1) * cs;
+	*part_len = (pos < end ? pos : end) - *offset;
+	return true;
+}
+
+/* Save what a write of DEST's [@offset, +@len) overwrites, durably. */
+static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	if (r->failed)
+		return r->failed;
+	err = save_range(r, offset, len);
+	if (err == -EINVAL)
+		return err;
+	/* The old contents are on disk before DEST is touched: the rule. */
+	if (!err && r->unsynced)
+		err = undo_sync(&r->w);
+	if (!err)
+		r->unsynced = false;
+	else
+		r->failed = err;
+	return err;
+}
+
+static int write_part(struct rp_run *r, uint64_t offset, const void *data,
+		      size_t len)
+{
+	int err = before_write(r, offset, len);
+
+	if (err)
+		return err;
+	err = io_pwrite_full(r->dest_fd, data, len, offset);
+	if (err)
+		r->failed = err;
+	else
+		r->written_bytes += len;
+	return err;
+}
+
+int rp_write(struct rp_run *r, uint64_t offset, const void *data, size_t len)
+{
+	uint64_t pos = offset, left = len, part;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	/* Chunks rp_save_data() found unchanged are left as they are. */
+	while (!err && next_changed(r, &pos, &left, &part)) {
+		err = write_part(r, pos, (const char *)data + (pos - offset), part);
+		pos += part;
+		left -= part;
+	}
+	return err;
+}
+
+static int zero_part(struct rp_run *r, uint64_t offset, uint64_t len);
+
+int rp_zero(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	uint64_t part;
+	int err = 0;
+
+	if (r->failed)
+		return r->failed;
+	if (offset > r->h.new_size || len > r->h.new_size - offset)
+		return -EINVAL;
+	while (!err && next_changed(r, &offset, &len, &part)) {
+		err = zero_part(r, offset, part);
+		offset += part;
+		len -= part;
+	}
+	return err;
+}
+
+static int zero_part(struct rp_run *r, uint64_t offset, uint64_t len)
+{
+	int err;
+
+	err = before_write(r, offset, len);
+	if (err)
+		return err;
+	if (!r->punch_unsupported) {
+		if (!fallocate(r->dest_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       offset, len))
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EINVAL) {
+			r->failed = -errno;
+			return r->failed;
+		}
+		r->punch_unsupported = true;
+	}
+	/* The chunk buffer is free once the old contents are saved. */
+	memset(r->buf, 0, r->h.chunk_size);
+	while (!err && len) {
+		size_t n = len < r->h.chunk_size ? len : r->h.chunk_size;
+
+		err = io_pwrite_full(r->dest_fd, r->buf, n, offset);
+		offset += n;
+		len -= n;
+	}
+	if (err)
+		r->failed = err;
+	return err;
+}
+
+uint64_t rp_saved_bytes(const struct rp_run *r)
+{
+	return r->w.bytes;
+}
+
+/*
+ * The checksums of the image the run leaves: the latest point's for a
+ * chunk the run did not touch and whose length did not change, read from
+ * DEST and hashed for the others.
+ */
+static int new_sums(struct rp_run *r, struct block_sums *s)
+{
+	uint64_t i;
+	int err;
+
+	err = block_sums_init(s, r->h.chunk_size, r->h.new_size, r->h.take_time);
+	for (i = 0; !err && i < s->count; i++) {
+		uint64_t len = block_sums_chunk_len(s, i);
+
+		/* A chunk found unchanged in DEST: unchanged, but hashed anew. */
+		if (i < r->old.count && !is_saved(r, i) && !is_same(r, i) &&
+		    block_sums_chunk_len(&r->old, i) == len) {
+			s->sum[i] = r->old.sum[i];
+			continue;
+		}
+		err = io_pread_full(r->dest_fd, r->buf, len, i * r->h.chunk_size);
+		if (!err)
+			s->sum[i] = block_sum(r->buf, len);
+	}
+	if (err)
+		block_sums_free(s);
+	return err;
+}
+
+int rp_commit(struct rp_run *r)
+{
+	struct block_sums s = { 0 };
+	int err = r->failed;
+
+	if (err)
+		goto out;
+	if (fsync(r->dest_fd)) {
+		err = -errno;
+		goto out;
+	}
+	err = new_sums(r, &s);
+	if (!err)
+		err = undo_finish(&r->w);
+	/* The commit: from this rename on, the run is the latest point. */
+	if (!err)
+		err = block_sums_write(r->p.sums, &s);
+	if (!err && !r->h.prev_time && !unlink(r->undo))
+		io_fsync_dir(r->p.dir);
+out:
+	block_sums_free(&s);
+	run_free(r);
+	return err;
+}
+
+void rp_leave(struct rp_run *r)
+{
+	run_free(r);
+}
+
+int rp_abort(struct rp_run *r)
+{
+	char *name = strrchr(r->undo, '/') + 1;
+	struct undo_scan s;
+	int err;
+
+	undo_close(&r->w);
+	err = roll_back(&r->p, name, r->dest_fd, &s);
+	run_free(r);
+	return err;
+}
+
+static uint64_t disk_bytes_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct rp_point *x = a, *y = b;
+
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
+int rp_list(const char *dest, struct rp_point **points, size_t *count)
+{
+	char why[160];
+	struct rp_paths p;
+	struct block_sums sums = { 0 };
+	struct undo_entry *v = NULL;
+	struct rp_point *out = NULL;
+	struct stat st;
+	bool have = false, missing = false, chain = true;
+	int64_t expect = 0;
+	size_t n = 0, k = 0, i;
+	int lock = -1, err;
+
+	*points = NULL;
+	*count = 0;
+	err = paths_of(dest, &p);
+	if (!err)
+		err = lock_dir(&p, false, &lock);
+	if (err)
+		return err;
+	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (!err)
+		have = true;
+	else if (err == -ENOENT)
+		missing = true;
+	else if (err != -EBADMSG)
+		goto out;
+	err = list_undo(&p, &v, &n);
+	if (err)
+		goto out;
+	out = calloc(n + 1, sizeof(*out));
+	if (!out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (have) {
+		struct rp_point *pt = &out[k++];
+		/* An interrupted run may have resized DEST: restore undoes it. */
+		bool pending = n && v[0].time > sums.take_time;
+
+		pt->time = expect = sums.take_time;
+		pt->image_size = sums.image_size;
+		pt->latest = true;
+		pt->disk_bytes = disk_bytes_of(p.sums);
+		if (stat(p.dest, &st)) {
+			snprintf(pt->why, sizeof(pt->why), "the image: %s",
+				 strerror(errno));
+		} else if ((uint64_t)st.st_size != sums.image_size && !pending) {
+			snprintf(pt->why, sizeof(pt->why), "the image is not the "
+				 "size its checksum file records");
+		} else {
+			pt->complete = true;
+			pt->disk_bytes += (uint64_t)st.st_blocks * 512;
+		}
+	} else {
+		chain = false;	/* whatever the undo files say, unchecked */
+	}
+	err = 0;
+	for (i = 0; i < n; i++) {
+		struct rp_point *pt = &out[k];
+		struct undo_scan s;
+		uint64_t bytes = 0;
+		int serr = scan_heads(&p, v[i].name, &s, &bytes);
+
+		if (serr && serr != -EBADMSG) {
+			err = serr;
+			goto out;
+		}
+		/* A committed run always leaves a checksum file. */
+		if ((missing && (serr || !s.h.prev_time)) ||
+		    (have && v[i].time > sums.take_time)) {
+			/* A run that did not commit: its own point, not complete. */
+			pt->time = v[i].time;
+			pt->image_size = serr ? 0 : s.h.new_size;
+			pt->disk_bytes = bytes;
+			snprintf(pt->why, sizeof(pt->why), "interrupted run: the "
+				 "next 'backup list' or 'backup restore' rolls it back");
+			k++;
+			continue;
+		}
+		if (serr) {
+			/* Which point it restores is unknown: the chain ends. */
+			chain = false;
+			continue;
+		}
+		if (!s.h.prev_time)
+			continue;	/* a first run's: no point before it */
+		pt->time = s.h.prev_time;
+		pt->image_size = s.h.old_size;
+		pt->disk_bytes = bytes;
+		if (!chain)
+			snprintf(pt->why, sizeof(pt->why), "%s", have ?
+				 "a newer undo file is damaged or missing" :
+				 "the checksum file is damaged or missing");
+		else if (s.h.take_time != expect)
+			snprintf(pt->why, sizeof(pt->why), "%s does not follow "
+				 "the next newer point (one is missing)", v[i].name);
+		else if (!s.complete)
+			snprintf(pt->why, sizeof(pt->why), "%s: %s", v[i].name, s.why);
+		else
+			pt->complete = true;
+		chain = pt->complete;
+		expect = s.h.prev_time;
+		k++;
+	}
+	qsort(out, k, sizeof(*out), by_time);
+	if (!k) {
+		err = -ENOENT;
+		goto out;
+	}
+	*points = out;
+	*count = k;
+	out = NULL;
+out:
+	free(out);
+	free(v);
+	block_sums_free(&sums);
+	unlock_dir(lock);
+	return err;
+}
+
+/* Where materialise() writes, and what it has checked so far. */
+struct out_image {
+	int fd;
+	bool file;		/* a regular file: sized with ftruncate() */
+	const struct block_sums *sums;
+	uint8_t *bad;		/* a bit per chunk: DEST's differs from sums */
+	int64_t at_least;	/* 0, or the bad chunk that is not repaired */
+};
+
+static bool is_bad(const struct out_image *o, uint64_t i)
+{
+	return o->bad[i / 8] & (1U << (i % 8));
+}
+
+/*
+ * A record of the interrupted run holds the latest point's contents of
+ * one whole chunk: with it in place, that chunk must match its checksum.
+ */
+static int apply_pending(void *arg, uint64_t offset, const void *data, uint64_t len)
+{
+	struct out_image *o = arg;
+	uint64_t i = offset / o->sums->chunk_size;
+
+	if (offset % o->sums->chunk_size == 0 && i < o->sums->count &&
+	    len == block_sums_chunk_len(o->sums, i) &&
+	    block_sum(data, len) == o->sums->sum[i])
+		o->bad[i / 8] &= ~(1U << (i % 8));
+	return io_pwrite_full(o->fd, data, len, offset);
+}
+
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	return !p[0] && !memcmp(p, p + 1, len - 1);
+}
+
+/*
+ * DEST into @o, each chunk checked; zeros left as holes in a new file.
+ * An interrupted run that shrank DEST left it short: what is missing
+ * reads as zeros here, fails its check, and must come from that run's
+ * undo file.
+ */
+static int copy_latest(struct out_image *o, int dest_fd, unsigned char *buf)
+{
+	const struct block_sums *s = o->sums;
+	struct stat st;
+	uint64_t i;
+	int err;
+
+	if (fstat(dest_fd, &st))
+		return -errno;
+	if (o->file && (ftruncate(o->fd, 0) || ftruncate(o->fd, s->image_size)))
+		return -errno;
+	for (i = 0; i < s->count; i++) {
+		uint64_t len = block_sums_chunk_len(s, i), start = i * s->chunk_size;
+		uint64_t have = (uint64_t)st.st_size <= start ? 0 :
+				(uint64_t)st.st_size - start < len ?
+				(uint64_t)st.st_size - start : len;
+
+		memset(buf + have, 0, len - have);
+		err = have ? io_pread_full(dest_fd, buf, have, start) : 0;
+		if (err)
+			return err;
+		if (block_sum(buf, len) != s->sum[i])
+			o->bad[i / 8] |= 1U << (i % 8);
+		if (o->file && all_zero(buf, len))
+			continue;
+		err = io_pwrite_full(o->fd, buf, len, i * s->chunk_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Apply undo file @name to @o; it must be whole.  -EBADMSG with @why. */
+static int apply_undo(const struct rp_paths *p, const char *name,
+		      struct out_image *o, bool pending, struct undo_scan *s,
+		      char *why, size_t whysize)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = undo_path(p, name, path);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pending)
+		err = undo_scan(fd, s, apply_pending, o);
+	else
+		err = undo_scan(fd, s, apply_to_fd, &o->fd);
+	close(fd);
+	/* An interrupted run with a torn header had not written DEST yet. */
+	if (pending && err == -EBADMSG)
+		return 0;
+	if (err == -EBADMSG || (!err && !pending && !s->complete)) {
+		snprintf(why, whysize, "%s: %s", path, s->why);
+		return -EBADMSG;
+	}
+	if (!err && o->file && ftruncate(o->fd, s->h.old_size))
+		err = -errno;
+	return err;
+}
+
+int rp_materialise(const char *dest, int64_t at, int out_fd,
+		   char *why, size_t whysize)
+{
+	struct rp_paths p;
+	struct block_sums sums = { 0 };
+	struct undo_entry *v = NULL;
+	struct out_image o = { .fd = out_fd, .sums = &sums };
+	struct undo_scan s;
+	unsigned char *buf = NULL;
+	struct stat st;
+	int64_t expect;
+	size_t n = 0, i;
+	int lock = -1, dest_fd = -1, err;
+
+	why[0] = '\0';
+	err = paths_of(dest, &p);
+	if (!err)
+		err = lock_dir(&p, false, &lock);
+	if (err)
+		return err;
+	err = block_sums_read(p.sums, &sums, why, whysize);
+	if (err == -EBADMSG) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "%s", why);
+		snprintf(why, whysize, "%s: %s", p.sums, what);
+	}
+	if (!err)
+		err = list_undo(&p, &v, &n);
+	if (err)
+		goto out;
+	/* The point must exist before anything is written. */
+	expect = sums.take_time;
+	for (i = 0; at && at != sums.take_time && i < n; i++) {
+		if (v[i].time > sums.take_time)
+			continue;
+		err = scan_heads(&p, v[i].name, &s, NULL);
+		if (err || s.h.take_time != expect || !s.h.prev_time)
+			break;
+		if (s.h.prev_time == at)
+			break;
+		expect = s.h.prev_time;
+	}
+	if (at && at != sums.take_time && (i == n || err || s.h.prev_time != at)) {
+		char t[TAKE_TIME_LEN];
+
+		time_str(at, t);
+		snprintf(why, whysize, "no restore point of %s in %s", t, p.dir);
+		err = -ENOENT;
+		goto out;
+	}
+	if (fstat(out_fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	o.file = S_ISREG(st.st_mode);
+	dest_fd = open(p.dest, O_RDONLY | O_CLOEXEC);
+	buf = malloc(sums.chunk_size);
+	o.bad = calloc(sums.count / 8 + 1, 1);
+	if (dest_fd < 0) {
+		err = -errno;
+		snprintf(why, whysize, "%s: %s", p.dest, strerror(errno));
+		goto out;
+	}
+	if (!buf || !o.bad) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = copy_latest(&o, dest_fd, buf);
+	/* An interrupted run's writes are undone in the copy, not in DEST. */
+	for (i = 0; !err && i < n && v[i].time > sums.take_time; i++)
+		err = apply_undo(&p, v[i].name, &o, true, &s, why, whysize);
+	for (i = 0; !err && i < sums.count; i++)
+		if (is_bad(&o, i)) {
+			snprintf(why, whysize, "%s: chunk at byte %llu does not match "
+				 "its checksum (damaged on the backup medium)",
+				 p.dest, (unsigned long long)(i * sums.chunk_size));
+			err = -EBADMSG;
+		}
+	for (i = 0; !err && at && at != sums.take_time && i < n; i++) {
+		if (v[i].time > sums.take_time)
+			continue;
+		err = apply_undo(&p, v[i].name, &o, false, &s, why, whysize);
+		if (!err && s.h.prev_time == at)
+			break;
+	}
+	if (!err && fsync(out_fd))
+		err = -errno;
+out:
+	if (dest_fd >= 0)
+		close(dest_fd);
+	free(o.bad);
+	free(buf);
+	free(v);
+	block_sums_free(&sums);
+	unlock_dir(lock);
+	return err;
+}
+
+int rp_latest_time(const char *dest, int64_t *t)
+{
+	char why[160];
+	struct rp_paths p;
+	struct block_sums sums;
+	int err;
+
+	err = paths_of(dest, &p);
+	if (!err)
+		err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (err)
+		return err;
+	*t = sums.take_time;
+	block_sums_free(&sums);
+	return 0;
+}
+
+int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
+	      unsigned int *points)
+{
+	char why[160], path[PATH_MAX];
+	struct rp_paths p;
+	struct block_sums sums;
+	struct undo_entry *v = NULL;
+	unsigned int kept = 1;
+	bool have = false;
+	size_t n = 0, i;
+	int lock = -1, err;
+
+	*removed = 0;
+	if (points)
+		*points = 0;
+	if (!keep)
+		return -EINVAL;
+	err = paths_of(dest, &p);
+	if (!err)
+		err = lock_dir(&p, true, &lock);
+	if (err)
+		return err;
+	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (!err) {
+		have = true;
+		block_sums_free(&sums);
+		err = list_undo(&p, &v, &n);
+	}
+	/* Newest first: the first keep - 1 committed ones stay. */
+	for (i = 0; !err && i < n; i++) {
+		if (v[i].time > sums.take_time)
+			continue;	/* an interrupted run: rp_recover()'s */
+		if (kept < keep) {
+			kept++;
+			continue;
+		}
+		err = undo_path(&p, v[i].name, path);
+		if (!err && unlink(path))
+			err = -errno;
+		if (!err)
+			(*removed)++;
+	}
+	if (*removed) {
+		int serr = io_fsync_dir(p.dir);
+
+		err = err ? err : serr;
+	}
+	if (points && have && !err)
+		*points = kept;
+	free(v);
+	unlock_dir(lock);
+	return err == -ENOENT && !*removed ? 0 : err;
+}
