@@ -8,7 +8,7 @@ VM_INITRD_MODULES="virtio_pci virtio_blk 9pnet_virtio 9p"
 
 # initramfs_build VER -> prints the initramfs path
 initramfs_build() {
-	local ver=$1 kdir root out stage line mod
+	local ver=$1 kdir root out stage line mod tmp
 	kdir=$(vm_kernel_dir "$ver")
 	root=$kdir/modules
 	out=$kdir/initramfs.cpio.gz
@@ -49,8 +49,9 @@ initramfs_build() {
 
 	# Two guests of one kernel (1 and 2 vCPUs) may build it at once: each
 	# writes its own file, and the rename makes either one whole.
-	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.$BASHPID"
-	mv "$out.$BASHPID" "$out"
+	tmp=$out.$BASHPID
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp"
+	mv "$tmp" "$out" || return 1
 	rm -rf "$stage"
 	printf '%s\n' "$out"
 }
