@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "backup_copy.h"
+#include "io_full.h"
 
 static double now(void)
 {
@@ -53,46 +54,12 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return !p[0] && !memcmp(p, p + 1, len - 1);
 }
 
-static int read_full(int fd, void *buf, size_t len, uint64_t offset)
-{
-	while (len) {
-		ssize_t n = pread(fd, buf, len, offset);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf = (char *)buf + n;
-		len -= n;
-		offset += n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len, uint64_t offset)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, offset);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf = (const char *)buf + n;
-		len -= n;
-		offset += n;
-	}
-	return 0;
-}
-
 static int put_dst(struct backup_copy *c, const void *buf, size_t len,
 		   uint64_t offset)
 {
 	if (c->put)
 		return c->put(c->put_arg, offset, buf, len);
-	return write_full(c->dst, buf, len, offset);
+	return io_pwrite_full(c->dst, buf, len, offset);
 }
 
 /* Make @len bytes at @offset of dst read as zeros. */
@@ -113,7 +80,7 @@ static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
 	}
 	/* @zeros is the zero run itself, read from the source. */
 	c->written += len;
-	return write_full(c->dst, zeros, len, offset);
+	return io_pwrite_full(c->dst, zeros, len, offset);
 }
 
 /* Write @len bytes of @buf as runs of data and runs of zeros. */
@@ -155,7 +122,7 @@ int backup_copy_read(struct backup_copy *c, uint64_t offset, void *buf,
 	if (c->stop && c->stop())
 		return -EINTR;
 	c->failed_on_dst = false;
-	return read_full(c->src, buf, len, offset);
+	return io_pread_full(c->src, buf, len, offset);
 }
 
 int backup_copy_put(struct backup_copy *c, uint64_t offset, const void *buf,
