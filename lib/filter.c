@@ -37,7 +37,13 @@ int blksnap_attach(struct blksnap_ctx *ctx, dev_t dev)
 		memcpy(native.name, arg.name, sizeof(native.name));
 		ret = blksnap__bdev_ioctl(dev, BLKSNAP_NATIVE_ATTACH, &native);
 	}
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	/* Tracking is whole only once writes from before it are done. */
+	ret = blksnap__settle(dev);
+	if (ret < 0)
+		blksnap_detach(ctx, dev);
+	return ret;
 }
 
 int blksnap_detach(struct blksnap_ctx *ctx, dev_t dev)
