@@ -5,7 +5,8 @@
  * lives; a missing record is -ENOENT; garbage is refused with a reason
  * (and still handed over, locked, for removal); a torn last line is
  * ignored; only a filter the run attached, on a device whose state it
- * did not advance, is one to detach.
+ * did not advance, is one to detach; DEST.blksnap goes with the record
+ * only if nothing else is in it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,25 @@ static void record_of_a_dead_run_reads_back(void **state)
 	assert_int_equal(snapshot_record_remove(dest, fd), 0);
 	assert_int_equal(access(record, F_OK), -1);
 	assert_int_equal(errno, ENOENT);
+	/* The directory it alone was in goes with it. */
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
+static void directory_with_points_stays(void **state)
+{
+	struct blksnap_uuid id;
+	char lock[sizeof(dir) + 8];
+	int fd;
+
+	(void)state;
+	assert_int_equal(generation_parse(snap, &id), 0);
+	assert_int_equal(snapshot_record_create(dest, &id, &fd), 0);
+	snprintf(lock, sizeof(lock), "%s/lock", dir);
+	close(open(lock, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(snapshot_record_remove(dest, fd), 0);
+	assert_int_equal(access(record, F_OK), -1);
+	assert_int_equal(access(lock, F_OK), 0);
+	unlink(lock);
 }
 
 static void only_filters_attached_and_not_advanced_are_detached(void **state)
@@ -236,6 +256,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(record_of_a_dead_run_reads_back, fresh),
+		cmocka_unit_test_setup(directory_with_points_stays, fresh),
 		cmocka_unit_test(only_filters_attached_and_not_advanced_are_detached),
 		cmocka_unit_test_setup(record_of_a_live_run_is_busy, fresh),
 		cmocka_unit_test_setup(missing_record_is_enoent, fresh),

@@ -822,10 +822,10 @@ static void retain(const struct backup *b, struct job *j)
 }
 
 /*
- * @j's state advanced: a killed run's filter on its device stays, as the
- * failure path below leaves it.  Not recorded (a failing medium), a kill
- * from here on costs at most the detach of that filter, and so one full
- * copy.
+ * @j's state advanced: should this run be killed now, the filter on its
+ * device must stay, as run()'s failure path leaves it, or the next run
+ * would copy everything.  Not recorded (a failing medium), a kill costs
+ * at most that one full copy.
  */
 static void record_advanced(const struct backup *b, const struct job *j)
 {

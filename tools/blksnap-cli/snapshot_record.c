@@ -109,6 +109,13 @@ int snapshot_record_remove(const char *dest, int fd)
 		err = -errno;
 	if (!err)
 		err = io_fsync_dir(dir);
+	/*
+	 * A directory the record alone made (a run that failed before it
+	 * wrote DEST) goes too, as a refused run leaves nothing behind; one
+	 * with points in it stays (ENOTEMPTY).
+	 */
+	if (!err)
+		rmdir(dir);
 	/* Unlocked only now: no one may take a record being removed. */
 	close(fd);
 	return err;

@@ -62,7 +62,10 @@ int snapshot_record_create(const char *dest, const struct blksnap_uuid *id,
 /* Append "attached" (@advanced false) or "advanced" for @dev, fsynced. */
 int snapshot_record_add(int fd, dev_t dev, bool advanced);
 
-/* Remove @dest's record, durably, then close @fd (the lock goes last). */
+/*
+ * Remove @dest's record, durably, and DEST.blksnap with it if nothing
+ * else is in it; then close @fd (the lock goes last).
+ */
 int snapshot_record_remove(const char *dest, int fd);
 
 /*

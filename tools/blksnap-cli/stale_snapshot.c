@@ -76,11 +76,20 @@ static int fail_destroy(const char *dest, const char *id, int err)
 	return cli_fail_text(msg);
 }
 
+/* Left, the record would stop this run's own (snapshot_record_create). */
+static int fail_remove(const char *dest, int err)
+{
+	char msg[3 * PATH_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: cannot remove %s" RECORD ": %s; check "
+		 "the backup medium", dest, dest, strerror(-err));
+	return cli_fail_text(msg);
+}
+
 int stale_snapshot_clear(struct blksnap_ctx *ctx, const char *dest,
 			 char id[GENERATION_STR_LEN])
 {
 	char why[SNAPSHOT_RECORD_WHY_LEN], said[2 * PATH_MAX], s[GENERATION_STR_LEN];
-	char msg[3 * PATH_MAX + SNAPSHOT_RECORD_WHY_LEN];
 	struct snapshot_record rec;
 	int fd, err;
 
@@ -91,10 +100,11 @@ int stale_snapshot_clear(struct blksnap_ctx *ctx, const char *dest,
 	if (err == -EBADMSG) {
 		/* It names no snapshot we could trust: nothing is destroyed. */
 		err = snapshot_record_remove(dest, fd);
-		fprintf(stderr, CLI_NAME ": %s: %s %s" RECORD ", not a snapshot "
-			"record (%s); no snapshot destroyed\n", dest,
-			err ? "cannot remove" : "removed", dest, why);
-		return CLI_EXIT_SUCCESS;
+		if (!err)
+			fprintf(stderr, CLI_NAME ": %s: removed %s" RECORD ", not a "
+				"snapshot record (%s); no snapshot destroyed\n", dest,
+				dest, why);
+		return err ? fail_remove(dest, err) : CLI_EXIT_SUCCESS;
 	}
 	if (err)
 		return fail_claim(dest, err);
@@ -117,10 +127,5 @@ int stale_snapshot_clear(struct blksnap_ctx *ctx, const char *dest,
 	err = snapshot_record_remove(dest, fd);
 	if (id[0])
 		fprintf(stderr, CLI_NAME ": %s: %s\n", dest, said);
-	if (err) {
-		snprintf(msg, sizeof(msg), "%s: cannot remove %s" RECORD ": %s; "
-			 "check the backup medium", dest, dest, strerror(-err));
-		return cli_fail_text(msg);
-	}
-	return CLI_EXIT_SUCCESS;
+	return err ? fail_remove(dest, err) : CLI_EXIT_SUCCESS;
 }
