@@ -229,6 +229,7 @@ echo "restore of a removed point: rc=$rc: $err"
 # A device no backup knew: the killed run attached its filter and advanced
 # no state, so the next run detaches it (as an interrupted run would have)
 # before it attaches its own: the change tracking's generation is new.
+# Not while the killed run's image is open.
 head -c $((16 * M)) /dev/urandom > /srv/other.raw
 loop=$(losetup -f --show /srv/other.raw)
 "$BLKSNAP_CLI" backup --bwlimit 2M --to /mnt/backup/other.img $loop \
@@ -243,6 +244,19 @@ expect_eq "$(sed -n 3p /mnt/backup/other.img.blksnap/snapshot)" \
 	"attached $(lsblk -dno MAJ:MIN $loop | tr -d ' ')" \
 	"the killed run's record names the filter it attached"
 gen_killed=$(cbt_field $loop generation)
+# While its image is open the snapshot is not destroyed: the run names it
+# and stops, and the record stays for the run after.
+img=/dev/$(awk '{ print $2 }' /sys/class/misc/blksnap-control/snapshots/$stale/devices)
+exec 9< $img
+run_capture rc out err blksnap backup --to /mnt/backup/other.img $loop
+exec 9<&-
+echo "a backup of $loop while $img is open: rc=$rc: $err"
+expect_eq "$rc" 1 "a backup while the killed run's image is open"
+expect_match "$err" "^blksnap: /mnt/backup/other.img: snapshot $stale, left by a killed backup run, is in use" \
+	"it names the snapshot in use"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "$stale" "the snapshot in use stays"
+[ -e /mnt/backup/other.img.blksnap/snapshot ] || fail "the record of the snapshot in use was removed"
+ok "the record of the snapshot in use stays"
 run_capture rc out err blksnap backup --json --to /mnt/backup/other.img $loop
 echo "the next backup of $loop: rc=$rc: $err"
 expect_eq "$rc" 0 "the next backup of $loop"
