@@ -15,7 +15,10 @@
  * before it overwrites them, the commit makes the run the latest point,
  * and retention keeps --keep of them.  Termination signals are held all along
  * and polled between chunks: an interrupted run undoes the snapshot and
- * leaves every state it had not yet advanced as it was.
+ * leaves every state it had not yet advanced as it was.  A killed run
+ * cannot: the snapshot an image DEST's run holds is recorded beside its
+ * points (snapshot_record.h), and the next run destroys what a killed one
+ * left (stale_snapshot.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +45,8 @@
 #include "restore_point.h"
 #include "signals.h"
 #include "snapshot_make.h"
+#include "snapshot_record.h"
+#include "stale_snapshot.h"
 #include "take_time.h"
 
 #define IMAGE_WAIT_TRIES	50	/* udev may still be making the node */
@@ -135,6 +140,9 @@ struct job {
 	/* An image file: written through restore points. */
 	bool points;
 	char recovered[RP_MSG_LEN];	/* what rp_recover() did, or "" */
+	/* The snapshot a killed run left, destroyed by this one, or "". */
+	char stale[GENERATION_STR_LEN];
+	int record_fd;			/* this run's snapshot record, locked */
 	uint64_t undo_bytes;		/* old contents saved by this run */
 	uint64_t unchanged;		/* copied, found unchanged, not written */
 	unsigned int points_kept, points_removed;
@@ -813,6 +821,21 @@ static void retain(const struct backup *b, struct job *j)
 			j->dest, b->keep_points, strerror(-err));
 }
 
+/*
+ * @j's state advanced: should this run be killed now, the filter on its
+ * device must stay, as run()'s failure path leaves it, or the next run
+ * would copy everything.  Not recorded (a failing medium), a kill costs
+ * at most that one full copy.
+ */
+static void record_advanced(const struct backup *b, const struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->jobs[i].record_fd >= 0)
+			snapshot_record_add(b->jobs[i].record_fd, j->m->t.dev, true);
+}
+
 static int run_job(struct backup *b, struct job *j)
 {
 	struct byte_range *v = NULL;
@@ -847,6 +870,8 @@ static int run_job(struct backup *b, struct job *j)
 		ret = -EINTR;
 	if (!ret)
 		ret = advance_state(b, j);
+	if (!ret)
+		record_advanced(b, j);
 	if (!ret && j->points)
 		retain(b, j);
 	j->seconds = progress_now() - start;
@@ -913,7 +938,9 @@ static int add_points(const struct backup *b, const struct job *j,
 	       add(o, "undo-bytes", json_object_new_int64(j->undo_bytes)) ||
 	       add(o, "bytes-unchanged", json_object_new_int64(j->unchanged)) ||
 	       (j->recovered[0] &&
-		add(o, "recovered", json_object_new_string(j->recovered)));
+		add(o, "recovered", json_object_new_string(j->recovered))) ||
+	       (j->stale[0] &&
+		add(o, "stale-snapshot-destroyed", json_object_new_string(j->stale)));
 }
 
 /* Only the devices done; the snapshot only if it is left (@complete). */
@@ -1067,6 +1094,73 @@ static int wait_for_later_second(const struct backup *b)
 	return CLI_EXIT_SUCCESS;
 }
 
+/*
+ * snapshot_make's hook: each image DEST records the snapshot as soon as it
+ * exists, and each filter attached for it, so that the next run can clean
+ * up after a kill.  Every record holds the whole run: the next run of any
+ * one DEST destroys the one snapshot.
+ */
+static int record_made(void *arg, const struct snapshot_make *c,
+		       const struct snapshot_member *m)
+{
+	struct backup *b = arg;
+	char msg[3 * PATH_MAX];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < b->n; i++) {
+		struct job *j = &b->jobs[i];
+
+		if (!j->points)
+			continue;
+		if (!m)
+			err = snapshot_record_create(j->dest, &c->id, &j->record_fd);
+		else if (m->attached)
+			err = snapshot_record_add(j->record_fd, m->t.dev, false);
+	}
+	if (!err)
+		return CLI_EXIT_SUCCESS;
+	i--;
+	if (err == -EEXIST)
+		snprintf(msg, sizeof(msg), "%s: another blksnap backup of it "
+			 "began meanwhile (%s" RP_DIR_SUFFIX "/" SNAPSHOT_RECORD_NAME
+			 " appeared); try again when it is done", b->jobs[i].dest,
+			 b->jobs[i].dest);
+	else
+		snprintf(msg, sizeof(msg), "%s: cannot record its snapshot in %s"
+			 RP_DIR_SUFFIX ": %s; check the backup medium",
+			 b->jobs[i].dest, b->jobs[i].dest, strerror(-err));
+	return cli_fail_text(msg);
+}
+
+/*
+ * The run is over: its records go with a snapshot destroyed or handed
+ * over (--keep-snapshot).  One that outlives this run (its destroy
+ * failed) stays, unlocked, for the next run to destroy.
+ */
+static void forget_snapshot(const struct backup *b, bool handed_over)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < b->n; i++) {
+		const struct job *j = &b->jobs[i];
+
+		if (j->record_fd < 0)
+			continue;
+		if (b->mk.created && !handed_over) {
+			close(j->record_fd);
+			continue;
+		}
+		err = snapshot_record_remove(j->dest, j->record_fd);
+		if (err && b->mk.created)
+			fprintf(stderr, CLI_NAME ": %s: cannot remove %s" RP_DIR_SUFFIX
+				"/" SNAPSHOT_RECORD_NAME ": %s; its next backup "
+				"destroys snapshot %s\n", j->dest, j->dest,
+				strerror(-err), b->mk.id_str);
+	}
+}
+
 /* The snapshot is made and copied with termination signals held. */
 static int run(struct backup *b)
 {
@@ -1080,6 +1174,8 @@ static int run(struct backup *b)
 		return ret;
 	signals_hold(&saved);
 	b->mk.read_cbt = true;
+	b->mk.made = record_made;
+	b->mk.made_arg = b;
 	ret = snapshot_make_take(&b->mk);
 	b->taken = time(NULL);
 	for (i = 0; !ret && i < b->n; i++) {
@@ -1125,6 +1221,9 @@ static int run(struct backup *b)
 			if (!b->jobs[i].done && b->jobs[i].dest_created)
 				unlink(b->jobs[i].dest);
 	}
+	forget_snapshot(b, !ret);
+	for (i = 0; i < b->n; i++)
+		b->jobs[i].record_fd = -1;
 	signals_release(&saved);
 	return ret;
 }
@@ -1238,6 +1337,7 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; i < b->n; i++) {
 		b->jobs[i].m = &b->mk.m[i];
 		b->jobs[i].lock_fd = -1;
+		b->jobs[i].record_fd = -1;
 	}
 	/* Bad destinations are refused before anything else is said. */
 	for (i = 0; !ret && i < b->n; i++)
@@ -1251,6 +1351,11 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; !ret && i < b->n; i++)
 		if (b->jobs[i].points)
 			ret = recover(&b->jobs[i]);
+	/* After the lock: a run of this state still alive has ended. */
+	for (i = 0; !ret && i < b->n; i++)
+		if (b->jobs[i].points)
+			ret = stale_snapshot_clear(b->mk.ctx, b->jobs[i].dest,
+						   b->jobs[i].stale);
 	return ret;
 }
 

@@ -493,6 +493,18 @@ static int make_dir(const struct rp_paths *p)
 	return err;
 }
 
+int rp_dir(const char *dest, bool make, char dir[PATH_MAX])
+{
+	struct rp_paths p;
+	int err = paths_of(dest, &p);
+
+	if (!err && make)
+		err = make_dir(&p);
+	if (!err)
+		memcpy(dir, p.dir, PATH_MAX);
+	return err;
+}
+
 int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	     uint32_t chunk_size, struct rp_run **run, char *why, size_t whysize)
 {

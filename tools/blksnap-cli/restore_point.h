@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 #define RP_DIR_SUFFIX	".blksnap"
@@ -116,6 +117,13 @@ void rp_leave(struct rp_run *run);
 
 /* Roll the run back now (DEST as before rp_begin()); frees @run. */
 int rp_abort(struct rp_run *run);
+
+/*
+ * DEST.blksnap's path in @dir; with @make, the directory is made (0700),
+ * its name durably, if it is not there.  For the other files a run keeps
+ * beside the points (snapshot_record.h).
+ */
+int rp_dir(const char *dest, bool make, char dir[PATH_MAX]);
 
 /* One restore point. */
 struct rp_point {

@@ -326,9 +326,16 @@ int snapshot_make_take(struct snapshot_make *c)
 		return cli_fail(c->storage, CLI_OP_SNAPSHOT_CREATE, err);
 	c->created = true;
 	generation_format(&c->id, c->id_str);
+	if (c->made) {
+		ret = c->made(c->made_arg, c, NULL);
+		if (ret)
+			return ret;
+	}
 
 	for (i = 0; i < c->n; i++) {
 		ret = add_device(c, &c->m[i]);
+		if (!ret && c->made)
+			ret = c->made(c->made_arg, c, &c->m[i]);
 		if (ret)
 			return ret;
 	}
@@ -356,16 +363,25 @@ int snapshot_make_take(struct snapshot_make *c)
 	return CLI_EXIT_SUCCESS;
 }
 
-int snapshot_make_destroy(struct snapshot_make *c)
+int snapshot_destroy_patient(struct blksnap_ctx *ctx,
+			     const struct blksnap_uuid *id)
 {
 	unsigned int tries = 0;
 	int err;
 
-	if (!c->created)
-		return CLI_EXIT_SUCCESS;
-	while ((err = blksnap_snapshot_destroy(c->ctx, &c->id)) == -EBUSY &&
+	while ((err = blksnap_snapshot_destroy(ctx, id)) == -EBUSY &&
 	       ++tries < DESTROY_TRIES)
 		usleep(DESTROY_PAUSE_US);
+	return err;
+}
+
+int snapshot_make_destroy(struct snapshot_make *c)
+{
+	int err;
+
+	if (!c->created)
+		return CLI_EXIT_SUCCESS;
+	err = snapshot_destroy_patient(c->ctx, &c->id);
 	if (err)
 		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_DESTROY, err);
 	c->created = false;

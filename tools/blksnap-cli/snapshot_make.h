@@ -52,6 +52,16 @@ struct snapshot_make {
 	bool created;
 	char id_str[GENERATION_STR_LEN];
 	bool read_cbt;		/* fill each member's cbt around the take */
+	/*
+	 * Called before the take, right after the snapshot is created (@m
+	 * NULL) and after each device is added to it (m->attached says
+	 * whether this code attached its filter): what a caller records to
+	 * clean up after a run killed from here on.  An exit code; nonzero
+	 * (reported by the hook) stops the take.
+	 */
+	int (*made)(void *arg, const struct snapshot_make *c,
+		    const struct snapshot_member *m);
+	void *made_arg;
 };
 
 /* Start with no storage, no limit: the defaults apply. */
@@ -88,6 +98,13 @@ int snapshot_make_take(struct snapshot_make *c);
 
 /* Destroy the snapshot if made, keep the filters: the end of a backup. */
 int snapshot_make_destroy(struct snapshot_make *c);
+
+/*
+ * Destroy snapshot @id, retrying a while as long as it is busy (udev may
+ * still probe an image just made).  0 or -errno, unreported.
+ */
+int snapshot_destroy_patient(struct blksnap_ctx *ctx,
+			     const struct blksnap_uuid *id);
 
 /* Undo, newest first, what this code did; report what cannot be. */
 void snapshot_make_undo(struct snapshot_make *c);

@@ -5,9 +5,13 @@
 # run SIGKILLed in the middle of its copy (after it wrote part of DEST)
 # leaves an interrupted run: `backup restore` without --at rolls DEST back
 # first and gives exactly the last complete round, byte for byte; the
-# next normal run succeeds (incremental, byte-identical).  Killed again,
-# the next run rolls the killed one back itself, says so in one line and
-# in --json, and succeeds.  --keep 2 leaves two points, the older
+# next normal run destroys the snapshot the killed run left (and no
+# other: a snapshot of a loop device stays), says so in one line and in
+# --json, and succeeds (incremental, byte-identical, restorable).  Killed
+# again, the next run rolls the killed one back and destroys its snapshot
+# itself, says both in a line each and in --json, and succeeds.  The
+# filter a killed first run attached (a loop device) is detached by the
+# next run, which then backs the device up whole.  --keep 2 leaves two points, the older
 # restorable.  A full copy over the chain (--full, as after a module
 # reload) writes and saves only the chunks that changed.
 # kernels: first
@@ -76,17 +80,18 @@ sum_latest=$(sha256sum < $dest | cut -d' ' -f1)
 "$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
 	> /tmp/killed.out 2> /tmp/killed.err &
 pid=$!
-# Killed once it has written 6 MiB (undo file and DEST): a 4 MiB batch's
-# old contents are saved and DEST is being written, the 24 MiB changed far
-# from done.  (Reads count DEST's too, compared before it is written.)
+# Killed once it has written 6 MiB (undo file and DEST; or BYTES): a 4 MiB
+# batch's old contents are saved and DEST is being written, the 24 MiB
+# changed far from done.  (Reads count DEST's too, compared before it is
+# written.)
 kill_when_written() {
-	local i
+	local i want=${2:-$((6 * M))}
 	for i in $(seq 600); do
 		wchar=$(sed -n 's/^wchar: //p' /proc/$1/io 2>/dev/null || echo 0)
-		[ "${wchar:-0}" -ge $((6 * M)) ] && break
+		[ "${wchar:-0}" -ge $want ] && break
 		sleep 0.1
 	done
-	[ "${wchar:-0}" -ge $((6 * M)) ] ||
+	[ "${wchar:-0}" -ge $want ] ||
 		fail "the backup wrote only ${wchar:-0} bytes in a minute: not copying"
 	kill -KILL $1
 }
@@ -111,16 +116,40 @@ check_dest data ext4 2 /mnt/backup/latest.img
 rm -f /mnt/backup/latest.img
 expect_points "${when[@]}"
 
-# The killed run's snapshot outlives it (issue 19 wants the next run to
-# destroy it; not done yet): destroyed here, as an administrator would.
-for s in $(ls /sys/class/misc/blksnap-control/snapshots); do
-	blksnap snapshot destroy $s
-done
+# --- the next run destroys the killed run's snapshot, and only it -------
+# The killed run's snapshot outlives it, named in the record it left.
+stale=$(ls /sys/class/misc/blksnap-control/snapshots)
+expect_eq "$(wc -w <<< "$stale")" 1 "snapshots the killed run left"
+expect_eq "$(sed -n 2p $dest.blksnap/snapshot)" "snapshot $stale" \
+	"the killed run's record names its snapshot"
+expect_eq "$(stat -c %a $dest.blksnap/snapshot)" 600 "mode of the record"
+# Another snapshot, of a device no backup knows, that must stay.
+truncate -s 16M /srv/other.raw
+loop=$(losetup -f --show /srv/other.raw)
+snapshot_create /tmp/other.json --storage /tmp --limit 16M $loop
+other=$SNAP_ID
 
-# --- the next normal run succeeds, an incremental from round 2's state ---
+# The next normal run succeeds, an incremental from round 2's state (so
+# the killed run, which had attached no filter, detached none).
 backup_round data /srv/data ${DISK1}1 ext4 3
 when[3]=$(jget /tmp/data.3.json restore-point)
+expect_eq "$(cat /tmp/data.3.err)" \
+	"blksnap: $dest: destroyed snapshot $stale, left by a killed backup run" \
+	"the next run's stderr"
+expect_eq "$(jget /tmp/data.3.json stale-snapshot-destroyed)" "$stale" \
+	"the next run's --json names the snapshot it destroyed"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "$other" \
+	"snapshots left: the loop device's only"
+[ ! -e $dest.blksnap/snapshot ] || fail "the record outlived a normal run"
+ok "no record left after a normal run"
+blksnap snapshot destroy $other
+blksnap detach $loop
+losetup -d $loop
+rm /srv/other.raw
 expect_points "${when[@]}"
+blksnap backup restore --to /mnt/backup/r3.img $dest || fail "backup restore of round 3"
+check_dest data ext4 3 /mnt/backup/r3.img
+rm -f /mnt/backup/r3.img
 
 # --- killed again: the next run rolls it back itself and goes on ---------
 mutate /srv/data 4
@@ -134,13 +163,21 @@ kill_when_written $pid
 set +e; wait $pid; set -e
 echo "killed the second backup after it wrote $wchar bytes"
 expect_eq "$(ls $dest.blksnap | grep -c '^undo-')" 4 "undo files: rounds 1-3, and the killed run's"
-for s in $(ls /sys/class/misc/blksnap-control/snapshots); do
-	blksnap snapshot destroy $s
-done
+stale=$(ls /sys/class/misc/blksnap-control/snapshots)
+expect_eq "$(wc -w <<< "$stale")" 1 "snapshots the second killed run left"
 backup_round data /srv/data ${DISK1}1 ext4 4
 when[4]=$(jget /tmp/data.4.json restore-point)
 expect_match "$(jget /tmp/data.4.json recovered)" "rolled back the interrupted run" \
 	"the next run's --json says it rolled the killed run back"
+expect_eq "$(jget /tmp/data.4.json stale-snapshot-destroyed)" "$stale" \
+	"the next run's --json names the snapshot it destroyed"
+expect_eq "$(wc -l < /tmp/data.4.err)" 2 "lines on the next run's stderr"
+expect_match "$(sed -n 1p /tmp/data.4.err)" "^blksnap: $dest: rolled back the interrupted run" \
+	"its first line: the roll-back"
+expect_eq "$(sed -n 2p /tmp/data.4.err)" \
+	"blksnap: $dest: destroyed snapshot $stale, left by a killed backup run" \
+	"its second line: the snapshot destroyed"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left"
 expect_points "${when[@]}"
 
 # --- --keep 2: the two latest points stay, the older one restorable -----
@@ -187,6 +224,53 @@ rm -f /mnt/backup/r5.img
 run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
 [ "$rc" != 0 ] || fail "the point --keep removed was restored"
 echo "restore of a removed point: rc=$rc: $err"
+
+# --- a killed first run's filter: detached by the next run ---------------
+# A device no backup knew: the killed run attached its filter and advanced
+# no state, so the next run detaches it (as an interrupted run would have)
+# before it attaches its own: the change tracking's generation is new.
+# Not while the killed run's image is open.
+head -c $((16 * M)) /dev/urandom > /srv/other.raw
+loop=$(losetup -f --show /srv/other.raw)
+"$BLKSNAP_CLI" backup --bwlimit 2M --to /mnt/backup/other.img $loop \
+	> /tmp/killed3.out 2> /tmp/killed3.err &
+pid=$!
+kill_when_written $pid $((2 * M))
+set +e; wait $pid; set -e
+echo "killed the first backup of $loop after it wrote $wchar bytes"
+stale=$(ls /sys/class/misc/blksnap-control/snapshots)
+expect_eq "$(wc -w <<< "$stale")" 1 "snapshots the killed first run left"
+expect_eq "$(sed -n 3p /mnt/backup/other.img.blksnap/snapshot)" \
+	"attached $(lsblk -dno MAJ:MIN $loop | tr -d ' ')" \
+	"the killed run's record names the filter it attached"
+gen_killed=$(cbt_field $loop generation)
+# While its image is open the snapshot is not destroyed: the run names it
+# and stops, and the record stays for the run after.
+img=/dev/$(awk '{ print $2 }' /sys/class/misc/blksnap-control/snapshots/$stale/devices)
+exec 9< $img
+run_capture rc out err blksnap backup --to /mnt/backup/other.img $loop
+exec 9<&-
+echo "a backup of $loop while $img is open: rc=$rc: $err"
+expect_eq "$rc" 1 "a backup while the killed run's image is open"
+expect_match "$err" "^blksnap: /mnt/backup/other.img: snapshot $stale, left by a killed backup run, is in use" \
+	"it names the snapshot in use"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "$stale" "the snapshot in use stays"
+[ -e /mnt/backup/other.img.blksnap/snapshot ] || fail "the record of the snapshot in use was removed"
+ok "the record of the snapshot in use stays"
+run_capture rc out err blksnap backup --json --to /mnt/backup/other.img $loop
+echo "the next backup of $loop: rc=$rc: $err"
+expect_eq "$rc" 0 "the next backup of $loop"
+expect_match "$err" "^blksnap: /mnt/backup/other.img: destroyed snapshot $stale, left by a killed backup run; detached the filter it attached on $loop\$" \
+	"its stderr names the snapshot destroyed and the filter detached"
+gen_next=$(cbt_field $loop generation)
+[ "$gen_next" != "$gen_killed" ] ||
+	fail "$loop: generation $gen_next as the killed run's: its filter was not detached"
+ok "$loop: change tracking restarted ($gen_killed, then $gen_next)"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left"
+cmp $loop /mnt/backup/other.img || fail "/mnt/backup/other.img differs from $loop"
+ok "/mnt/backup/other.img is byte-identical to $loop"
+blksnap detach $loop
+losetup -d $loop
 
 umount /srv/data
 blksnap detach ${DISK1}1

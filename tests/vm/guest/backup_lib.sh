@@ -124,13 +124,15 @@ check_copy() {
 # DEST must be byte-identical to the snapshot image the run copied and,
 # mounted, show the checksums of take time; a full copy leaves DEST
 # sparse; an incremental copies no more than the blocks `cbt map --since`
-# lists for that take.  Prints FIGURE lines (bytes, MiB/s, ratio).
+# lists for that take.  Prints FIGURE lines (bytes, MiB/s, ratio).  The
+# run's stderr is printed and kept in /tmp/NAME.ROUND.err.
 backup_round() {
 	local name=$1 target=$2 dev=$3 fs=$4 r=$5 dest=/mnt/backup/$1.img
 	local js=/tmp/$name.$r.json mode copied total secs img snap since
 	checksums $target > /tmp/$name.$r.sums
-	blksnap backup --json --keep-snapshot --to $dest $target > $js ||
-		fail "$name round $r: backup"
+	blksnap backup --json --keep-snapshot --to $dest $target > $js \
+		2> /tmp/$name.$r.err || { cat /tmp/$name.$r.err; fail "$name round $r: backup"; }
+	cat /tmp/$name.$r.err
 	mode=$(jget $js mode) copied=$(jget $js bytes-copied)
 	total=$(jget $js bytes-total) secs=$(jget $js seconds)
 	img=$(jget $js image) snap=$(jget $js snapshot) since=$(jget $js since)
