@@ -288,7 +288,15 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 		clone = tracker_count_write(tracker, bio);
 		if (!clone) {
 			srcu_read_unlock(&tracker_gate_srcu, gate);
-			bio_wouldblock_error(bio);
+			/*
+			 * Only a REQ_NOWAIT write gets no clone (the others wait
+			 * on the bio_set's reserve); any other would be an error,
+			 * not a retry.
+			 */
+			if (bio->bi_opf & REQ_NOWAIT)
+				bio_wouldblock_error(bio);
+			else
+				bio_io_error(bio);
 			return true;
 		}
 	}
