@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The record a backup run keeps of the snapshot and filters it made
+ * (DEST.blksnap/snapshot), so that the next run can undo what a killed
+ * run left: see snapshot_record.h for the format.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

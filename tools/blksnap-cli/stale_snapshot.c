@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The next backup run of an image DEST clears what a killed run left:
+ * see stale_snapshot.h.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
