@@ -40,6 +40,11 @@ module_param_named(diff_storage_minimum, blksnap_diff_storage_minimum, ullong,
 MODULE_PARM_DESC(diff_storage_minimum,
 		 "Difference storage growth step in 512-byte sectors (2048..2^32, default 2097152 = 1 GiB)");
 
+unsigned int blksnap_take_drain_timeout = 60;
+module_param_named(take_drain_timeout, blksnap_take_drain_timeout, uint, 0444);
+MODULE_PARM_DESC(take_drain_timeout,
+		 "Seconds a take waits for writes issued before it, with writes held and filesystems frozen, before it gives up (1..3600, default 60)");
+
 static int check_range(const char *name, unsigned long long val,
 		       unsigned long long min, unsigned long long max)
 {
@@ -65,6 +70,8 @@ int params_check(void)
 			   blksnap_chunk_maximum_count, 1024, 16777216);
 	ret |= check_range("chunk_maximum_in_flight",
 			   blksnap_chunk_maximum_in_flight, 1, 4096);
+	ret |= check_range("take_drain_timeout",
+			   blksnap_take_drain_timeout, 1, 3600);
 	ret |= check_range("diff_storage_minimum",
 			   blksnap_diff_storage_minimum, 2048, 1ULL << 32);
 	return ret ? -EINVAL : 0;

@@ -19,6 +19,12 @@ extern unsigned int blksnap_chunk_maximum_in_flight;
 /* Difference storage growth step, in sectors. */
 extern unsigned long long blksnap_diff_storage_minimum;
 
+/*
+ * Seconds a take may wait for the writes issued before it (while writes
+ * are held and filesystems frozen) before it fails with ETIMEDOUT.
+ */
+extern unsigned int blksnap_take_drain_timeout;
+
 int params_check(void);
 
 #endif /* __BLKSNAP_PARAMS_H */

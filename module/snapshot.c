@@ -23,6 +23,7 @@
 #include <linux/rcupdate.h>
 #include "compat/freeze.h"
 #include "filter.h"
+#include "params.h"
 #include "tracker.h"
 #include "diff_storage.h"
 #include "diff_area.h"
@@ -341,6 +342,7 @@ int snapshot_take(const uuid_t *id)
 	unsigned int noio;
 	ktime_t frozen;
 	time64_t taken_at;
+	unsigned long deadline;
 	s64 window_us;
 	int ret = 0;
 
@@ -387,12 +389,17 @@ int snapshot_take(const uuid_t *id)
 	tracker_gate_sync();
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_drain_start(sd->tracker);
-	list_for_each_entry(sd, &snap->devices, link)
-		tracker_drain_wait(sd->tracker);
+	deadline = jiffies + blksnap_take_drain_timeout * HZ;
 	list_for_each_entry(sd, &snap->devices, link) {
-		ret = tracker_writes_drain(sd->tracker);
+		if (ret)
+			tracker_drain_cancel(sd->tracker);
+		else
+			ret = tracker_drain_wait(sd->tracker, deadline);
+	}
+	list_for_each_entry(sd, &snap->devices, link) {
 		if (ret)
 			break;
+		ret = tracker_writes_drain(sd->tracker, deadline);
 	}
 	/* Copy-on-write starts only if every drain ended (not cancelled). */
 	list_for_each_entry(sd, &snap->devices, link) {
@@ -420,8 +427,8 @@ int snapshot_take(const uuid_t *id)
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
 	if (ret) {
-		pr_err("snapshot %pUb not taken: cancelled while writes issued before it were in flight\n",
-		       &snap->id);
+		pr_err("snapshot %pUb not taken: %s while writes issued before it were in flight\n",
+		       &snap->id, ret == -ETIMEDOUT ? "timed out" : "cancelled");
 		free_diff_areas(snap);
 		goto out_unlock;
 	}

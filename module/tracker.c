@@ -18,6 +18,7 @@
 #include <linux/wait.h>
 #include <linux/blksnap.h>
 #include "compat/queue.h"
+#include "params.h"
 #include "filter.h"
 #include "cbt_map.h"
 #include "diff_area.h"
@@ -470,20 +471,69 @@ void tracker_drain_start(struct tracker *tracker)
 
 /* Reports a take that waits long: what for, and how to stop it. */
 #define TRACKER_DRAIN_REPORT	(10 * HZ)
+/*
+ * A queue freeze cannot be waited for interruptibly: it is waited for in
+ * steps this long, with a look at signals and the deadline after each.
+ */
+#define TRACKER_FREEZE_STEP	(HZ / 10)
 
-void tracker_drain_wait(struct tracker *tracker)
+/*
+ * Why a drain stops short: a signal to the taking task, or the take's
+ * deadline.  Writes below a filter never end when one device of the
+ * snapshot is stacked on another (a loop device's backing file on a
+ * frozen filesystem, a dm target's lower device held at its gate).
+ */
+static int tracker_drain_stop(struct tracker *tracker, unsigned long deadline,
+			      unsigned long *report)
 {
-	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
-
-	compat_queue_freeze_wait(q);
-	/* The gates hold new writes: the drain is all the freeze was for. */
-	if (!filter_in_queue())
-		compat_queue_unfreeze(q);
+	if (signal_pending(current))
+		return -EINTR;
+	if (time_after_eq(jiffies, deadline)) {
+		pr_err("%pg: the take gave up waiting for writes issued before it (%d counted; take_drain_timeout=%us)\n",
+		       tracker->filter.bdev, atomic_read(&tracker->writes_in_flight),
+		       blksnap_take_drain_timeout);
+		return -ETIMEDOUT;
+	}
+	if (time_after_eq(jiffies, *report)) {
+		pr_warn("%pg: the take waits for writes issued before it; a signal to the taking task cancels it\n",
+			tracker->filter.bdev);
+		*report = jiffies + TRACKER_DRAIN_REPORT;
+	}
+	return 0;
 }
 
-int tracker_writes_drain(struct tracker *tracker)
+int tracker_drain_wait(struct tracker *tracker, unsigned long deadline)
 {
+	struct request_queue *q = bdev_get_queue(tracker->filter.bdev);
+	unsigned long report = jiffies + TRACKER_DRAIN_REPORT;
+	int ret = 0;
+
+	while (!compat_queue_freeze_wait_timeout(q, TRACKER_FREEZE_STEP)) {
+		ret = tracker_drain_stop(tracker, deadline, &report);
+		if (ret)
+			break;
+	}
+	/*
+	 * The gates hold new writes: the drain is all the freeze was for.
+	 * Under native blkfilter it is held to the resume, also a cancelled
+	 * one (tracker_resume_writes() ends it).
+	 */
+	if (!filter_in_queue())
+		compat_queue_unfreeze(q);
+	return ret;
+}
+
+void tracker_drain_cancel(struct tracker *tracker)
+{
+	if (!filter_in_queue())
+		compat_queue_unfreeze(bdev_get_queue(tracker->filter.bdev));
+}
+
+int tracker_writes_drain(struct tracker *tracker, unsigned long deadline)
+{
+	unsigned long report = jiffies + TRACKER_DRAIN_REPORT;
 	long left;
+	int ret;
 
 	/* Under native blkfilter the held freeze waited for them. */
 	if (filter_in_queue())
@@ -491,18 +541,14 @@ int tracker_writes_drain(struct tracker *tracker)
 	for (;;) {
 		left = wait_event_interruptible_timeout(tracker_writes_wait,
 							!atomic_read(&tracker->writes_in_flight),
-							TRACKER_DRAIN_REPORT);
+							TRACKER_FREEZE_STEP);
 		if (left > 0)
 			return 0;
 		if (left < 0)
 			return -EINTR;
-		/*
-		 * Writes below a filter wait for a device whose gate this take
-		 * holds when one device of the snapshot is stacked on another
-		 * (a loop device's backing file, a dm target): they never end.
-		 */
-		pr_warn("%pg: the take waits for %d writes issued before it; a signal to the taking task cancels it\n",
-			tracker->filter.bdev, atomic_read(&tracker->writes_in_flight));
+		ret = tracker_drain_stop(tracker, deadline, &report);
+		if (ret)
+			return ret;
 	}
 }
 

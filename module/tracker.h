@@ -62,12 +62,17 @@ int tracker_cbt_switch(struct tracker *tracker);
  *   tracker_gate_sync()              once: writes that passed the filters
  *                                    before are done with them
  *   tracker_drain_start(t) for each, writes already passed complete: the
- *   then tracker_drain_wait(t)       queue freezes overlap
- *   tracker_writes_drain(t)          and every write the filter counted,
+ *   then tracker_drain_wait(t, dl)   queue freezes overlap; after one
+ *                                    failed, tracker_drain_cancel(t) for
+ *                                    the rest
+ *   tracker_writes_drain(t, dl)      and every write the filter counted,
  *                                    wherever it waits below (a stacking
  *                                    driver, a throttle, a delay), has
- *                                    completed; -EINTR if the taking task
- *                                    got a signal (the take is cancelled)
+ *                                    completed
+ *   Both waits return -EINTR if the taking task got a signal and
+ *   -ETIMEDOUT at the jiffies deadline dl (the take is cancelled): when
+ *   devices of a snapshot are stacked on one another, writes below one
+ *   may wait for another's gate or frozen filesystem and never end.
  *   ...                              copy-on-write starts
  *   tracker_resume_writes(t) and tracker_open_gate(t) for each
  * Only the take's own devices are held: a request in flight on one of
@@ -80,8 +85,9 @@ int tracker_cbt_switch(struct tracker *tracker);
 void tracker_close_gate(struct tracker *tracker);
 void tracker_gate_sync(void);
 void tracker_drain_start(struct tracker *tracker);
-void tracker_drain_wait(struct tracker *tracker);
-int tracker_writes_drain(struct tracker *tracker);
+int tracker_drain_wait(struct tracker *tracker, unsigned long deadline);
+void tracker_drain_cancel(struct tracker *tracker);
+int tracker_writes_drain(struct tracker *tracker, unsigned long deadline);
 void tracker_resume_writes(struct tracker *tracker);
 void tracker_open_gate(struct tracker *tracker);
 

@@ -39,9 +39,11 @@ static inline void compat_queue_freeze_start(struct request_queue *q)
 	blk_freeze_queue_start(q);
 }
 
-static inline void compat_queue_freeze_wait(struct request_queue *q)
+/* Whether the freeze completed within @timeout jiffies. */
+static inline bool compat_queue_freeze_wait_timeout(struct request_queue *q,
+						    unsigned long timeout)
 {
-	blk_mq_freeze_queue_wait(q);
+	return blk_mq_freeze_queue_wait_timeout(q, timeout) > 0;
 }
 
 #endif /* __BLKSNAP_COMPAT_QUEUE_H */

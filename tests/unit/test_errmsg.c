@@ -153,6 +153,17 @@ static void interrupted_attach_says_not_attached(void **state)
 		"issued before it; not attached");
 }
 
+static void timed_out_take_names_the_parameter(void **state)
+{
+	(void)state;
+	assert_string_equal(format("2c1d6f0e-9d1c-4c5e-8d2b-8b1e4c3a2f10",
+				   CLI_OP_SNAPSHOT_TAKE, -ETIMEDOUT),
+		"2c1d6f0e-9d1c-4c5e-8d2b-8b1e4c3a2f10: the take gave up waiting "
+		"for writes issued before it (module parameter take_drain_timeout); "
+		"nothing was taken (are devices of the snapshot stacked on one "
+		"another? snapshot them separately)");
+}
+
 static void interrupted_take_says_nothing_was_taken(void **state)
 {
 	(void)state;
@@ -207,6 +218,7 @@ int main(void)
 		cmocka_unit_test(attach_twice_says_already_attached),
 		cmocka_unit_test(attach_to_changing_dm_device_says_wait_for_its_owner),
 		cmocka_unit_test(interrupted_attach_says_not_attached),
+		cmocka_unit_test(timed_out_take_names_the_parameter),
 		cmocka_unit_test(detach_of_unfiltered_device_says_not_attached),
 		cmocka_unit_test(cbt_of_unfiltered_device_says_not_attached),
 		cmocka_unit_test(non_block_device_says_so),

@@ -152,6 +152,11 @@ void errmsg_format(char *buf, size_t size, const char *object,
 		snprintf(buf, size, "%s: interrupted while the take waited for "
 			 "writes issued before it; nothing was taken (are devices "
 			 "of the snapshot stacked on one another?)", o);
+	} else if (op == CLI_OP_SNAPSHOT_TAKE && err == ETIMEDOUT) {
+		snprintf(buf, size, "%s: the take gave up waiting for writes "
+			 "issued before it (module parameter take_drain_timeout); "
+			 "nothing was taken (are devices of the snapshot stacked on "
+			 "one another? snapshot them separately)", o);
 	} else if (op == CLI_OP_ATTACH && err == EAGAIN) {
 		snprintf(buf, size, "%s: a device-mapper device that is suspended "
 			 "or has a new table loaded (LVM, cryptsetup or dmsetup is "
