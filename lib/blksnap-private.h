@@ -31,17 +31,6 @@ int blksnap__bdev_ioctl(dev_t dev, unsigned long req, void *arg);
 int blksnap__filter_ctl(struct blksnap_ctx *ctx, dev_t dev, unsigned int cmd,
 			void *opt, size_t optlen);
 
-/*
- * After attaching @dev: returns once the writes issued to it before the
- * attach have completed (a device-mapper device is suspended and resumed
- * for that; others need nothing).  -EAGAIN if the dm device is suspended
- * or has a table loaded that is not live yet (its owner is changing it);
- * -EINTR if a signal ended the wait; else -errno of the dm request.
- * Apart from ioctl.c, the only file that talks to the kernel: unit tests
- * stub it.
- */
-int blksnap__settle(dev_t dev);
-
 /* Fill @bdev and @name to address the blksnap filter on @dev. */
 void blksnap__filter_target(dev_t dev, struct blksnap_bdev *bdev,
 			    __u8 name[BLKFILTER_NAME_LENGTH]);

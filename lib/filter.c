@@ -37,13 +37,7 @@ int blksnap_attach(struct blksnap_ctx *ctx, dev_t dev)
 		memcpy(native.name, arg.name, sizeof(native.name));
 		ret = blksnap__bdev_ioctl(dev, BLKSNAP_NATIVE_ATTACH, &native);
 	}
-	if (ret < 0)
-		return ret;
-	/* Tracking is whole only once writes from before it are done. */
-	ret = blksnap__settle(dev);
-	if (ret < 0)
-		blksnap_detach(ctx, dev);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 int blksnap_detach(struct blksnap_ctx *ctx, dev_t dev)

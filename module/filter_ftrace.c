@@ -17,6 +17,7 @@
 #include <linux/delay.h>
 #include "compat/ftrace.h"
 #include "filter.h"
+#include "dm_settle.h"
 
 static const char intercepted[] = "submit_bio_noacct";
 
@@ -96,7 +97,12 @@ void filter_resubmit_bio(struct bio *bio)
 
 int filter_control_attach(dev_t dev, const char *name)
 {
-	return filter_attach(dev, name, NULL);
+	int ret = filter_attach(dev, name, NULL);
+
+	/* Tracking is whole only once the writes from before it are done. */
+	if (!ret)
+		dm_settle(dev);
+	return ret;
 }
 
 int filter_control_detach(dev_t dev, const char *name)

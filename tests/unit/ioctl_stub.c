@@ -151,11 +151,3 @@ int blksnap__bdev_ioctl(dev_t dev, unsigned long req, void *arg)
 	}
 	return result;
 }
-
-/* Attach's settling (dm's suspend and resume); what the test set. */
-int blksnap__settle(dev_t dev)
-{
-	(void)dev;
-	stub.settle_calls++;
-	return stub.settle_result;
-}

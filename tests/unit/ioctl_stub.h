@@ -59,8 +59,6 @@ struct ioctl_stub {
 	unsigned int collect_have;
 	unsigned int collect_grow;
 	struct blksnap_snapshot_event event;	/* WAIT_EVENT answer */
-	int settle_result;			/* blksnap__settle() answer */
-	unsigned int settle_calls;		/* and how often it was asked */
 };
 
 /* The stub's state; tests reset it in their setup. */

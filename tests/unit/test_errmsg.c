@@ -136,23 +136,6 @@ static void zoned_device_attach_says_it_is_not_supported(void **state)
 		"copy zone writes, so it does not attach to one");
 }
 
-static void attach_to_changing_dm_device_says_wait_for_its_owner(void **state)
-{
-	(void)state;
-	assert_string_equal(format("/dev/mapper/vg-home", CLI_OP_ATTACH, -EAGAIN),
-		"/dev/mapper/vg-home: a device-mapper device that is suspended or "
-		"has a new table loaded (LVM, cryptsetup or dmsetup is changing "
-		"it); let that finish ('dmsetup info' shows it), then attach again");
-}
-
-static void interrupted_attach_says_not_attached(void **state)
-{
-	(void)state;
-	assert_string_equal(format("/dev/mapper/vg-home", CLI_OP_ATTACH, -EINTR),
-		"/dev/mapper/vg-home: interrupted while attach waited for writes "
-		"issued before it; not attached");
-}
-
 static void timed_out_take_names_the_parameter(void **state)
 {
 	(void)state;
@@ -216,8 +199,6 @@ int main(void)
 		cmocka_unit_test(missing_control_node_says_load_the_module),
 		cmocka_unit_test(permission_denied_says_run_as_root),
 		cmocka_unit_test(attach_twice_says_already_attached),
-		cmocka_unit_test(attach_to_changing_dm_device_says_wait_for_its_owner),
-		cmocka_unit_test(interrupted_attach_says_not_attached),
 		cmocka_unit_test(timed_out_take_names_the_parameter),
 		cmocka_unit_test(detach_of_unfiltered_device_says_not_attached),
 		cmocka_unit_test(cbt_of_unfiltered_device_says_not_attached),

@@ -122,29 +122,6 @@ static void native_attach_error_is_returned(void **state)
 	assert_int_equal(stub.ncalls, 2);
 }
 
-/*
- * An attach whose writes from before it cannot be waited for (a dm device
- * suspended by its owner) is undone: no filter is left on the device.
- */
-static void attach_that_cannot_settle_is_detached(void **state)
-{
-	stub.settle_result = -EAGAIN;
-	assert_int_equal(blksnap_attach(*state, dev), -EAGAIN);
-	assert_int_equal(stub.settle_calls, 1);
-	assert_int_equal(stub.ncalls, 2);
-	assert_int_equal(stub.calls[0].req, IOCTL_BLKSNAP_FILTER_ATTACH);
-	assert_int_equal(stub.calls[1].req, IOCTL_BLKSNAP_FILTER_DETACH);
-	assert_filter_target(&stub.calls[1].detach.bdev, stub.calls[1].detach.name);
-}
-
-/* A refused attach is not settled: there is nothing to wait for. */
-static void refused_attach_is_not_settled(void **state)
-{
-	stub.result = -EALREADY;
-	assert_int_equal(blksnap_attach(*state, dev), -EALREADY);
-	assert_int_equal(stub.settle_calls, 0);
-}
-
 /* Any other refusal is the answer: no second request. */
 static void attach_error_does_not_try_device(void **state)
 {
@@ -540,8 +517,6 @@ int main(void)
 		T(attach_goes_to_device_where_module_is_native),
 		T(detach_goes_to_device_where_module_is_native),
 		T(native_attach_error_is_returned),
-		T(attach_that_cannot_settle_is_detached),
-		T(refused_attach_is_not_settled),
 		T(attach_error_does_not_try_device),
 		T(native_requests_have_upstream_layout),
 		T(filter_name_is_zero_padded),

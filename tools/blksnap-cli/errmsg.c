@@ -157,14 +157,6 @@ void errmsg_format(char *buf, size_t size, const char *object,
 			 "issued before it (module parameter take_drain_timeout); "
 			 "nothing was taken (are devices of the snapshot stacked on "
 			 "one another? snapshot them separately)", o);
-	} else if (op == CLI_OP_ATTACH && err == EAGAIN) {
-		snprintf(buf, size, "%s: a device-mapper device that is suspended "
-			 "or has a new table loaded (LVM, cryptsetup or dmsetup is "
-			 "changing it); let that finish ('dmsetup info' shows it), "
-			 "then attach again", o);
-	} else if (op == CLI_OP_ATTACH && err == EINTR) {
-		snprintf(buf, size, "%s: interrupted while attach waited for "
-			 "writes issued before it; not attached", o);
 	} else if (op == CLI_OP_ATTACH && err == EMEDIUMTYPE) {
 		snprintf(buf, size, "%s: a zoned block device; blksnap cannot "
 			 "track or copy zone writes, so it does not attach to one", o);

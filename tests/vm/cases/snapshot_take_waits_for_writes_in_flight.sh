@@ -44,10 +44,10 @@ image_holds_new() {
 
 # A write issued before the filter was attached, as `snapshot create`
 # attaches a device an instant before its take: the filter never counted
-# it, and dm (iostats off by default) counts it nowhere the take could
-# see.  Attach waits for it (a dm device is suspended and resumed once).
-# Before, the take did not, and the write landed under the image after
-# the take without a copy.
+# it, and dm (iostats off by default on 6.1) counts it nowhere the take
+# could see.  Attach waits for it (the module suspends and resumes the dm
+# device inside dm).  Before, nothing did, and the write landed under the
+# image after the take without a copy.
 off=$((40 * M))
 dd if=/tmp/new of=$dev bs=64K seek=$((off / (64 * K))) oflag=direct \
 	conv=notrunc status=none &
