@@ -14,23 +14,22 @@
  * The pieces are chained to the bio, which completes when all of them
  * have.  They come from a bio_set with a rescuer: several are allocated
  * in one submission, and the earlier ones wait on current->bio_list.
- * A piece outside every filtered partition is counted by no filter, so
- * the module counts its pieces itself: its exit waits for them, since a
- * piece frees itself into the module's bio_set when it completes.
+ * A piece outside every filtered partition is counted by no filter, yet
+ * it frees itself into the module's bio_set and runs the module's end_io
+ * when it completes: each piece holds a module reference until then, so
+ * rmmod is refused while one is in flight (a wait at exit would have no
+ * bound: a device may hold a bio for ever).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
 #include <linux/module.h>
 #include <linux/bio.h>
-#include <linux/wait.h>
 #include "filter.h"
 
 #define PIECES_RESERVED 64
 
 static struct bio_set pieces_bioset;
-static atomic_t pieces_in_flight = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(pieces_wait);
 
-/* As bio_chain_endio(), and then the piece is no longer counted. */
+/* As bio_chain_endio(), and then the piece's module reference goes. */
 static void piece_endio(struct bio *piece)
 {
 	struct bio *bio = piece->bi_private;
@@ -40,14 +39,11 @@ static void piece_endio(struct bio *piece)
 	bio_put(piece);
 	bio_endio(bio);
 	/*
-	 * Last: module exit may free the bio_set once the count is zero.
-	 * The read section lets it wait (synchronize_rcu()) for a completion
-	 * still on its way out of this function.
+	 * Last.  A task preempted in the rest of this function after it is
+	 * waited for at exit by filter_intercept_done()'s RCU-tasks grace
+	 * period, an interrupt by module unload's RCU grace period.
 	 */
-	rcu_read_lock();
-	if (atomic_dec_and_test(&pieces_in_flight) && wq_has_sleeper(&pieces_wait))
-		wake_up_all(&pieces_wait);
-	rcu_read_unlock();
+	module_put(THIS_MODULE);
 }
 
 /* Cuts off the first @sectors of @bio, or clones all of it; NULL if no memory. */
@@ -65,8 +61,11 @@ static struct bio *first_piece(struct bio *bio, unsigned int sectors, gfp_t gfp)
 	/* bio_chain(), with our own completion. */
 	piece->bi_private = bio;
 	piece->bi_end_io = piece_endio;
+	/* Nobody would poll a piece: see bio_split_rw(). */
+	piece->bi_opf &= ~REQ_POLLED;
 	bio_inc_remaining(bio);
-	atomic_inc(&pieces_in_flight);
+	/* The caller holds a filter, and the filter holds the module. */
+	__module_get(THIS_MODULE);
 	return piece;
 }
 
@@ -153,11 +152,6 @@ int filter_whole_disk_init(void)
 
 void filter_whole_disk_done(void)
 {
-	/*
-	 * Pieces outside filtered partitions may still be in flight after
-	 * the last filter was detached.
-	 */
-	wait_event(pieces_wait, !atomic_read(&pieces_in_flight));
-	synchronize_rcu();
+	/* No piece is left: each held a module reference. */
 	bioset_exit(&pieces_bioset);
 }

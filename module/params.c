@@ -40,10 +40,29 @@ module_param_named(diff_storage_minimum, blksnap_diff_storage_minimum, ullong,
 MODULE_PARM_DESC(diff_storage_minimum,
 		 "Difference storage growth step in 512-byte sectors (2048..2^32, default 2097152 = 1 GiB)");
 
+/*
+ * Writable at run time (raising it must not need a reload, which would
+ * end every device's change history), within 1..100: writers the take
+ * holds longer than the kernel's default hung-task time (120 s) would be
+ * reported, or panic a hung_task_panic system.
+ */
+#define TAKE_DRAIN_TIMEOUT_MAX	100
+
+static int take_drain_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, TAKE_DRAIN_TIMEOUT_MAX);
+}
+
+static const struct kernel_param_ops take_drain_timeout_ops = {
+	.set = take_drain_timeout_set,
+	.get = param_get_uint,
+};
+
 unsigned int blksnap_take_drain_timeout = 60;
-module_param_named(take_drain_timeout, blksnap_take_drain_timeout, uint, 0444);
+module_param_cb(take_drain_timeout, &take_drain_timeout_ops,
+		&blksnap_take_drain_timeout, 0644);
 MODULE_PARM_DESC(take_drain_timeout,
-		 "Seconds a take waits for writes issued before it, with writes held and filesystems frozen, before it gives up (1..3600, default 60)");
+		 "Seconds a take waits for writes issued before it, with writes held and filesystems frozen, before it gives up (1..100, default 60; writable)");
 
 static int check_range(const char *name, unsigned long long val,
 		       unsigned long long min, unsigned long long max)
@@ -70,8 +89,6 @@ int params_check(void)
 			   blksnap_chunk_maximum_count, 1024, 16777216);
 	ret |= check_range("chunk_maximum_in_flight",
 			   blksnap_chunk_maximum_in_flight, 1, 4096);
-	ret |= check_range("take_drain_timeout",
-			   blksnap_take_drain_timeout, 1, 3600);
 	ret |= check_range("diff_storage_minimum",
 			   blksnap_diff_storage_minimum, 2048, 1ULL << 32);
 	return ret ? -EINVAL : 0;

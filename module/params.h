@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Module parameters: the ground floor every other file may read and that
- * reads nothing else.  Values are fixed at load (mode 0444) and checked
- * by params_check() before anything uses them.
+ * reads nothing else.  Values are fixed at load (mode 0444; the one
+ * exception says so) and checked by params_check() or their setter
+ * before anything uses them.
  */
 #ifndef __BLKSNAP_PARAMS_H
 #define __BLKSNAP_PARAMS_H
@@ -21,7 +22,8 @@ extern unsigned long long blksnap_diff_storage_minimum;
 
 /*
  * Seconds a take may wait for the writes issued before it (while writes
- * are held and filesystems frozen) before it fails with ETIMEDOUT.
+ * are held and filesystems frozen) before it fails with ETIMEDOUT; the
+ * one value that may change after load (read it with READ_ONCE()).
  */
 extern unsigned int blksnap_take_drain_timeout;
 

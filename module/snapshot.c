@@ -313,15 +313,19 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	return 0;
 }
 
+/*
+ * The devices frozen before @upto (all with NULL), in reverse order of the
+ * freezes: a filesystem on a loop device writes its superblock at thaw
+ * into the filesystem that holds its backing file, which must be thawed
+ * by then if it came first.
+ */
 static void thaw_devices(struct snapshot *snap, struct snapshot_device *upto)
 {
-	struct snapshot_device *sd;
+	struct snapshot_device *sd = upto ? upto :
+		list_entry(&snap->devices, struct snapshot_device, link);
 
-	list_for_each_entry(sd, &snap->devices, link) {
-		if (sd == upto)
-			break;
+	list_for_each_entry_continue_reverse(sd, &snap->devices, link)
 		compat_bdev_thaw(sd->tracker->filter.bdev);
-	}
 }
 
 static void free_diff_areas(struct snapshot *snap)
@@ -389,7 +393,7 @@ int snapshot_take(const uuid_t *id)
 	tracker_gate_sync();
 	list_for_each_entry(sd, &snap->devices, link)
 		tracker_drain_start(sd->tracker);
-	deadline = jiffies + blksnap_take_drain_timeout * HZ;
+	deadline = jiffies + READ_ONCE(blksnap_take_drain_timeout) * HZ;
 	list_for_each_entry(sd, &snap->devices, link) {
 		if (ret)
 			tracker_drain_cancel(sd->tracker);

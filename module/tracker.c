@@ -486,12 +486,17 @@ void tracker_drain_start(struct tracker *tracker)
 static int tracker_drain_stop(struct tracker *tracker, unsigned long deadline,
 			      unsigned long *report)
 {
+	/*
+	 * The take is undone, and redone if no handler runs (a stop, a
+	 * debugger, the freezer): only a signal the caller handles, or a
+	 * fatal one, ends it for good.
+	 */
 	if (signal_pending(current))
-		return -EINTR;
+		return -ERESTARTNOHAND;
 	if (time_after_eq(jiffies, deadline)) {
 		pr_err("%pg: the take gave up waiting for writes issued before it (%d counted; take_drain_timeout=%us)\n",
 		       tracker->filter.bdev, atomic_read(&tracker->writes_in_flight),
-		       blksnap_take_drain_timeout);
+		       READ_ONCE(blksnap_take_drain_timeout));
 		return -ETIMEDOUT;
 	}
 	if (time_after_eq(jiffies, *report)) {
@@ -544,8 +549,6 @@ int tracker_writes_drain(struct tracker *tracker, unsigned long deadline)
 							TRACKER_FREEZE_STEP);
 		if (left > 0)
 			return 0;
-		if (left < 0)
-			return -EINTR;
 		ret = tracker_drain_stop(tracker, deadline, &report);
 		if (ret)
 			return ret;

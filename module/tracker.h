@@ -69,8 +69,9 @@ int tracker_cbt_switch(struct tracker *tracker);
  *                                    wherever it waits below (a stacking
  *                                    driver, a throttle, a delay), has
  *                                    completed
- *   Both waits return -EINTR if the taking task got a signal and
- *   -ETIMEDOUT at the jiffies deadline dl (the take is cancelled): when
+ *   Both waits return -ERESTARTNOHAND if the taking task got a signal
+ *   (-EINTR to a caller whose handler runs, a restarted take otherwise)
+ *   and -ETIMEDOUT at the jiffies deadline dl (the take is undone): when
  *   devices of a snapshot are stacked on one another, writes below one
  *   may wait for another's gate or frozen filesystem and never end.
  *   ...                              copy-on-write starts

@@ -9,7 +9,14 @@
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
-load_blksnap take_drain_timeout=8
+load_blksnap
+# The limit changes without a reload (which would end change histories),
+# within 1..100 s.
+P=/sys/module/blksnap/parameters/take_drain_timeout
+expect_eq "$(cat $P)" 60 "take_drain_timeout by default"
+echo 101 > $P 2>/dev/null && fail "take_drain_timeout accepted 101 (most is 100)"
+echo 8 > $P || fail "cannot set take_drain_timeout at run time"
+expect_eq "$(cat $P)" 8 "take_drain_timeout after writing 8"
 modprobe loop
 mkfs.ext4 -q -F $DISK0
 mkdir -p /mnt/a
@@ -97,6 +104,27 @@ expect_match "$(cat /tmp/take.err)" "gave up waiting for writes issued before it
 	"the message names the limit"
 expect_match "$(kmsg_since_mark)" "the take gave up waiting" "the kernel log says why"
 [ "$s" -le 20 ] || fail "the take gave up only after ${s} s (take_drain_timeout=8)"
+thawed
+
+# (c) A stop and continue (job control, a debugger, the freezer) is no
+# cancel: the take is undone and redone, and ends as a take does (taken
+# or, here most likely, given up), never "interrupted".
+stuck_take
+kill -STOP $creator
+sleep 1
+kill -CONT $creator
+rc=0
+wait $creator || rc=$?
+cat /tmp/take.err
+case $rc in
+0)
+	for id in $("$BLKSNAP_CLI" snapshot list --json | jq -r '.snapshots[].id'); do
+		blksnap snapshot destroy "$id"
+	done ;;
+1) expect_match "$(cat /tmp/take.err)" "gave up waiting" "after a stop, the take ended by its limit" ;;
+*) fail "a stopped and continued take ended with status $rc: $(cat /tmp/take.err)" ;;
+esac
+ok "a stop and continue did not cancel the take (status $rc)"
 thawed
 # fio ends by the signal: its status says nothing here.
 kill $fiopid
