@@ -7,13 +7,19 @@
  * `snapshot create` attaches and takes at once) would land after the take
  * without a copy, under the image, and no CBT map would mark it.
  *
- * dm's internal suspend waits for every bio in flight (new ones wait in
- * dm and are resubmitted through submit_bio_noacct(), so the filter sees
- * them).  Unlike a suspend from userspace it holds the device's suspend
- * lock from suspend to resume, nests inside one the owner started, never
- * makes a loaded table live and sends no uevent.  The noflush kind lets
- * a target push back what it holds (multipath without paths) instead of
- * failing it, so the wait is bounded by the bios in flight.
+ * dm's internal suspend waits for every bio dm has accepted (new ones
+ * wait in dm and are resubmitted through submit_bio_noacct(), so the
+ * filter sees them).  Unlike a suspend from userspace it makes an owner's
+ * suspend or resume wait until our resume (DMF_SUSPENDED_INTERNALLY),
+ * nests inside a suspend the owner started, never makes a loaded table
+ * live and sends no uevent.  The noflush kind lets a target push back
+ * what it holds (multipath without paths) instead of failing it; the
+ * wait is as long as the lower devices take to end the bios already sent
+ * to them, uninterruptibly (dm offers no other kind), with the device's
+ * suspend lock held: an LV over a SAN whose paths are all gone makes the
+ * attach wait until one returns, as an LVM suspend would.  Bios that
+ * blk-throttle held before the attach have not reached dm: they are not
+ * waited for (blksnap(8), "attach").
  *
  * dm is a module of its own that blksnap does not depend on: its symbols
  * are taken with symbol_get(), and without dm there is no dm device.

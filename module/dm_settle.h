@@ -19,9 +19,9 @@ void dm_internal_suspend_noflush(struct mapped_device *md);
 void dm_internal_resume(struct mapped_device *md);
 
 /*
- * Returns once every bio issued to @dev before now has completed, if @dev
- * is a device-mapper device; at once otherwise.  Sleeps (uninterruptibly)
- * as long as those bios take.
+ * Returns once every bio dm has accepted for @dev before now has
+ * completed, if @dev is a device-mapper device; at once otherwise.
+ * Sleeps (uninterruptibly) as long as the lower devices take to end them.
  */
 void dm_settle(dev_t dev);
 
