@@ -193,6 +193,28 @@ static void storage_of_wrong_type_says_what_is_accepted(void **state)
 		"--storage");
 }
 
+static void storage_in_its_own_filesystem_says_why_the_module_refused(void **state)
+{
+	(void)state;
+	assert_string_equal(format("/var/tmp", CLI_OP_STORAGE_SAME_FS, -ENOSPC),
+		"/var/tmp: not enough free space to preallocate the difference "
+		"storage on the snapshotted filesystem; give a smaller --limit "
+		"or --storage on another disk");
+	assert_string_equal(format("/var/tmp", CLI_OP_STORAGE_SAME_FS,
+				   -EOPNOTSUPP),
+		"/var/tmp: the snapshotted filesystem cannot map a file for the "
+		"difference storage of its own snapshot; put --storage on "
+		"another disk");
+	assert_string_equal(format("/var/tmp", CLI_OP_STORAGE_SAME_FS, -ELOOP),
+		"/var/tmp: the loaded blksnap module cannot keep the difference "
+		"storage on the snapshotted filesystem; install a newer blksnap "
+		"module, or put --storage on another disk");
+	assert_string_equal(format("/var/tmp", CLI_OP_STORAGE_SAME_FS, -EIO),
+		"/var/tmp: cannot hold the difference storage on the snapshotted "
+		"filesystem: Input/output error; see 'dmesg' for the module's "
+		"messages");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +238,7 @@ int main(void)
 		cmocka_unit_test(interrupted_take_says_nothing_was_taken),
 		cmocka_unit_test(full_storage_says_free_space_or_lower_limit),
 		cmocka_unit_test(storage_of_wrong_type_says_what_is_accepted),
+		cmocka_unit_test(storage_in_its_own_filesystem_says_why_the_module_refused),
 	};
 
 	return cmocka_run_group_tests_name("errmsg", tests, NULL, NULL);

@@ -118,6 +118,11 @@ enum cli_op {
 	/* @object is a difference storage path. */
 	CLI_OP_STORAGE,
 	CLI_OP_STORAGE_REMOVE,
+	/*
+	 * Adding the device whose own filesystem holds storage @object: the
+	 * module preallocates and maps it there.
+	 */
+	CLI_OP_STORAGE_SAME_FS,
 	CLI_OP_SNAPSHOT_CREATE,
 	/* @object is the control node. */
 	CLI_OP_SNAPSHOT_LIST,

@@ -15,6 +15,8 @@ static const char *op_verb(enum cli_op op)
 	case CLI_OP_PRINT:		return "cannot print";
 	case CLI_OP_STORAGE:		return "cannot use as difference storage";
 	case CLI_OP_STORAGE_REMOVE:	return "cannot remove";
+	case CLI_OP_STORAGE_SAME_FS:	return "cannot hold the difference storage "
+					       "on the snapshotted filesystem";
 	case CLI_OP_SNAPSHOT_CREATE:	return "cannot create the snapshot";
 	case CLI_OP_SNAPSHOT_LIST:	return "cannot list the snapshots";
 	case CLI_OP_SNAPSHOT_TAKE:	return "cannot take the snapshot";
@@ -98,6 +100,18 @@ void errmsg_format(char *buf, size_t size, const char *object,
 	} else if (op == CLI_OP_STORAGE) {
 		snprintf(buf, size, "%s: %s: %s; give another --storage",
 			 o, op_verb(op), strerror(err));
+	} else if (op == CLI_OP_STORAGE_SAME_FS && err == ENOSPC) {
+		snprintf(buf, size, "%s: not enough free space to preallocate the "
+			 "difference storage on the snapshotted filesystem; give a "
+			 "smaller --limit or --storage on another disk", o);
+	} else if (op == CLI_OP_STORAGE_SAME_FS && err == EOPNOTSUPP) {
+		snprintf(buf, size, "%s: the snapshotted filesystem cannot map a "
+			 "file for the difference storage of its own snapshot; put "
+			 "--storage on another disk", o);
+	} else if (op == CLI_OP_STORAGE_SAME_FS && err == ELOOP) {
+		snprintf(buf, size, "%s: the loaded blksnap module cannot keep the "
+			 "difference storage on the snapshotted filesystem; install "
+			 "a newer blksnap module, or put --storage on another disk", o);
 	} else if (op == CLI_OP_STORAGE_REMOVE) {
 		snprintf(buf, size, "%s: %s: %s; remove it by hand",
 			 o, op_verb(op), strerror(err));
