@@ -519,18 +519,58 @@ static void snapshot_create_without_storage_says_where_it_goes(void **state)
 	assert_non_null(strstr(fake_log(), want));
 }
 
-static void snapshot_create_refuses_storage_on_its_own_device(void **state)
+static void snapshot_create_keeps_storage_in_its_own_ext4_as_a_directory(void **state)
 {
-	char want[512];
+	char want[512], path[128];
 
 	(void)state;
-	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", mnt, "@");
-	snprintf(want, sizeof(want), "blksnap: %s: is on /dev/loop99, a device "
-		 "of this snapshot; put --storage on another disk\n", mnt);
+	/* A path still to be made there: its directory, nothing made. */
+	snprintf(path, sizeof(path), "%s/not-made", mnt);
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", path, "@");
+	if (res.status)
+		fail_msg("exit %d: %s", res.status, res.err);
+	snprintf(want, sizeof(want), "blksnap: difference storage in %s (ext4 "
+		 "on /dev/loop99, the snapshotted filesystem; ", mnt);
+	assert_true(!strncmp(res.err, want, strlen(want)));
+	assert_non_null(strstr(res.err, " preallocated, "));
+	snprintf(want, sizeof(want), "create dir %s ", mnt);
+	assert_true(!strncmp(fake_log(), want, strlen(want)));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void snapshot_create_refuses_a_named_file_in_its_own_filesystem(void **state)
+{
+	char want[512], path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/diff.img", mnt);
+	make_file(path, "");
+	RUN_ENV(VARS(mountinfo_var), "snapshot", "create", "--storage", path, "@");
+	unlink(path);
+	snprintf(want, sizeof(want), "blksnap: %s: a named file on the "
+		 "snapshotted filesystem cannot be pinned; give a directory on "
+		 "it, e.g. %s\n", path, mnt);
 	assert_int_equal(res.status, 1);
 	assert_string_equal(res.out, "");
 	assert_string_equal(res.err, want);
 	assert_string_equal(fake_log(), "");
+}
+
+static void snapshot_create_says_why_its_own_filesystem_cannot_hold_storage(void **state)
+{
+	char fail[64], want[512];
+
+	(void)state;
+	snprintf(fail, sizeof(fail), "FAKE_MODULE_FAIL=add:%d", ENOSPC);
+	RUN_ENV(VARS(mountinfo_var, fail), "snapshot", "create", "--storage",
+		mnt, "--limit", "1M", "@");
+	snprintf(want, sizeof(want), "blksnap: %s: not enough free space to "
+		 "preallocate the difference storage on the snapshotted "
+		 "filesystem; give a smaller --limit or --storage on another "
+		 "disk\n", mnt);
+	assert_int_equal(res.status, 1);
+	assert_non_null(strstr(res.err, want));
+	assert_non_null(strstr(fake_log(), "destroy " FAKE_SNAPSHOT_ID " = 0\n"));
 }
 
 static void snapshot_create_refuses_storage_on_another_snapshot(void **state)
@@ -707,7 +747,9 @@ int main(void)
 		cmocka_unit_test(snapshot_create_of_a_mount_point_snapshots_its_device),
 		cmocka_unit_test(snapshot_create_limit_percent_is_of_the_devices_size),
 		cmocka_unit_test(snapshot_create_without_storage_says_where_it_goes),
-		cmocka_unit_test(snapshot_create_refuses_storage_on_its_own_device),
+		cmocka_unit_test(snapshot_create_keeps_storage_in_its_own_ext4_as_a_directory),
+		cmocka_unit_test(snapshot_create_refuses_a_named_file_in_its_own_filesystem),
+		cmocka_unit_test(snapshot_create_says_why_its_own_filesystem_cannot_hold_storage),
 		cmocka_unit_test(snapshot_create_refuses_storage_on_another_snapshot),
 		cmocka_unit_test(attach_of_a_tmpfs_path_is_refused_before_the_module),
 		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),

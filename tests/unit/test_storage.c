@@ -2,7 +2,9 @@
 /*
  * Keeping the difference storage off the devices a snapshot intercepts:
  * the walk down dm/md slaves, loop backing files and partitions of a
- * sysfs tree made here, with the mounts of fixtures/mountinfo-storage.
+ * sysfs tree made here, with the mounts of fixtures/mountinfo-storage;
+ * and the one exception, the snapshotted ext4 or xfs filesystem itself,
+ * on the one-disk machines of fixtures/mountinfo-onedisk*.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,6 +24,8 @@
 #include "scratch_tree.h"
 
 #define MOUNTINFO	FIXTURES_DIR "/mountinfo-storage"
+#define ONEDISK		FIXTURES_DIR "/mountinfo-onedisk"
+#define ONEDISK_BTRFS	FIXTURES_DIR "/mountinfo-onedisk-btrfs"
 #define PCI		"devices/pci0000:00"
 #define VIRT		"devices/virtual/block"
 
@@ -30,6 +34,7 @@ static const struct fake_node nodes[] = {
 	{ "/tmp", S_IFDIR, 0, 0, NULL },
 	{ "/srv/a", S_IFDIR, 0, 0, NULL },
 	{ "/srv/a/diff", S_IFDIR, 0, 0, NULL },
+	{ "/srv/a/disk.img", S_IFREG, 0, 0, NULL },
 	{ "/srv/lv/diff", S_IFDIR, 0, 0, NULL },
 	{ "/srv/raid", S_IFDIR, 0, 0, NULL },
 	{ "/srv/loop/diff", S_IFDIR, 0, 0, NULL },
@@ -41,11 +46,16 @@ static const struct fake_node nodes[] = {
 	{ "/srv/ro", S_IFDIR, 0, 0, NULL },
 	{ "/mnt/nfs", S_IFDIR, 0, 0, NULL },
 	{ "/etc/passwd", S_IFREG, 0, 0, NULL },
+	{ "/home", S_IFDIR, 0, 0, NULL },
+	{ "/dev/shm", S_IFDIR, 0, 0, NULL },
+	{ "/boot/efi", S_IFDIR, 0, 0, NULL },
+	{ "/dev/vda1", S_IFBLK, 253, 1, NULL },
 	{ "/dev/vdb", S_IFBLK, 253, 16, NULL },
 	{ "/dev/vdd", S_IFBLK, 253, 48, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };
 
+#define MiB	(1ULL << 20)
 #define GiB	(1ULL << 30)
 
 /* Free space and write access of the directories that have them. */
@@ -55,9 +65,14 @@ static const struct fake_space spaces[] = {
 	{ "/var/lib/blksnap", 50 * GiB, true },
 	{ "/tmp", 2 * GiB, true },
 	{ "/srv/a", 5 * GiB, true },
+	{ "/srv/a/diff", 5 * GiB, true },
+	{ "/srv/lv/diff", 3 * GiB, true },
 	{ "/srv/c", 20 * GiB, true },
 	{ "/srv/ro", 90 * GiB, true },
 	{ "/mnt/nfs", 90 * GiB, true },
+	{ "/home", 8 * GiB, true },
+	{ "/dev/shm", 4 * GiB, true },
+	{ "/boot/efi", 500 * MiB, true },
 	{ NULL, 0, false },
 };
 
@@ -78,6 +93,10 @@ static const char *const tree[][2] = {
 	{ PCI "/vda/dev", "253:0" },
 	{ PCI "/vda/vda1/dev", "253:1" },
 	{ PCI "/vda/vda1/partition", "1" },
+	{ PCI "/vda/vda2/dev", "253:2" },
+	{ PCI "/vda/vda2/partition", "2" },
+	{ PCI "/vda/vda15/dev", "253:15" },
+	{ PCI "/vda/vda15/partition", "15" },
 	{ PCI "/vdb/dev", "253:16" },
 	{ PCI "/vdb/vdb1/dev", "253:17" },
 	{ PCI "/vdb/vdb1/partition", "1" },
@@ -102,6 +121,8 @@ static const char *const tree[][2] = {
 	{ VIRT "/loop1/loop/backing_file", "/srv/a/gone.img (deleted)" },
 	{ "dev/block/253:0", "-> ../../" PCI "/vda" },
 	{ "dev/block/253:1", "-> ../../" PCI "/vda/vda1" },
+	{ "dev/block/253:2", "-> ../../" PCI "/vda/vda2" },
+	{ "dev/block/253:15", "-> ../../" PCI "/vda/vda15" },
 	{ "dev/block/253:16", "-> ../../" PCI "/vdb" },
 	{ "dev/block/253:17", "-> ../../" PCI "/vdb/vdb1" },
 	{ "dev/block/253:18", "-> ../../" PCI "/vdb/vdb2" },
@@ -167,6 +188,8 @@ static int teardown(void **state)
 
 static struct host host;
 static struct target_resolver r;
+/* storage_check()'s directory on the snapshotted filesystem. */
+static struct storage_choice same;
 
 /* Where @path stores and whether @owners allow it: storage_check()'s. */
 static int check(const char *path, const struct storage_owner *owners,
@@ -175,11 +198,12 @@ static int check(const char *path, const struct storage_owner *owners,
 	dev_t dev;
 	int ret;
 
+	memset(&same, 0, sizeof(same));
 	fake_host_init(&host, MOUNTINFO, sysfs, &tables);
 	target_resolver_init(&r, &host);
 	ret = storage_device(&r, path, &dev);
 	if (ret == 0)
-		ret = storage_check(&r, path, dev, owners, n);
+		ret = storage_check(&r, path, dev, owners, n, &same);
 	target_resolver_free(&r);
 	return ret;
 }
@@ -209,12 +233,53 @@ static void whole_disk_of_a_partition_is_its_disk(void **state)
 			 makedev(8, 1));
 }
 
-static void storage_on_a_device_of_the_snapshot_is_refused(void **state)
+static void storage_in_the_snapshotted_ext4_or_xfs_is_a_directory_there(void **state)
 {
 	(void)state;
-	assert_refused("/srv/a/diff", OWNERS(MINE(253, 17)), 1,
-		       "/srv/a/diff: is on /dev/vdb1, a device of this "
-		       "snapshot; put --storage on another disk");
+	assert_int_equal(check("/srv/a/diff", OWNERS(MINE(253, 17)), 1), 1);
+	assert_string_equal(same.path, "/srv/a/diff");
+	assert_string_equal(same.where, "ext4 on /dev/vdb1");
+	assert_int_equal(same.free_bytes, 5 * GiB);
+	assert_true(same.same_fs);
+	/* xfs on an LV that is itself the snapshot's device. */
+	assert_int_equal(check("/srv/lv/diff", OWNERS(MINE(254, 0)), 1), 1);
+	assert_string_equal(same.where, "xfs on /dev/dm-0");
+}
+
+static void storage_to_be_made_in_the_snapshotted_fs_is_its_directory(void **state)
+{
+	(void)state;
+	/* Nothing is made there: the directory, not a named file. */
+	assert_int_equal(check("/srv/a/new.img", OWNERS(MINE(253, 17)), 1), 1);
+	assert_string_equal(same.path, "/srv/a");
+	assert_int_equal(same.free_bytes, 5 * GiB);
+}
+
+static void named_file_in_the_snapshotted_fs_is_refused(void **state)
+{
+	(void)state;
+	assert_refused("/srv/a/disk.img", OWNERS(MINE(253, 17)), 1,
+		       "/srv/a/disk.img: a named file on the snapshotted "
+		       "filesystem cannot be pinned; give a directory on it, "
+		       "e.g. /srv/a");
+}
+
+static void storage_in_a_snapshotted_btrfs_is_refused(void **state)
+{
+	(void)state;
+	assert_refused("/srv/btrfs/diff", OWNERS(MINE(253, 48)), 1,
+		       "/srv/btrfs/diff: btrfs on /dev/vdd, the snapshotted "
+		       "filesystem: only ext4 and xfs can hold the difference "
+		       "storage of their own snapshot; put --storage on another "
+		       "disk");
+}
+
+static void snapshot_device_itself_as_storage_is_refused(void **state)
+{
+	(void)state;
+	assert_refused("/dev/vdb", OWNERS(MINE(253, 16)), 1,
+		       "/dev/vdb: is on /dev/vdb, a device of this snapshot; "
+		       "put --storage on another disk");
 }
 
 static void storage_on_lvm_over_a_device_of_the_snapshot_is_refused(void **state)
@@ -289,7 +354,7 @@ static void storage_beside_the_snapshot_devices_is_allowed(void **state)
 static void file_storage_to_be_made_is_placed_by_its_directory(void **state)
 {
 	(void)state;
-	assert_int_equal(check("/srv/a/new.img", OWNERS(MINE(253, 17)), 1),
+	assert_int_equal(check("/srv/a/new.img", OWNERS(MINE(253, 16)), 1),
 			 -ELOOP);
 	assert_non_null(strstr(r.error, "/srv/a/new.img: is on /dev/vdb1, "));
 }
@@ -405,16 +470,17 @@ static const char *const defaults[] = {
 
 static struct storage_choice choice;
 
-static int choose_in(const struct fake_host_tables *t,
-		     const char *const *candidates,
+/* storage_choose() on the machine of @mountinfo and @t. */
+static int choose_on(const char *mountinfo, const struct fake_host_tables *t,
+		     const char *const *candidates, size_t named,
 		     const struct storage_owner *owners, size_t n)
 {
 	int ret;
 
 	memset(&choice, 0, sizeof(choice));
-	fake_host_init(&host, MOUNTINFO, sysfs, t);
+	fake_host_init(&host, mountinfo, sysfs, t);
 	target_resolver_init(&r, &host);
-	ret = storage_choose(&r, candidates, owners, n, &choice);
+	ret = storage_choose(&r, candidates, named, owners, n, &choice);
 	target_resolver_free(&r);
 	return ret;
 }
@@ -422,13 +488,12 @@ static int choose_in(const struct fake_host_tables *t,
 static int choose(const char *const *candidates,
 		  const struct storage_owner *owners, size_t n)
 {
-	return choose_in(&tables, candidates, owners, n);
+	return choose_on(MOUNTINFO, &tables, candidates, 0, owners, n);
 }
 
 static void assert_chosen(const char *path, uint64_t free_bytes,
 			  const char *where)
 {
-	assert_non_null(choice.path);
 	assert_string_equal(choice.path, path);
 	assert_int_equal(choice.free_bytes, free_bytes);
 	assert_string_equal(choice.where, where);
@@ -440,6 +505,7 @@ static void default_storage_is_the_candidate_with_most_free_space(void **state)
 	assert_int_equal(choose(defaults, OWNERS(MINE(253, 17)), 1), 0);
 	assert_chosen("/var/lib/blksnap", 50 * GiB, "ext4 on /dev/vde");
 	assert_false(choice.tmpfs);
+	assert_false(choice.same_fs);
 }
 
 static void default_storage_skips_the_snapshot_devices(void **state)
@@ -448,19 +514,22 @@ static void default_storage_skips_the_snapshot_devices(void **state)
 	assert_int_equal(choose(defaults, OWNERS(MINE(253, 17), MINE(253, 64)),
 				2), 0);
 	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+	assert_false(choice.same_fs);
 	/* Another snapshot's device is skipped the same way. */
 	assert_int_equal(choose(defaults, OWNERS({ makedev(253, 64), "id" }), 1),
 			 0);
 	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
 }
 
-static void default_storage_falls_back_to_tmpfs(void **state)
+static void default_storage_never_falls_back_to_tmpfs(void **state)
 {
 	(void)state;
+	/* Every disk is the snapshot's: its own filesystem, never memory. */
 	assert_int_equal(choose(defaults, OWNERS(MINE(253, 1), MINE(253, 64)),
 				2), 0);
-	assert_chosen("/tmp", 2 * GiB, "tmpfs");
-	assert_true(choice.tmpfs);
+	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+	assert_true(choice.same_fs);
+	assert_false(choice.tmpfs);
 }
 
 static void default_storage_of_equals_is_the_first(void **state)
@@ -476,54 +545,177 @@ static void unusable_candidates_say_why_and_name_a_storage_that_works(void **sta
 {
 	static const char *const dirs[] = {
 		"/srv/ro", "/mnt/nfs", "/var/tmp", "/nonexistent", "/etc/passwd",
-		NULL,
+		"/tmp", NULL,
 	};
 
 	(void)state;
-	assert_int_equal(choose(dirs, OWNERS(MINE(253, 1)), 1), -ENOSPC);
+	assert_int_equal(choose(dirs, OWNERS(MINE(253, 0)), 1), -ENOSPC);
 	assert_string_equal(r.error, "no place for the difference storage "
 			    "(/srv/ro: read-only; /mnt/nfs: on nfs4, not a local "
-			    "disk filesystem; /var/tmp: on /dev/vda1, a device of "
-			    "this snapshot; /nonexistent: missing; /etc/passwd: "
-			    "not a directory); give --storage /var/lib/blksnap "
-			    "(ext4 on /dev/vde, 50G free)");
-}
-
-static void one_disk_machine_is_told_of_tmpfs(void **state)
-{
-	static const char *const dirs[] = { "/var/tmp", NULL };
-
-	(void)state;
-	/* Every disk with room is the snapshot's: only tmpfs is left. */
-	assert_int_equal(choose(dirs, OWNERS(MINE(253, 1), MINE(253, 64),
-					     MINE(253, 17), MINE(253, 33)), 4),
-			 -ENOSPC);
-	assert_string_equal(r.error, "no place for the difference storage "
-			    "(/var/tmp: on /dev/vda1, a device of this snapshot); "
-			    "attach another disk for --storage, or give --storage "
-			    "/tmp (tmpfs, 2G of memory free) with a --limit that "
-			    "memory can spare");
+			    "disk filesystem; /var/tmp: on /dev/vda1, a partition "
+			    "of /dev/vda, a device of this snapshot; /nonexistent: "
+			    "missing; /etc/passwd: not a directory; /tmp: tmpfs, "
+			    "memory: used only when named); give --storage "
+			    "/var/lib/blksnap (ext4 on /dev/vde, 50G free)");
 }
 
 static void no_place_at_all_says_to_attach_a_disk(void **state)
 {
 	(void)state;
-	assert_int_equal(choose_in(&few_tables, defaults,
-				   OWNERS(MINE(253, 1), MINE(253, 64)), 2),
-			 -ENOSPC);
+	assert_int_equal(choose_on(MOUNTINFO, &few_tables, defaults, 0,
+				   OWNERS(MINE(253, 0), { makedev(253, 64), "id" }),
+				   2), -ENOSPC);
 	assert_string_equal(r.error, "no place for the difference storage "
-			    "(/var/tmp: on /dev/vda1, a device of this snapshot; "
-			    "/var/lib/blksnap: on /dev/vde, a device of this "
-			    "snapshot; /tmp: not writable: Read-only file "
-			    "system); attach another disk and give --storage on "
-			    "it, a directory or a spare block device");
+			    "(/var/tmp: on /dev/vda1, a partition of /dev/vda, a "
+			    "device of this snapshot; /var/lib/blksnap: on "
+			    "/dev/vde, a device of snapshot id; /tmp: not "
+			    "writable: Read-only file system); attach another disk "
+			    "and give --storage on it, a directory or a spare "
+			    "block device");
+}
+
+static void one_disk_machine_keeps_the_storage_in_the_snapshotted_fs(void **state)
+{
+	(void)state;
+	/* All candidates on the snapshot's ext4: the first, not the roomiest. */
+	assert_int_equal(choose_on(ONEDISK, &tables, defaults, 0,
+				   OWNERS(MINE(253, 1)), 1), 0);
+	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+	assert_true(choice.same_fs);
+}
+
+static void tmpfs_tmp_is_not_chosen_before_the_snapshotted_fs(void **state)
+{
+	static const char *const dirs[] = { "/tmp", "/var/tmp", NULL };
+
+	(void)state;
+	assert_int_equal(choose_on(ONEDISK, &tables, dirs, 0,
+				   OWNERS(MINE(253, 1)), 1), 0);
+	assert_chosen("/var/tmp", 10 * GiB, "ext4 on /dev/vda1");
+	assert_true(choice.same_fs);
+	assert_false(choice.tmpfs);
+}
+
+static void tmpfs_named_in_the_configuration_is_chosen(void **state)
+{
+	static const char *const dirs[] = {
+		"/dev/shm", "/var/tmp", "/var/lib/blksnap", "/tmp", NULL,
+	};
+
+	(void)state;
+	assert_int_equal(choose_on(ONEDISK, &tables, dirs, 1,
+				   OWNERS(MINE(253, 1)), 1), 0);
+	assert_chosen("/dev/shm", 4 * GiB, "tmpfs");
+	assert_true(choice.tmpfs);
+	assert_false(choice.same_fs);
+}
+
+static void no_candidate_there_takes_the_mount_point_of_a_target(void **state)
+{
+	static const char *const dirs[] = { "/tmp", "/boot/efi", NULL };
+
+	(void)state;
+	/*
+	 * 'snapshot create /home /': /boot/efi is off the snapshot but vfat,
+	 * /tmp memory; the first target's filesystem is xfs.
+	 */
+	assert_int_equal(choose_on(ONEDISK, &tables, dirs, 0,
+				   OWNERS(MINE(253, 2), MINE(253, 1)), 2), 0);
+	assert_chosen("/home", 8 * GiB, "xfs on /dev/vda2");
+	assert_true(choice.same_fs);
+}
+
+static void boot_partition_is_never_chosen_nor_suggested(void **state)
+{
+	static const char *const dirs[] = { "/boot/efi", "/var/tmp", "/tmp", NULL };
+
+	(void)state;
+	/* A btrfs one-disk machine: /boot/efi is the only other disk fs. */
+	assert_int_equal(choose_on(ONEDISK_BTRFS, &tables, dirs, 0,
+				   OWNERS(MINE(253, 1)), 1), -ENOSPC);
+	assert_string_equal(r.error, "no place for the difference storage "
+			    "(/boot/efi: a boot partition (vfat); /var/tmp: btrfs "
+			    "on /dev/vda1, the snapshotted filesystem: only ext4 "
+			    "and xfs can hold the difference storage of their own "
+			    "snapshot; /tmp: tmpfs, memory: used only when named); "
+			    "attach another disk and give --storage on it, a "
+			    "directory or a spare block device; or, to keep the "
+			    "copies in memory, --storage /dev/shm (tmpfs, 4G of "
+			    "memory free) with a --limit memory can spare");
+}
+
+/* storage_same_fs_limit() of @limit on a filesystem with @free_bytes. */
+static int same_fs_limit(uint64_t free_bytes, uint64_t *limit)
+{
+	struct storage_choice c = {
+		.path = "/var/tmp", .free_bytes = free_bytes, .same_fs = true,
+		.where = "ext4 on /dev/vda1",
+	};
+	int ret;
+
+	fake_host_init(&host, ONEDISK, sysfs, &tables);
+	target_resolver_init(&r, &host);
+	ret = storage_same_fs_limit(&r, &c, limit);
+	target_resolver_free(&r);
+	return ret;
+}
+
+static void same_fs_limit_is_1G_or_half_the_free_space_in_MiB(void **state)
+{
+	uint64_t limit;
+
+	(void)state;
+	limit = 0;
+	assert_int_equal(same_fs_limit(10 * GiB, &limit), 0);
+	assert_int_equal(limit, GiB);
+	limit = 0;
+	assert_int_equal(same_fs_limit(GiB + 512 * MiB, &limit), 0);
+	assert_int_equal(limit, 768 * MiB);
+	limit = 0;
+	assert_int_equal(same_fs_limit(100 * MiB + 12345, &limit), 0);
+	assert_int_equal(limit, 50 * MiB);
+	/* A limit given and within the free space is kept. */
+	limit = 5 * GiB;
+	assert_int_equal(same_fs_limit(5 * GiB, &limit), 0);
+	assert_int_equal(limit, 5 * GiB);
+}
+
+static void same_fs_limit_beyond_the_free_space_is_refused(void **state)
+{
+	uint64_t limit = 6 * GiB;
+
+	(void)state;
+	assert_int_equal(same_fs_limit(5 * GiB + 512 * MiB, &limit), -ENOSPC);
+	assert_string_equal(r.error, "/var/tmp: --limit 6G is more than the "
+			    "5.5G free on the snapshotted filesystem (ext4 on "
+			    "/dev/vda1), where the difference storage is "
+			    "preallocated whole; give a smaller --limit or "
+			    "--storage on another disk");
+}
+
+static void same_fs_with_less_than_64M_free_is_refused(void **state)
+{
+	uint64_t limit = 0;
+
+	(void)state;
+	assert_int_equal(same_fs_limit(63 * MiB, &limit), -ENOSPC);
+	assert_string_equal(r.error, "/var/tmp: only 63M free on the "
+			    "snapshotted filesystem (ext4 on /dev/vda1), less "
+			    "than the 64M the difference storage needs there; "
+			    "free some space or put --storage on another disk");
+	limit = 32 * MiB;
+	assert_int_equal(same_fs_limit(63 * MiB, &limit), -ENOSPC);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(whole_disk_of_a_partition_is_its_disk),
-		cmocka_unit_test(storage_on_a_device_of_the_snapshot_is_refused),
+		cmocka_unit_test(storage_in_the_snapshotted_ext4_or_xfs_is_a_directory_there),
+		cmocka_unit_test(storage_to_be_made_in_the_snapshotted_fs_is_its_directory),
+		cmocka_unit_test(named_file_in_the_snapshotted_fs_is_refused),
+		cmocka_unit_test(storage_in_a_snapshotted_btrfs_is_refused),
+		cmocka_unit_test(snapshot_device_itself_as_storage_is_refused),
 		cmocka_unit_test(storage_on_lvm_over_a_device_of_the_snapshot_is_refused),
 		cmocka_unit_test(stacks_are_walked_down_every_slave),
 		cmocka_unit_test(storage_on_a_partition_of_a_snapshot_disk_is_refused),
@@ -539,11 +731,18 @@ int main(void)
 		cmocka_unit_test(backup_beside_the_devices_it_backs_up_is_allowed),
 		cmocka_unit_test(default_storage_is_the_candidate_with_most_free_space),
 		cmocka_unit_test(default_storage_skips_the_snapshot_devices),
-		cmocka_unit_test(default_storage_falls_back_to_tmpfs),
+		cmocka_unit_test(default_storage_never_falls_back_to_tmpfs),
 		cmocka_unit_test(default_storage_of_equals_is_the_first),
 		cmocka_unit_test(unusable_candidates_say_why_and_name_a_storage_that_works),
-		cmocka_unit_test(one_disk_machine_is_told_of_tmpfs),
 		cmocka_unit_test(no_place_at_all_says_to_attach_a_disk),
+		cmocka_unit_test(one_disk_machine_keeps_the_storage_in_the_snapshotted_fs),
+		cmocka_unit_test(tmpfs_tmp_is_not_chosen_before_the_snapshotted_fs),
+		cmocka_unit_test(tmpfs_named_in_the_configuration_is_chosen),
+		cmocka_unit_test(no_candidate_there_takes_the_mount_point_of_a_target),
+		cmocka_unit_test(boot_partition_is_never_chosen_nor_suggested),
+		cmocka_unit_test(same_fs_limit_is_1G_or_half_the_free_space_in_MiB),
+		cmocka_unit_test(same_fs_limit_beyond_the_free_space_is_refused),
+		cmocka_unit_test(same_fs_with_less_than_64M_free_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("storage", tests, setup, teardown);

@@ -14,8 +14,6 @@
 #include "snapshot_make.h"
 #include "whole_disk.h"
 
-#define DEFAULT_LIMIT	(1ULL << 30)
-
 /* Cleanup retries a destroy refused because udev still probes an image. */
 #define DESTROY_TRIES	10
 #define DESTROY_PAUSE_US	100000
@@ -135,8 +133,6 @@ static int pick_storage(struct snapshot_make *c)
 	} else {
 		return cli_fail(c->storage, CLI_OP_STORAGE, -EINVAL);
 	}
-	if (!c->limit)
-		c->limit = DEFAULT_LIMIT;
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -199,9 +195,13 @@ static int collect_owners(struct snapshot_make *c)
 	return ret;
 }
 
-/* Refuse a storage that this or another snapshot would intercept. */
+/*
+ * Refuse a storage that this or another snapshot would intercept; one in
+ * the snapshotted filesystem itself is a directory there.
+ */
 static int check_storage(struct snapshot_make *c)
 {
+	struct storage_choice same;
 	dev_t dev;
 	int ret;
 
@@ -210,13 +210,23 @@ static int check_storage(struct snapshot_make *c)
 		return cli_fail_text(c->r.error);
 	if (ret > 0)
 		return CLI_EXIT_SUCCESS;
-	if (storage_check(&c->r, c->storage, dev, c->owners, c->nowners))
+	ret = storage_check(&c->r, c->storage, dev, c->owners, c->nowners,
+			    &same);
+	if (ret < 0)
 		return cli_fail_text(c->r.error);
+	if (ret > 0) {
+		c->place = same;
+		c->storage = c->place.path;
+		c->kind = BLKSNAP_STORAGE_DIR;
+		c->storage_missing = false;
+		c->same_fs = true;
+		c->storage_dev = dev;
+	}
 	return CLI_EXIT_SUCCESS;
 }
 
-/* No --storage: the best of the default directories, said on stderr. */
-static int choose_storage(struct snapshot_make *c, bool quiet)
+/* No --storage: the best of the default directories. */
+static int choose_storage(struct snapshot_make *c)
 {
 	static const char *const builtin[] = {
 		"/var/tmp", "/var/lib/blksnap", "/tmp",
@@ -224,9 +234,6 @@ static int choose_storage(struct snapshot_make *c, bool quiet)
 	const struct config *cfg = config_get();
 	const char *dirs[CONFIG_MAX_STORAGE_DIRS + ARRAY_SIZE(builtin) + 1];
 	size_t i, n = 0;
-	struct storage_choice choice;
-	char free_s[32], limit_s[32];
-	uint64_t limit = c->limit ? c->limit : DEFAULT_LIMIT;
 
 	/* The configured places first: among equals, the first wins. */
 	for (i = 0; i < cfg->nstorage_dirs; i++)
@@ -234,19 +241,51 @@ static int choose_storage(struct snapshot_make *c, bool quiet)
 	for (i = 0; i < ARRAY_SIZE(builtin); i++)
 		dirs[n++] = builtin[i];
 	dirs[n] = NULL;
-	if (storage_choose(&c->r, dirs, c->owners, c->nowners, &choice))
+	if (storage_choose(&c->r, dirs, cfg->nstorage_dirs, c->owners,
+			   c->nowners, &c->place))
 		return cli_fail_text(c->r.error);
-	c->storage = choice.path;
-	if (quiet && choice.free_bytes >= limit && !isatty(STDERR_FILENO))
-		return CLI_EXIT_SUCCESS;
-	size_format(choice.free_bytes, free_s, sizeof(free_s));
-	size_format(limit, limit_s, sizeof(limit_s));
-	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
-		c->storage, choice.where, free_s,
-		choice.free_bytes < limit ? ", less than the limit of " : "",
-		choice.free_bytes < limit ? limit_s : "",
-		choice.free_bytes < limit ? "; give --limit or --storage" : "");
+	c->storage = c->place.path;
+	c->chosen = true;
 	return CLI_EXIT_SUCCESS;
+}
+
+/* The limit not given: the default, or what the snapshotted fs can spare. */
+static int settle_limit(struct snapshot_make *c)
+{
+	if (c->same_fs && storage_same_fs_limit(&c->r, &c->place, &c->limit))
+		return cli_fail_text(c->r.error);
+	if (!c->limit)
+		c->limit = STORAGE_DEFAULT_LIMIT;
+	return CLI_EXIT_SUCCESS;
+}
+
+/*
+ * Say where the storage went: a default chosen, unless @quiet and there
+ * is room for the limit; on the snapshotted filesystem, always.
+ */
+static void say_storage(const struct snapshot_make *c, bool quiet)
+{
+	const struct storage_choice *p = &c->place;
+	char free_s[32], limit_s[32];
+
+	size_format(p->free_bytes, free_s, sizeof(free_s));
+	size_format(c->limit, limit_s, sizeof(limit_s));
+	if (c->same_fs) {
+		fprintf(stderr, CLI_NAME ": difference storage in %s (%s, the "
+			"snapshotted filesystem%s; %s preallocated, %s free)\n",
+			c->storage, p->where, c->chosen ? ": no other disk "
+			"filesystem qualifies" : "", limit_s, free_s);
+		return;
+	}
+	if (!c->chosen)
+		return;
+	if (quiet && p->free_bytes >= c->limit && !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, CLI_NAME ": difference storage in %s (%s, %s free%s%s%s)\n",
+		c->storage, p->where, free_s,
+		p->free_bytes < c->limit ? ", less than the limit of " : "",
+		p->free_bytes < c->limit ? limit_s : "",
+		p->free_bytes < c->limit ? "; give --limit or --storage" : "");
 }
 
 /* --limit N%: of the total size of the snapshot's devices. */
@@ -307,7 +346,13 @@ static int add_device(struct snapshot_make *c, struct snapshot_member *m)
 		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
 	m->attached = !err;
 	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
-	return err ? cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err) : CLI_EXIT_SUCCESS;
+	if (!err)
+		return CLI_EXIT_SUCCESS;
+	/* The device whose filesystem holds the storage: it is made here. */
+	if (c->same_fs && m->t.dev == c->storage_dev &&
+	    (err == -ENOSPC || err == -EOPNOTSUPP || err == -ELOOP))
+		return cli_fail(c->storage, CLI_OP_STORAGE_SAME_FS, err);
+	return cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err);
 }
 
 int snapshot_make_take(struct snapshot_make *c)
@@ -412,11 +457,15 @@ int snapshot_make_storage(struct snapshot_make *c, bool quiet)
 	if (!ret)
 		ret = collect_owners(c);
 	if (!ret && !c->storage)
-		ret = choose_storage(c, quiet);
+		ret = choose_storage(c);
 	if (!ret)
 		ret = pick_storage(c);
 	if (!ret)
 		ret = check_storage(c);
+	if (!ret)
+		ret = settle_limit(c);
+	if (!ret)
+		say_storage(c, quiet);
 	return ret;
 }
 

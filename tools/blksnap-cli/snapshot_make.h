@@ -40,6 +40,18 @@ struct snapshot_make {
 	enum blksnap_storage_kind kind;
 	bool storage_missing;	/* a FILE storage to create */
 	bool storage_created;	/* by this command: remove on failure */
+	/*
+	 * The storage's directory when chosen here (no --storage) or on the
+	 * snapshotted filesystem; c->storage then points to its path.
+	 */
+	struct storage_choice place;
+	bool chosen;		/* place is the default chosen here */
+	/*
+	 * In the ext4 or xfs filesystem of a device of this snapshot, the one
+	 * at storage_dev: the module preallocates the whole limit there.
+	 */
+	bool same_fs;
+	dev_t storage_dev;
 	uint64_t limit;		/* 0 until chosen */
 	unsigned int percent;	/* --limit N%: of the devices' total size */
 	struct snapshot_member *m;
@@ -81,9 +93,11 @@ int snapshot_make_prepare(struct snapshot_make *c, char **args, size_t n);
 int snapshot_make_resolve(struct snapshot_make *c, char **args, size_t n);
 
 /*
- * Open the control node and settle the storage.  The chosen default
- * directory is said on stderr unless @quiet and it has room for the
- * limit (a backup under cron prints its summary only).
+ * Open the control node and settle the storage and its limit.  The
+ * chosen default directory is said on stderr unless @quiet and it is off
+ * the snapshot's devices with room for the limit (a backup under cron
+ * prints its summary only); storage on the snapshotted filesystem is
+ * always said, with the size preallocated there.
  */
 int snapshot_make_storage(struct snapshot_make *c, bool quiet);
 
