@@ -31,14 +31,19 @@ static void usage(const char *cmd)
 	       "                        device (used whole: its data is lost), or a\n"
 	       "                        regular file (created if missing, left in place\n"
 	       "                        after destroy); never on a device of this or\n"
-	       "                        another snapshot.  Default: of /var/tmp,\n"
+	       "                        another snapshot, but for a directory in the\n"
+	       "                        snapshotted ext4 or xfs itself (the limit is\n"
+	       "                        preallocated there).  Default: of /var/tmp,\n"
 	       "                        /var/lib/blksnap and /tmp, the one with most\n"
-	       "                        free space on a local writable filesystem off\n"
-	       "                        the snapshot's devices\n"
+	       "                        free space on a local disk filesystem off the\n"
+	       "                        snapshot's devices; else the snapshotted ext4\n"
+	       "                        or xfs; tmpfs only if blksnap.conf names it\n"
 	       " -l, --limit SIZE|N%%    largest size the storage may grow to: bytes, a\n"
 	       "                        number with K, M, G or T, or a percentage of the\n"
 	       "                        devices' total size; default 1G, or the whole\n"
-	       "                        size of a block device storage\n"
+	       "                        size of a block device storage; on the\n"
+	       "                        snapshotted filesystem the smaller of 1G and\n"
+	       "                        half its free space\n"
 	       " -J, --json             use JSON output format\n", cmd);
 	cli_usage_footer();
 }
