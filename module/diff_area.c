@@ -96,6 +96,12 @@ static unsigned int chunk_sectors(struct diff_area *da, unsigned long chunk)
 		     da->capacity - chunk_start(da, chunk));
 }
 
+/*
+ * chunk_offset[] of a chunk of the storage itself, on the storage's own
+ * device: no copy needed; the image reads zeros until it writes there.
+ */
+#define CHUNK_IS_STORAGE	U64_MAX
+
 static u64 chunk_where(struct diff_area *da, unsigned long chunk)
 {
 	/* Pairs with store_batch(): a stored chunk's data is on the storage. */
@@ -720,6 +726,10 @@ static int image_read_chunk(struct diff_area *da, sector_t sector, void *buf,
 
 	for (;;) {
 		where = chunk_where(da, nr);
+		if (where == CHUNK_IS_STORAGE) {
+			memset(buf, 0, len);
+			return 0;
+		}
 		if (where)
 			return diff_storage_read(da->storage, where - 1 +
 						 (offset >> SECTOR_SHIFT), buf, len);
@@ -852,6 +862,39 @@ static int chunk_store_now(struct diff_area *da, unsigned long nr)
 	return diff_area_error(da) ? -EIO : 0;
 }
 
+/*
+ * Before the image writes to a chunk of the storage: a stored chunk of
+ * zeros, what the image showed until then.  Image writers to the same
+ * chunk race here; the first to publish wins and the others' copies are
+ * left unused.
+ */
+static int storage_chunk_own_copy(struct diff_area *da, unsigned long nr)
+{
+	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT;
+	sector_t offset;
+	bool low_space;
+	void *zeros;
+	int ret;
+
+	zeros = kvzalloc(len, GFP_NOIO);
+	if (!zeros)
+		return -ENOMEM;
+	ret = diff_storage_alloc(da->storage, len >> SECTOR_SHIFT, &offset,
+				 &low_space);
+	if (low_space)
+		send_low_space(da);
+	if (!ret)
+		ret = diff_storage_write(da->storage, offset, zeros, len);
+	kvfree(zeros);
+	if (ret) {
+		diff_area_fail(da, ret);
+		return ret;
+	}
+	/* Pairs with chunk_where(): the zeros are stored first. */
+	cmpxchg_release(&da->chunk_offset[nr], CHUNK_IS_STORAGE, offset + 1);
+	return 0;
+}
+
 int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len)
 {
@@ -863,6 +906,8 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
 
 		/* The image's writes land in the storage, never the origin. */
 		ret = chunk_store_now(da, nr);
+		if (!ret && chunk_where(da, nr) == CHUNK_IS_STORAGE)
+			ret = storage_chunk_own_copy(da, nr);
 		if (!ret)
 			ret = diff_storage_write(da->storage,
 						 chunk_where(da, nr) - 1 +
@@ -902,6 +947,25 @@ static unsigned int choose_chunk_shift(struct block_device *bdev)
 	return shift;
 }
 
+/*
+ * The chunks that hold the storage on this device itself: never copied,
+ * zeros in the image (at take they belong to an unlinked file whose
+ * extents are unwritten, which the filesystem reads as zeros too).
+ */
+static void mark_storage_chunks(struct diff_area *da)
+{
+	const struct storage_extent *runs;
+	unsigned int nr, i;
+	unsigned long c;
+
+	nr = diff_storage_chunk_runs(da->storage, da->chunk_shift, &runs);
+	for (i = 0; i < nr; i++) {
+		for (c = runs[i].sector >> da->chunk_shift;
+		     c < (runs[i].sector + runs[i].count) >> da->chunk_shift; c++)
+			da->chunk_offset[c] = CHUNK_IS_STORAGE;
+	}
+}
+
 struct diff_area *diff_area_create(struct block_device *orig,
 				   struct diff_storage *storage,
 				   struct event_queue *events)
@@ -934,6 +998,8 @@ struct diff_area *diff_area_create(struct block_device *orig,
 		kfree(da);
 		return ERR_PTR(-ENOMEM);
 	}
+	if (storage->bdev == orig)
+		mark_storage_chunks(da);
 	return da;
 }
 

@@ -14,9 +14,18 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/blksnap.h>
+#include <linux/bio.h>
 #include "compat/write.h"
 #include "params.h"
 #include "diff_storage.h"
+
+/*
+ * The bios of storages on a snapshotted filesystem: their own set, so that
+ * a store always gets one (GFP_NOIO waits for one to come back) without
+ * taking from what the filesystems above need.
+ */
+static struct bio_set storage_bioset;
+#define STORAGE_BIOS_RESERVED	16
 
 /* Storages of live snapshots, to refuse one inode to a second snapshot. */
 static LIST_HEAD(storages_in_use);
@@ -54,17 +63,18 @@ static void release_storage(struct diff_storage *ds)
 	mutex_unlock(&storages_in_use_lock);
 }
 
-bool diff_storage_on_bdev(struct block_device *bdev)
+bool diff_storage_on_bdev(struct block_device *bdev, struct diff_storage *except)
 {
 	struct diff_storage *ds;
 	bool found = false;
 
 	mutex_lock(&storages_in_use_lock);
 	list_for_each_entry(ds, &storages_in_use, in_use_link) {
-		if (ds->dev && (ds->dev == bdev->bd_dev ||
-				ds->whole_dev == bdev->bd_dev ||
-				(bdev_is_partition(bdev) &&
-				 ds->dev == bdev_whole(bdev)->bd_dev))) {
+		if (ds == except || !ds->dev)
+			continue;
+		if (ds->dev == bdev->bd_dev || ds->whole_dev == bdev->bd_dev ||
+		    (bdev_is_partition(bdev) &&
+		     ds->dev == bdev_whole(bdev)->bd_dev)) {
 			found = true;
 			break;
 		}
@@ -84,8 +94,12 @@ static int open_storage_file(const char *path, unsigned int kind,
 		flags |= O_CREAT | O_NOFOLLOW;
 		break;
 	case BLKSNAP_STORAGE_DIR:
-		/* Anonymous: released with the last reference to the file. */
-		flags |= O_TMPFILE;
+		/*
+		 * Anonymous: released with the last reference to the file.
+		 * O_EXCL: never linked into a name, not even through
+		 * /proc/PID/fd, so only this module ever has it open.
+		 */
+		flags |= O_TMPFILE | O_EXCL;
 		break;
 	case BLKSNAP_STORAGE_BDEV:
 		/* Exclusive: no one mounts or writes the device meanwhile. */
@@ -142,6 +156,7 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		if (inode->i_sb->s_bdev)
 			set_devices(ds, inode->i_sb->s_bdev);
 		ds->growable = true;
+		ds->anonymous = kind == BLKSNAP_STORAGE_DIR;
 		ds->limit = limit;
 	}
 	/* Before the truncate below: never another snapshot's file. */
@@ -166,11 +181,98 @@ err_free:
 	return ret;
 }
 
+static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
+			    sector_t count);
+
 void diff_storage_close(struct diff_storage *ds)
 {
+	unsigned int i;
+
+	if (ds->bdev) {
+		/*
+		 * The image showed these sectors as zeros, and change tracking
+		 * never marked our writes: zeros make the device say the same
+		 * to the next snapshot, and leave no copied data behind.
+		 */
+		for (i = 0; ds->zero_at_close && i < ds->nr_runs; i++) {
+			if (storage_bio_zero(ds, ds->runs[i].sector, ds->runs[i].count))
+				pr_warn("%pg: sectors %llu+%llu of the storage not zeroed\n",
+					ds->bdev, (u64)ds->runs[i].sector,
+					(u64)ds->runs[i].count);
+		}
+		storage_map_unpin(ds->file);
+		kvfree(ds->runs);
+	}
 	release_storage(ds);
 	fput(ds->file);
 	kfree(ds);
+}
+
+int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
+{
+	struct inode *inode = file_inode(ds->file);
+	loff_t size;
+	int ret;
+
+	if (!ds->anonymous || inode->i_sb->s_bdev != bdev)
+		return -ELOOP;
+	mutex_lock(&ds->lock);
+	if (ds->bdev) {
+		ret = 0;
+	} else if (ds->capacity) {
+		ret = -EBUSY;
+	} else {
+		size = round_down((loff_t)ds->limit << SECTOR_SHIFT, PAGE_SIZE);
+		ret = storage_map_pin(ds->file, size, &ds->runs, &ds->nr_runs);
+		if (!ret) {
+			ds->bdev = bdev;
+			ds->growable = false;
+			ds->capacity = size >> SECTOR_SHIFT;
+			ds->limit = ds->capacity;
+			/* The inode for tests that try to change it by handle. */
+			pr_info("%pg: difference storage on it: inode %lu generation %u, %llu sectors in %u extents\n",
+				bdev, inode->i_ino, inode->i_generation,
+				(u64)ds->capacity, ds->nr_runs);
+		}
+	}
+	mutex_unlock(&ds->lock);
+	return ret;
+}
+
+void diff_storage_taken(struct diff_storage *ds)
+{
+	if (ds->bdev)
+		ds->zero_at_close = true;
+}
+
+unsigned int diff_storage_chunk_runs(struct diff_storage *ds,
+				     unsigned int chunk_shift,
+				     const struct storage_extent **runs)
+{
+	sector_t chunk = 1ULL << chunk_shift, capacity = 0;
+	unsigned int i, n = 0;
+
+	if (!ds->bdev)
+		return 0;
+	mutex_lock(&ds->lock);
+	/* Trimming only shrinks: a second take (after a failed one) may too. */
+	for (i = 0; i < ds->nr_runs; i++) {
+		sector_t start = round_up(ds->runs[i].sector, chunk);
+		sector_t end = round_down(ds->runs[i].sector + ds->runs[i].count, chunk);
+
+		if (end <= start)
+			continue;
+		ds->runs[n].sector = start;
+		ds->runs[n].count = end - start;
+		capacity += end - start;
+		n++;
+	}
+	ds->nr_runs = n;
+	ds->capacity = capacity;
+	ds->limit = capacity;
+	mutex_unlock(&ds->lock);
+	*runs = ds->runs;
+	return n;
 }
 
 /*
@@ -216,6 +318,30 @@ void diff_storage_usage(struct diff_storage *ds, sector_t *used,
 	*limit = ds->limit;
 }
 
+/*
+ * On the snapshotted filesystem: the next @count sectors in one run (a
+ * chunk never spans two), *@offset a sector of the device.  The rest of a
+ * run too short for it is skipped and counted as used.
+ */
+static int alloc_in_runs(struct diff_storage *ds, sector_t count,
+			 sector_t *offset)
+{
+	while (ds->run < ds->nr_runs) {
+		struct storage_extent *r = &ds->runs[ds->run];
+
+		if (r->count - ds->run_used >= count) {
+			*offset = r->sector + ds->run_used;
+			ds->run_used += count;
+			WRITE_ONCE(ds->used, ds->used + count);
+			return 0;
+		}
+		WRITE_ONCE(ds->used, ds->used + r->count - ds->run_used);
+		ds->run++;
+		ds->run_used = 0;
+	}
+	return -ENOSPC;
+}
+
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space)
 {
@@ -224,6 +350,10 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 
 	*low_space = false;
 	mutex_lock(&ds->lock);
+	if (ds->bdev) {
+		ret = alloc_in_runs(ds, count, offset);
+		goto out_room;
+	}
 	if (ds->used + count > ds->capacity) {
 		ret = ds->growable ? diff_storage_grow(ds, count) : -ENOSPC;
 		if (ret)
@@ -232,6 +362,9 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 	*offset = ds->used;
 	/* Read without the lock by diff_storage_usage(). */
 	WRITE_ONCE(ds->used, ds->used + count);
+out_room:
+	if (ret)
+		goto out_unlock;
 	room = ds->limit > ds->used ? ds->limit - ds->used : 0;
 	if (room < blksnap_diff_storage_minimum / 2 && !ds->low_space_reported) {
 		ds->low_space_reported = true;
@@ -240,6 +373,127 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 out_unlock:
 	mutex_unlock(&ds->lock);
 	return ret;
+}
+
+/* Our bios in flight for one call, and their first error. */
+struct storage_io {
+	atomic_t pending;
+	int error;
+	struct completion done;
+};
+
+static void storage_bio_endio(struct bio *bio)
+{
+	struct storage_io *io = bio->bi_private;
+
+	if (bio->bi_status)
+		cmpxchg(&io->error, 0, blk_status_to_errno(bio->bi_status));
+	bio_put(bio);
+	if (atomic_dec_and_test(&io->pending))
+		complete(&io->done);
+}
+
+bool diff_storage_own_bio(struct bio *bio, struct block_device *bdev)
+{
+	return bio->bi_end_io == storage_bio_endio && bio->bi_bdev == bdev;
+}
+
+static void storage_io_init(struct storage_io *io)
+{
+	/* A bias, so that no bio completes the call before all are sent. */
+	atomic_set(&io->pending, 1);
+	io->error = 0;
+	init_completion(&io->done);
+}
+
+static struct bio *storage_bio_alloc(struct diff_storage *ds, unsigned short nr,
+				     blk_opf_t opf, sector_t sector,
+				     struct storage_io *io)
+{
+	struct bio *bio = bio_alloc_bioset(ds->bdev, nr, opf, GFP_NOIO,
+					   &storage_bioset);
+
+	bio->bi_iter.bi_sector = sector;
+	bio->bi_end_io = storage_bio_endio;
+	bio->bi_private = io;
+	return bio;
+}
+
+/*
+ * Through submit_bio(), so that the filters see it: the tracker of the
+ * storage's device lets it pass by storage_bio_endio() (also what the
+ * block layer splits off and sends again), and a whole disk's tracker
+ * marks it as the change of its contents that it is.
+ */
+static void storage_bio_submit(struct bio *bio, struct storage_io *io)
+{
+	atomic_inc(&io->pending);
+	submit_bio(bio);
+}
+
+static int storage_io_wait(struct storage_io *io)
+{
+	if (!atomic_dec_and_test(&io->pending))
+		wait_for_completion_io(&io->done);
+	return io->error;
+}
+
+static int storage_bio_rw(struct diff_storage *ds, sector_t sector,
+			  struct bio_vec *bvec, unsigned int nr, bool write)
+{
+	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
+	struct storage_io io;
+	unsigned int i = 0;
+
+	storage_io_init(&io);
+	while (i < nr) {
+		unsigned short n = min_t(unsigned int, nr - i, BIO_MAX_VECS);
+		struct bio *bio = storage_bio_alloc(ds, n, opf, sector, &io);
+
+		for (; n; n--, i++)
+			__bio_add_page(bio, bvec[i].bv_page, bvec[i].bv_len,
+				       bvec[i].bv_offset);
+		sector += bio_sectors(bio);
+		storage_bio_submit(bio, &io);
+	}
+	return storage_io_wait(&io);
+}
+
+/* Writes zeros over @count sectors at @sector of the device. */
+static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
+			    sector_t count)
+{
+	sector_t per_bio = (sector_t)BIO_MAX_VECS << (PAGE_SHIFT - SECTOR_SHIFT);
+	unsigned int sent = 0;
+	struct storage_io io;
+	int ret;
+
+	storage_io_init(&io);
+	while (count) {
+		sector_t n = min(count, per_bio);
+		struct bio *bio = storage_bio_alloc(ds, BIO_MAX_VECS, REQ_OP_WRITE,
+						    sector, &io);
+		sector_t left = n;
+
+		while (left) {
+			unsigned int len = min_t(sector_t, left,
+						 PAGE_SIZE >> SECTOR_SHIFT) << SECTOR_SHIFT;
+
+			__bio_add_page(bio, ZERO_PAGE(0), len, 0);
+			left -= len >> SECTOR_SHIFT;
+		}
+		storage_bio_submit(bio, &io);
+		sector += n;
+		count -= n;
+		/* At most 32 MiB in flight: the device may be busy otherwise. */
+		if (++sent % 32 == 0) {
+			ret = storage_io_wait(&io);
+			if (ret)
+				return ret;
+			storage_io_init(&io);
+		}
+	}
+	return storage_io_wait(&io);
 }
 
 /*
@@ -252,11 +506,14 @@ static int storage_rw(struct diff_storage *ds, sector_t offset,
 		      struct bio_vec *bvec, unsigned int nr, size_t len,
 		      bool write)
 {
-	unsigned int noio = memalloc_noio_save();
+	unsigned int noio;
 	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
 	struct iov_iter iter;
 	ssize_t ret;
 
+	if (ds->bdev)
+		return storage_bio_rw(ds, offset, bvec, nr, write);
+	noio = memalloc_noio_save();
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr, len);
 	/* A frozen storage filesystem makes the storers wait until the thaw. */
 	if (write)
@@ -328,7 +585,8 @@ int diff_storage_writeback(struct diff_storage *ds, sector_t offset,
 	loff_t pos = (loff_t)offset << SECTOR_SHIFT;
 	int ret;
 
-	if (ds->direct)
+	/* Our bios were waited for already; direct I/O returns when done. */
+	if (ds->bdev || ds->direct)
 		return 0;
 	noio = memalloc_noio_save();
 	ret = filemap_write_and_wait_range(ds->file->f_mapping, pos,
@@ -349,4 +607,15 @@ int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
 		      size_t len)
 {
 	return storage_rw_buf(ds, offset, buf, len, false);
+}
+
+int diff_storage_init(void)
+{
+	return bioset_init(&storage_bioset, STORAGE_BIOS_RESERVED, 0,
+			   BIOSET_NEED_BVECS);
+}
+
+void diff_storage_done(void)
+{
+	bioset_exit(&storage_bioset);
 }

@@ -10,6 +10,13 @@
  * only from process context that holds no filesystem state of its own
  * (diff_area.c's workers and the image's), never from an intercepted bio.
  *
+ * A directory storage on the filesystem of one of the snapshot's own
+ * devices is different: its anonymous file is preallocated, mapped and
+ * pinned when that device joins the snapshot (storage_map.h), and chunks
+ * go to the file's sectors with bios of our own, which that device's
+ * tracker lets pass uncopied and unmarked.  No filesystem code runs on
+ * its I/O path at all; its size is fixed at the limit.
+ *
  * One storage belongs to one snapshot: a file or device in use by a live
  * snapshot is refused to another (-EBUSY), so neither truncates or
  * overwrites the other's chunks.
@@ -23,6 +30,9 @@
 #include <linux/types.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include "storage_map.h"
+
+struct bio;
 
 struct diff_storage {
 	struct file *file;
@@ -49,16 +59,62 @@ struct diff_storage {
 	struct mutex lock;
 	/* Set once a low-space event was sent for the current capacity. */
 	bool low_space_reported;
+	/* An O_TMPFILE in a directory: no one else can open it. */
+	bool anonymous;
+	/*
+	 * On the snapshotted filesystem: its device, and the file's blocks
+	 * there, whole chunks only from the take on; NULL through the VFS.
+	 * Chunks are handed out front to back in @runs: @run and @run_used,
+	 * under @lock, say how far.
+	 */
+	struct block_device *bdev;
+	struct storage_extent *runs;
+	unsigned int nr_runs;
+	unsigned int run;
+	sector_t run_used;
+	bool zero_at_close;
 };
 
+int diff_storage_init(void);
+void diff_storage_done(void);
+
 /*
- * Whether a live snapshot's storage lives on @bdev, on its whole disk, or
- * on a partition of it (if @bdev is a whole disk).
+ * Whether a live snapshot's storage other than @except lives on @bdev, on
+ * its whole disk, or on a partition of it (if @bdev is a whole disk).
  */
-bool diff_storage_on_bdev(struct block_device *bdev);
+bool diff_storage_on_bdev(struct block_device *bdev, struct diff_storage *except);
 
 int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		      struct diff_storage **pds);
+
+/*
+ * @bdev joins the snapshot and holds the storage's filesystem: maps and
+ * pins the whole limit there.  0, or -ELOOP if the storage is not an
+ * anonymous file on @bdev itself, or storage_map_pin()'s error.  Before
+ * the take; may sleep on the filesystem.
+ */
+int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev);
+
+/*
+ * At take, before the first chunk is stored: keeps of the mapped runs only
+ * the whole chunks of 2^@chunk_shift sectors, and says which they are
+ * (*@runs, the count returned; 0 for a storage used through the VFS).
+ */
+unsigned int diff_storage_chunk_runs(struct diff_storage *ds,
+				     unsigned int chunk_shift,
+				     const struct storage_extent **runs);
+
+/*
+ * An image now shows the storage's chunks on its own device as zeros:
+ * destroy writes zeros there, so that the device says the same after.
+ */
+void diff_storage_taken(struct diff_storage *ds);
+
+/*
+ * Whether @bio is a storage write to @bdev that its tracker must let pass
+ * uncopied and unmarked.  Any context.
+ */
+bool diff_storage_own_bio(struct bio *bio, struct block_device *bdev);
 void diff_storage_close(struct diff_storage *ds);
 
 /*

@@ -10,6 +10,7 @@
 #include "params.h"
 #include "filter.h"
 #include "tracker.h"
+#include "diff_storage.h"
 #include "diff_area.h"
 #include "snapimage.h"
 #include "snapshot.h"
@@ -26,9 +27,12 @@ static int __init blksnap_init(void)
 	ret = filter_init();
 	if (ret)
 		return ret;
-	ret = diff_area_init();
+	ret = diff_storage_init();
 	if (ret)
 		goto err_filter_done;
+	ret = diff_area_init();
+	if (ret)
+		goto err_diff_storage_done;
 	ret = snapimage_init();
 	if (ret)
 		goto err_diff_area_done;
@@ -58,6 +62,8 @@ err_snapimage_done:
 	snapimage_done();
 err_diff_area_done:
 	diff_area_done();
+err_diff_storage_done:
+	diff_storage_done();
 err_filter_done:
 	filter_done();
 	return ret;
@@ -72,6 +78,7 @@ static void __exit blksnap_exit(void)
 	tracker_done();
 	snapimage_done();
 	diff_area_done();
+	diff_storage_done();
 	filter_done();
 	pr_info("unloaded\n");
 }

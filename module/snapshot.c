@@ -294,9 +294,17 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 		ret = -EBUSY;
 	else if (snap->nr_devices == SNAPSHOT_DEVICES_MAX)
 		ret = -E2BIG;
-	else if (diff_storage_on_bdev(flt->bdev))
-		/* This or another snapshot's storage is on the device. */
+	else if (diff_storage_on_bdev(flt->bdev, snap->storage))
+		/* Another snapshot's storage is on the device. */
 		ret = -ELOOP;
+	else if (storage_on(snap, flt->bdev))
+		/*
+		 * This snapshot's: only as an anonymous file on the filesystem
+		 * of the device itself, mapped and pinned now, before the take.
+		 * Under snapshots_lock as the take's freezes are: the lock is
+		 * never taken from the I/O path.
+		 */
+		ret = diff_storage_map_on(snap->storage, flt->bdev);
 	if (ret) {
 		mutex_unlock(&snapshots_lock);
 		kfree(sd);
@@ -337,6 +345,25 @@ static void free_diff_areas(struct snapshot *snap)
 			diff_area_put(sd->da);
 		sd->da = NULL;
 	}
+}
+
+/*
+ * The chunks of the storage on this device read as zeros in the image:
+ * marked changed up to the take, so that an incremental backup of the
+ * image copies what it shows there.  The copies written there later and
+ * the zeros written back at destroy are then no change to mark.
+ */
+static void mark_storage_changed(struct snapshot *snap,
+				 struct snapshot_device *sd)
+{
+	const struct storage_extent *runs;
+	unsigned int i, nr;
+
+	if (snap->storage->bdev != sd->tracker->filter.bdev)
+		return;
+	nr = diff_storage_chunk_runs(snap->storage, sd->da->chunk_shift, &runs);
+	for (i = 0; i < nr; i++)
+		tracker_cbt_mark(sd->tracker, runs[i].sector, runs[i].count);
 }
 
 int snapshot_take(const uuid_t *id)
@@ -412,6 +439,7 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 		mutex_lock(&tracker->lock);
+		mark_storage_changed(snap, sd);
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
@@ -439,6 +467,7 @@ int snapshot_take(const uuid_t *id)
 	snap->taken_at = taken_at;
 	/* Pairs with the acquire in taken_show(), which reads without the lock. */
 	smp_store_release(&snap->taken, true);
+	diff_storage_taken(snap->storage);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = snapimage_create(sd->da);

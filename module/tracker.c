@@ -22,6 +22,7 @@
 #include "filter.h"
 #include "cbt_map.h"
 #include "diff_area.h"
+#include "diff_storage.h"
 #include "snapshot.h"
 #include "tracker.h"
 
@@ -250,6 +251,12 @@ static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 	/* Seen, copied and counted already. */
 	if (tracker_own_write(tracker, bio))
 		return false;
+	/*
+	 * A chunk going to the storage on this device: its sectors show as
+	 * zeros in the image and are no change of the device's contents.
+	 */
+	if (diff_storage_own_bio(bio, flt->bdev))
+		return false;
 
 	/* Held only for the instant of a take. */
 	for (;;) {
@@ -421,6 +428,21 @@ static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 	mutex_unlock(&tracker->lock);
 	kfree(ranges);
 	return ret;
+}
+
+void tracker_cbt_mark(struct tracker *tracker, sector_t sector, sector_t count)
+{
+	struct cbt_map *map;
+	int ret;
+
+	lockdep_assert_held(&tracker->lock);
+	map = tracker_current_map(tracker, &ret);
+	if (!map)
+		return;
+	/* The map stays while tracker->lock is held; the read lock is its rule. */
+	rcu_read_lock();
+	cbt_map_mark(map, sector, count);
+	rcu_read_unlock();
 }
 
 int tracker_cbt_switch(struct tracker *tracker)

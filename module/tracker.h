@@ -54,6 +54,8 @@ static inline struct tracker *to_tracker(struct filter *flt)
 
 /* Freezes the CBT write map, as a take does; called with tracker->lock. */
 int tracker_cbt_switch(struct tracker *tracker);
+/* Marks sectors changed in the current generation; under tracker->lock. */
+void tracker_cbt_mark(struct tracker *tracker, sector_t sector, sector_t count);
 
 /*
  * The block-level quiesce of a take, in steps so that the devices' waits

@@ -1,0 +1,120 @@
+# Issue 18, one-disk machines: with no --storage and no other disk
+# filesystem, the difference storage goes to the snapshotted filesystem
+# itself (ext4, then xfs), as an anonymous file the module preallocates,
+# maps and pins before the take and writes with bios.  The image must hold
+# the take-time contents exactly under 200+ MiB of overwrites and new
+# files; the storage's sectors read as zeros there and its writes are
+# neither copied nor marked in CBT; memory (Shmem) does not grow with the
+# copies; nobody can change the file by handle or move it (xfs_fsr); after destroy the space
+# is back.
+# kernels: every
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+load_blksnap
+modprobe ext4
+modprobe xfs
+partition_disk1 1000MiB
+dev=${DISK1}1
+mkdir -p /mnt/one /mnt/image
+
+used_kib() {
+	df --output=used -k /mnt/one | tail -1 | tr -d ' '
+}
+
+shmem_kib() {
+	awk '/^Shmem:/ { print $2 }' /proc/meminfo
+}
+
+# sum of the CBT map's ranges, in bytes
+cbt_bytes() {
+	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
+}
+
+for fs in ext4 xfs; do
+	if [ $fs = ext4 ]; then
+		mkfs.ext4 -q -F $dev
+		mount $dev /mnt/one
+		image_opts=ro,noload
+	else
+		mkfs.xfs -q -f $dev
+		mount $dev /mnt/one
+		image_opts=ro,norecovery,nouuid
+	fi
+	# As on a one-disk machine: /var/tmp is on this filesystem.  /tmp
+	# stays tmpfs (Debian 13), which must not be chosen unasked.
+	mkdir -p /mnt/one/var-tmp
+	mount --bind /mnt/one/var-tmp /var/tmp
+	for i in 1 2 3 4; do
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=32 status=none
+	done
+	sync
+	(cd /mnt/one && sha256sum before*) > /tmp/before.sum
+	used_before=$(used_kib)
+
+	run_capture rc out err blksnap snapshot create --json /mnt/one
+	echo "$err"
+	expect_eq "$rc" 0 "snapshot create /mnt/one with no --storage ($fs)"
+	expect_match "$err" "snapshotted filesystem" "the one line says where the storage went ($fs)"
+	SNAP_ID=$(jq -er .id <<< "$out")
+	img=$(jq -er '.devices[0].image' <<< "$out")
+	pin=$(dmesg | grep -o "$(basename $dev): difference storage on it: inode [0-9]* generation [0-9]*" | tail -1)
+	[ -n "$pin" ] || fail "the module did not say it mapped a storage on $dev"
+	ino=$(awk '{ print $7 }' <<< "$pin")
+	gen=$(awk '{ print $9 }' <<< "$pin")
+	at_take=$(dd if=$img bs=1M iflag=direct status=none | sha256sum)
+	# Before the writes, so that it has little else to move: xfs_fsr finds
+	# inodes by bulkstat, the storage's too.
+	if [ $fs = xfs ]; then
+		xfs_fsr -v /mnt/one > /tmp/fsr.out 2>&1 || true
+		tail -3 /tmp/fsr.out
+	fi
+	shmem0=$(shmem_kib)
+	cbt0=$(cbt_bytes $dev)
+
+	# 128 MiB overwritten in place, 96 MiB of new files.
+	for i in 1 2 3 4; do
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=32 conv=notrunc status=none
+	done
+	for i in 1 2 3; do
+		dd if=/dev/urandom of=/mnt/one/new$i bs=1M count=32 status=none
+	done
+	sync
+	ok "224 MiB written on $fs"
+	cat /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage 2>/dev/null || true
+
+	python3 "$BLKSNAP_SRC/tests/vm/guest/pin_check.py" /mnt/one "$ino" "$gen" ||
+		fail "the storage file could be changed, or not opened by handle ($fs)"
+
+	expect_eq "$(dd if=$img bs=1M iflag=direct status=none | sha256sum)" "$at_take" \
+		"the image of $dev is as at take ($fs)"
+	mount -o $image_opts $img /mnt/image
+	(cd /mnt/image && sha256sum -c --quiet /tmp/before.sum) ||
+		fail "the files in the image are not those of take time ($fs)"
+	[ ! -e /mnt/image/new1 ] || fail "the image shows a file made after take ($fs)"
+	umount /mnt/image
+	ok "the image mounts with the take-time files ($fs)"
+
+	shmem1=$(shmem_kib)
+	echo "Shmem: ${shmem0} KiB at take, ${shmem1} KiB after the copies"
+	[ $((shmem1 - shmem0)) -lt 32768 ] || fail "Shmem grew by $((shmem1 - shmem0)) KiB with the copies ($fs)"
+
+	blksnap snapshot destroy $SNAP_ID
+	# Written 224 MiB; the storage's own copies (as much again) must not count.
+	changed=$(( $(cbt_bytes $dev) - cbt0 ))
+	echo "CBT: $((changed >> 20)) MiB changed for 224 MiB written"
+	[ $changed -ge $((224 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
+	[ $changed -le $((224 * 14 / 10 << 20)) ] || fail "CBT counts the storage's writes: $changed bytes ($fs)"
+
+	rm /mnt/one/new*
+	sync
+	for i in $(seq 50); do
+		[ $(used_kib) -le $((used_before + 8192)) ] && break
+		sleep 0.2
+	done
+	echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy"
+	[ $(used_kib) -le $((used_before + 8192)) ] || fail "the storage's space did not come back ($fs)"
+	umount /var/tmp
+	umount /mnt/one
+	blksnap detach $dev
+	ok "$fs: no file left, space back"
+done
