@@ -230,8 +230,8 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 			ds->capacity = size >> SECTOR_SHIFT;
 			ds->limit = ds->capacity;
 			/* The inode for tests that try to change it by handle. */
-			pr_info("%pg: difference storage on it: inode %lu generation %u, %llu sectors in %u extents\n",
-				bdev, inode->i_ino, inode->i_generation,
+			pr_info("%pg: difference storage on it: inode %llu generation %u, %llu sectors in %u extents\n",
+				bdev, (u64)inode->i_ino, inode->i_generation,
 				(u64)ds->capacity, ds->nr_runs);
 		}
 	}

@@ -28,7 +28,8 @@ backup_setup() {
 	mkfs.ext4 -q $DISK0
 	mount $DISK0 /mnt/backup
 	mkdir -p /mnt/backup/state
-	printf '[snapshot]\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' \
+	# /var/tmp named: see caselib.sh (BLKSNAP_CONFIG).
+	printf '[snapshot]\nstorage-directories = /var/tmp\nlimit = 256M\n[backup]\nstate-directory = /mnt/backup/state\n' \
 		> /tmp/blksnap.conf
 	export BLKSNAP_CONFIG=/tmp/blksnap.conf
 }

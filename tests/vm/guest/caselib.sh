@@ -75,6 +75,15 @@ load_blksnap() {
 	fail "/dev/blksnap-control did not appear after modprobe blksnap"
 }
 
+# The guest's /var/tmp and /tmp are tmpfs and its root is read-only, so
+# with no --storage the CLI would now refuse (tmpfs is never chosen
+# unasked) or put the storage on the case's own filesystem.  Cases whose
+# point is not where the storage goes name /var/tmp in a config, as a
+# user who wants the copies in memory would; the cases about the default
+# choice (snapshot_storage_on_its_own_filesystem) unset BLKSNAP_CONFIG.
+printf '[snapshot]\nstorage-directories = /var/tmp\n' > /tmp/blksnap-case.conf
+export BLKSNAP_CONFIG=/tmp/blksnap-case.conf
+
 # The first scratch disk the host gave the guest (1 GiB each, see run.sh).
 DISK0=/dev/vda
 DISK1=/dev/vdb
