@@ -15,6 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/blksnap.h>
 #include <linux/bio.h>
+#include <linux/highmem.h>
 #include "compat/write.h"
 #include "params.h"
 #include "diff_storage.h"
@@ -183,6 +184,8 @@ err_free:
 
 static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 			    sector_t count);
+static int storage_bio_rw(struct diff_storage *ds, sector_t sector,
+			  struct bio_vec *bvec, unsigned int nr, bool write);
 
 void diff_storage_close(struct diff_storage *ds)
 {
@@ -243,6 +246,85 @@ void diff_storage_taken(struct diff_storage *ds)
 {
 	if (ds->bdev)
 		ds->zero_at_close = true;
+}
+
+/* Whether @len bytes at @off of the pages (@off, @len page multiples) are zero. */
+static bool pages_zero(struct page **pages, unsigned int off, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = off / PAGE_SIZE; i < (off + len) / PAGE_SIZE; i++) {
+		void *p = kmap_local_page(pages[i]);
+		bool zero = !memchr_inv(p, 0, PAGE_SIZE);
+
+		kunmap_local(p);
+		if (!zero)
+			return false;
+	}
+	return true;
+}
+
+/* Blocks of NONZERO_BLOCK bytes are checked for data at once. */
+#define NONZERO_BLOCK	(64 * 1024)
+#define NONZERO_READ	(1024 * 1024)
+
+int diff_storage_find_nonzero(struct diff_storage *ds,
+			      void (*found)(void *arg, sector_t sector,
+					    sector_t count),
+			      void *arg)
+{
+	unsigned int nr = NONZERO_READ / PAGE_SIZE, i;
+	struct bio_vec *bvec;
+	struct page **pages;
+	int ret = 0;
+
+	if (!ds->bdev)
+		return 0;
+	bvec = kcalloc(nr, sizeof(*bvec), GFP_KERNEL);
+	pages = kcalloc(nr, sizeof(*pages), GFP_KERNEL);
+	if (!bvec || !pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; !ret && i < ds->nr_runs; i++) {
+		sector_t sector = ds->runs[i].sector;
+		sector_t end = sector + ds->runs[i].count;
+
+		while (!ret && sector < end) {
+			sector_t n = min_t(sector_t, end - sector,
+					   NONZERO_READ >> SECTOR_SHIFT);
+			unsigned int len = n << SECTOR_SHIFT, off, j;
+
+			for (j = 0; j < DIV_ROUND_UP(len, PAGE_SIZE); j++)
+				bvec_set_page(&bvec[j], pages[j],
+					      min_t(unsigned int, PAGE_SIZE,
+						    len - j * PAGE_SIZE), 0);
+			ret = storage_bio_rw(ds, sector, bvec, j, false);
+			for (off = 0; !ret && off < len; off += NONZERO_BLOCK) {
+				unsigned int blen = min_t(unsigned int, NONZERO_BLOCK,
+							  len - off);
+
+				if (!pages_zero(pages, off, blen))
+					found(arg, sector + (off >> SECTOR_SHIFT),
+					      blen >> SECTOR_SHIFT);
+			}
+			sector += n;
+			cond_resched();
+		}
+	}
+out:
+	for (i = 0; pages && i < nr && pages[i]; i++)
+		__free_page(pages[i]);
+	kfree(pages);
+	kfree(bvec);
+	return ret;
 }
 
 unsigned int diff_storage_chunk_runs(struct diff_storage *ds,

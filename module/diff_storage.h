@@ -96,6 +96,17 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev);
 
 /*
+ * Calls @found for each 64 KiB of the mapped storage that holds anything
+ * but zeros now (a run of sectors of the device).  The image will show
+ * zeros there, so such blocks must count as changed up to the take.
+ * Reads the whole storage once; process context, before the take.
+ */
+int diff_storage_find_nonzero(struct diff_storage *ds,
+			      void (*found)(void *arg, sector_t sector,
+					    sector_t count),
+			      void *arg);
+
+/*
  * At take, before the first chunk is stored: keeps of the mapped runs only
  * the whole chunks of 2^@chunk_shift sectors, and says which they are
  * (*@runs, the count returned; 0 for a storage used through the VFS).

@@ -274,6 +274,40 @@ err_put:
 	return ret;
 }
 
+struct storage_marks {
+	struct tracker *tracker;
+	sector_t marked;
+};
+
+static void mark_changed(void *arg, sector_t sector, sector_t count)
+{
+	struct storage_marks *m = arg;
+
+	tracker_cbt_mark(m->tracker, sector, count);
+	m->marked += count;
+}
+
+/*
+ * The storage on @tracker's device reads as zeros in the image.  What
+ * holds data there now (the free space's old contents) is marked changed
+ * up to the take, so that an incremental backup copies what the image
+ * shows.  After destroy writes zeros back, the next storage there needs
+ * no mark; the copies in between are no change either.
+ */
+static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
+{
+	struct storage_marks m = { .tracker = tracker };
+	int ret;
+
+	mutex_lock(&tracker->lock);
+	ret = diff_storage_find_nonzero(ds, mark_changed, &m);
+	mutex_unlock(&tracker->lock);
+	if (!ret)
+		pr_info("%pg: %llu sectors of the storage held data: marked changed\n",
+			tracker->filter.bdev, (u64)m.marked);
+	return ret;
+}
+
 int snapshot_add_device(const uuid_t *id, struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
@@ -304,7 +338,8 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 		 * Under snapshots_lock as the take's freezes are: the lock is
 		 * never taken from the I/O path.
 		 */
-		ret = diff_storage_map_on(snap->storage, flt->bdev);
+		ret = diff_storage_map_on(snap->storage, flt->bdev) ?:
+		      mark_storage_data(snap->storage, tracker);
 	if (ret) {
 		mutex_unlock(&snapshots_lock);
 		kfree(sd);
@@ -345,25 +380,6 @@ static void free_diff_areas(struct snapshot *snap)
 			diff_area_put(sd->da);
 		sd->da = NULL;
 	}
-}
-
-/*
- * The chunks of the storage on this device read as zeros in the image:
- * marked changed up to the take, so that an incremental backup of the
- * image copies what it shows there.  The copies written there later and
- * the zeros written back at destroy are then no change to mark.
- */
-static void mark_storage_changed(struct snapshot *snap,
-				 struct snapshot_device *sd)
-{
-	const struct storage_extent *runs;
-	unsigned int i, nr;
-
-	if (snap->storage->bdev != sd->tracker->filter.bdev)
-		return;
-	nr = diff_storage_chunk_runs(snap->storage, sd->da->chunk_shift, &runs);
-	for (i = 0; i < nr; i++)
-		tracker_cbt_mark(sd->tracker, runs[i].sector, runs[i].count);
 }
 
 int snapshot_take(const uuid_t *id)
@@ -439,7 +455,6 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 		mutex_lock(&tracker->lock);
-		mark_storage_changed(snap, sd);
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
