@@ -187,25 +187,35 @@ static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 static int storage_bio_rw(struct diff_storage *ds, sector_t sector,
 			  struct bio_vec *bvec, unsigned int nr, bool write);
 
-void diff_storage_close(struct diff_storage *ds)
+void diff_storage_unmap(struct diff_storage *ds)
 {
+	sector_t left;
 	unsigned int i;
 
-	if (ds->bdev) {
-		/*
-		 * The image showed these sectors as zeros, and change tracking
-		 * never marked our writes: zeros make the device say the same
-		 * to the next snapshot, and leave no copied data behind.
-		 */
-		for (i = 0; ds->zero_at_close && i < ds->nr_runs; i++) {
-			if (storage_bio_zero(ds, ds->runs[i].sector, ds->runs[i].count))
-				pr_warn("%pg: sectors %llu+%llu of the storage not zeroed\n",
-					ds->bdev, (u64)ds->runs[i].sector,
-					(u64)ds->runs[i].count);
-		}
-		storage_map_unpin(ds->file);
-		kvfree(ds->runs);
+	if (!ds->bdev)
+		return;
+	/*
+	 * The image showed the storage as zeros, and change tracking never
+	 * marked our writes: zeros where copies went make the device say the
+	 * same to the next snapshot, and leave no copied data behind.  The
+	 * rest of the storage was zeroed when it was mapped.
+	 */
+	for (i = 0; ds->zero_at_close && i <= ds->run && i < ds->nr_runs; i++) {
+		left = i < ds->run ? ds->runs[i].count : ds->run_used;
+		if (left && storage_bio_zero(ds, ds->runs[i].sector, left))
+			pr_warn("%pg: sectors %llu+%llu of the storage not zeroed\n",
+				ds->bdev, (u64)ds->runs[i].sector, (u64)left);
 	}
+	storage_map_unpin(ds->file);
+	kvfree(ds->runs);
+	ds->runs = NULL;
+	ds->nr_runs = 0;
+	ds->bdev = NULL;
+}
+
+void diff_storage_close(struct diff_storage *ds)
+{
+	diff_storage_unmap(ds);
 	release_storage(ds);
 	fput(ds->file);
 	kfree(ds);
@@ -228,9 +238,13 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 		size = round_down((loff_t)ds->limit << SECTOR_SHIFT, PAGE_SIZE);
 		ret = storage_map_pin(ds->file, size, &ds->runs, &ds->nr_runs);
 		if (!ret) {
+			unsigned int i;
+
 			ds->bdev = bdev;
 			ds->growable = false;
-			ds->capacity = size >> SECTOR_SHIFT;
+			ds->capacity = 0;
+			for (i = 0; i < ds->nr_runs; i++)
+				ds->capacity += ds->runs[i].count;
 			ds->limit = ds->capacity;
 			/* The inode for tests that try to change it by handle. */
 			pr_info("%pg: difference storage on it: inode %llu generation %u, %llu sectors in %u extents\n",
@@ -268,10 +282,10 @@ static bool pages_zero(struct page **pages, unsigned int off, unsigned int len)
 #define NONZERO_BLOCK	(64 * 1024)
 #define NONZERO_READ	(1024 * 1024)
 
-int diff_storage_find_nonzero(struct diff_storage *ds,
-			      void (*found)(void *arg, sector_t sector,
-					    sector_t count),
-			      void *arg)
+int diff_storage_zero_data(struct diff_storage *ds,
+			   void (*found)(void *arg, sector_t sector,
+					 sector_t count),
+			   void *arg)
 {
 	unsigned int nr = NONZERO_READ / PAGE_SIZE, i;
 	struct bio_vec *bvec;
@@ -311,9 +325,12 @@ int diff_storage_find_nonzero(struct diff_storage *ds,
 				unsigned int blen = min_t(unsigned int, NONZERO_BLOCK,
 							  len - off);
 
-				if (!pages_zero(pages, off, blen))
-					found(arg, sector + (off >> SECTOR_SHIFT),
-					      blen >> SECTOR_SHIFT);
+				if (pages_zero(pages, off, blen))
+					continue;
+				found(arg, sector + (off >> SECTOR_SHIFT),
+				      blen >> SECTOR_SHIFT);
+				ret = storage_bio_zero(ds, sector + (off >> SECTOR_SHIFT),
+						       blen >> SECTOR_SHIFT);
 			}
 			sector += n;
 			cond_resched();
@@ -551,6 +568,20 @@ static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 	int ret;
 
 	storage_io_init(&io);
+	/* Offloaded where the device can: no data crosses the bus. */
+	if (bdev_write_zeroes_sectors(ds->bdev)) {
+		while (count) {
+			sector_t n = min_t(sector_t, count, UINT_MAX >> SECTOR_SHIFT);
+			struct bio *bio = storage_bio_alloc(ds, 0, REQ_OP_WRITE_ZEROES,
+							    sector, &io);
+
+			bio->bi_iter.bi_size = n << SECTOR_SHIFT;
+			storage_bio_submit(bio, &io);
+			sector += n;
+			count -= n;
+		}
+		return storage_io_wait(&io);
+	}
 	while (count) {
 		sector_t n = min(count, per_bio);
 		struct bio *bio = storage_bio_alloc(ds, BIO_MAX_VECS, REQ_OP_WRITE,

@@ -96,15 +96,16 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev);
 
 /*
- * Calls @found for each 64 KiB of the mapped storage that holds anything
- * but zeros now (a run of sectors of the device).  The image will show
- * zeros there, so such blocks must count as changed up to the take.
- * Reads the whole storage once; process context, before the take.
+ * Writes zeros over each 64 KiB of the mapped storage that holds anything
+ * else now, after calling @found for it (a run of sectors of the device):
+ * the image will show zeros there, so such blocks must count as changed
+ * up to the take.  Reads the whole storage once; process context, before
+ * the take.
  */
-int diff_storage_find_nonzero(struct diff_storage *ds,
-			      void (*found)(void *arg, sector_t sector,
-					    sector_t count),
-			      void *arg);
+int diff_storage_zero_data(struct diff_storage *ds,
+			   void (*found)(void *arg, sector_t sector,
+					 sector_t count),
+			   void *arg);
 
 /*
  * At take, before the first chunk is stored: keeps of the mapped runs only
@@ -127,6 +128,11 @@ void diff_storage_taken(struct diff_storage *ds);
  */
 bool diff_storage_own_bio(struct bio *bio, struct block_device *bdev);
 void diff_storage_close(struct diff_storage *ds);
+/*
+ * After the last copy: writes zeros where copies went, unpins the file.
+ * Process context; idempotent; diff_storage_close() does it too.
+ */
+void diff_storage_unmap(struct diff_storage *ds);
 
 /*
  * Reserves @count sectors; 0 and *@offset, or -ENOSPC at the limit.

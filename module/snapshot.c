@@ -62,6 +62,8 @@ struct snapshot {
 	struct list_head devices;
 	unsigned int nr_devices;
 	bool taken;
+	/* An add is mapping the storage, without snapshots_lock. */
+	bool mapping;
 	/*
 	 * When writes were frozen for the take: seconds of CLOCK_REALTIME.
 	 * Set before taken, never changed after.
@@ -289,10 +291,11 @@ static void mark_changed(void *arg, sector_t sector, sector_t count)
 
 /*
  * The storage on @tracker's device reads as zeros in the image.  What
- * holds data there now (the free space's old contents) is marked changed
- * up to the take, so that an incremental backup copies what the image
- * shows.  After destroy writes zeros back, the next storage there needs
- * no mark; the copies in between are no change either.
+ * holds data there now (the free space's old contents) is zeroed and
+ * marked changed up to the take, so that the device, the image and an
+ * incremental backup agree.  Destroy writes zeros back where copies went,
+ * so the next storage there needs no mark; the copies in between are no
+ * change either.
  */
 static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 {
@@ -300,11 +303,37 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 	int ret;
 
 	mutex_lock(&tracker->lock);
-	ret = diff_storage_find_nonzero(ds, mark_changed, &m);
+	ret = diff_storage_zero_data(ds, mark_changed, &m);
 	mutex_unlock(&tracker->lock);
 	if (!ret)
-		pr_info("%pg: %llu sectors of the storage held data: marked changed\n",
+		pr_info("%pg: %llu sectors of the storage held data: zeroed, marked changed\n",
 			tracker->filter.bdev, (u64)m.marked);
+	return ret;
+}
+
+/*
+ * Maps and pins this snapshot's storage on @flt's device, outside
+ * snapshots_lock: the filesystem's fallocate and sync may wait as long as
+ * someone keeps it frozen, and other snapshots' ioctls must not wait with
+ * it.  snap->mapping keeps take, destroy and other adds off meanwhile; the
+ * caller's lock is dropped and taken again.  0 or an errno.
+ */
+static int map_storage(struct snapshot *snap, struct filter *flt)
+{
+	int ret;
+
+	snap->mapping = true;
+	kobject_get(&snap->kobj);
+	mutex_unlock(&snapshots_lock);
+	ret = diff_storage_map_on(snap->storage, flt->bdev) ?:
+	      mark_storage_data(snap->storage, to_tracker(flt));
+	/* Not taken: nothing to write back, only the pin to drop. */
+	if (ret)
+		diff_storage_unmap(snap->storage);
+	mutex_lock(&snapshots_lock);
+	snap->mapping = false;
+	/* Ours is not the last reference: the snapshot is on the list. */
+	kobject_put(&snap->kobj);
 	return ret;
 }
 
@@ -324,7 +353,7 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 		ret = -ENOENT;
 	else if (snap->taken)
 		ret = -EALREADY;
-	else if (tracker->snapshot)
+	else if (tracker->snapshot || snap->mapping)
 		ret = -EBUSY;
 	else if (snap->nr_devices == SNAPSHOT_DEVICES_MAX)
 		ret = -E2BIG;
@@ -334,12 +363,9 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	else if (storage_on(snap, flt->bdev))
 		/*
 		 * This snapshot's: only as an anonymous file on the filesystem
-		 * of the device itself, mapped and pinned now, before the take.
-		 * Under snapshots_lock as the take's freezes are: the lock is
-		 * never taken from the I/O path.
+		 * of the device itself, mapped and pinned before the take.
 		 */
-		ret = diff_storage_map_on(snap->storage, flt->bdev) ?:
-		      mark_storage_data(snap->storage, tracker);
+		ret = map_storage(snap, flt);
 	if (ret) {
 		mutex_unlock(&snapshots_lock);
 		kfree(sd);
@@ -399,8 +425,8 @@ int snapshot_take(const uuid_t *id)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (snap->taken || !snap->nr_devices) {
-		ret = snap->taken ? -EALREADY : -ENODEV;
+	if (snap->taken || !snap->nr_devices || snap->mapping) {
+		ret = snap->taken ? -EALREADY : snap->mapping ? -EBUSY : -ENODEV;
 		goto out_unlock;
 	}
 	/* Everything that can fail for lack of memory, before the freeze. */
@@ -542,9 +568,9 @@ int snapshot_destroy(const uuid_t *id)
 
 	mutex_lock(&snapshots_lock);
 	snap = find_snapshot(id);
-	if (!snap) {
+	if (!snap || snap->mapping) {
 		mutex_unlock(&snapshots_lock);
-		return -ENOENT;
+		return snap ? -EBUSY : -ENOENT;
 	}
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = sd->image;
@@ -590,6 +616,8 @@ int snapshot_destroy(const uuid_t *id)
 		list_del(&sd->link);
 		release_device(sd);
 	}
+	/* Here, not at the last reference: before a next take of the device. */
+	diff_storage_unmap(snap->storage);
 	pr_info("destroyed snapshot %pUb\n", &snap->id);
 	kobject_del(&snap->kobj);
 	kobject_put(&snap->kobj);

@@ -22,10 +22,13 @@ static void free_extents(struct rb_root *root)
 }
 
 /*
- * Moves the mapper's extents (pages of the file -> pages of the device)
- * into an array of sectors and frees its nodes, which add_swap_extent()
- * kmalloc'ed.  Fails unless they cover all @pages of the file: a hole or
- * a part the mapper could not use would otherwise be written over.
+ * Moves the mapper's extents (its running page count -> pages of the
+ * device) into an array of sectors and frees its nodes, which
+ * add_swap_extent() kmalloc'ed.  The mapper uses only whole pages inside
+ * each extent of the file: with blocks smaller than a page, up to two
+ * pages per extent are left out (never written, so harmless).  More
+ * missing than that, or more mapped than the file has, is not a mapping
+ * this code understands.
  */
 static int take_extents(struct rb_root *root, pgoff_t pages,
 			struct storage_extent **extents, unsigned int *nr)
@@ -42,7 +45,7 @@ static int take_extents(struct rb_root *root, pgoff_t pages,
 	while ((node = rb_first(root))) {
 		struct swap_extent *se = rb_entry(node, struct swap_extent, rb_node);
 
-		if (e && se->start_page == total) {
+		if (e) {
 			e[i].sector = se->start_block << (PAGE_SHIFT - SECTOR_SHIFT);
 			e[i].count = (sector_t)se->nr_pages << (PAGE_SHIFT - SECTOR_SHIFT);
 			i++;
@@ -53,7 +56,7 @@ static int take_extents(struct rb_root *root, pgoff_t pages,
 	}
 	if (!e)
 		return n ? -ENOMEM : -EINVAL;
-	if (i != n || total != pages) {
+	if (total > pages || total + 2 * (pgoff_t)n < pages) {
 		pr_warn("the mapper covered %lu of %lu pages in %u extents\n",
 			(unsigned long)total, (unsigned long)pages, n);
 		kvfree(e);
@@ -75,7 +78,12 @@ int storage_map_pin(struct file *file, loff_t size,
 	sector_t span;
 	int ret;
 
-	if (!aops->swap_activate || !inode->i_sb->s_bdev)
+	/*
+	 * A mapper with a deactivate keeps state of its own that we would
+	 * have to undo (f2fs pins the file, btrfs counts swap files); ext4's
+	 * and xfs's only map.
+	 */
+	if (!aops->swap_activate || aops->swap_deactivate || !inode->i_sb->s_bdev)
 		return -EOPNOTSUPP;
 	/* The mapper's page count is an unsigned int. */
 	if (!pages || pages > UINT_MAX || offset_in_page(size))
@@ -100,6 +108,12 @@ int storage_map_pin(struct file *file, loff_t size,
 		ret = -EBUSY;
 	} else {
 		ret = aops->swap_activate(sis, file, &span);
+		/*
+		 * xfs maps a realtime file on its realtime device and says so
+		 * in sis->bdev: only the filesystem's own device is ours.
+		 */
+		if (ret >= 0 && sis->bdev != inode->i_sb->s_bdev)
+			ret = -EOPNOTSUPP;
 		if (ret >= 0) {
 			inode->i_flags |= S_SWAPFILE;
 			pinned = true;

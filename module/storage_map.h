@@ -30,7 +30,9 @@ struct storage_extent {
 /*
  * Preallocates @size bytes (a multiple of PAGE_SIZE) in @file, maps them
  * and pins the file.  0 with *@extents (kvfree()) and *@nr set, in file
- * order; -EOPNOTSUPP if the filesystem or kernel has no swap file mapper,
+ * order; -EOPNOTSUPP if the filesystem or kernel has no plain swap file
+ * mapper (ext4 and xfs have one) or the file is on another device (an xfs
+ * realtime file),
  * -ENOSPC if the filesystem has no room, -EBUSY if the file is pinned
  * already, or the mapper's error.  Process context, the filesystem not
  * frozen (fallocate waits for a thaw).

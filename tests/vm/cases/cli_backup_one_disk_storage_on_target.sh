@@ -18,10 +18,10 @@ M=$((1 << 20))
 partition_disk1 480MiB
 dev=${DISK1}1
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 $dev
-mkdir -p /srv/one /mnt/backup
-mount $dev /srv/one
-mkdir -p /srv/one/var-tmp
-mount --bind /srv/one/var-tmp /var/tmp
+mkdir -p /mnt/one /mnt/backup
+mount $dev /mnt/one
+mkdir -p /mnt/one/var-tmp
+mount --bind /mnt/one/var-tmp /var/tmp
 mkfs.ext4 -q -F $DISK0
 mount $DISK0 /mnt/backup
 mkdir -p /mnt/backup/state
@@ -30,21 +30,21 @@ export BLKSNAP_CONFIG=/tmp/one.conf
 dest=/mnt/backup/one.img
 
 for i in 1 2 3; do
-	dd if=/dev/urandom of=/srv/one/data$i bs=1M count=32 status=none
+	dd if=/dev/urandom of=/mnt/one/data$i bs=1M count=32 status=none
 done
 # Free space that held data once, as on any used disk: the storage lands
 # on it, and the image shows zeros there.
-dd if=/dev/urandom of=/srv/one/gone bs=1M count=320 status=none
-rm /srv/one/gone
+dd if=/dev/urandom of=/mnt/one/gone bs=1M count=320 status=none
+rm /mnt/one/gone
 sync
 
 # backup R: a kept-snapshot backup; checks DEST against its image and
 # leaves the run's figures in COPIED and SNAP.
 backup() {
 	local r=$1 out
-	run_capture rc out err blksnap backup --json --keep-snapshot --to $dest /srv/one
+	run_capture rc out err blksnap backup --json --keep-snapshot --to $dest /mnt/one
 	echo "$err" | grep -v '^$' || true
-	expect_eq "$rc" 0 "round $r: backup of /srv/one"
+	expect_eq "$rc" 0 "round $r: backup of /mnt/one"
 	SNAP=$(jq -er .snapshot <<< "$out")
 	COPIED=$(jq -er '.backups[0]["bytes-copied"]' <<< "$out")
 	local img mode
@@ -60,7 +60,7 @@ expect_match "$(dmesg | tail -n 20)" "difference storage on it" "the storage wen
 # 96 MiB of overwrites while the snapshot lives: 96 MiB of copies in the
 # storage, on this same disk.
 for i in 1 2 3; do
-	dd if=/dev/urandom of=/srv/one/data$i bs=1M count=32 conv=notrunc status=none
+	dd if=/dev/urandom of=/mnt/one/data$i bs=1M count=32 conv=notrunc status=none
 done
 sync
 used=$(awk '{ print $1 }' /sys/class/misc/blksnap-control/snapshots/$SNAP/storage)
@@ -73,7 +73,7 @@ dmesg | grep "sectors of the storage held data" | tail -n 3
 echo "FIGURE one-disk incremental: $((COPIED / M)) MiB copied for 96 MiB changed"
 [ $COPIED -ge $((96 * M)) ] || fail "round 2 missed changes: $COPIED bytes"
 [ $COPIED -le $((96 * 14 / 10 * M)) ] || fail "round 2 copied the storage's writes too: $COPIED bytes"
-dd if=/dev/urandom of=/srv/one/data2 bs=1M count=16 conv=notrunc status=none
+dd if=/dev/urandom of=/mnt/one/data2 bs=1M count=16 conv=notrunc status=none
 sync
 blksnap snapshot destroy $SNAP
 
@@ -81,5 +81,5 @@ backup 3
 [ $COPIED -le $((16 * 14 / 10 * M)) ] || fail "round 3 copied more than the 16 MiB changed: $COPIED bytes"
 blksnap snapshot destroy $SNAP
 umount /var/tmp
-umount /srv/one /mnt/backup
+umount /mnt/one /mnt/backup
 blksnap detach $dev
