@@ -355,6 +355,25 @@ static int add_device(struct snapshot_make *c, struct snapshot_member *m)
 	return cli_fail(m->t.arg, CLI_OP_SNAPSHOT_ADD, err);
 }
 
+/*
+ * Before the module preallocates on the snapshotted filesystem: blocks it
+ * freed lately (the last snapshot's storage, which destroy zeroed) can be
+ * allocated again only once the journal has committed their freeing.
+ * Committing now lets the new storage land on them rather than on free
+ * space that still holds old data, which the module must zero and count
+ * as changed in the next incremental.  Best effort: a failure costs only
+ * that.
+ */
+static void commit_freed_blocks(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)syncfs(fd);
+	close(fd);
+}
+
 int snapshot_make_take(struct snapshot_make *c)
 {
 	size_t i;
@@ -365,6 +384,8 @@ int snapshot_make_take(struct snapshot_make *c)
 		if (ret)
 			return ret;
 	}
+	if (c->same_fs)
+		commit_freed_blocks(c->storage);
 	err = blksnap_snapshot_create(c->ctx, c->storage, c->kind, c->limit,
 				      &c->id);
 	if (err)

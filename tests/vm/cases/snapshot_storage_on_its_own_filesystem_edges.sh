@@ -50,7 +50,8 @@ blksnap detach $dev
 
 # xfs with a realtime device: files in a directory with the rtinherit
 # flag live there, the storage's too.
-mkfs.xfs -q -f -r rtdev=$DISK0 $dev
+# The variables fstests sets let mkfs.xfs make a small test filesystem.
+TEST_DIR=/tmp TEST_DEV=$dev QA_CHECK_FS=1 mkfs.xfs -q -f -r rtdev=$DISK0 $dev
 mount -o rtdev=$DISK0 $dev /mnt/one
 mkdir /mnt/one/st
 xfs_io -c 'chattr +t' /mnt/one/st
