@@ -20,6 +20,7 @@ mkdir -p /mnt/c /mnt/copy
 
 for fs in ext4 xfs; do
 	dmsetup create crashdev --table "0 $sectors linear $part 0"
+	dmsetup mknodes crashdev
 	dev=/dev/mapper/crashdev
 	if [ $fs = ext4 ]; then
 		mkfs.ext4 -q -F $dev
