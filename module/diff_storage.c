@@ -159,6 +159,7 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		ds->growable = true;
 		ds->anonymous = kind == BLKSNAP_STORAGE_DIR;
 		ds->limit = limit;
+		ds->requested_limit = limit;
 	}
 	/* Before the truncate below: never another snapshot's file. */
 	ret = claim_storage(ds);
@@ -211,6 +212,15 @@ void diff_storage_unmap(struct diff_storage *ds)
 	ds->runs = NULL;
 	ds->nr_runs = 0;
 	ds->bdev = NULL;
+	/* A failed add: the storage as it was opened, for the next try. */
+	if (!ds->zero_at_close) {
+		ds->growable = true;
+		ds->capacity = 0;
+		ds->limit = ds->requested_limit;
+		ds->run = 0;
+		ds->run_used = 0;
+		WRITE_ONCE(ds->used, 0);
+	}
 }
 
 void diff_storage_close(struct diff_storage *ds)
@@ -229,6 +239,12 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 
 	if (!ds->anonymous || inode->i_sb->s_bdev != bdev)
 		return -ELOOP;
+	/*
+	 * Frozen by someone: fallocate would wait for the thaw, in a sleep
+	 * no signal ends.  Racy, so only the common case is spared.
+	 */
+	if (READ_ONCE(inode->i_sb->s_writers.frozen) != SB_UNFROZEN)
+		return -EBUSY;
 	mutex_lock(&ds->lock);
 	if (ds->bdev) {
 		ret = 0;
@@ -333,6 +349,8 @@ int diff_storage_zero_data(struct diff_storage *ds,
 						       blen >> SECTOR_SHIFT);
 			}
 			sector += n;
+			if (!ret && fatal_signal_pending(current))
+				ret = -EINTR;
 			cond_resched();
 		}
 	}
@@ -558,6 +576,31 @@ static int storage_bio_rw(struct diff_storage *ds, sector_t sector,
 	return storage_io_wait(&io);
 }
 
+static int storage_bio_write_zeroes(struct diff_storage *ds, sector_t sector,
+				    sector_t count)
+{
+	/* Whole logical blocks per bio, as many as the device takes at once. */
+	sector_t per_bio = min_t(sector_t, bdev_write_zeroes_sectors(ds->bdev),
+				 UINT_MAX >> SECTOR_SHIFT) &
+			   ~(sector_t)((bdev_logical_block_size(ds->bdev) >> SECTOR_SHIFT) - 1);
+	struct storage_io io;
+
+	if (!per_bio)
+		return -EOPNOTSUPP;
+	storage_io_init(&io);
+	while (count) {
+		sector_t n = min(count, per_bio);
+		struct bio *bio = storage_bio_alloc(ds, 0, REQ_OP_WRITE_ZEROES,
+						    sector, &io);
+
+		bio->bi_iter.bi_size = n << SECTOR_SHIFT;
+		storage_bio_submit(bio, &io);
+		sector += n;
+		count -= n;
+	}
+	return storage_io_wait(&io);
+}
+
 /* Writes zeros over @count sectors at @sector of the device. */
 static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 			    sector_t count)
@@ -567,21 +610,14 @@ static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 	struct storage_io io;
 	int ret;
 
+	/*
+	 * Offloaded where the device can: no data crosses the bus.  A device
+	 * that fails it stops offering it (SCSI), and pages follow.
+	 */
+	if (bdev_write_zeroes_sectors(ds->bdev) &&
+	    !storage_bio_write_zeroes(ds, sector, count))
+		return 0;
 	storage_io_init(&io);
-	/* Offloaded where the device can: no data crosses the bus. */
-	if (bdev_write_zeroes_sectors(ds->bdev)) {
-		while (count) {
-			sector_t n = min_t(sector_t, count, UINT_MAX >> SECTOR_SHIFT);
-			struct bio *bio = storage_bio_alloc(ds, 0, REQ_OP_WRITE_ZEROES,
-							    sector, &io);
-
-			bio->bi_iter.bi_size = n << SECTOR_SHIFT;
-			storage_bio_submit(bio, &io);
-			sector += n;
-			count -= n;
-		}
-		return storage_io_wait(&io);
-	}
 	while (count) {
 		sector_t n = min(count, per_bio);
 		struct bio *bio = storage_bio_alloc(ds, BIO_MAX_VECS, REQ_OP_WRITE,

@@ -53,6 +53,8 @@ struct diff_storage {
 	bool direct;
 	/* In sectors; protected by lock. */
 	sector_t limit;
+	/* What the snapshot asked for, for a mapping that failed. */
+	sector_t requested_limit;
 	sector_t capacity;
 	sector_t used;
 	/* Serializes allocation and growth. */

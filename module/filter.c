@@ -290,10 +290,28 @@ int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	 */
 	mutex_lock(&filters_lock);
 	ret = find_live_filter(dev, name, &flt);
+	if (!ret && flt->ops->ctl_unlocked && flt->ops->ctl_unlocked(cmd)) {
+		/* It may wait on a filesystem: not with every filter held up. */
+		filter_get(flt);
+		mutex_unlock(&filters_lock);
+		ret = flt->ops->ctl(flt, cmd, buf, plen);
+		filter_put(flt);
+		return ret;
+	}
 	if (!ret)
 		ret = flt->ops->ctl(flt, cmd, buf, plen);
 	mutex_unlock(&filters_lock);
 	return ret;
+}
+
+bool filter_attached(struct filter *flt)
+{
+	bool attached;
+
+	mutex_lock(&filters_lock);
+	attached = xa_load(&filters, flt->bdev->bd_dev) == flt;
+	mutex_unlock(&filters_lock);
+	return attached;
 }
 
 int filter_ctl_on(struct filter *flt, unsigned int cmd, __u8 __user *buf,

@@ -37,6 +37,10 @@ struct filter;
  * @attach: Creates the filter's state for @bdev.  May sleep.
  * @detach: Frees it, once no bio can reach it any more.  May sleep.
  * @ctl: Runs a control command; @plen is in/out.  May sleep.
+ * @ctl_unlocked: Optional: true for a command that may wait on a
+ *	filesystem; it then runs holding only a reference on the filter, never
+ *	under the lock detach takes, and must make itself safe against a
+ *	racing detach (filter_attached()).  Not upstream.
  * @may_detach: Optional: a negative errno keeps the filter attached (not
  *	upstream: blksnap refuses while the device is in a snapshot).
  * @lost: Optional: told that the kernel detached the filter, which
@@ -54,6 +58,7 @@ struct filter_operations {
 	void (*detach)(struct filter *flt);
 	int (*ctl)(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 		   __u32 *plen);
+	bool (*ctl_unlocked)(unsigned int cmd);
 	int (*may_detach)(struct filter *flt);
 	void (*lost)(struct filter *flt);
 	bool (*submit_bio)(struct filter *flt, struct bio *bio);
@@ -91,6 +96,8 @@ int filter_attach_bdev(struct block_device *bdev, const char *name,
 int filter_detach(dev_t dev, const char *name);
 int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 	       __u8 __user *buf, __u32 *plen);
+/* Whether @flt is still its device's filter; takes the filters' lock. */
+bool filter_attached(struct filter *flt);
 
 /*
  * I/O path, called by the interception: true if a filter took the bio.

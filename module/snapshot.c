@@ -62,8 +62,8 @@ struct snapshot {
 	struct list_head devices;
 	unsigned int nr_devices;
 	bool taken;
-	/* An add is mapping the storage, without snapshots_lock. */
-	bool mapping;
+	/* An add is under way without snapshots_lock. */
+	bool adding;
 	/*
 	 * When writes were frozen for the take: seconds of CLOCK_REALTIME.
 	 * Set before taken, never changed after.
@@ -312,28 +312,20 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 }
 
 /*
- * Maps and pins this snapshot's storage on @flt's device, outside
- * snapshots_lock: the filesystem's fallocate and sync may wait as long as
- * someone keeps it frozen, and other snapshots' ioctls must not wait with
- * it.  snap->mapping keeps take, destroy and other adds off meanwhile; the
- * caller's lock is dropped and taken again.  0 or an errno.
+ * Maps and pins this snapshot's storage on @flt's device, where its
+ * filesystem is.  Called without snapshots_lock (and under the ftrace
+ * interception without the filters' lock, see tracker_ctl_unlocked()):
+ * the filesystem's fallocate and sync wait as long as someone keeps it
+ * frozen, and nothing else may wait with them.  A failure leaves the
+ * storage as it was.
  */
 static int map_storage(struct snapshot *snap, struct filter *flt)
 {
-	int ret;
+	int ret = diff_storage_map_on(snap->storage, flt->bdev) ?:
+		  mark_storage_data(snap->storage, to_tracker(flt));
 
-	snap->mapping = true;
-	kobject_get(&snap->kobj);
-	mutex_unlock(&snapshots_lock);
-	ret = diff_storage_map_on(snap->storage, flt->bdev) ?:
-	      mark_storage_data(snap->storage, to_tracker(flt));
-	/* Not taken: nothing to write back, only the pin to drop. */
 	if (ret)
 		diff_storage_unmap(snap->storage);
-	mutex_lock(&snapshots_lock);
-	snap->mapping = false;
-	/* Ours is not the last reference: the snapshot is on the list. */
-	kobject_put(&snap->kobj);
 	return ret;
 }
 
@@ -342,6 +334,7 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	struct tracker *tracker = to_tracker(flt);
 	struct snapshot_device *sd;
 	struct snapshot *snap;
+	bool map = false;
 	int ret = 0;
 
 	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
@@ -353,20 +346,48 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 		ret = -ENOENT;
 	else if (snap->taken)
 		ret = -EALREADY;
-	else if (tracker->snapshot || snap->mapping)
+	else if (tracker->snapshot || snap->adding)
 		ret = -EBUSY;
 	else if (snap->nr_devices == SNAPSHOT_DEVICES_MAX)
 		ret = -E2BIG;
 	else if (diff_storage_on_bdev(flt->bdev, snap->storage))
 		/* Another snapshot's storage is on the device. */
 		ret = -ELOOP;
-	else if (storage_on(snap, flt->bdev))
+	else
 		/*
 		 * This snapshot's: only as an anonymous file on the filesystem
 		 * of the device itself, mapped and pinned before the take.
 		 */
-		ret = map_storage(snap, flt);
+		map = storage_on(snap, flt->bdev);
 	if (ret) {
+		mutex_unlock(&snapshots_lock);
+		kfree(sd);
+		return ret;
+	}
+	/*
+	 * Reserved: a detach of the device, another add of it and a take or
+	 * destroy of the snapshot get -EBUSY until the end of the add.
+	 */
+	WRITE_ONCE(tracker->snapshot, snap);
+	snap->adding = true;
+	mutex_unlock(&snapshots_lock);
+
+	/* A detach before the reservation: the filter is gone. */
+	if (!filter_attached(flt))
+		ret = -ENOENT;
+	else if (map)
+		ret = map_storage(snap, flt);
+
+	mutex_lock(&snapshots_lock);
+	snap->adding = false;
+	/* A storage of another snapshot made on the device meanwhile. */
+	if (!ret && diff_storage_on_bdev(flt->bdev, snap->storage)) {
+		if (map)
+			diff_storage_unmap(snap->storage);
+		ret = -ELOOP;
+	}
+	if (ret) {
+		WRITE_ONCE(tracker->snapshot, NULL);
 		mutex_unlock(&snapshots_lock);
 		kfree(sd);
 		return ret;
@@ -377,7 +398,6 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	list_add_tail(&sd->link, &snap->devices);
 	mutex_unlock(&snap->devices_lock);
 	snap->nr_devices++;
-	WRITE_ONCE(tracker->snapshot, snap);
 	mutex_unlock(&snapshots_lock);
 	return 0;
 }
@@ -425,8 +445,8 @@ int snapshot_take(const uuid_t *id)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (snap->taken || !snap->nr_devices || snap->mapping) {
-		ret = snap->taken ? -EALREADY : snap->mapping ? -EBUSY : -ENODEV;
+	if (snap->taken || !snap->nr_devices || snap->adding) {
+		ret = snap->taken ? -EALREADY : snap->adding ? -EBUSY : -ENODEV;
 		goto out_unlock;
 	}
 	/* Everything that can fail for lack of memory, before the freeze. */
@@ -568,7 +588,7 @@ int snapshot_destroy(const uuid_t *id)
 
 	mutex_lock(&snapshots_lock);
 	snap = find_snapshot(id);
-	if (!snap || snap->mapping) {
+	if (!snap || snap->adding) {
 		mutex_unlock(&snapshots_lock);
 		return snap ? -EBUSY : -ENOENT;
 	}

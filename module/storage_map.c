@@ -25,10 +25,9 @@ static void free_extents(struct rb_root *root)
  * Moves the mapper's extents (its running page count -> pages of the
  * device) into an array of sectors and frees its nodes, which
  * add_swap_extent() kmalloc'ed.  The mapper uses only whole pages inside
- * each extent of the file: with blocks smaller than a page, up to two
- * pages per extent are left out (never written, so harmless).  More
- * missing than that, or more mapped than the file has, is not a mapping
- * this code understands.
+ * each extent of the file (it refuses holes): with blocks smaller than a
+ * page, the partial pages are left out, never written, so harmless.  More
+ * mapped than the file has is not a mapping this code understands.
  */
 static int take_extents(struct rb_root *root, pgoff_t pages,
 			struct storage_extent **extents, unsigned int *nr)
@@ -56,7 +55,7 @@ static int take_extents(struct rb_root *root, pgoff_t pages,
 	}
 	if (!e)
 		return n ? -ENOMEM : -EINVAL;
-	if (total > pages || total + 2 * (pgoff_t)n < pages) {
+	if (total > pages) {
 		pr_warn("the mapper covered %lu of %lu pages in %u extents\n",
 			(unsigned long)total, (unsigned long)pages, n);
 		kvfree(e);

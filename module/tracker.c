@@ -647,6 +647,15 @@ static int tracker_ctl(struct filter *flt, unsigned int cmd,
 	}
 }
 
+/*
+ * Adding a device to a snapshot may map the storage on its filesystem
+ * (fallocate, sync), which waits as long as someone keeps it frozen.
+ */
+static bool tracker_ctl_unlocked(unsigned int cmd)
+{
+	return cmd == BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD;
+}
+
 static int tracker_may_detach(struct filter *flt)
 {
 	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
@@ -687,6 +696,7 @@ static struct filter_operations tracker_ops = {
 	.attach = tracker_attach,
 	.detach = tracker_detach,
 	.ctl = tracker_ctl,
+	.ctl_unlocked = tracker_ctl_unlocked,
 	.may_detach = tracker_may_detach,
 	.lost = tracker_lost,
 	.submit_bio = tracker_submit_bio,

@@ -1,6 +1,7 @@
 # Issue 18, the storage on the snapshotted filesystem at the edges of the
 # swap file mapper: ext4 with 1 KiB blocks (extents that do not start on a
-# page: the mapper leaves the partial pages out) works, image exact; an
+# page: the mapper leaves the partial pages out) works, image exact; a
+# create waiting on a frozen filesystem holds up no other command; an
 # xfs realtime file, which the mapper maps on the realtime device, is
 # refused and the data device is untouched (a fresh review found the
 # storage written over the data device's first 64 MiB, superblock and
@@ -47,6 +48,42 @@ umount /mnt/one
 e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy"; }
 ok "1 KiB-block ext4: e2fsck clean after destroy"
 blksnap detach $dev
+
+# Frozen by someone else while a snapshot with the storage on it is being
+# made: the create waits for the thaw (its anonymous file cannot be made
+# before), but other commands must not wait with it (a second review
+# found `snapshot list`, `cbt info` and `detach` of unrelated devices
+# stuck behind an add that was mapping on a frozen filesystem).
+mkfs.ext4 -q -F $dev
+mount $dev /mnt/one
+blksnap attach ${DISK0}
+fsfreeze -f /mnt/one
+# Never left frozen, whatever fails below.
+(sleep 20; fsfreeze -u /mnt/one 2>/dev/null) &
+thawer=$!
+"$BLKSNAP_CLI" snapshot create --json --storage /mnt/one --limit 32M /mnt/one \
+	> /tmp/frozen.json 2> /tmp/frozen.err &
+creator=$!
+sleep 3
+for cmd in "cbt info $DISK0" "snapshot list"; do
+	start=$(date +%s%N)
+	$BLKSNAP_CLI $cmd > /dev/null || fail "blksnap $cmd while the create waits"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	echo "blksnap $cmd answered in $ms ms"
+	[ $ms -lt 3000 ] || fail "blksnap $cmd waited for the frozen filesystem ($ms ms)"
+done
+fsfreeze -u /mnt/one
+kill $thawer 2>/dev/null || true
+rc=0
+wait $creator || rc=$?
+echo "create after the thaw: exit $rc: $(cat /tmp/frozen.err)"
+if [ $rc = 0 ]; then
+	blksnap snapshot destroy "$(jq -er .id /tmp/frozen.json)"
+fi
+expect_eq "$(blksnap snapshot list --json | jq '.snapshots | length')" 0 "snapshots left"
+blksnap detach ${DISK0}
+umount /mnt/one
+blksnap detach $dev 2>/dev/null || true
 
 # xfs with a realtime device: files in a directory with the rtinherit
 # flag live there, the storage's too.
