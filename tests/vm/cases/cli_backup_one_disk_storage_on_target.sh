@@ -36,7 +36,7 @@ for i in 1 2 3; do
 done
 # Free space that held data once, as on any used disk: the storage lands
 # on it, and the image shows zeros there.
-dd if=/dev/urandom of=/mnt/one/gone bs=1M count=320 status=none
+xfs_io -f -c 'pwrite -q -S 0xa5 -b 1m 0 320m' /mnt/one/gone
 rm /mnt/one/gone
 sync
 
