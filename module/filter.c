@@ -353,7 +353,7 @@ void filter_drop(struct filter *flt)
 	mutex_unlock(&filters_lock);
 }
 
-static bool filter_one(struct block_device *bdev, struct bio *bio)
+bool filter_bdev_bio(struct block_device *bdev, struct bio *bio)
 {
 	struct filter *flt;
 	bool taken;
@@ -374,7 +374,7 @@ static bool filter_one(struct block_device *bdev, struct bio *bio)
 
 bool filter_device_bio(struct bio *bio)
 {
-	return filter_one(bio->bi_bdev, bio);
+	return filter_bdev_bio(bio->bi_bdev, bio);
 }
 
 struct filter *filter_partition_overlapping(struct bio *bio)
@@ -408,37 +408,10 @@ struct filter *filter_partition_overlapping(struct bio *bio)
 	return first;
 }
 
-bool filter_bio(struct bio *bio)
-{
-	struct block_device *bdev = bio->bi_bdev;
-
-	/*
-	 * A partition bio that went through submission once (and is back,
-	 * e.g. split) has device-relative sectors and was filtered already.
-	 */
-	if (bio_flagged(bio, BIO_REMAPPED))
-		return false;
-	/* Its pieces on filtered partitions go there, the rest on to bdev's. */
-	if (!bdev_is_partition(bdev) && filter_whole_disk_bio(bio))
-		return true;
-	if (filter_one(bdev, bio))
-		return true;
-	if (bdev_is_partition(bdev))
-		return filter_one(bdev_whole(bdev), bio);
-	return false;
-}
-
 int filter_init(void)
 {
-	int ret;
-
 	filter_wq = alloc_workqueue("blksnap-filter", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!filter_wq)
-		return -ENOMEM;
-	ret = filter_whole_disk_init();
-	if (ret)
-		destroy_workqueue(filter_wq);
-	return ret;
+	return filter_wq ? 0 : -ENOMEM;
 }
 
 void filter_done(void)
@@ -446,5 +419,4 @@ void filter_done(void)
 	/* Every filter held a module reference, so none is attached now. */
 	WARN_ON_ONCE(!xa_empty(&filters));
 	destroy_workqueue(filter_wq);
-	filter_whole_disk_done();
 }

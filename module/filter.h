@@ -100,30 +100,18 @@ int filter_ctl(dev_t dev, const char *name, unsigned int cmd,
 bool filter_attached(struct filter *flt);
 
 /*
- * I/O path, called by the interception: true if a filter took the bio.
- * filter_bio() offers it to the filters of its device and of the whole
- * disk; filter_device_bio() only to its device's (native blkfilter calls
- * us once per filtered device).
+ * I/O path: true if a filter took the bio.  filter_bdev_bio() offers it to
+ * @bdev's filter, filter_device_bio() to the filter of its own device
+ * (native blkfilter calls us once per filtered device).  Under the ftrace
+ * interception a bio meets more filters: see filter_whole_disk.h.
  */
-bool filter_bio(struct bio *bio);
+bool filter_bdev_bio(struct block_device *bdev, struct bio *bio);
 bool filter_device_bio(struct bio *bio);
-
-/*
- * A write to a whole disk reaches the filters of the partitions it
- * overlaps (ftrace interception, filter_whole_disk.c): each piece inside a
- * filtered partition is split off and submitted to that partition, as if
- * written through its node.  Returns true if nothing is left for the
- * whole disk's own filter and queue (the bio was taken over); false with
- * @bio trimmed to what is left.
- */
-bool filter_whole_disk_bio(struct bio *bio);
 /*
  * The attached partition filter of @bio's disk that @bio overlaps and
  * that starts first, with a reference; NULL if none.
  */
 struct filter *filter_partition_overlapping(struct bio *bio);
-int filter_whole_disk_init(void);
-void filter_whole_disk_done(void);
 
 /*
  * Where @bio starts on @bdev, the filtered device (the bio's own or its

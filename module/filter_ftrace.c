@@ -17,6 +17,7 @@
 #include <linux/delay.h>
 #include "compat/ftrace.h"
 #include "filter.h"
+#include "filter_whole_disk.h"
 #include "dm_settle.h"
 
 static const char intercepted[] = "submit_bio_noacct";
@@ -61,19 +62,27 @@ int filter_intercept_init(void)
 {
 	int ret;
 
+	ret = filter_whole_disk_init();
+	if (ret)
+		return ret;
 	ret = ftrace_set_filter(&submit_bio_noacct_ops, (unsigned char *)intercepted,
 				sizeof(intercepted) - 1, 0);
 	if (ret) {
 		pr_err("cannot trace %s (error %d); is CONFIG_DYNAMIC_FTRACE_WITH_REGS set?\n",
 		       intercepted, ret);
-		return ret;
+		goto out_whole_disk_done;
 	}
 	ret = register_ftrace_function(&submit_bio_noacct_ops);
 	if (ret) {
 		pr_err("cannot hook %s (error %d); is another module redirecting it, or ftrace disabled (sysctl kernel.ftrace_enabled)?\n",
 		       intercepted, ret);
 		ftrace_free_filter(&submit_bio_noacct_ops);
+		goto out_whole_disk_done;
 	}
+	return 0;
+
+out_whole_disk_done:
+	filter_whole_disk_done();
 	return ret;
 }
 
@@ -129,4 +138,5 @@ void filter_intercept_done(void)
 		msleep(20);
 	/* And for those preempted between the counter and their return. */
 	synchronize_rcu_tasks();
+	filter_whole_disk_done();
 }

@@ -19,11 +19,16 @@
  * when it completes: each piece holds a module reference until then, so
  * rmmod is refused while one is in flight (a wait at exit would have no
  * bound: a device may hold a bio for ever).
+ *
+ * This routing sits between the ftrace interception, which calls
+ * filter_bio() for every bio, and the registry (filter.c), which it asks
+ * for the filters; native blkfilter does the routing in the kernel.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
 #include <linux/module.h>
 #include <linux/bio.h>
 #include "filter.h"
+#include "filter_whole_disk.h"
 
 #define PIECES_RESERVED 64
 
@@ -74,9 +79,26 @@ static void send_to_disk(struct bio *piece)
 {
 	if (!filter_device_bio(piece))
 		submit_bio_noacct(piece);
+	/* Not a tail call: the interception lets only this module's through. */
+	barrier();
 }
 
-bool filter_whole_disk_bio(struct bio *bio)
+/*
+ * Sends @piece, a part of a whole-disk bio inside a filtered partition,
+ * through the partition's filter, then its disk's.
+ */
+static void send_to_partition(struct bio *piece)
+{
+	if (!filter_bio(piece))
+		submit_bio_noacct(piece);
+	barrier();
+}
+
+/*
+ * Returns true if nothing is left for the whole disk's own filter and
+ * queue (the bio was taken over); false with @bio trimmed to what is left.
+ */
+static bool filter_whole_disk_bio(struct bio *bio)
 {
 	gfp_t gfp = bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO;
 	struct block_device *part;
@@ -125,7 +147,7 @@ bool filter_whole_disk_bio(struct bio *bio)
 		 * holds the partition (and the piece's bdev) until its writes
 		 * have completed.
 		 */
-		filter_resubmit_bio(piece);
+		send_to_partition(piece);
 		filter_put(flt);
 		if (last) {
 			/* Its own count; the pieces complete it. */
@@ -143,6 +165,26 @@ no_memory:
 	else
 		bio_io_error(bio);
 	return true;
+}
+
+bool filter_bio(struct bio *bio)
+{
+	struct block_device *bdev = bio->bi_bdev;
+
+	/*
+	 * A partition bio that went through submission once (and is back,
+	 * e.g. split) has device-relative sectors and was filtered already.
+	 */
+	if (bio_flagged(bio, BIO_REMAPPED))
+		return false;
+	/* Its pieces on filtered partitions go there, the rest on to bdev's. */
+	if (!bdev_is_partition(bdev) && filter_whole_disk_bio(bio))
+		return true;
+	if (filter_bdev_bio(bdev, bio))
+		return true;
+	if (bdev_is_partition(bdev))
+		return filter_bdev_bio(bdev_whole(bdev), bio);
+	return false;
 }
 
 int filter_whole_disk_init(void)

@@ -10,6 +10,7 @@
 #include "params.h"
 #include "filter.h"
 #include "tracker.h"
+#include "blksnap_filter.h"
 #include "diff_storage.h"
 #include "diff_area.h"
 #include "snapimage.h"
@@ -39,9 +40,12 @@ static int __init blksnap_init(void)
 	ret = tracker_init();
 	if (ret)
 		goto err_snapimage_done;
-	ret = filter_intercept_init();
+	ret = blksnap_filter_init();
 	if (ret)
 		goto err_tracker_done;
+	ret = filter_intercept_init();
+	if (ret)
+		goto err_blksnap_filter_done;
 	ret = ctl_init();
 	if (ret)
 		goto err_intercept_done;
@@ -56,6 +60,8 @@ err_ctl_done:
 	ctl_done();
 err_intercept_done:
 	filter_intercept_done();
+err_blksnap_filter_done:
+	blksnap_filter_done();
 err_tracker_done:
 	tracker_done();
 err_snapimage_done:
@@ -75,6 +81,7 @@ static void __exit blksnap_exit(void)
 	snapshot_done();
 	ctl_done();
 	filter_intercept_done();
+	blksnap_filter_done();
 	tracker_done();
 	snapimage_done();
 	diff_area_done();

@@ -314,7 +314,7 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 /*
  * Maps and pins this snapshot's storage on @flt's device, where its
  * filesystem is.  Called without snapshots_lock (and under the ftrace
- * interception without the filters' lock, see tracker_ctl_unlocked()):
+ * interception without the filters' lock, see blksnap_filter_ctl_unlocked()):
  * the filesystem's fallocate and sync wait as long as someone keeps it
  * frozen, and nothing else may wait with them.  A failure leaves the
  * storage as it was.

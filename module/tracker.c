@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "blksnap" filter: marks every block a write touches in the device's
- * CBT map, and answers the CBT control commands.
+ * The blksnap filter's state on one device: marks every block a write
+ * touches in the device's CBT map, and answers the CBT control commands.
  *
  * The map pointer is RCU-protected: the I/O path reads it under
  * rcu_read_lock(); it is replaced (resize, failed allocation, re-creation)
@@ -23,7 +23,6 @@
 #include "cbt_map.h"
 #include "diff_area.h"
 #include "diff_storage.h"
-#include "snapshot.h"
 #include "tracker.h"
 
 /* At most this much of the map is copied to userspace per CBTMAP call. */
@@ -100,7 +99,7 @@ static struct cbt_map *tracker_current_map(struct tracker *tracker, int *err)
 	return map;
 }
 
-static struct filter *tracker_attach(struct block_device *bdev)
+struct filter *tracker_attach(struct block_device *bdev)
 {
 	struct tracker *tracker;
 	struct cbt_map *map;
@@ -127,7 +126,7 @@ static struct filter *tracker_attach(struct block_device *bdev)
 	return &tracker->filter;
 }
 
-static void tracker_detach(struct filter *flt)
+void tracker_detach(struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
 
@@ -235,7 +234,7 @@ static bool tracker_counted_by_held(struct bio *bio)
 	return false;
 }
 
-static bool tracker_submit_bio(struct filter *flt, struct bio *bio)
+bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 {
 	struct tracker *tracker = to_tracker(flt);
 	sector_t sector = filter_bio_sector(flt->bdev, bio);
@@ -583,54 +582,17 @@ void tracker_resume_writes(struct tracker *tracker)
 		compat_queue_unfreeze(bdev_get_queue(tracker->filter.bdev));
 }
 
-static int ctl_snapshotadd(struct filter *flt, __u8 __user *buf, __u32 *plen)
-{
-	struct blksnap_snapshotadd arg;
-	uuid_t id;
-
-	if (*plen < sizeof(arg))
-		return -EINVAL;
-	if (copy_from_user(&arg, buf, sizeof(arg)))
-		return -EFAULT;
-	/* Detached by the kernel while this command ran (native only). */
-	if (READ_ONCE(to_tracker(flt)->lost))
-		return -ENODEV;
-	import_uuid(&id, arg.id.b);
-	return snapshot_add_device(&id, flt);
-}
-
-static int ctl_snapshotinfo(struct filter *flt, __u8 __user *buf, __u32 *plen)
-{
-	struct blksnap_snapshotinfo info = {};
-	int ret;
-
-	if (*plen < sizeof(info))
-		return -EINVAL;
-	ret = snapshot_device_info(flt, &info);
-	if (ret)
-		return ret;
-	if (copy_to_user(buf, &info, sizeof(info)))
-		return -EFAULT;
-	*plen = sizeof(info);
-	return 0;
-}
-
-static int tracker_ctl(struct filter *flt, unsigned int cmd,
-		       __u8 __user *buf, __u32 *plen)
+int tracker_ctl(struct filter *flt, unsigned int cmd, __u8 __user *buf,
+		__u32 *plen)
 {
 	struct tracker *tracker = to_tracker(flt);
 	int ret;
 
 	/*
-	 * The snapshot commands take snapshots_lock, which nests outside
-	 * tracker->lock; the CBT reads copy from and to userspace, which
-	 * must not happen under it (see ctl_cbtmap()).
+	 * The CBT reads copy from and to userspace, which must not happen
+	 * under tracker->lock (see ctl_cbtmap()).
 	 */
 	switch (cmd) {
-	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD:
-		return ctl_snapshotadd(flt, buf, plen);
-	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
-		return ctl_snapshotinfo(flt, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTINFO:
 		return ctl_cbtinfo(tracker, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTMAP:
@@ -647,16 +609,7 @@ static int tracker_ctl(struct filter *flt, unsigned int cmd,
 	}
 }
 
-/*
- * Adding a device to a snapshot may map the storage on its filesystem
- * (fallocate, sync), which waits as long as someone keeps it frozen.
- */
-static bool tracker_ctl_unlocked(unsigned int cmd)
-{
-	return cmd == BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD;
-}
-
-static int tracker_may_detach(struct filter *flt)
+int tracker_may_detach(struct filter *flt)
 {
 	return READ_ONCE(to_tracker(flt)->snapshot) ? -EBUSY : 0;
 }
@@ -668,7 +621,7 @@ static int tracker_may_detach(struct filter *flt)
  * and then reads @lost: one of the two sees the other's store, so a device
  * added to a snapshot around the detach gets a failed image either way.
  */
-static void tracker_lost(struct filter *flt)
+void tracker_lost(struct filter *flt)
 {
 	struct tracker *tracker = to_tracker(flt);
 	struct diff_area *da;
@@ -690,35 +643,14 @@ static void tracker_lost(struct filter *flt)
 	}
 }
 
-static struct filter_operations tracker_ops = {
-	.owner = THIS_MODULE,
-	.name = BLKSNAP_FILTER_NAME,
-	.attach = tracker_attach,
-	.detach = tracker_detach,
-	.ctl = tracker_ctl,
-	.ctl_unlocked = tracker_ctl_unlocked,
-	.may_detach = tracker_may_detach,
-	.lost = tracker_lost,
-	.submit_bio = tracker_submit_bio,
-};
-
 int tracker_init(void)
 {
-	int ret;
-
-	ret = bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
-			  offsetof(struct tracker_write, clone), BIOSET_NEED_RESCUER);
-	if (ret)
-		return ret;
-	ret = filter_register(&tracker_ops);
-	if (ret)
-		bioset_exit(&tracker_writes);
-	return ret;
+	return bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
+			   offsetof(struct tracker_write, clone), BIOSET_NEED_RESCUER);
 }
 
 void tracker_done(void)
 {
-	filter_unregister(&tracker_ops);
 	/*
 	 * Every tracker is released (each held the module): no clone is
 	 * left, and the grace period waits for completions still returning.

@@ -52,6 +52,19 @@ static inline struct tracker *to_tracker(struct filter *flt)
 	return container_of(flt, struct tracker, filter);
 }
 
+/*
+ * The filter operations of a tracked device (see struct filter_operations;
+ * blksnap_filter.c puts them in the blksnap filter's table).  tracker_ctl()
+ * answers the CBT commands, -ENOTTY to any other.
+ */
+struct filter *tracker_attach(struct block_device *bdev);
+void tracker_detach(struct filter *flt);
+bool tracker_submit_bio(struct filter *flt, struct bio *bio);
+int tracker_ctl(struct filter *flt, unsigned int cmd, __u8 __user *buf,
+		__u32 *plen);
+int tracker_may_detach(struct filter *flt);
+void tracker_lost(struct filter *flt);
+
 /* Freezes the CBT write map, as a take does; called with tracker->lock. */
 int tracker_cbt_switch(struct tracker *tracker);
 /* Marks sectors changed in the current generation; under tracker->lock. */
