@@ -26,6 +26,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/workqueue.h>
+#include "compat/compat.h"
 
 struct filter;
 
@@ -145,9 +146,14 @@ void filter_intercept_done(void);
  * Whether ->submit_bio() runs with the device's queue entered: native
  * blkfilter calls it from the block layer's dispatch, the ftrace hook
  * before the bio reaches the queue.  A filter that makes bios wait there
- * must then not wait for the queue to drain.
+ * must then not wait for the queue to drain.  Known at build time: Kbuild
+ * builds filter_native.c exactly when the probe set HAVE_BLK_FILTER.
  */
-bool filter_in_queue(void);
+static inline bool filter_in_queue(void)
+{
+	return __is_defined(HAVE_BLK_FILTER);
+}
+
 /*
  * Sends on a bio that a filter took over.  Under the ftrace interception
  * it meets the filters again first (its partition's, which must let it

@@ -86,11 +86,6 @@ out_whole_disk_done:
 	return ret;
 }
 
-bool filter_in_queue(void)
-{
-	return false;
-}
-
 void filter_resubmit_bio(struct bio *bio)
 {
 	/*

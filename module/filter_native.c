@@ -110,11 +110,6 @@ void filter_intercept_done(void)
 	blkfilter_unregister(&native_ops);
 }
 
-bool filter_in_queue(void)
-{
-	return true;
-}
-
 void filter_resubmit_bio(struct bio *bio)
 {
 	resubmit_filtered_bio(bio);
