@@ -91,6 +91,7 @@ static void send_to_partition(struct bio *piece)
 {
 	if (!filter_bio(piece))
 		submit_bio_noacct(piece);
+	/* As in send_to_disk(): a call from this module, not a jump. */
 	barrier();
 }
 
