@@ -39,8 +39,8 @@ mkdir -p /mnt/one /mnt/image
 SCALE=2
 CLIENTS=4
 # pgbench's seconds before the take and after it.
-BEFORE=6
-AFTER=8
+BEFORE=5
+AFTER=6
 ORIGIN=/mnt/one/pgdata
 IMAGE=/mnt/image/pgdata
 
@@ -132,7 +132,7 @@ bench_rounds() {
 	local r=0
 	while [ ! -e /tmp/pgbench.stop ]; do
 		r=$((r + 1))
-		as_pg "$PGBIN/pgbench" -h /tmp/pg-origin -p 5432 -n -c $CLIENTS -j 1 -T 3 \
+		as_pg "$PGBIN/pgbench" -h /tmp/pg-origin -p 5432 -n -c $CLIENTS -j 1 -T 2 \
 			-l --log-prefix=/tmp/pgbench-log/r$r postgres > /tmp/pgbench.out 2>&1 ||
 			{ cat /tmp/pgbench.out; return 1; }
 	done
