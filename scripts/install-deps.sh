@@ -15,6 +15,7 @@ PACKAGES="
 	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
 	jq dpkg-dev
 	gcc-aarch64-linux-gnu
+	postgresql-15
 "
 
 if [ ! -r /etc/os-release ] || ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
@@ -36,6 +37,20 @@ if [ -z "$missing" ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# PostgreSQL is for guests only (the pgbench case runs its own servers
+# there, over the host's root).  Its first install would create a cluster
+# "main" and start a server on this host; a drop-in that
+# /etc/postgresql-common/createcluster.conf includes turns that off, so
+# no cluster is made and no server starts.  Written only when the server
+# package is missing: a host that has it keeps what it has.
+case " $missing " in
+*" postgresql-15 "*)
+	mkdir -p /etc/postgresql-common/createcluster.d
+	printf '%s\n' '# blksnap scripts/install-deps.sh: no cluster on install' \
+		'create_main_cluster = false' \
+		> /etc/postgresql-common/createcluster.d/blksnap-no-main-cluster.conf
+	;;
+esac
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
