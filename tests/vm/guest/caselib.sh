@@ -131,6 +131,20 @@ snapshot_create() {
 	ok "snapshot $SNAP_ID: images $IMAGES"
 }
 
+# expect_overflowed IMAGE SNAP_ID: the snapshot's storage overflowed: the
+# image's reads fail with EIO, and snapshot info says ENOSPC, corrupted.
+expect_overflowed() {
+	local info
+	if dd if="$1" of=/dev/null bs=1M count=16 iflag=direct 2>/tmp/dd.err; then
+		fail "reading the corrupted image $1 succeeded"
+	fi
+	expect_match "$(cat /tmp/dd.err)" "Input/output error" "image read error"
+	info=$(blksnap snapshot info --json "$2")
+	echo "$info"
+	expect_match "$info" '"error": "ENOSPC"' "snapshot info shows the failure"
+	expect_match "$info" '"state": "corrupted"' "snapshot info shows the image corrupted"
+}
+
 # partition_disk1 SIZE...: GPT partitions of the given sizes on $DISK1
 partition_disk1() {
 	local spec="label: gpt\n" size
