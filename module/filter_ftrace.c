@@ -86,19 +86,6 @@ out_whole_disk_done:
 	return ret;
 }
 
-void filter_resubmit_bio(struct bio *bio)
-{
-	/*
-	 * Offered to the filters once more, as filtered_submit_bio_noacct()
-	 * does: a partition's bio has not met its whole disk's filter yet, and
-	 * a take may have started on its device since.  Then a call from this
-	 * module, which the handler lets through.
-	 */
-	if (!filter_bio(bio))
-		submit_bio_noacct(bio);
-	barrier();
-}
-
 int filter_control_attach(dev_t dev, const char *name)
 {
 	int ret = filter_attach(dev, name, NULL);

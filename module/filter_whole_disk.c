@@ -22,7 +22,8 @@
  *
  * This routing sits between the ftrace interception, which calls
  * filter_bio() for every bio, and the registry (filter.c), which it asks
- * for the filters; native blkfilter does the routing in the kernel.
+ * for the filters; native blkfilter does the routing in the kernel.  A bio
+ * a filter took over goes on through filter_resubmit_bio(), here too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
 #include <linux/module.h>
@@ -84,18 +85,6 @@ static void send_to_disk(struct bio *piece)
 }
 
 /*
- * Sends @piece, a part of a whole-disk bio inside a filtered partition,
- * through the partition's filter, then its disk's.
- */
-static void send_to_partition(struct bio *piece)
-{
-	if (!filter_bio(piece))
-		submit_bio_noacct(piece);
-	/* As in send_to_disk(): a call from this module, not a jump. */
-	barrier();
-}
-
-/*
  * Returns true if nothing is left for the whole disk's own filter and
  * queue (the bio was taken over); false with @bio trimmed to what is left.
  */
@@ -148,7 +137,7 @@ static bool filter_whole_disk_bio(struct bio *bio)
 		 * holds the partition (and the piece's bdev) until its writes
 		 * have completed.
 		 */
-		send_to_partition(piece);
+		filter_resubmit_bio(piece);
 		filter_put(flt);
 		if (last) {
 			/* Its own count; the pieces complete it. */
@@ -186,6 +175,20 @@ bool filter_bio(struct bio *bio)
 	if (bdev_is_partition(bdev))
 		return filter_bdev_bio(bdev_whole(bdev), bio);
 	return false;
+}
+
+/* The ftrace interception's: filter_native.c has the kernel's. */
+void filter_resubmit_bio(struct bio *bio)
+{
+	/*
+	 * Offered to the filters once more, as filtered_submit_bio_noacct()
+	 * does: a partition's bio has not met its whole disk's filter yet, and
+	 * a take may have started on its device since.  Then a call from this
+	 * module, which the handler lets through: not a tail call.
+	 */
+	if (!filter_bio(bio))
+		submit_bio_noacct(bio);
+	barrier();
 }
 
 int filter_whole_disk_init(void)
