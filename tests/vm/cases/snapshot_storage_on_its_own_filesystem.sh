@@ -19,10 +19,6 @@ partition_disk1 640MiB
 dev=${DISK1}1
 mkdir -p /mnt/one /mnt/image
 
-used_kib() {
-	df --output=used -k /mnt/one | tail -1 | tr -d ' '
-}
-
 shmem_kib() {
 	awk '/^Shmem:/ { print $2 }' /proc/meminfo
 }
@@ -51,7 +47,7 @@ for fs in ext4 xfs; do
 	done
 	sync
 	(cd /mnt/one && sha256sum before*) > /tmp/before.sum
-	used_before=$(used_kib)
+	used_before=$(used_kib /mnt/one)
 
 	run_capture rc out err blksnap snapshot create --json /mnt/one
 	echo "$err"
@@ -112,12 +108,7 @@ for fs in ext4 xfs; do
 
 	rm /mnt/one/new*
 	sync
-	for i in $(seq 50); do
-		[ $(used_kib) -le $((used_before + 8192)) ] && break
-		sleep 0.2
-	done
-	echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy"
-	[ $(used_kib) -le $((used_before + 8192)) ] || fail "the storage's space did not come back ($fs)"
+	expect_space_back /mnt/one $used_before 8192 "the storage's space did not come back ($fs)"
 	umount /var/tmp
 	umount /mnt/one
 	blksnap detach $dev

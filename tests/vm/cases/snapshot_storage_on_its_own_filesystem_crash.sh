@@ -32,7 +32,7 @@ for fs in ext4 xfs; do
 	mount $dev /mnt/c
 	dd if=/dev/urandom of=/mnt/c/data bs=1M count=32 status=none
 	sync
-	used_before=$(df --output=used -k /mnt/c | tail -1 | tr -d ' ')
+	used_before=$(used_kib /mnt/c)
 	run_capture rc out err blksnap snapshot create --json --storage /mnt/c --limit 96M /mnt/c
 	echo "$err"
 	expect_eq "$rc" 0 "snapshot create, storage on $fs itself"
@@ -53,7 +53,7 @@ for fs in ext4 xfs; do
 
 	# The reboot: the copy mounted (journal replay, orphan cleanup).
 	mount ${opts:+-o $opts} $DISK0 /mnt/copy
-	used_after=$(df --output=used -k /mnt/copy | tail -1 | tr -d ' ')
+	used_after=$(used_kib /mnt/copy)
 	echo "$fs: used ${used_before} KiB before the snapshot, ${used_after} KiB after the crash and mount"
 	[ $used_after -le $((used_before + 4096)) ] ||
 		fail "$fs: the storage's space did not come back after the crash"

@@ -14,15 +14,11 @@ partition_disk1 384MiB
 dev=${DISK1}1
 mkdir -p /mnt/one
 
-used_kib() {
-	df --output=used -k /mnt/one | tail -1 | tr -d ' '
-}
-
 mkfs.ext4 -q -F $dev
 mount $dev /mnt/one
 dd if=/dev/urandom of=/mnt/one/data bs=1M count=160 status=none
 sync
-used_before=$(used_kib)
+used_before=$(used_kib /mnt/one)
 
 run_capture rc out err blksnap snapshot create --json --limit 64M /mnt/one
 echo "$err"
@@ -61,12 +57,7 @@ rmmod blksnap || fail "rmmod blksnap after destroy and detach"
 
 rm /mnt/one/after
 sync
-for i in $(seq 50); do
-	[ $(used_kib) -le $((used_before + 1024)) ] && break
-	sleep 0.2
-done
-echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy and unload"
-[ $(used_kib) -le $((used_before + 1024)) ] || fail "the storage's space did not come back"
+expect_space_back /mnt/one $used_before 1024 "the storage's space did not come back"
 umount /mnt/one
 e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after the overflow"; }
 ok "space back, e2fsck clean, nothing left"

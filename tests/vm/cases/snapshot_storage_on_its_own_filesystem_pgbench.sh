@@ -88,7 +88,7 @@ trap cleanup EXIT
 # (anonymous, preallocated) while the snapshot lives.
 unaccounted_kib() {
 	local used files
-	used=$(df --output=used -k /mnt/one | tail -n 1 | tr -d ' ')
+	used=$(used_kib /mnt/one)
 	files=$(du -sxk /mnt/one | cut -f1)
 	echo $((used - files))
 }

@@ -145,6 +145,25 @@ expect_overflowed() {
 	expect_match "$info" '"state": "corrupted"' "snapshot info shows the image corrupted"
 }
 
+# used_kib MOUNT: KiB in use on the filesystem mounted at MOUNT (df).
+used_kib() {
+	df --output=used -k "$1" | tail -n 1 | tr -d ' '
+}
+
+# expect_space_back MOUNT BEFORE_KIB SLACK_KIB WHAT: within 10 s the used
+# space on MOUNT falls to at most BEFORE_KIB + SLACK_KIB (a filesystem may
+# free an unlinked file's blocks a moment after its last close); WHAT
+# names the failure.
+expect_space_back() {
+	local i
+	for i in $(seq 50); do
+		[ "$(used_kib "$1")" -le $(($2 + $3)) ] && break
+		sleep 0.2
+	done
+	echo "used on $1: $2 KiB before, $(used_kib "$1") KiB now"
+	[ "$(used_kib "$1")" -le $(($2 + $3)) ] || fail "$4"
+}
+
 # partition_disk1 SIZE...: GPT partitions of the given sizes on $DISK1
 partition_disk1() {
 	local spec="label: gpt\n" size
