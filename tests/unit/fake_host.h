@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A struct host (tools/blksnap-cli/host.h) for unit tests: the mount table
+ * A struct host (tools/blksnap-cli/target/host.h) for unit tests: the mount table
  * and sysfs are files the test names, the rest answers from tables.
  */
 #ifndef BLKSNAP_TEST_FAKE_HOST_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "host.h"
+#include "target/host.h"
 
 /*
  * A file: stat() gives @mode and st_rdev @major:@minor; realpath() gives

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "backup_copy.h"
+#include "backup/backup_copy.h"
 
 #define SIZE	(8U << 20)
 #define MiB	(1U << 20)

@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "backup_state.h"
-#include "generation.h"
+#include "backup/backup_state.h"
+#include "common/generation.h"
 
 static char dir[] = "/tmp/test_backup_state.XXXXXX";
 static char path[PATH_MAX];

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "block_sums.h"
+#include "backup/block_sums.h"
 
 static char dir[] = "/tmp/test_block_sums.XXXXXX";
 static char path[PATH_MAX], tmp[PATH_MAX + 8];

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "restore_point.h"
+#include "backup/restore_point.h"
 #include "run_cli.h"
 #include "scratch_tree.h"
 

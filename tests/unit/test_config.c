@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "config.h"
+#include "common/config.h"
 
 static char path[] = "/tmp/test_config.XXXXXX";
 static struct config cfg;

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <sys/sysmacros.h>
 #include <cmocka.h>
-#include "devnum.h"
+#include "target/devnum.h"
 
 static void parses_major_minor(void **state)
 {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "errmsg.h"
+#include "common/errmsg.h"
 
 static char msg[512];
 

@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "event.h"
+#include "snapshot/event.h"
 
 #define ID	"6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a"
 

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "human.h"
+#include "common/human.h"
 
 static void ages_show_the_two_largest_units(void **state)
 {

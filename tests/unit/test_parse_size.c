@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "parse_size.h"
+#include "common/parse_size.h"
 
 static uint64_t size_of(const char *s)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "ranges.h"
+#include "common/ranges.h"
 
 #define BS	65536u
 

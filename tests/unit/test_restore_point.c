@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "restore_point.h"
+#include "backup/restore_point.h"
 #include "scratch_tree.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -9,8 +9,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "generation.h"
-#include "since.h"
+#include "common/generation.h"
+#include "common/since.h"
 
 #define GEN	"6f1c2f0e-5b7d-4c1e-9a7b-2d0c4c8e1f3a"
 #define OTHER	"00000000-5b7d-4c1e-9a7b-2d0c4c8e1f3a"

@@ -21,8 +21,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "generation.h"
-#include "snapshot_record.h"
+#include "backup/snapshot_record.h"
+#include "common/generation.h"
 #include "scratch_tree.h"
 
 static char top[] = "/tmp/test_snapshot_record.XXXXXX";

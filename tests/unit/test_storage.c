@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "fake_host.h"
-#include "layers.h"
-#include "storage.h"
 #include "scratch_tree.h"
+#include "target/layers.h"
+#include "target/storage.h"
 
 #define MOUNTINFO	FIXTURES_DIR "/mountinfo-storage"
 #define ONEDISK		FIXTURES_DIR "/mountinfo-onedisk"

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "take_time.h"
+#include "backup/take_time.h"
 
 #define T	1764678896	/* 2025-12-02T12:34:56Z */
 

@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "fake_host.h"
-#include "target.h"
 #include "scratch_tree.h"
+#include "target/target.h"
 
 #define MOUNTINFO	FIXTURES_DIR "/mountinfo"
 

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "undo_log.h"
+#include "backup/undo_log.h"
 
 #define CHUNK	4096U
 

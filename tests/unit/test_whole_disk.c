@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "fake_host.h"
-#include "mounts.h"
-#include "whole_disk.h"
 #include "scratch_tree.h"
+#include "target/mounts.h"
+#include "target/whole_disk.h"
 
 #define MOUNTINFO FIXTURES_DIR "/mountinfo"
 

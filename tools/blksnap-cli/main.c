@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include "cli.h"
-#include "config.h"
+#include "common/config.h"
 
 const struct cli_command cli_commands[] = {
 	{ "attach",   cmd_attach,   "attach the filter to a device and track changes" },

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "block_sums.h"
-#include "io_full.h"
+#include "common/io_full.h"
 #include "take_time.h"
 
 static const char magic[8] = "BLKSNSUM";

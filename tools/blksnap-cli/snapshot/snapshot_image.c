@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "generation.h"
+#include "common/generation.h"
 #include "snapshot_image.h"
 
 int snapshot_image_of(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,

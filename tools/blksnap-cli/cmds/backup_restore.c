@@ -12,11 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "backup_points.h"
+#include "backup/backup_points.h"
+#include "backup/restore_point.h"
+#include "backup/take_time.h"
 #include "cli.h"
-#include "parse_size.h"
-#include "restore_point.h"
-#include "take_time.h"
+#include "common/parse_size.h"
 
 static void usage(const char *cmd)
 {

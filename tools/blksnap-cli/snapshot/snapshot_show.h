@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <blksnap/blksnap.h>
-#include "generation.h"
+#include "common/generation.h"
 
 struct snapshot_image {
 	char device[PATH_MAX];		/* as given, or /dev/NAME, or MAJ:MIN */

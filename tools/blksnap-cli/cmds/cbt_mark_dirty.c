@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "parse_size.h"
+#include "common/parse_size.h"
 
 static void usage(const char *cmd)
 {

@@ -32,22 +32,22 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include <blksnap/blksnap.h>
-#include "backup_copy.h"
-#include "backup_state.h"
+#include "backup/backup_copy.h"
+#include "backup/backup_state.h"
+#include "backup/identity.h"
+#include "backup/restore_point.h"
+#include "backup/snapshot_record.h"
+#include "backup/stale_snapshot.h"
+#include "backup/take_time.h"
 #include "cli.h"
-#include "config.h"
-#include "host.h"
-#include "identity.h"
-#include "parse_size.h"
-#include "output.h"
-#include "progress.h"
-#include "ranges.h"
-#include "restore_point.h"
-#include "signals.h"
-#include "snapshot_make.h"
-#include "snapshot_record.h"
-#include "stale_snapshot.h"
-#include "take_time.h"
+#include "common/config.h"
+#include "common/output.h"
+#include "common/parse_size.h"
+#include "common/progress.h"
+#include "common/ranges.h"
+#include "common/signals.h"
+#include "snapshot/snapshot_make.h"
+#include "target/host.h"
 
 #define IMAGE_WAIT_TRIES	50	/* udev may still be making the node */
 #define IMAGE_WAIT_US		100000

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "backup_points.h"
+#include "backup/backup_points.h"
+#include "backup/restore_point.h"
+#include "backup/take_time.h"
 #include "cli.h"
-#include "output.h"
-#include "parse_size.h"
-#include "restore_point.h"
-#include "take_time.h"
+#include "common/output.h"
+#include "common/parse_size.h"
 
 static void usage(const char *cmd)
 {

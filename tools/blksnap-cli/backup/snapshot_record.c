@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "devnum.h"
-#include "generation.h"
-#include "io_full.h"
+#include "common/generation.h"
+#include "common/io_full.h"
 #include "restore_point.h"
 #include "snapshot_record.h"
+#include "target/devnum.h"
 
 #define HEADER		"blksnap-snapshot-record 1\n"
 /* A record of a few hundred devices is some KiB; more is not one. */

@@ -8,7 +8,7 @@
 #define BLKSNAP_CLI_STALE_SNAPSHOT_H
 
 #include <blksnap/blksnap.h>
-#include "generation.h"
+#include "common/generation.h"
 
 /*
  * Destroy the snapshot @dest's record names, detach the filters the dead

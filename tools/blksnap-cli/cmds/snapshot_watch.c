@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "event.h"
+#include "snapshot/event.h"
 
 /* One wait; a destroyed snapshot is noticed within this time. */
 #define WAIT_MS		1000

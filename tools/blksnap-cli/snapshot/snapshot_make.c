@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
-#include "config.h"
-#include "host.h"
-#include "parse_size.h"
+#include "common/config.h"
+#include "common/parse_size.h"
 #include "snapshot_make.h"
-#include "whole_disk.h"
+#include "target/host.h"
+#include "target/whole_disk.h"
 
 /* Cleanup retries a destroy refused because udev still probes an image. */
 #define DESTROY_TRIES	10
@@ -408,7 +408,7 @@ int snapshot_make_take(struct snapshot_make *c)
 	/*
 	 * The take switches each change map once; a 'cbt switch' by someone
 	 * else after it would make the number read next one too high.  The
-	 * number before the take bounds it from below (see cmd_backup.c).
+	 * number before the take bounds it from below (see cmds/backup.c).
 	 */
 	for (i = 0; c->read_cbt && i < c->n; i++)
 		c->m[i].cbt_before_ok = !blksnap_cbt_info(c->ctx, c->m[i].t.dev,

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "signals.h"
-#include "snapshot_make.h"
-#include "snapshot_show.h"
+#include "common/signals.h"
+#include "snapshot/snapshot_make.h"
+#include "snapshot/snapshot_show.h"
 
 static void usage(const char *cmd)
 {

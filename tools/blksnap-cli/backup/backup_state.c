@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "backup_state.h"
-#include "generation.h"
-#include "parse_size.h"
+#include "common/generation.h"
+#include "common/parse_size.h"
 
 /* A state file is a few hundred bytes; anything far larger is not one. */
 #define STATE_MAX_BYTES	(64 * 1024)

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <blksnap/blksnap.h>
-#include "generation.h"
-#include "storage.h"
-#include "target.h"
+#include "common/generation.h"
+#include "target/storage.h"
+#include "target/target.h"
 
 struct snapshot_member {
 	struct target t;

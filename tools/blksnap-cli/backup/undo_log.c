@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include "io_full.h"
+#include "common/io_full.h"
 #include "take_time.h"
 #include "undo_log.h"
 

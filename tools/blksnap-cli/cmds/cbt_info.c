@@ -9,8 +9,8 @@
 #include <json-c/json.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "generation.h"
-#include "output.h"
+#include "common/generation.h"
+#include "common/output.h"
 
 static void usage(const char *cmd)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "snapshot_show.h"
+#include "snapshot/snapshot_show.h"
 
 static void usage(const char *cmd)
 {

@@ -10,10 +10,10 @@
 #include <json-c/json.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "generation.h"
-#include "output.h"
-#include "ranges.h"
-#include "since.h"
+#include "common/generation.h"
+#include "common/output.h"
+#include "common/ranges.h"
+#include "common/since.h"
 
 static void usage(const char *cmd)
 {

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "block_sums.h"
-#include "io_full.h"
+#include "common/io_full.h"
 #include "restore_point.h"
 #include "take_time.h"
 #include "undo_log.h"

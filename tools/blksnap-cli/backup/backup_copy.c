@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "backup_copy.h"
-#include "io_full.h"
+#include "common/io_full.h"
 
 static double now(void)
 {

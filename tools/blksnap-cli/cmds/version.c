@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "output.h"
+#include "common/output.h"
 
 static void usage(const char *cmd)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "restore_point.h"
-#include "snapshot_make.h"
+#include "snapshot/snapshot_make.h"
 #include "snapshot_record.h"
 #include "stale_snapshot.h"
 
@@ -18,7 +18,7 @@
 
 /*
  * The filters the dead run would have detached itself had it been
- * interrupted (cmd_backup.c's failure path), appended to @said.  One that
+ * interrupted (cmds/backup.c's failure path), appended to @said.  One that
  * is gone already (detached by hand) is no matter; another failure is
  * said and the run goes on: a filter left attached only keeps tracking.
  */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "snapshot_show.h"
+#include "snapshot/snapshot_show.h"
 
 static void usage(const char *cmd)
 {

@@ -12,8 +12,8 @@
 #include <libmount.h>
 #include <blksnap/blksnap.h>
 #include "cli.h"
-#include "host.h"
-#include "snapshot_image.h"
+#include "snapshot/snapshot_image.h"
+#include "target/host.h"
 
 static void usage(const char *cmd)
 {

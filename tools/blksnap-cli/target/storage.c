@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "common/parse_size.h"
 #include "layers.h"
 #include "mounts.h"
-#include "parse_size.h"
 #include "storage.h"
 
 static void say(char *buf, size_t size, const char *fmt, ...)

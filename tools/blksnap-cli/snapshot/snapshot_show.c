@@ -7,11 +7,11 @@
 #include <json-c/json.h>
 #include <libmount.h>
 #include <time.h>
-#include "host.h"
-#include "human.h"
-#include "parse_size.h"
-#include "output.h"
+#include "common/human.h"
+#include "common/output.h"
+#include "common/parse_size.h"
 #include "snapshot_show.h"
+#include "target/host.h"
 
 /* Where @dev is mounted first, from the mount table; "" if nowhere. */
 static void find_mountpoint(struct libmnt_table *tb, dev_t dev, char *out,
