@@ -694,6 +694,12 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	if (err)
 		return fail_io(j->dest, "commit the restore point", err,
 			       "check the backup medium; the next run rolls this one back");
+	/*
+	 * A complete point now, the first one too: should the state write
+	 * fail, DEST stays (the next run compares it instead of copying it
+	 * all), never removed as a half-made file would be.
+	 */
+	j->dest_created = false;
 	/* What the state records: DEST as this copy leaves it. */
 	if (stat(j->dest, &st))
 		return fail_io(j->dest, "stat", -errno, "check the backup medium");
@@ -784,7 +790,10 @@ static int advance_state(struct backup *b, struct job *j)
 		st.dest_id = j->dest_after;
 	err = backup_state_write(j->state, &st);
 	if (err)
-		return fail_io(j->state, "write", err,
+		return fail_io(j->state, "write", err, j->points ?
+			       "check the state directory; the backup itself is "
+			       "a complete restore point, and the next run reads "
+			       "everything but writes only what changed" :
 			       "check the state directory; the next run copies everything");
 	/* A marker left now belongs to the old state: ignored, then replaced. */
 	backup_state_clear_writing(j->state);
