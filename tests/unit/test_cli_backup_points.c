@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "backup/restore_point.h"
+#include "backup/undo_log.h"
 #include "run_cli.h"
 #include "scratch_tree.h"
 
@@ -246,6 +247,191 @@ static void backup_restore_names_a_damaged_chunk(void **state)
 	assert_int_equal(access(out, F_OK), -1);
 }
 
+static void flip(const char *path, off_t at)
+{
+	unsigned char c;
+	int fd = open(path, O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, at), 1);
+	c ^= 0x01;
+	assert_int_equal(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+/* "restore-points" of verify's --json: "time=ok ..." newest first. */
+static void verify_json(const char *want_points, bool want_ok, size_t want_damaged,
+			struct json_object **damaged_out)
+{
+	struct json_object *root, *arr, *o, *x;
+	char got[256] = "";
+	size_t i, len = 0;
+
+	root = json_tokener_parse(res.out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "ok", &x));
+	assert_int_equal(json_object_get_boolean(x), want_ok);
+	assert_true(json_object_object_get_ex(root, "bytes-read", &x));
+	/* DEST whole at least, unless nothing could be checked. */
+	if (*want_points)
+		assert_true(json_object_get_int64(x) >= SIZE);
+	assert_true(json_object_object_get_ex(root, "restore-points", &arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		o = json_object_array_get_idx(arr, i);
+		assert_true(json_object_object_get_ex(o, "time", &x));
+		len += snprintf(got + len, sizeof(got) - len, "%s%s=", i ? " " : "",
+				json_object_get_string(x));
+		assert_true(json_object_object_get_ex(o, "ok", &x));
+		len += snprintf(got + len, sizeof(got) - len, "%s",
+				json_object_get_boolean(x) ? "ok" : "bad");
+	}
+	assert_string_equal(got, want_points);
+	assert_true(json_object_object_get_ex(root, "damaged", &arr));
+	assert_int_equal(json_object_array_length(arr), want_damaged);
+	if (damaged_out)
+		*damaged_out = json_object_get(arr);
+	json_object_put(root);
+}
+
+#define ALL_OK	"2025-12-01T21:00:00Z=ok 2025-11-30T21:00:00Z=ok 2025-11-29T21:00:00Z=ok"
+
+static void backup_verify_of_a_whole_medium_finds_nothing(void **state)
+{
+	(void)state;
+	medium("verify-whole");
+	RUN("backup", "verify", "--json", dest);
+	assert_exit(0);
+	assert_string_equal(res.err, "");
+	verify_json(ALL_OK, true, 0, NULL);
+	RUN("backup", "verify", dest);
+	assert_exit(0);
+	assert_non_null(strstr(res.out, ": 3 of 3 restore points whole"));
+	assert_int_equal(lines(res.out), 1);
+}
+
+/* Image bytes of one damaged range of verify's --json. */
+static void assert_range(struct json_object *arr, size_t i, const char *file,
+			 int64_t offset, int64_t length)
+{
+	struct json_object *o = json_object_array_get_idx(arr, i), *x;
+
+	assert_true(json_object_object_get_ex(o, "file", &x));
+	assert_string_equal(json_object_get_string(x), file);
+	assert_true(json_object_object_get_ex(o, "offset", &x));
+	assert_int_equal(json_object_get_int64(x), offset);
+	assert_true(json_object_object_get_ex(o, "length", &x));
+	assert_int_equal(json_object_get_int64(x), length);
+}
+
+static void backup_verify_names_every_damaged_range_of_dest(void **state)
+{
+	struct json_object *arr;
+
+	(void)state;
+	medium("verify-dest");
+	/* Chunk 1 alone, chunks 4 and 5 together, and the short last chunk. */
+	flip(dest, CHUNK + 7);
+	flip(dest, 4 * CHUNK + 1);
+	flip(dest, 5 * CHUNK + CHUNK - 1);
+	flip(dest, SIZE - 1);
+	RUN("backup", "verify", "--json", dest);
+	assert_exit(1);
+	verify_json("2025-12-01T21:00:00Z=bad 2025-11-30T21:00:00Z=bad "
+		    "2025-11-29T21:00:00Z=bad", false, 3, &arr);
+	assert_range(arr, 0, dest, CHUNK, CHUNK);
+	assert_range(arr, 1, dest, 4 * CHUNK, 2 * CHUNK);
+	assert_range(arr, 2, dest, 10 * CHUNK, 100);
+	json_object_put(arr);
+	assert_non_null(strstr(res.err, "damaged on the backup medium; the next "
+			       "'blksnap backup --full' to it rewrites"));
+	assert_int_equal(lines(res.err), 1);
+	RUN("backup", "verify", dest);
+	assert_exit(1);
+	assert_non_null(strstr(res.out, "home.img: bytes 4096-8191 (4K) damaged: "
+			       "does not match the checksum file\n"));
+	assert_non_null(strstr(res.out, "home.img: bytes 16384-24575 (8K) damaged"));
+	assert_non_null(strstr(res.out, ": 0 of 3 restore points whole"));
+}
+
+static void backup_verify_names_a_damaged_undo_file_and_the_points_it_takes(void **state)
+{
+	char undo[sizeof(dest) + 64];
+	struct json_object *arr, *o, *x;
+
+	(void)state;
+	medium("verify-undo");
+	/* T2's run saved chunk 3 of T1: the data of its first record. */
+	snprintf(undo, sizeof(undo), "%s.blksnap/undo-20251130T210000Z", dest);
+	flip(undo, UNDO_HEADER_SIZE + UNDO_RECORD_HEAD + 10);
+	RUN("backup", "verify", "--json", dest);
+	assert_exit(1);
+	verify_json("2025-12-01T21:00:00Z=ok 2025-11-30T21:00:00Z=ok "
+		    "2025-11-29T21:00:00Z=bad", false, 1, &arr);
+	o = json_object_array_get_idx(arr, 0);
+	assert_true(json_object_object_get_ex(o, "file", &x));
+	assert_string_equal(json_object_get_string(x), undo);
+	assert_false(json_object_object_get_ex(o, "offset", &x));
+	assert_true(json_object_object_get_ex(o, "why", &x));
+	assert_non_null(strstr(json_object_get_string(x), "record data damaged"));
+	json_object_put(arr);
+	/* What the point of T2 needs is whole. */
+	RUN("backup", "verify", "--at", "2025-11-30T21:00:00Z", "--json", dest);
+	assert_exit(0);
+	verify_json("2025-12-01T21:00:00Z=ok 2025-11-30T21:00:00Z=ok", true, 0, NULL);
+	RUN("backup", "verify", "--at", "2025-11-29T21:00:00Z", dest);
+	assert_exit(1);
+	assert_non_null(strstr(res.out, "undo-20251130T210000Z: damaged: "));
+	assert_non_null(strstr(res.out, "the point of 2025-11-29T21:00:00Z cannot be "
+			       "restored whole"));
+}
+
+static void backup_verify_of_a_missing_point_or_checksum_file_fails(void **state)
+{
+	char sums[sizeof(dest) + 32];
+
+	(void)state;
+	medium("verify-missing");
+	RUN("backup", "verify", "--at", "2025-11-29T21:00:01Z", dest);
+	assert_exit(1);
+	assert_non_null(strstr(res.err, "no restore point of 2025-11-29T21:00:01Z"));
+	RUN("backup", "verify", "--at", "now", dest);
+	assert_exit(2);
+	snprintf(sums, sizeof(sums), "%s.blksnap/sums", dest);
+	flip(sums, 200);
+	RUN("backup", "verify", "--json", dest);
+	assert_exit(1);
+	verify_json("", false, 1, NULL);
+	assert_non_null(strstr(res.out, sums));
+}
+
+/*
+ * An interrupted run's writes, not rolled back (a medium mounted
+ * read-only): its records stand for what DEST no longer holds, as
+ * restore takes them; the engine is called without the CLI's repair.
+ */
+static void verify_counts_an_interrupted_runs_records_not_damage(void **state)
+{
+	static unsigned char junk[2 * CHUNK];
+	struct rp_verify_result vr;
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	medium("verify-interrupted");
+	memset(junk, 0x5a, sizeof(junk));
+	assert_int_equal(rp_begin(dest, T3 + 60, SIZE, CHUNK, &r, why, sizeof(why)), 0);
+	assert_int_equal(rp_write(r, CHUNK, junk, sizeof(junk)), 0);
+	rp_leave(r);
+	assert_int_equal(rp_verify(dest, 0, NULL, NULL, &vr, why, sizeof(why)), 0);
+	assert_int_equal(vr.npoints, 3);
+	free(vr.points);
+	/* And DEST's damage where no record stands for it is still found. */
+	flip(dest, 6 * CHUNK);
+	assert_int_equal(rp_verify(dest, 0, NULL, NULL, &vr, why, sizeof(why)),
+			 -EBADMSG);
+	free(vr.points);
+}
+
 static void backup_list_rolls_back_an_interrupted_run_and_says_so(void **state)
 {
 	struct json_object *root, *arr;
@@ -324,9 +510,13 @@ static void backup_subcommands_have_help(void **state)
 	RUN("help", "backup", "restore");
 	assert_exit(0);
 	assert_non_null(strstr(res.out, "--at TIME"));
+	RUN("help", "backup", "verify");
+	assert_exit(0);
+	assert_non_null(strstr(res.out, "backup verify [options] DEST"));
 	RUN("backup", "--help");
 	assert_exit(0);
 	assert_non_null(strstr(res.out, "backup restore [options]"));
+	assert_non_null(strstr(res.out, "backup verify [options]"));
 	RUN("backup", "list");
 	assert_exit(2);
 	assert_non_null(strstr(res.err, "no DEST given"));
@@ -342,6 +532,11 @@ int main(void)
 		cmocka_unit_test(backup_restore_overwrites_only_with_force),
 		cmocka_unit_test(backup_restore_of_a_point_not_kept_fails_and_leaves_nothing),
 		cmocka_unit_test(backup_restore_names_a_damaged_chunk),
+		cmocka_unit_test(backup_verify_of_a_whole_medium_finds_nothing),
+		cmocka_unit_test(backup_verify_names_every_damaged_range_of_dest),
+		cmocka_unit_test(backup_verify_names_a_damaged_undo_file_and_the_points_it_takes),
+		cmocka_unit_test(backup_verify_of_a_missing_point_or_checksum_file_fails),
+		cmocka_unit_test(verify_counts_an_interrupted_runs_records_not_damage),
 		cmocka_unit_test(backup_list_rolls_back_an_interrupted_run_and_says_so),
 		cmocka_unit_test(backup_list_during_a_run_says_a_run_is_writing),
 		cmocka_unit_test(backup_list_of_a_plain_file_says_no_restore_points),

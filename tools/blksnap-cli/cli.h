@@ -34,6 +34,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_backup_list(int argc, char **argv);
 int cmd_backup_restore(int argc, char **argv);
+int cmd_backup_verify(int argc, char **argv);
 int cmd_cbt(int argc, char **argv);
 int cmd_cbt_info(int argc, char **argv);
 int cmd_cbt_map(int argc, char **argv);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Restore points: the run (begin, write, commit, abort), then what reads
- * or repairs a chain (list, materialise, recover, retain).  The formats
+ * or repairs a chain (list, materialise, verify, recover, retain).  The formats
  * are undo_log.c's and block_sums.c's; restore_point.h says how they fit.
  */
 #include <dirent.h>
@@ -1316,4 +1316,245 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 	free(v);
 	unlock_dir(lock);
 	return err == -ENOENT && !*removed ? 0 : err;
+}
+
+/* What rp_verify() goes through. */
+struct verify {
+	const struct block_sums *sums;
+	uint8_t *held;		/* a bit per chunk: an interrupted run holds it */
+	rp_damage_fn fn;
+	void *arg;
+	uint64_t bytes_read;
+	bool damaged;
+};
+
+static void damage(struct verify *c, const char *file, bool in_image,
+		   uint64_t offset, uint64_t length, const char *why)
+{
+	struct rp_damage d = { file, in_image, offset, length, why };
+
+	c->damaged = true;
+	if (c->fn)
+		c->fn(c->arg, &d);
+}
+
+/*
+ * A record of an interrupted run holding the latest point's contents of
+ * a whole chunk, checked: restore takes that chunk from it, not DEST.
+ */
+static int verify_held(void *arg, uint64_t offset, const void *data, uint64_t len)
+{
+	struct verify *c = arg;
+	uint64_t i = offset / c->sums->chunk_size;
+
+	c->bytes_read += len;
+	if (offset % c->sums->chunk_size == 0 && i < c->sums->count &&
+	    len == block_sums_chunk_len(c->sums, i) &&
+	    block_sum(data, len) == c->sums->sum[i])
+		c->held[i / 8] |= 1U << (i % 8);
+	return 0;
+}
+
+/* undo_scan() checks each record's data against its hash; count it. */
+static int verify_record(void *arg, uint64_t offset, const void *data,
+			 uint64_t len)
+{
+	(void)offset;
+	(void)data;
+	((struct verify *)arg)->bytes_read += len;
+	return 0;
+}
+
+/* Every chunk of DEST against the checksum file, bad ones as ranges. */
+static int verify_image(struct verify *c, const char *path, unsigned char *buf)
+{
+	const struct block_sums *s = c->sums;
+	uint64_t i, bad_from = 0, bad_len = 0;
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (i = 0; !err && i <= s->count; i++) {
+		uint64_t len = i < s->count ? block_sums_chunk_len(s, i) : 0;
+		uint64_t start = i * s->chunk_size, have;
+		bool bad = false;
+
+		if (i < s->count) {
+			/* An interrupted run that shrank DEST: read short, as zeros. */
+			have = (uint64_t)st.st_size <= start ? 0 :
+			       (uint64_t)st.st_size - start < len ?
+			       (uint64_t)st.st_size - start : len;
+			memset(buf + have, 0, len - have);
+			err = have ? io_pread_full(fd, buf, have, start) : 0;
+			c->bytes_read += have;
+			bad = !err && block_sum(buf, len) != s->sum[i] &&
+			      !(c->held[i / 8] & (1U << (i % 8)));
+		}
+		if (bad) {
+			if (!bad_len)
+				bad_from = start;
+			bad_len += len;
+		} else if (bad_len) {
+			damage(c, path, true, bad_from, bad_len,
+			       "does not match the checksum file");
+			bad_len = 0;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
+	      struct rp_verify_result *res, char *why, size_t whysize)
+{
+	struct verify c = { .fn = fn, .arg = arg };
+	struct block_sums sums = { 0 };
+	struct undo_entry *v = NULL;
+	struct rp_checked *pts = NULL;
+	unsigned char *buf = NULL;
+	struct undo_scan s;
+	struct rp_paths p;
+	char path[PATH_MAX];
+	bool chain_ok, lost_link = false, found = !at;
+	int64_t expect;
+	size_t n = 0, k = 0, i;
+	int lock = -1, fd, err;
+
+	memset(res, 0, sizeof(*res));
+	why[0] = '\0';
+	err = paths_of(dest, &p);
+	if (!err)
+		err = lock_dir(&p, false, &lock);
+	if (err)
+		return err;
+	err = block_sums_read(p.sums, &sums, why, whysize);
+	if (err == -EBADMSG) {
+		/* Nothing can be checked without it, nor restored. */
+		damage(&c, p.sums, false, 0, 0, why);
+		why[0] = '\0';
+		goto out;
+	}
+	if (err == -ENOENT)
+		snprintf(why, whysize, "no checksum file %s", p.sums);
+	if (!err)
+		err = list_undo(&p, &v, &n);
+	if (err)
+		goto out;
+	c.sums = &sums;
+	c.held = calloc(sums.count / 8 + 1, 1);
+	buf = malloc(sums.chunk_size);
+	pts = calloc(n + 1, sizeof(*pts));
+	if (!c.held || !buf || !pts) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* The point must exist before anything is read. */
+	expect = sums.take_time;
+	for (i = 0; at && at != sums.take_time && i < n; i++) {
+		if (v[i].time > sums.take_time)
+			continue;
+		if (scan_heads(&p, v[i].name, &s, NULL) ||
+		    s.h.take_time != expect || !s.h.prev_time)
+			break;
+		if (s.h.prev_time == at) {
+			found = true;
+			break;
+		}
+		expect = s.h.prev_time;
+	}
+	if (at == sums.take_time)
+		found = true;
+	if (!found) {
+		char t[TAKE_TIME_LEN];
+
+		time_str(at, t);
+		snprintf(why, whysize, "no restore point of %s in %s", t, p.dir);
+		err = -ENOENT;
+		goto out;
+	}
+	/* An interrupted run's records: their own hashes, then DEST. */
+	for (i = 0; !err && i < n && v[i].time > sums.take_time; i++) {
+		err = undo_path(&p, v[i].name, path);
+		fd = err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (!err && fd < 0)
+			err = -errno;
+		if (err)
+			break;
+		err = undo_scan(fd, &s, verify_held, &c);
+		close(fd);
+		/* Torn where it was cut: the run's own end, not damage. */
+		if (err == -EBADMSG)
+			err = 0;
+	}
+	if (!err)
+		err = verify_image(&c, p.dest, buf);
+	if (err)
+		goto out;
+	chain_ok = !c.damaged;
+	pts[k++] = (struct rp_checked){ sums.take_time, chain_ok };
+	expect = sums.take_time;
+	for (i = 0; !err && at != sums.take_time && i < n; i++) {
+		if (v[i].time > sums.take_time)
+			continue;
+		err = undo_path(&p, v[i].name, path);
+		fd = err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (!err && fd < 0)
+			err = -errno;
+		if (err)
+			break;
+		err = undo_scan(fd, &s, verify_record, &c);
+		close(fd);
+		if (!err && !s.h.prev_time)
+			continue;	/* a first run's, left by a crash: no point */
+		if (err == -EBADMSG) {
+			damage(&c, path, false, 0, 0, s.why);
+			chain_ok = false;
+			/* Which point it restores is unknown: so is the next link. */
+			lost_link = true;
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		if (!lost_link && s.h.take_time != expect) {
+			char t[TAKE_TIME_LEN], msg[TAKE_TIME_LEN + 80];
+
+			time_str(expect, t);
+			snprintf(msg, sizeof(msg), "does not follow the point of %s "
+				 "(an undo file between them is missing)", t);
+			damage(&c, path, false, 0, 0, msg);
+			chain_ok = false;
+		} else if (!s.complete) {
+			damage(&c, path, false, 0, 0, s.why);
+			chain_ok = false;
+		}
+		pts[k++] = (struct rp_checked){ s.h.prev_time, chain_ok };
+		expect = s.h.prev_time;
+		lost_link = false;
+		if (at && s.h.prev_time == at)
+			break;
+	}
+out:
+	res->bytes_read = c.bytes_read;
+	if (!err || err == -EBADMSG) {
+		res->points = pts;
+		res->npoints = k;
+		pts = NULL;
+	}
+	if (!err && c.damaged)
+		err = -EBADMSG;
+	free(pts);
+	free(buf);
+	free(c.held);
+	free(v);
+	block_sums_free(&sums);
+	unlock_dir(lock);
+	return err;
 }

@@ -162,6 +162,41 @@ int rp_list(const char *dest, struct rp_point **points, size_t *n);
 int rp_materialise(const char *dest, int64_t at, int out_fd,
 		   char *why, size_t whysize);
 
+/* One damaged place rp_verify() found. */
+struct rp_damage {
+	const char *file;	/* DEST, the checksum file or an undo file */
+	bool in_image;		/* @offset and @length are bytes of DEST */
+	uint64_t offset, length;
+	const char *why;
+};
+
+typedef void (*rp_damage_fn)(void *arg, const struct rp_damage *d);
+
+/* A point rp_verify() checked, and whether it can be restored whole. */
+struct rp_checked {
+	int64_t time;
+	bool ok;
+};
+
+struct rp_verify_result {
+	uint64_t bytes_read;	/* of DEST and the undo files */
+	size_t npoints;
+	struct rp_checked *points;	/* newest first; free() it */
+};
+
+/*
+ * Check all that restoring the point taken at @at (0: every point kept)
+ * reads: every chunk of DEST against the checksum file, and every record
+ * of each undo file down to that point against its own hash.  Each
+ * damaged place goes to @fn, damaged chunks of DEST next to each other as
+ * one range.  Reads only; the records of an interrupted run stand for the
+ * chunks they hold, as in rp_materialise().  0 if nothing is damaged;
+ * -EBADMSG if something is (each place said through @fn); -ENOENT if
+ * there is no such point, with @why; another -errno if reading fails.
+ */
+int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
+	      struct rp_verify_result *res, char *why, size_t whysize);
+
 /*
  * Finish what an interrupted run left: roll back its writes to DEST from
  * its undo file and remove it, and remove leftovers (a torn new undo

@@ -67,6 +67,7 @@ static void usage(const char *cmd)
 	       " %s [options] --to DEST TARGET...\n"
 	       " %s list [options] DEST\n"
 	       " %s restore [options] --to FILE|DEVICE DEST\n"
+	       " %s verify [options] DEST\n"
 	       "\nBack up the device of each TARGET to DEST from a snapshot taken of\n"
 	       "all of them at one point in time.  The first run copies the whole\n"
 	       "device; later runs copy only the blocks changed since the last\n"
@@ -109,9 +110,9 @@ static void usage(const char *cmd)
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
 	       "failed (a device with a summary line is done all the same; the\n"
 	       "others' next run repairs DEST), 2 usage.\n"
-	       "\n'list' and 'restore' read the restore points kept in DEST.blksnap/\n"
-	       "beside an image DEST; see their --help.\n",
-	       cmd, cmd, cmd);
+	       "\n'list', 'restore' and 'verify' read the restore points kept in\n"
+	       "DEST.blksnap/ beside an image DEST; see their --help.\n",
+	       cmd, cmd, cmd, cmd);
 	cli_usage_footer();
 }
 
@@ -1369,12 +1370,13 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 }
 
 /*
- * The restore points of a DEST.  A TARGET called "list" or "restore"
- * is given as ./list, as a first argument.
+ * The restore points of a DEST.  A TARGET called "list", "restore" or
+ * "verify" is given as ./list, as a first argument.
  */
 static const struct cli_command backup_commands[] = {
 	{ "list",    cmd_backup_list,    "list the restore points of DEST" },
 	{ "restore", cmd_backup_restore, "write a restore point out as an image" },
+	{ "verify",  cmd_backup_verify,  "check DEST and its restore points against their checksums" },
 	{ NULL, NULL, NULL },
 };
 
