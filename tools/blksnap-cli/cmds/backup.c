@@ -146,6 +146,8 @@ struct job {
 	int record_fd;			/* this run's snapshot record, locked */
 	uint64_t undo_bytes;		/* old contents saved by this run */
 	uint64_t unchanged;		/* copied, found unchanged, not written */
+	/* A full copy over DEST's existing point: read all, write what differs. */
+	bool compared;
 	unsigned int points_kept, points_removed;
 	uint64_t total, copied, written;
 	double seconds;
@@ -635,6 +637,7 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	if (err)
 		return fail_begin(j, err, why);
 	j->dest_created = zeroed;
+	j->compared = !zeroed && !j->incremental;
 	err = backup_copy_init(&c, image_fd, -1, zeroed);
 	/* Aligned as backup_copy's own buffer, for an O_DIRECT source. */
 	buf = NULL;
@@ -916,6 +919,12 @@ static void print_text(const struct backup *b, const struct job *j)
 		printf("%s: %s: %s of %s listed in %s; snapshot %s left for you\n",
 		       j->m->t.arg, j->incremental ? "incremental" : "full",
 		       copied_s, total_s, b->ranges_out, b->mk.id_str);
+	else if (j->compared)
+		/* After tracking was lost: the work is the read, not the write. */
+		printf("%s: full to %s: compared: %s read, %s written in %.1f s, "
+		       "%.1f MiB/s; at %s:%u%s\n", j->m->t.arg, j->dest, copied_s,
+		       written_s, j->seconds, rate, gen, j->number,
+		       point_text(b, j, point, sizeof(point)));
 	else
 		printf("%s: %s to %s: %s of %s copied (%s written) in %.1f s, "
 		       "%.1f MiB/s; at %s:%u%s\n", j->m->t.arg,
