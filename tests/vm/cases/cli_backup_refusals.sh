@@ -1,6 +1,7 @@
 # Refused targets and destinations of blksnap backup: a tmpfs path, an
 # overlay mount, a missing path, a device already in a snapshot, a DEST on the device being backed up, a block device
-# smaller than the target, a DEST in a missing directory.  Each gets one
+# smaller than the target, a DEST in a missing directory, a DEST that holds
+# a filesystem or swap that no blksnap backup wrote (unless --force).  Each gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
 # kernels: first
@@ -66,5 +67,49 @@ expect_match "$err" "^blksnap: .*already in a snapshot" "device in a snapshot: m
 [ -e /mnt/backup/t.img ] && fail "device in a snapshot: DEST was created"
 expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "$id" "the other snapshot is untouched"
 blksnap snapshot destroy "$id"
+
+# --- a DEST that holds something blksnap did not write -------------------
+# An image file with swap on it, and a device with ext4 on it: refused
+# without --force, one line naming what it holds, DEST untouched and no
+# snapshot made.  With --force the device is written, and the run says it
+# now carries /srv/data's UUID; its next run needs no --force (its state
+# names it) and says nothing of the UUID (no full copy).
+foreign() {	# foreign WHAT DEST REGEX
+	local sum
+	sum=$(md5sum < $2)
+	run_capture rc out err blksnap backup --to $2 /srv/data
+	echo "$1: rc=$rc: $err"
+	expect_eq "$rc" 1 "$1: exit code"
+	expect_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$1: lines of message"
+	expect_match "$err" "$3" "$1: message"
+	expect_eq "$(md5sum < $2)" "$sum" "$1: DEST untouched"
+	expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "$1: snapshots left"
+	[ ! -e $2.blksnap ] || fail "$1: restore points made beside DEST"
+	ok "$1: refused, DEST untouched"
+}
+truncate -s 16M /mnt/backup/swap.img
+mkswap -q /mnt/backup/swap.img
+foreign "DEST file holding swap" /mnt/backup/swap.img \
+	"^blksnap: /mnt/backup/swap.img: holds swap (UUID [0-9a-f-]*), and no blksnap backup wrote it .*; check that it is the file you mean, then give --force to overwrite it\$"
+rm /mnt/backup/swap.img
+truncate -s 80M /tmp/other-disk.raw
+mkfs.ext4 -q /tmp/other-disk.raw
+other=$(losetup -f --show /tmp/other-disk.raw)
+foreign "DEST device holding ext4" $other \
+	"^blksnap: $other: holds ext4 (UUID [0-9a-f-]*), and no blksnap backup wrote it .*the device you mean, then give --force"
+uuid=$(blkid -o value -s UUID ${DISK1}1)
+run_capture rc out err blksnap backup --force --to $other /srv/data
+echo "backup --force to $other: rc=$rc: $err"
+expect_eq "$rc" 0 "backup --force to a device holding ext4"
+expect_match "$err" "^blksnap: $other: now carries the filesystem UUID $uuid of /srv/data as well; mount it by its path" \
+	"the run says the device carries /srv/data's UUID"
+expect_eq "$(blkid -o value -s UUID $other)" "$uuid" "UUID of $other after the backup"
+run_capture rc out err blksnap backup --to $other /srv/data
+echo "the next backup to $other: rc=$rc: $out"
+expect_eq "$rc" 0 "the next backup to $other, without --force"
+expect_match "$out" "^/srv/data: incremental to $other" "the next backup is incremental"
+expect_eq "$err" "" "the next backup's stderr"
+losetup -d $other
+rm /tmp/other-disk.raw
 umount /srv/data
 blksnap detach ${DISK1}1

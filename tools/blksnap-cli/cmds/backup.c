@@ -34,6 +34,7 @@
 #include <blksnap/blksnap.h>
 #include "backup/backup_copy.h"
 #include "backup/backup_state.h"
+#include "backup/dest_signature.h"
 #include "backup/identity.h"
 #include "backup/restore_point.h"
 #include "backup/snapshot_record.h"
@@ -91,6 +92,9 @@ static void usage(const char *cmd)
 	       "                        per DEST in the state directory\n"
 	       "                        (/var/lib/blksnap, see blksnap.conf(5))\n"
 	       " -f, --full             copy everything, whatever the state says\n"
+	       " -F, --force            write over an existing DEST that holds a\n"
+	       "                        filesystem or partition table that no blksnap\n"
+	       "                        backup wrote (refused without)\n"
 	       " -n, --no-wait          fail at once if another backup holds the state\n"
 	       "                        instead of waiting for it\n"
 	       " -r, --ranges-out FILE  copy nothing: write the ranges to copy to FILE\n"
@@ -162,6 +166,7 @@ struct backup {
 	const char *ranges_out;
 	bool dir_mode;
 	bool json, no_wait, keep, full;
+	bool force;			/* overwrite a DEST blksnap did not write */
 	unsigned int keep_points;	/* --keep, or blksnap.conf's keep */
 	uint64_t bwlimit;
 	struct job *jobs;
@@ -849,6 +854,23 @@ static void record_advanced(const struct backup *b, const struct job *j)
 			snapshot_record_add(b->jobs[i].record_fd, j->m->t.dev, true);
 }
 
+/*
+ * A device DEST copied whole now carries the filesystem UUID of its
+ * origin: mounts and boot by UUID may take either.  Said once per full
+ * copy (cron mail stays short after it).
+ */
+static void warn_same_uuid(const struct job *j)
+{
+	if (!j->dest_bdev || j->incremental || !j->now.fs_uuid[0])
+		return;
+	fprintf(stderr, CLI_NAME ": %s: now carries the filesystem UUID %s of %s "
+		"as well; mount it by its path, not by UUID, beside the original "
+		"(xfs: -o nouuid); to use it as a disk of its own after the last "
+		"backup to it, give it a new UUID ('tune2fs -U random', "
+		"'xfs_admin -U generate', 'btrfstune -u')\n", j->dest,
+		j->now.fs_uuid, j->m->t.arg);
+}
+
 static int run_job(struct backup *b, struct job *j)
 {
 	struct byte_range *v = NULL;
@@ -887,6 +909,8 @@ static int run_job(struct backup *b, struct job *j)
 		record_advanced(b, j);
 	if (!ret && j->points)
 		retain(b, j);
+	if (!ret)
+		warn_same_uuid(j);
 	j->seconds = progress_now() - start;
 	j->done = !ret;
 	return ret;
@@ -1304,6 +1328,36 @@ static int load_states(struct backup *b)
 }
 
 /*
+ * An existing DEST that carries a filesystem, swap, a RAID or LVM member
+ * or a partition table is written over only if a blksnap backup wrote
+ * it (restore points beside it, or a state that names this very file or
+ * device), or with --force: a mistyped --to must not cost another disk.
+ */
+static int refuse_foreign_dest(const struct backup *b, const struct job *j)
+{
+	char what[256], dir[PATH_MAX], msg[3 * PATH_MAX];
+	struct backup_dest_id id;
+	struct stat st;
+
+	if (b->force || b->ranges_out || stat(j->dest, &st))
+		return CLI_EXIT_SUCCESS;
+	if (!rp_dir(j->dest, false, dir) && !access(dir, F_OK))
+		return CLI_EXIT_SUCCESS;
+	backup_dest_id_from_stat(&st, &id);
+	if (j->prev_ok && !strcmp(j->prev.dest, j->dest) &&
+	    backup_dest_id_same(&j->prev.dest_id, &id))
+		return CLI_EXIT_SUCCESS;
+	/* Unreadable: opening it for the copy says why, as before. */
+	if (dest_signature(j->dest, what, sizeof(what)) <= 0)
+		return CLI_EXIT_SUCCESS;
+	snprintf(msg, sizeof(msg), "%s: holds %s, and no blksnap backup wrote it "
+		 "(no restore points beside it, no state names it); check that it "
+		 "is the %s you mean, then give --force to overwrite it", j->dest,
+		 what, j->dest_bdev ? "device" : "file");
+	return cli_fail_text(msg);
+}
+
+/*
  * Finish what an interrupted run left in DEST's restore points before
  * anything is taken, and say what in one line.
  */
@@ -1370,6 +1424,9 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; !ret && i < b->n; i++)
 		if (b->jobs[i].points)
 			ret = recover(&b->jobs[i]);
+	/* After the roll-back: an interrupted first run leaves DEST empty. */
+	for (i = 0; !ret && i < b->n; i++)
+		ret = refuse_foreign_dest(b, &b->jobs[i]);
 	/* After the lock: a run of this state still alive has ended. */
 	for (i = 0; !ret && i < b->n; i++)
 		if (b->jobs[i].points)
@@ -1395,6 +1452,7 @@ int cmd_backup(int argc, char **argv)
 		{ "to",            required_argument, NULL, 't' },
 		{ "state",         required_argument, NULL, 'S' },
 		{ "full",          no_argument,       NULL, 'f' },
+		{ "force",         no_argument,       NULL, 'F' },
 		{ "no-wait",       no_argument,       NULL, 'n' },
 		{ "ranges-out",    required_argument, NULL, 'r' },
 		{ "keep-snapshot", no_argument,       NULL, 'k' },
@@ -1417,7 +1475,7 @@ int cmd_backup(int argc, char **argv)
 		ret = CLI_EXIT_SUCCESS;
 	}
 	snapshot_make_init(&b.mk, argv[0]);
-	while ((ch = getopt_long(argc, argv, "t:S:fnr:kK:b:s:l:Jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:S:fFnr:kK:b:s:l:Jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			b.to = optarg;
@@ -1427,6 +1485,9 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case 'f':
 			b.full = true;
+			break;
+		case 'F':
+			b.force = true;
 			break;
 		case 'n':
 			b.no_wait = true;
