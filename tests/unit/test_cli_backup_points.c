@@ -385,6 +385,52 @@ static void backup_verify_names_a_damaged_undo_file_and_the_points_it_takes(void
 			       "restored whole"));
 }
 
+/*
+ * A run that rewrites a damaged chunk of DEST (it differs from the
+ * source) saves the damaged contents for the point before it: verify
+ * names that point, and T2 (T3's run did not save chunk 3), as not whole;
+ * T1 is whole (T2's run saved T1's chunk 3); list and restore agree.
+ */
+static void backup_verify_names_the_points_a_rewritten_damaged_chunk_took(void **state)
+{
+	char why[RP_MSG_LEN], undo[sizeof(dest) + 64];
+	struct json_object *arr, *o, *x;
+	struct rp_run *r;
+
+	(void)state;
+	medium("verify-lost");
+	flip(dest, 3 * CHUNK + 9);
+	assert_int_equal(rp_begin(dest, T3 + 86400, SIZE, CHUNK, &r, why, sizeof(why)), 0);
+	assert_int_equal(rp_save_data(r, 0, img[2], SIZE, true), 0);
+	assert_int_equal(rp_write(r, 0, img[2], SIZE), 0);
+	assert_int_equal(rp_lost_bytes(r), CHUNK);
+	assert_int_equal(rp_commit(r), 0);
+	RUN("backup", "verify", "--json", dest);
+	assert_exit(1);
+	verify_json("2025-12-02T21:00:00Z=ok 2025-12-01T21:00:00Z=bad "
+		    "2025-11-30T21:00:00Z=bad 2025-11-29T21:00:00Z=ok", false, 1, &arr);
+	snprintf(undo, sizeof(undo), "%s.blksnap/undo-20251202T210000Z", dest);
+	o = json_object_array_get_idx(arr, 0);
+	assert_true(json_object_object_get_ex(o, "file", &x));
+	assert_string_equal(json_object_get_string(x), undo);
+	assert_true(json_object_object_get_ex(o, "why", &x));
+	assert_string_equal(json_object_get_string(x), "bytes 12288-16383 of the point "
+			    "of 2025-12-01T21:00:00Z were damaged or changed in DEST "
+			    "before this run saved them");
+	json_object_put(arr);
+	RUN("backup", "list", "--json", dest);
+	assert_exit(0);
+	assert_non_null(strstr(res.out, "damaged or changed on the backup medium"));
+	RUN("backup", "restore", "--at", "2025-11-30T21:00:00Z", "--to", out, dest);
+	assert_exit(1);
+	assert_non_null(strstr(res.err, "the first at byte 12288"));
+	assert_int_equal(access(out, F_OK), -1);
+	RUN("backup", "restore", "--at", "2025-11-29T21:00:00Z", "--to", out, dest);
+	assert_exit(0);
+	assert_file_is(out, img[0]);
+	unlink(out);
+}
+
 static void backup_verify_of_a_missing_point_or_checksum_file_fails(void **state)
 {
 	char sums[sizeof(dest) + 32];
@@ -535,6 +581,7 @@ int main(void)
 		cmocka_unit_test(backup_verify_of_a_whole_medium_finds_nothing),
 		cmocka_unit_test(backup_verify_names_every_damaged_range_of_dest),
 		cmocka_unit_test(backup_verify_names_a_damaged_undo_file_and_the_points_it_takes),
+		cmocka_unit_test(backup_verify_names_the_points_a_rewritten_damaged_chunk_took),
 		cmocka_unit_test(backup_verify_of_a_missing_point_or_checksum_file_fails),
 		cmocka_unit_test(verify_counts_an_interrupted_runs_records_not_damage),
 		cmocka_unit_test(backup_list_rolls_back_an_interrupted_run_and_says_so),

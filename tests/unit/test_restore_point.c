@@ -1064,6 +1064,62 @@ static void saved_batch_costs_one_fsync_and_zeros_keep_old_data(void **state)
  * are saved and written.  A chunk changed in DEST behind the chain's back
  * (its checksum stale) is found by reading DEST, and repaired.
  */
+/* Each of @times listed, oldest first, complete but those in bit mask @bad. */
+static void assert_points_but(const int64_t *times, size_t n, unsigned int bad)
+{
+	struct rp_point *v;
+	size_t k, i;
+
+	assert_int_equal(rp_list(dest, &v, &k), 0);
+	assert_int_equal(k, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(v[i].time, times[i]);
+		assert_int_equal(v[i].complete, !(bad & (1U << i)));
+		if (bad & (1U << i))
+			assert_non_null(strstr(v[i].why, "damaged"));
+	}
+	free(v);
+}
+
+/* Point @t cannot be restored: its chunk at @byte was lost. */
+static void assert_lost_at(int64_t t, uint64_t byte)
+{
+	char why[RP_MSG_LEN], want[64];
+
+	assert_int_equal(materialise_err(t, why, sizeof(why)), -EBADMSG);
+	snprintf(want, sizeof(want), "the first at byte %llu", (unsigned long long)byte);
+	if (!strstr(why, want))
+		fail_msg("materialise %lld: %s; wanted '%s'", (long long)t, why, want);
+}
+
+/*
+ * A chunk of DEST damaged on the medium and rewritten by the next run
+ * (it differs from the source) is lost for the point before that run,
+ * and for every older one, until an older undo file holds it: T2's run
+ * saved T1's chunk 8, so T1 comes back whole; T3 and T2 do not.
+ */
+static void damaged_chunk_rewritten_is_lost_until_an_older_undo_holds_it(void **state)
+{
+	static const int64_t times[] = { T1, T2, T3, T4 };
+	char why[RP_MSG_LEN];
+	struct rp_run *r;
+
+	(void)state;
+	three_points("lost");
+	flip_byte(dest, 8 * CHUNK + 1000);
+	assert_int_equal(rp_begin(dest, T4, SIZE3, CHUNK, &r, why, sizeof(why)), 0);
+	assert_int_equal(rp_save_data(r, 0, p3, SIZE3, true), 0);
+	assert_int_equal(rp_write(r, 0, p3, SIZE3), 0);
+	assert_int_equal(rp_written_bytes(r), CHUNK);
+	assert_int_equal(rp_lost_bytes(r), CHUNK);
+	assert_int_equal(rp_commit(r), 0);
+	assert_point_is(0, p3, SIZE3);
+	assert_lost_at(T3, 8 * CHUNK);
+	assert_lost_at(T2, 8 * CHUNK);
+	assert_point_is(T1, p1, SIZE1);
+	assert_points_but(times, 4, 0x6);
+}
+
 static void full_copy_writes_only_changed_chunks(void **state)
 {
 	static const int64_t times[] = { T1, T2, T3, T4 };
@@ -1100,15 +1156,20 @@ static void full_copy_writes_only_changed_chunks(void **state)
 	/* Three undo records' worth, not the image's. */
 	assert_true(rp_saved_bytes(r) >= 2 * CHUNK + 123);
 	assert_true(rp_saved_bytes(r) < 3 * CHUNK);
+	/* DEST's chunk 9 was not T3's: T3's is lost there. */
+	assert_int_equal(rp_lost_bytes(r), CHUNK);
 	assert_int_equal(rp_commit(r), 0);
-	assert_points(times, 4);
+	/* No older undo file holds chunk 9: T1 and T2 lost it too. */
+	assert_points_but(times, 4, 0x7);
 	assert_file_is(dest, p5, SIZE3);
 	/* The checksums of the chunks left as they were are right too. */
 	assert_point_is(0, p5, SIZE3);
-	/* T3 comes back as DEST held it, the flipped byte saved and put back. */
-	memcpy(p5, p3, SIZE3);
-	p5[9 * CHUNK + 77] ^= 0x40;
-	assert_point_is(T3, p5, SIZE3);
+	/*
+	 * T3 does not come back as DEST held it (the changed byte) as if
+	 * it were T3's: restore fails and names the chunk.
+	 */
+	assert_lost_at(T3, 9 * CHUNK);
+	assert_lost_at(T1, 9 * CHUNK);
 	free(p5);
 }
 
@@ -1392,6 +1453,7 @@ int main(void)
 		cmocka_unit_test(saved_batch_costs_one_fsync_and_zeros_keep_old_data),
 		cmocka_unit_test(save_outside_the_image_is_refused),
 		cmocka_unit_test(full_copy_writes_only_changed_chunks),
+		cmocka_unit_test(damaged_chunk_rewritten_is_lost_until_an_older_undo_holds_it),
 		cmocka_unit_test(save_data_without_compare_saves_everything),
 		cmocka_unit_test(files_are_private_whatever_the_umask),
 		cmocka_unit_test(recovery_says_what_it_rolled_back),

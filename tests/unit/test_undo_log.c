@@ -3,8 +3,9 @@
  * The undo file format: records read back in order and whole; a file cut
  * at any byte reads as the records before the cut and never as complete;
  * a damaged head, damaged data or bytes after the end record stop it;
- * a record outside the old image is refused, and a damaged header; the
- * file is 0600 whatever the umask.
+ * a record outside the old image is refused, and a damaged header; lost
+ * records read back apart from the data, outside the counts of the end
+ * record; the file is 0600 whatever the umask.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,6 +95,23 @@ static int scan(struct undo_scan *s, struct seen *seen)
 	err = undo_scan(fd, s, check_record, seen);
 	close(fd);
 	return err;
+}
+
+struct lost_seen {
+	unsigned int n;
+	uint64_t offset[4], len[4];
+};
+
+static int count_lost(void *arg, uint64_t offset, uint64_t len)
+{
+	struct lost_seen *l = arg;
+
+	if (l->n < 4) {
+		l->offset[l->n] = offset;
+		l->len[l->n] = len;
+	}
+	l->n++;
+	return 0;
 }
 
 static int setup(void **state)
@@ -315,9 +333,72 @@ static void file_is_0600_whatever_the_umask(void **state)
 	assert_int_equal(undo_create(path, &header, &w), -EEXIST);
 }
 
+/* The data records, then two lost ranges, then the end record. */
+static void lost_records_read_back_apart_from_the_data(void **state)
+{
+	unsigned char data[CHUNK];
+	struct undo_writer w;
+	struct lost_seen l = { 0 };
+	struct undo_scan s;
+	int fd;
+
+	(void)state;
+	unlink(path);
+	memset(data, 7, sizeof(data));
+	assert_int_equal(undo_create(path, &header, &w), 0);
+	assert_int_equal(undo_append(&w, CHUNK, data, CHUNK), 0);
+	assert_int_equal(undo_append_lost(&w, CHUNK, CHUNK), 0);
+	assert_int_equal(undo_append_lost(&w, 4 * CHUNK, 2 * CHUNK), 0);
+	assert_int_equal(undo_append_lost(&w, 0, 0), -EINVAL);
+	assert_int_equal(undo_finish(&w), 0);
+	assert_int_equal(undo_close(&w), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(undo_scan_visit(fd, &s, &(const struct undo_visit){
+		.lost = count_lost, .arg = &l }), 0);
+	assert_true(s.complete);
+	assert_int_equal(s.records, 1);
+	assert_int_equal(s.bytes, CHUNK);
+	assert_int_equal(s.lost, 2);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.offset[0], CHUNK);
+	assert_int_equal(l.len[0], CHUNK);
+	assert_int_equal(l.offset[1], 4 * CHUNK);
+	assert_int_equal(l.len[1], 2 * CHUNK);
+	/* Without a lost callback they are read, counted and passed over. */
+	assert_int_equal(undo_scan(fd, &s, NULL, NULL), 0);
+	assert_true(s.complete);
+	assert_int_equal(s.lost, 2);
+	close(fd);
+}
+
+/* A lost range past the old image is a damaged file, as a data record's. */
+static void lost_record_past_the_old_size_stops_the_records(void **state)
+{
+	struct undo_writer w;
+	struct undo_scan s;
+	int fd;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(undo_create(path, &header, &w), 0);
+	assert_int_equal(undo_append_lost(&w, 9 * CHUNK, 2 * CHUNK), 0);
+	assert_int_equal(undo_finish(&w), 0);
+	assert_int_equal(undo_close(&w), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(undo_scan(fd, &s, NULL, NULL), 0);
+	close(fd);
+	assert_false(s.complete);
+	assert_int_equal(s.lost, 0);
+	assert_non_null(strstr(s.why, "lost record out of range"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lost_records_read_back_apart_from_the_data),
+		cmocka_unit_test(lost_record_past_the_old_size_stops_the_records),
 		cmocka_unit_test(records_read_back_in_order),
 		cmocka_unit_test(header_holds_rfc3339_times),
 		cmocka_unit_test(unfinished_file_is_not_complete),

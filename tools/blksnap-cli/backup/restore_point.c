@@ -146,10 +146,88 @@ static int list_undo(const struct rp_paths *p, struct undo_entry **out,
 	return 0;
 }
 
-/* The header (and heads only) of undo file @name. */
-static int scan_heads(const struct rp_paths *p, const char *name,
-		      struct undo_scan *s, uint64_t *disk_bytes)
+/*
+ * The chunks of an older point known damaged: named by a lost record,
+ * until an older undo file's record puts that point's contents back.
+ * Rare, so a short list.
+ */
+struct suspects {
+	uint64_t *v;		/* chunk indexes */
+	size_t n, cap;
+	uint32_t chunk_size;
+};
+
+static int suspects_add(struct suspects *x, uint64_t offset, uint64_t len)
 {
+	uint64_t i, last = (offset + len - 1) / x->chunk_size;
+	size_t k;
+
+	for (i = offset / x->chunk_size; i <= last; i++) {
+		for (k = 0; k < x->n && x->v[k] != i; k++)
+			;
+		if (k < x->n)
+			continue;
+		if (x->n == x->cap) {
+			uint64_t *tmp = realloc(x->v, (x->cap ? 2 * x->cap : 16) *
+						sizeof(*tmp));
+
+			if (!tmp)
+				return -ENOMEM;
+			x->v = tmp;
+			x->cap = x->cap ? 2 * x->cap : 16;
+		}
+		x->v[x->n++] = i;
+	}
+	return 0;
+}
+
+/* A record holds chunk @offset's contents at an older point: good there. */
+static void suspects_clear(struct suspects *x, uint64_t offset)
+{
+	uint64_t i = offset / x->chunk_size;
+	size_t k;
+
+	for (k = 0; k < x->n; k++)
+		if (x->v[k] == i) {
+			x->v[k] = x->v[--x->n];
+			return;
+		}
+}
+
+static uint64_t suspects_first(const struct suspects *x)
+{
+	uint64_t first = UINT64_MAX;
+	size_t k;
+
+	for (k = 0; k < x->n; k++)
+		first = x->v[k] < first ? x->v[k] : first;
+	return first * x->chunk_size;
+}
+
+/* Suspect chunks as the heads of an older undo file go by. */
+static int heads_clear(void *arg, uint64_t offset, uint64_t len)
+{
+	(void)len;
+	suspects_clear(arg, offset);
+	return 0;
+}
+
+static int heads_lost(void *arg, uint64_t offset, uint64_t len)
+{
+	return suspects_add(arg, offset, len);
+}
+
+/*
+ * The header (and heads only) of undo file @name; with @lost, its
+ * records' places and lost records keep that list of suspect chunks.
+ */
+static int scan_heads(const struct rp_paths *p, const char *name,
+		      struct undo_scan *s, uint64_t *disk_bytes,
+		      struct suspects *lost)
+{
+	const struct undo_visit v = {
+		.head = heads_clear, .lost = heads_lost, .arg = lost,
+	};
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, err;
@@ -160,7 +238,7 @@ static int scan_heads(const struct rp_paths *p, const char *name,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = undo_scan(fd, s, NULL, NULL);
+	err = lost ? undo_scan_visit(fd, s, &v) : undo_scan(fd, s, NULL, NULL);
 	if (disk_bytes)
 		*disk_bytes = fstat(fd, &st) ? 0 : (uint64_t)st.st_blocks * 512;
 	close(fd);
@@ -180,7 +258,7 @@ static int sums_lost(const struct rp_paths *p, const struct undo_entry *v,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!scan_heads(p, v[i].name, &s, NULL) && s.h.prev_time) {
+		if (!scan_heads(p, v[i].name, &s, NULL, NULL) && s.h.prev_time) {
 			snprintf(why, whysize, "%s is missing, but %s restores an "
 				 "earlier point: the medium is damaged; nothing "
 				 "was rolled back", p->sums, v[i].name);
@@ -292,7 +370,7 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 
 		if (have && v[i].time <= latest) {
 			/* Committed: only a first run's (no point before it) goes. */
-			if (v[i].time == latest && !scan_heads(&p, v[i].name, &s, NULL) &&
+			if (v[i].time == latest && !scan_heads(&p, v[i].name, &s, NULL, NULL) &&
 			    !s.h.prev_time && !undo_path(&p, v[i].name, path) &&
 			    !unlink(path)) {
 				io_fsync_dir(p.dir);
@@ -358,6 +436,9 @@ struct rp_run {
 	struct undo_header h;
 	struct block_sums old;	/* the latest point's; count 0 if none */
 	uint8_t *saved;		/* a bit per chunk: old contents saved */
+	/* A bit per chunk: saved, but not what the latest point's checksum says. */
+	uint8_t *lost;
+	uint64_t lost_bytes;
 	/* A bit per chunk: the data to write is what DEST holds already. */
 	uint8_t *same;
 	uint64_t same_bytes, written_bytes;
@@ -391,6 +472,7 @@ static void run_free(struct rp_run *r)
 	unlock_dir(r->lock_fd);
 	block_sums_free(&r->old);
 	free(r->saved);
+	free(r->lost);
 	free(r->same);
 	free(r->buf);
 	free(r);
@@ -416,6 +498,15 @@ static int save_chunk(struct rp_run *r, uint64_t i, bool *appended)
 		if (err)
 			return err;
 		*appended = true;
+		/*
+		 * Damaged on the medium (or written behind the chain's back):
+		 * the point before keeps what is saved here, so it is lost.
+		 */
+		if (i < r->old.count && len == block_sums_chunk_len(&r->old, i) &&
+		    block_sum(r->buf, len) != r->old.sum[i]) {
+			r->lost[i / 8] |= 1U << (i % 8);
+			r->lost_bytes += len;
+		}
 	}
 	set_saved(r, i);
 	return 0;
@@ -564,9 +655,10 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	r->nchunks = block_sums_count(image_size > r->h.old_size ? image_size :
 				      r->h.old_size, r->h.chunk_size);
 	r->saved = calloc(r->nchunks / 8 + 1, 1);
+	r->lost = calloc(r->nchunks / 8 + 1, 1);
 	r->same = calloc(r->nchunks / 8 + 1, 1);
 	r->buf = malloc(r->h.chunk_size);
-	if (!r->saved || !r->same || !r->buf) {
+	if (!r->saved || !r->lost || !r->same || !r->buf) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -867,6 +959,33 @@ static int new_sums(struct rp_run *r, struct block_sums *s)
 	return err;
 }
 
+/* The chunks found lost, as ranges, after every data record. */
+static int append_lost(struct rp_run *r)
+{
+	uint64_t i, from = 0, len = 0, cs = r->h.chunk_size;
+	int err = 0;
+
+	for (i = 0; !err && i <= r->nchunks; i++) {
+		bool lost = i < r->nchunks && (r->lost[i / 8] & (1U << (i % 8)));
+
+		if (lost) {
+			if (!len)
+				from = i * cs;
+			len = (i + 1) * cs > r->h.old_size ? r->h.old_size - from :
+			      (i + 1) * cs - from;
+		} else if (len) {
+			err = undo_append_lost(&r->w, from, len);
+			len = 0;
+		}
+	}
+	return err;
+}
+
+uint64_t rp_lost_bytes(const struct rp_run *r)
+{
+	return r->lost_bytes;
+}
+
 int rp_commit(struct rp_run *r)
 {
 	struct block_sums s = { 0 };
@@ -879,6 +998,8 @@ int rp_commit(struct rp_run *r)
 		goto out;
 	}
 	err = new_sums(r, &s);
+	if (!err)
+		err = append_lost(r);
 	if (!err)
 		err = undo_finish(&r->w);
 	/* The commit: from this rename on, the run is the latest point. */
@@ -930,6 +1051,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 	struct block_sums sums = { 0 };
 	struct undo_entry *v = NULL;
 	struct rp_point *out = NULL;
+	struct suspects lost = { 0 };
 	struct stat st;
 	bool have = false, missing = false, chain = true;
 	int64_t expect = 0;
@@ -950,6 +1072,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		missing = true;
 	else if (err != -EBADMSG)
 		goto out;
+	lost.chunk_size = sums.chunk_size;
 	err = list_undo(&p, &v, &n);
 	if (err)
 		goto out;
@@ -985,7 +1108,8 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		struct rp_point *pt = &out[k];
 		struct undo_scan s;
 		uint64_t bytes = 0;
-		int serr = scan_heads(&p, v[i].name, &s, &bytes);
+		int serr = scan_heads(&p, v[i].name, &s, &bytes,
+				      have && v[i].time <= sums.take_time ? &lost : NULL);
 
 		if (serr && serr != -EBADMSG) {
 			err = serr;
@@ -1022,9 +1146,15 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 				 "the next newer point (one is missing)", v[i].name);
 		else if (!s.complete)
 			snprintf(pt->why, sizeof(pt->why), "%s: %s", v[i].name, s.why);
+		else if (s.lost || lost.n)
+			snprintf(pt->why, sizeof(pt->why), "holds chunks damaged or "
+				 "changed on the backup medium before a later run "
+				 "saved them ('blksnap backup verify' lists them)");
 		else
 			pt->complete = true;
-		chain = pt->complete;
+		/* Lost chunks take this point, not the chain to older ones. */
+		chain = pt->complete || (chain && s.h.take_time == expect &&
+					 s.complete);
 		expect = s.h.prev_time;
 		k++;
 	}
@@ -1039,6 +1169,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 out:
 	free(out);
 	free(v);
+	free(lost.v);
 	block_sums_free(&sums);
 	unlock_dir(lock);
 	return err;
@@ -1051,7 +1182,21 @@ struct out_image {
 	const struct block_sums *sums;
 	uint8_t *bad;		/* a bit per chunk: DEST's differs from sums */
 	int64_t at_least;	/* 0, or the bad chunk that is not repaired */
+	struct suspects lost;	/* of the point written out so far */
 };
+
+static int apply_older(void *arg, uint64_t offset, const void *data, uint64_t len)
+{
+	struct out_image *o = arg;
+
+	suspects_clear(&o->lost, offset);
+	return io_pwrite_full(o->fd, data, len, offset);
+}
+
+static int older_lost(void *arg, uint64_t offset, uint64_t len)
+{
+	return suspects_add(&((struct out_image *)arg)->lost, offset, len);
+}
 
 static bool is_bad(const struct out_image *o, uint64_t i)
 {
@@ -1134,7 +1279,8 @@ static int apply_undo(const struct rp_paths *p, const char *name,
 	if (pending)
 		err = undo_scan(fd, s, apply_pending, o);
 	else
-		err = undo_scan(fd, s, apply_to_fd, &o->fd);
+		err = undo_scan_visit(fd, s, &(const struct undo_visit){
+			.data = apply_older, .lost = older_lost, .arg = o });
 	close(fd);
 	/* An interrupted run with a torn header had not written DEST yet. */
 	if (pending && err == -EBADMSG)
@@ -1184,7 +1330,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 	for (i = 0; at && at != sums.take_time && i < n; i++) {
 		if (v[i].time > sums.take_time)
 			continue;
-		err = scan_heads(&p, v[i].name, &s, NULL);
+		err = scan_heads(&p, v[i].name, &s, NULL, NULL);
 		if (err || s.h.take_time != expect || !s.h.prev_time)
 			break;
 		if (s.h.prev_time == at)
@@ -1227,6 +1373,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 				 p.dest, (unsigned long long)(i * sums.chunk_size));
 			err = -EBADMSG;
 		}
+	o.lost.chunk_size = sums.chunk_size;
 	for (i = 0; !err && at && at != sums.take_time && i < n; i++) {
 		if (v[i].time > sums.take_time)
 			continue;
@@ -1234,12 +1381,23 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 		if (!err && s.h.prev_time == at)
 			break;
 	}
+	if (!err && o.lost.n) {
+		char t[TAKE_TIME_LEN];
+
+		time_str(at, t);
+		snprintf(why, whysize, "the point of %s holds %zu chunk(s) damaged or "
+			 "changed on the backup medium before a later run saved them, "
+			 "the first at byte %llu ('blksnap backup verify' lists them)", t,
+			 o.lost.n, (unsigned long long)suspects_first(&o.lost));
+		err = -EBADMSG;
+	}
 	if (!err && fsync(out_fd))
 		err = -errno;
 out:
 	if (dest_fd >= 0)
 		close(dest_fd);
 	free(o.bad);
+	free(o.lost.v);
 	free(buf);
 	free(v);
 	block_sums_free(&sums);
@@ -1326,6 +1484,10 @@ struct verify {
 	void *arg;
 	uint64_t bytes_read;
 	bool damaged;
+	struct suspects lost;	/* of the point checked last */
+	/* The lost records of the undo file being read, said after it. */
+	struct { uint64_t offset, len; } *said;
+	size_t nsaid, capsaid;
 };
 
 static void damage(struct verify *c, const char *file, bool in_image,
@@ -1359,10 +1521,30 @@ static int verify_held(void *arg, uint64_t offset, const void *data, uint64_t le
 static int verify_record(void *arg, uint64_t offset, const void *data,
 			 uint64_t len)
 {
-	(void)offset;
+	struct verify *c = arg;
+
 	(void)data;
-	((struct verify *)arg)->bytes_read += len;
+	c->bytes_read += len;
+	suspects_clear(&c->lost, offset);
 	return 0;
+}
+
+static int verify_lost(void *arg, uint64_t offset, uint64_t len)
+{
+	struct verify *c = arg;
+
+	if (c->nsaid == c->capsaid) {
+		size_t cap = c->capsaid ? 2 * c->capsaid : 8;
+		void *tmp = realloc(c->said, cap * sizeof(*c->said));
+
+		if (!tmp)
+			return -ENOMEM;
+		c->said = tmp;
+		c->capsaid = cap;
+	}
+	c->said[c->nsaid].offset = offset;
+	c->said[c->nsaid++].len = len;
+	return suspects_add(&c->lost, offset, len);
 }
 
 /* Every chunk of DEST against the checksum file, bad ones as ranges. */
@@ -1448,6 +1630,7 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 	if (err)
 		goto out;
 	c.sums = &sums;
+	c.lost.chunk_size = sums.chunk_size;
 	c.held = calloc(sums.count / 8 + 1, 1);
 	buf = malloc(sums.chunk_size);
 	pts = calloc(n + 1, sizeof(*pts));
@@ -1460,7 +1643,7 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 	for (i = 0; at && at != sums.take_time && i < n; i++) {
 		if (v[i].time > sums.take_time)
 			continue;
-		if (scan_heads(&p, v[i].name, &s, NULL) ||
+		if (scan_heads(&p, v[i].name, &s, NULL, NULL) ||
 		    s.h.take_time != expect || !s.h.prev_time)
 			break;
 		if (s.h.prev_time == at) {
@@ -1509,10 +1692,23 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 			err = -errno;
 		if (err)
 			break;
-		err = undo_scan(fd, &s, verify_record, &c);
+		c.nsaid = 0;
+		err = undo_scan_visit(fd, &s, &(const struct undo_visit){
+			.data = verify_record, .lost = verify_lost, .arg = &c });
 		close(fd);
 		if (!err && !s.h.prev_time)
 			continue;	/* a first run's, left by a crash: no point */
+		for (size_t l = 0; !err && l < c.nsaid; l++) {
+			char t[TAKE_TIME_LEN], msg[TAKE_TIME_LEN + 160];
+
+			time_str(s.h.prev_time, t);
+			snprintf(msg, sizeof(msg), "bytes %llu-%llu of the point of %s "
+				 "were damaged or changed in DEST before this run "
+				 "saved them",
+				 (unsigned long long)c.said[l].offset,
+				 (unsigned long long)(c.said[l].offset + c.said[l].len - 1), t);
+			damage(&c, path, false, 0, 0, msg);
+		}
 		if (err == -EBADMSG) {
 			damage(&c, path, false, 0, 0, s.why);
 			chain_ok = false;
@@ -1535,7 +1731,7 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 			damage(&c, path, false, 0, 0, s.why);
 			chain_ok = false;
 		}
-		pts[k++] = (struct rp_checked){ s.h.prev_time, chain_ok };
+		pts[k++] = (struct rp_checked){ s.h.prev_time, chain_ok && !c.lost.n };
 		expect = s.h.prev_time;
 		lost_link = false;
 		if (at && s.h.prev_time == at)
@@ -1553,6 +1749,8 @@ out:
 	free(pts);
 	free(buf);
 	free(c.held);
+	free(c.lost.v);
+	free(c.said);
 	free(v);
 	block_sums_free(&sums);
 	unlock_dir(lock);

@@ -103,6 +103,14 @@ int rp_zero(struct rp_run *run, uint64_t offset, uint64_t len);
 uint64_t rp_saved_bytes(const struct rp_run *run);
 
 /*
+ * Bytes of DEST this run overwrote that did not match the latest point's
+ * checksums (damaged on the medium, or written behind the chain's back):
+ * now rewritten, but the point before this run holds them damaged; the
+ * commit records them in the undo file (restore and verify say so).
+ */
+uint64_t rp_lost_bytes(const struct rp_run *run);
+
+/*
  * Make the run the latest point; frees @run whatever the outcome.  On
  * failure DEST is left for rp_recover() to roll back.
  */

@@ -16,6 +16,7 @@ static const char header_magic[8] = "BLKSNUND";
 #define RECORD_MAGIC	0x52555342U	/* "BSUR" read as a little-endian u32 */
 #define KIND_DATA	1
 #define KIND_END	2
+#define KIND_LOST	3
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -166,6 +167,20 @@ int undo_append(struct undo_writer *w, uint64_t offset, const void *data,
 	return 0;
 }
 
+int undo_append_lost(struct undo_writer *w, uint64_t offset, uint64_t len)
+{
+	unsigned char head[UNDO_RECORD_HEAD];
+	int err;
+
+	if (!len)
+		return -EINVAL;
+	encode_head(head, w->seed, KIND_LOST, offset, len, 0);
+	err = io_pwrite_full(w->fd, head, sizeof(head), w->end);
+	if (!err)
+		w->end += sizeof(head);
+	return err;
+}
+
 int undo_sync(struct undo_writer *w)
 {
 	return fsync(w->fd) ? -errno : 0;
@@ -205,6 +220,15 @@ static int stop(struct undo_scan *s, uint64_t at, const char *what)
 
 int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 {
+	const struct undo_visit v = { .data = fn, .arg = arg };
+
+	return undo_scan_visit(fd, s, &v);
+}
+
+int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v)
+{
+	undo_record_fn fn = v->data;
+	void *arg = v->arg;
 	unsigned char b[UNDO_HEADER_SIZE];
 	unsigned char *data = NULL;
 	uint64_t at = UNDO_HEADER_SIZE, size;
@@ -247,7 +271,7 @@ int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 		if (get32(head) != RECORD_MAGIC ||
 		    get64(head + 32) != XXH3_64bits_withSeed(head, 32,
 						(XXH64_hash_t)s->h.take_time) ||
-		    (kind != KIND_DATA && kind != KIND_END)) {
+		    (kind != KIND_DATA && kind != KIND_END && kind != KIND_LOST)) {
 			err = stop(s, at, "record head torn or damaged");
 			break;
 		}
@@ -260,6 +284,18 @@ int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 			else
 				s->complete = true;
 			break;
+		}
+		if (kind == KIND_LOST) {
+			if (!len || offset + len < offset || offset + len > s->h.old_size) {
+				err = stop(s, at, "lost record out of range");
+				break;
+			}
+			err = v->lost ? v->lost(arg, offset, len) : 0;
+			if (err)
+				break;
+			s->lost++;
+			at += UNDO_RECORD_HEAD;
+			continue;
 		}
 		/* Old contents lie within the old image: nothing else is ours. */
 		if (!len || len > s->h.chunk_size || offset + len < offset ||
@@ -287,6 +323,10 @@ int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 				break;
 			}
 			err = fn(arg, offset, data, len);
+			if (err)
+				break;
+		} else if (v->head) {
+			err = v->head(arg, offset, len);
 			if (err)
 				break;
 		}

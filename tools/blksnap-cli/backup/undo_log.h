@@ -23,12 +23,21 @@
  *
  *   records, each a 40-byte head and, for data, its bytes
  *     0  u32 magic             "BSUR"
- *     4  u32 kind              1 data, 2 end
- *     8  u64 offset            data: where in the image; end: records
+ *     4  u32 kind              1 data, 2 end, 3 lost
+ *     8  u64 offset            data, lost: where in the image; end: data records
  *    16  u64 length            data: bytes that follow, at most chunk_size,
- *                              offset + length at most old_size; end: their sum
- *    24  u64 XXH3-64 of the data (end: 0)
+ *                              offset + length at most old_size; lost: bytes
+ *                              (no data follows); end: the data records' sum
+ *    24  u64 XXH3-64 of the data (end, lost: 0)
  *    32  u64 XXH3-64 of head bytes 0..31, seeded with take_time
+ *
+ * A lost record says that the old contents saved for those bytes did not
+ * match the checksum of the point the file restores: DEST was damaged
+ * there before the run overwrote it, so that point (and an older one,
+ * unless an older undo file restores those bytes) holds damaged data
+ * there.  Lost records go after every data record, just before the end
+ * record: a reader that stops at one (an older blksnap) has applied all
+ * the data already.
  *
  * Records are only appended.  A crash can leave a torn or missing last
  * record: the head hash and the data hash find it, and the file reads
@@ -81,6 +90,12 @@ int undo_append(struct undo_writer *w, uint64_t offset, const void *data,
 /* Make every record appended so far durable (fsync).  0 or -errno. */
 int undo_sync(struct undo_writer *w);
 
+/*
+ * Append a lost record for @len bytes at @offset; after the last data
+ * record, before undo_finish().  0 or -errno.
+ */
+int undo_append_lost(struct undo_writer *w, uint64_t offset, uint64_t len);
+
 /* Append the end record and fsync.  0 or -errno. */
 int undo_finish(struct undo_writer *w);
 
@@ -92,6 +107,7 @@ struct undo_scan {
 	struct undo_header h;
 	uint64_t records;	/* good data records, in file order */
 	uint64_t bytes;		/* their data bytes */
+	uint64_t lost;		/* good lost records */
 	bool complete;		/* the end record came, counts agree, no more */
 	char why[160];		/* what is wrong, when not complete */
 };
@@ -99,6 +115,9 @@ struct undo_scan {
 /* Called for each good data record, in file order; 0 or -errno stops. */
 typedef int (*undo_record_fn)(void *arg, uint64_t offset, const void *data,
 			      uint64_t len);
+
+/* Called for each good lost record, in file order; 0 or -errno stops. */
+typedef int (*undo_lost_fn)(void *arg, uint64_t offset, uint64_t len);
 
 /*
  * Read undo file @fd: its header, then its records up to the first that
@@ -110,5 +129,19 @@ typedef int (*undo_record_fn)(void *arg, uint64_t offset, const void *data,
  * if reading fails, or what @fn returned.
  */
 int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg);
+
+/* Called for each good data record's place, its data unread. */
+typedef int (*undo_head_fn)(void *arg, uint64_t offset, uint64_t len);
+
+/* What undo_scan_visit() hands each record to; NULL for none. */
+struct undo_visit {
+	undo_record_fn data;	/* data records, read and checked */
+	undo_head_fn head;	/* without @data: data records' places only */
+	undo_lost_fn lost;	/* lost records */
+	void *arg;
+};
+
+/* undo_scan() with a callback per kind of record. */
+int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v);
 
 #endif /* BLKSNAP_CLI_UNDO_LOG_H */

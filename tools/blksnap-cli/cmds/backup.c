@@ -149,6 +149,7 @@ struct job {
 	char stale[GENERATION_STR_LEN];
 	int record_fd;			/* this run's snapshot record, locked */
 	uint64_t undo_bytes;		/* old contents saved by this run */
+	uint64_t lost;			/* of those, not what the last point held */
 	uint64_t unchanged;		/* copied, found unchanged, not written */
 	/* A full copy over DEST's existing point: read all, write what differs. */
 	bool compared;
@@ -681,6 +682,7 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	j->written = rp_written_bytes(run);
 	j->unchanged = rp_unchanged_bytes(run);
 	j->undo_bytes = rp_saved_bytes(run);
+	j->lost = rp_lost_bytes(run);
 	backup_copy_free(&c);
 	free(buf);
 	if (err == -EINTR) {
@@ -703,6 +705,16 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	if (err)
 		return fail_io(j->dest, "commit the restore point", err,
 			       "check the backup medium; the next run rolls this one back");
+	if (j->lost) {
+		char lost_s[32];
+
+		size_format(j->lost, lost_s, sizeof(lost_s));
+		fprintf(stderr, CLI_NAME ": %s: %s of it did not match their "
+			"checksums (damaged or changed on the backup medium): "
+			"rewritten from the source, but the points before this run "
+			"hold them so ('blksnap backup verify' names them)\n",
+			j->dest, lost_s);
+	}
 	/*
 	 * A complete point now, the first one too: should the state write
 	 * fail, DEST stays (the next run compares it instead of copying it
@@ -980,6 +992,7 @@ static int add_points(const struct backup *b, const struct job *j,
 	       add(o, "keep", json_object_new_int64(b->keep_points)) ||
 	       add(o, "undo-bytes", json_object_new_int64(j->undo_bytes)) ||
 	       add(o, "bytes-unchanged", json_object_new_int64(j->unchanged)) ||
+	       add(o, "bytes-damaged", json_object_new_int64(j->lost)) ||
 	       (j->recovered[0] &&
 		add(o, "recovered", json_object_new_string(j->recovered))) ||
 	       (j->stale[0] &&
