@@ -1,7 +1,8 @@
 # Refused targets and destinations of blksnap backup: a tmpfs path, an
 # overlay mount, a missing path, a device already in a snapshot, a DEST on the device being backed up, a block device
 # smaller than the target, a DEST in a missing directory, a DEST that holds
-# a filesystem or swap that no blksnap backup wrote (unless --force).  Each gets one
+# a filesystem or swap that no blksnap backup wrote (unless --force), and a
+# difference storage that fills up during the copy.  Each gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
 # kernels: first
@@ -111,5 +112,26 @@ expect_match "$out" "^/srv/data: incremental to $other" "the next backup is incr
 expect_eq "$err" "" "the next backup's stderr"
 losetup -d $other
 rm /tmp/other-disk.raw
+
+# --- the difference storage fills up during a backup ----------------------
+# 24 MiB written to /srv/data through an 8 MiB storage while the copy
+# reads slowly: the run names the full storage and its limit, not the
+# EIO its reads got, and leaves no snapshot.
+blksnap backup --limit 8M --bwlimit 4M --to /mnt/backup/ovf.img /srv/data \
+	> /tmp/ovf.out 2> /tmp/ovf.err &
+pid=$!
+for i in $(seq 100); do
+	[ -n "$(ls /sys/class/misc/blksnap-control/snapshots)" ] && break
+	sleep 0.1
+done
+dd if=/dev/urandom of=/srv/data/fill bs=1M count=24 conv=fsync status=none
+set +e; wait $pid; rc=$?; set -e
+err=$(cat /tmp/ovf.err)
+echo "backup through an 8 MiB storage under 24 MiB of writes: rc=$rc: $err"
+expect_eq "$rc" 1 "backup whose storage filled up"
+expect_match "$err" "^blksnap: /srv/data: difference storage full at 8M while the backup read the snapshot (${DISK1}1 took more writes than it holds); raise --limit" \
+	"it names the full storage and its limit"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left after the overflow"
+rm /srv/data/fill
 umount /srv/data
 blksnap detach ${DISK1}1

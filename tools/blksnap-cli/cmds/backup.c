@@ -566,6 +566,33 @@ static int fail_stale(const struct job *j)
 	return cli_fail_text(msg);
 }
 
+/*
+ * A read of the snapshot image failed.  When the snapshot itself failed
+ * (its difference storage full, or failing), that is the cause to name,
+ * not the EIO every read of a corrupted image gets.
+ */
+static int fail_read(const struct backup *b, const struct job *j, int err)
+{
+	char msg[2 * PATH_MAX + 256], limit_s[32];
+	struct blksnap_snapshotinfo info;
+
+	if (blksnap_snapshot_info(b->mk.ctx, j->m->t.dev, &info) || !info.error_code)
+		return fail_io(j->image, "read", err, "check 'blksnap snapshot info'");
+	if (info.error_code == -ENOSPC) {
+		size_format(b->mk.limit, limit_s, sizeof(limit_s));
+		snprintf(msg, sizeof(msg), "%s: difference storage full at %s while "
+			 "the backup read the snapshot (%s took more writes than it "
+			 "holds); raise --limit (or limit in blksnap.conf), or back up "
+			 "at a quieter time", j->m->t.arg, limit_s, j->device);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: the snapshot failed while the backup "
+			 "read it: its difference storage gave %s; check the "
+			 "storage's disk ('dmesg'), or give another --storage",
+			 j->m->t.arg, strerror(-info.error_code));
+	}
+	return cli_fail_text(msg);
+}
+
 static int put_point(void *arg, uint64_t offset, const void *data, size_t len)
 {
 	return rp_write(arg, offset, data, len);
@@ -695,10 +722,10 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 		fprintf(stderr, CLI_NAME ": %s: %s\n", j->dest, aerr ?
 			"could not be rolled back now; the next run or 'backup list' does it" :
 			"rolled back to its latest restore point");
-		return fail_io(c.failed_on_dst ? j->dest : j->image,
-			       c.failed_on_dst ? "write" : "read", err,
-			       c.failed_on_dst ? "check the destination's space and disk"
-					       : "check 'blksnap snapshot info'");
+		return c.failed_on_dst ?
+		       fail_io(j->dest, "write", err,
+			       "check the destination's space and disk") :
+		       fail_read(b, j, err);
 	}
 	/* The commit: from here on the run is DEST's latest point. */
 	err = rp_commit(run);
@@ -786,10 +813,10 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	if (err == -EINTR)
 		return err;
 	if (err)
-		return fail_io(c.failed_on_dst ? j->dest : j->image,
-			       c.failed_on_dst ? "write" : "read", err,
-			       c.failed_on_dst ? "check the destination's space and disk"
-					       : "check 'blksnap snapshot info'");
+		return c.failed_on_dst ?
+		       fail_io(j->dest, "write", err,
+			       "check the destination's space and disk") :
+		       fail_read(b, j, err);
 	return CLI_EXIT_SUCCESS;
 }
 
