@@ -10,7 +10,7 @@ set -eu
 PACKAGES="
 	build-essential cmake pkg-config
 	libblkid-dev libmount-dev libsmartcols-dev uuid-dev libcmocka-dev
-	libjson-c-dev libinih-dev libxxhash-dev lvm2
+	libjson-c-dev libinih-dev libxxhash-dev libkmod-dev lvm2
 	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
 	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
 	jq dpkg-dev
