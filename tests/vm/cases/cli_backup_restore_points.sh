@@ -11,9 +11,14 @@
 # again, the next run rolls the killed one back and destroys its snapshot
 # itself, says both in a line each and in --json, and succeeds.  The
 # filter a killed first run attached (a loop device) is detached by the
-# next run, which then backs the device up whole.  --keep 2 leaves two points, the older
-# restorable.  A full copy over the chain (--full, as after a module
-# reload) writes and saves only the chunks that changed.
+# next run, which then backs the device up whole.  --keep 2 leaves two
+# points, the older restorable.  A restore after a kill needs no state
+# directory.  `backup verify` finds one flipped byte of DEST (its 64 KiB
+# chunk; both points taken); after a module reload the full copy writes
+# and saves only the chunks that changed, the damaged one among them, and
+# says so; verify then finds the latest whole and round 5 not (it was
+# saved with the damaged chunk), and restore refuses round 5 naming it.  A first image stays, whole and restorable, when
+# only the state write fails; the next run writes nothing ("compared").
 # kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
@@ -105,8 +110,11 @@ ok "the killed run had written part of DEST"
 n=$(ls $dest.blksnap | grep -c '^undo-' || true)
 expect_eq "$n" 3 "undo files: rounds 1 and 2, and the killed run's"
 
+# From the backup medium alone: no state directory.
+mv /mnt/backup/state /mnt/backup/state.away
 run_capture rc out err blksnap backup restore --to /mnt/backup/latest.img $dest
-echo "restore after the kill: rc=$rc: $err"
+mv /mnt/backup/state.away /mnt/backup/state
+echo "restore after the kill, without the state directory: rc=$rc: $err"
 expect_eq "$rc" 0 "backup restore after the kill"
 expect_match "$err" "rolled back the interrupted run" "restore says it rolled the run back"
 expect_eq "$(sha256sum < /mnt/backup/latest.img | cut -d' ' -f1)" "$sum_latest" \
@@ -196,11 +204,42 @@ blksnap backup restore --at "${when[4]}" --to /mnt/backup/r4.img $dest ||
 check_dest data ext4 4 /mnt/backup/r4.img
 rm -f /mnt/backup/r4.img
 
-# --- a full copy writes only what changed ---------------------------------
+# --- backup verify finds one flipped byte -------------------------------
+run_capture rc out err blksnap backup verify --json $dest
+expect_eq "$rc" 0 "backup verify of a whole medium"
+echo "$out" > /tmp/verify.json
+expect_eq "$(jget /tmp/verify.json ok)" true "verify --json ok"
+flip_at=$((5 * M + 12345))
+byte=$(od -An -tu1 -j $flip_at -N1 $dest | tr -d ' ')
+printf "\\$(printf %o $(( (byte ^ 1) & 255 )))" |
+	dd of=$dest bs=1 seek=$flip_at conv=notrunc status=none
+run_capture rc out err blksnap backup verify --json $dest
+echo "verify after one byte flipped at $flip_at: rc=$rc: $err"
+expect_eq "$rc" 1 "backup verify of DEST with a flipped byte"
+echo "$out" > /tmp/verify.json
+expect_eq "$(jget /tmp/verify.json ok)" false "verify --json ok"
+expect_eq "$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join("%s:%d+%d" % (x["file"], x["offset"], x["length"]) for x in d["damaged"]))
+print(" ".join(str(p["ok"]).lower() for p in d["restore-points"]))' /tmp/verify.json)" \
+	"$dest:$((5 * M))+65536
+false false" "the damaged range (the flipped byte's 64 KiB chunk) and both points"
+expect_match "$err" "the next 'blksnap backup --full' to it rewrites" "verify's advice"
+
+# --- after a module reload, a full copy writes only what changed --------
+# (and rewrites the damaged chunk: it differs from the source)
 mutate /srv/data 6
 checksums /srv/data > /tmp/data.6.sums
-blksnap backup --full --keep 2 --json --to $dest /srv/data > /tmp/data.6.json ||
-	fail "round 6: backup --full"
+blksnap detach ${DISK1}1
+rmmod blksnap
+load_blksnap
+blksnap backup --keep 2 --json --to $dest /srv/data > /tmp/data.6.json 2> /tmp/data.6.err ||
+	{ cat /tmp/data.6.err; fail "round 6: backup after the module reload"; }
+expect_match "$(cat /tmp/data.6.err)" "full copy: change tracking restarted" \
+	"round 6 says why it copies everything"
+expect_match "$(cat /tmp/data.6.err)" "$dest: 64K of it did not match their checksums" \
+	"round 6 says it rewrote a damaged chunk"
+expect_eq "$(jget /tmp/data.6.json bytes-damaged)" 65536 "round 6 bytes-damaged"
 expect_eq "$(jget /tmp/data.6.json mode)" full "round 6 mode"
 total=$(jget /tmp/data.6.json bytes-total)
 copied=$(jget /tmp/data.6.json bytes-copied)
@@ -216,10 +255,22 @@ expect_eq "$copied" "$total" "a full copy reads everything"
 [ "$undo" -lt $((8 * M)) ] || fail "round 6: $undo bytes saved for a few MiB changed"
 [ "$unchanged" -gt $((48 * M)) ] || fail "round 6: only $unchanged bytes found unchanged"
 check_dest data ext4 6 $dest
-blksnap backup restore --at "${when[5]}" --to /mnt/backup/r5.img $dest ||
-	fail "backup restore --at ${when[5]}"
-check_dest data ext4 5 /mnt/backup/r5.img
-rm -f /mnt/backup/r5.img
+# The latest is whole again; round 5 keeps the damaged chunk it was
+# saved with, and says so rather than restore it as round 5's.
+run_capture rc out err blksnap backup verify --json $dest
+echo "verify after round 6: rc=$rc"
+echo "$out" > /tmp/verify.json
+expect_eq "$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(str(p["ok"]).lower() for p in d["restore-points"]))' /tmp/verify.json)" \
+	"true false" "after round 6: the latest whole, round 5 not"
+expect_match "$(cat /tmp/verify.json)" "bytes $((5 * M))-$((5 * M + 65535)) of the point of ${when[5]} were damaged or changed" \
+	"verify names round 5's lost chunk"
+run_capture rc out err blksnap backup restore --at "${when[5]}" --to /mnt/backup/r5.img $dest
+echo "restore of round 5: rc=$rc: $err"
+expect_eq "$rc" 1 "restore of round 5, whose chunk was lost"
+expect_match "$err" "the first at byte $((5 * M))" "restore names the lost chunk"
+[ ! -e /mnt/backup/r5.img ] || fail "a refused restore left its file"
 
 run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
 [ "$rc" != 0 ] || fail "the point --keep removed was restored"
@@ -269,6 +320,39 @@ ok "$loop: change tracking restarted ($gen_killed, then $gen_next)"
 expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left"
 cmp $loop /mnt/backup/other.img || fail "/mnt/backup/other.img differs from $loop"
 ok "/mnt/backup/other.img is byte-identical to $loop"
+blksnap detach $loop
+losetup -d $loop
+
+# --- a first image stays when only the state write fails ----------------
+# An immutable state directory (its lock file made before): the state
+# cannot be written after the image is committed as a restore point.
+head -c $((4 * M)) /dev/urandom > /srv/first.raw
+truncate -s $((16 * M)) /srv/first.raw
+loop=$(losetup -f --show /srv/first.raw)
+first=/mnt/backup/first.img
+mkdir /mnt/backup/ro-state
+touch /mnt/backup/ro-state/first.state.lock
+chattr +i /mnt/backup/ro-state
+run_capture rc out err blksnap backup --state /mnt/backup/ro-state/first.state --to $first $loop
+chattr -i /mnt/backup/ro-state
+echo "a first backup whose state cannot be written: rc=$rc: $err"
+expect_eq "$rc" 1 "a first backup whose state cannot be written"
+expect_match "$err" "first.state: cannot write: .*; check the state directory; the backup itself is a complete restore point" \
+	"it says the backup is complete all the same"
+[ -f $first ] || fail "$first was removed"
+cmp $loop $first || fail "$first differs from $loop"
+ok "$first stays, byte-identical to $loop"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left"
+blksnap backup verify $first > /dev/null || fail "backup verify $first"
+blksnap backup restore --to /mnt/backup/first.out $first || fail "backup restore $first"
+cmp $loop /mnt/backup/first.out || fail "the restored first image differs from $loop"
+rm /mnt/backup/first.out
+ok "$first verifies and restores"
+# The next run has no state: a full copy, compared, that writes nothing.
+run_capture rc out err blksnap backup --state /mnt/backup/ro-state/first.state --to $first $loop
+echo "the next backup of $loop: rc=$rc: $out"
+expect_eq "$rc" 0 "the next backup of $loop"
+expect_match "$out" "full to $first: compared: 16M read, 0 written in " "its summary line"
 blksnap detach $loop
 losetup -d $loop
 
