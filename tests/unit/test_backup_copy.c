@@ -2,7 +2,9 @@
 /*
  * Copying ranges of an image: the destination ends byte-identical; runs
  * of zeros are left as holes in a fresh file and punched (or written)
- * over old data; a stop request ends the copy between chunks.
+ * over old data; a stop request ends the copy between chunks; a long
+ * copy leaves none of its source and little of its destination in the
+ * page cache.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <cmocka.h>
 #include "backup/backup_copy.h"
 
@@ -283,12 +288,85 @@ static void read_then_put_is_the_copy(void **state)
 	close(src);
 }
 
+/* Bytes of @path in the page cache (mincore(2) of a mapping of it). */
+static uint64_t resident(const char *path, uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (size + page - 1) / page, i;
+	unsigned char *vec = malloc(pages);
+	uint64_t n = 0;
+	void *map;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_non_null(vec);
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mincore(map, size, vec), 0);
+	for (i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	munmap(map, size);
+	close(fd);
+	free(vec);
+	return n * page;
+}
+
+/*
+ * 128 MiB copied: the source's pages are dropped as they are read, the
+ * destination's written back and dropped every step, so at most a few
+ * steps of it stay cached (all 256 MiB would without the advice).
+ */
+static void long_copy_leaves_little_in_the_page_cache(void **state)
+{
+	const uint64_t size = 128ULL * MiB;
+	unsigned char *block = malloc(MiB);
+	struct backup_copy c;
+	struct statfs fs;
+	uint64_t i, src_left, dst_left;
+	int src, dst;
+
+	(void)state;
+	assert_int_equal(statfs(dir, &fs), 0);
+	if (fs.f_type == TMPFS_MAGIC)
+		skip();		/* on tmpfs the page cache is the file */
+	assert_non_null(block);
+	src = open(src_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(src >= 0);
+	for (i = 0; i < size / MiB; i++) {
+		memset(block, (int)(i % 251) + 1, MiB);
+		assert_int_equal(pwrite(src, block, MiB, i * MiB), MiB);
+	}
+	/* The source starts out of the cache, as a device not read lately. */
+	assert_int_equal(fsync(src), 0);
+	assert_int_equal(posix_fadvise(src, 0, 0, POSIX_FADV_DONTNEED), 0);
+	dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(dst >= 0);
+	assert_int_equal(ftruncate(dst, size), 0);
+	assert_int_equal(backup_copy_init(&c, src, dst, true), 0);
+	assert_int_equal(backup_copy_range(&c, 0, size), 0);
+	backup_copy_free(&c);
+	src_left = resident(src_path, size);
+	dst_left = resident(dst_path, size);
+	print_message("cached after the copy: source %llu KiB, destination %llu KiB\n",
+		      (unsigned long long)(src_left >> 10),
+		      (unsigned long long)(dst_left >> 10));
+	assert_true(src_left <= 4 * MiB);
+	assert_true(dst_left <= 4 * CACHE_BEHIND_STEP);
+	assert_int_equal(fsync(dst), 0);
+	close(src);
+	close(dst);
+	unlink(src_path);
+	unlink(dst_path);
+	free(block);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_copy_to_a_fresh_file_stays_sparse),
 		cmocka_unit_test(changed_range_now_zero_reaches_the_destination),
 		cmocka_unit_test(stop_request_ends_the_copy),
+		cmocka_unit_test(long_copy_leaves_little_in_the_page_cache),
 		cmocka_unit_test(short_source_is_an_error),
 		cmocka_unit_test(hooks_take_data_and_zero_runs),
 		cmocka_unit_test(read_then_put_is_the_copy),

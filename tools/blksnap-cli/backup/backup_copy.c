@@ -36,6 +36,7 @@ int backup_copy_init(struct backup_copy *c, int src, int dst, bool dst_zeroed)
 	c->dst = dst;
 	c->dst_zeroed = dst_zeroed;
 	c->start = now();
+	cache_behind_init(&c->cb, dst);
 	/* Aligned, so that an O_DIRECT source or destination would work too. */
 	if (posix_memalign(&c->buf, BACKUP_ZERO_BLOCK, BACKUP_COPY_CHUNK))
 		return -ENOMEM;
@@ -57,9 +58,14 @@ static bool all_zero(const unsigned char *p, size_t len)
 static int put_dst(struct backup_copy *c, const void *buf, size_t len,
 		   uint64_t offset)
 {
+	int err;
+
 	if (c->put)
 		return c->put(c->put_arg, offset, buf, len);
-	return io_pwrite_full(c->dst, buf, len, offset);
+	err = io_pwrite_full(c->dst, buf, len, offset);
+	if (!err)
+		cache_behind_written(&c->cb, len);
+	return err;
 }
 
 /* Make @len bytes at @offset of dst read as zeros. */
@@ -80,6 +86,7 @@ static int zero_dst(struct backup_copy *c, const void *zeros, size_t len,
 	}
 	/* @zeros is the zero run itself, read from the source. */
 	c->written += len;
+	cache_behind_written(&c->cb, len);
 	return io_pwrite_full(c->dst, zeros, len, offset);
 }
 
@@ -119,10 +126,16 @@ static int put_chunk(struct backup_copy *c, const unsigned char *buf,
 int backup_copy_read(struct backup_copy *c, uint64_t offset, void *buf,
 		     size_t len)
 {
+	int err;
+
 	if (c->stop && c->stop())
 		return -EINTR;
 	c->failed_on_dst = false;
-	return io_pread_full(c->src, buf, len, offset);
+	err = io_pread_full(c->src, buf, len, offset);
+	/* Each byte of the snapshot is read once: keep none of it cached. */
+	if (!err)
+		cache_drop(c->src, offset, len);
+	return err;
 }
 
 int backup_copy_put(struct backup_copy *c, uint64_t offset, const void *buf,

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "common/cache_behind.h"
 
 #define BACKUP_COPY_CHUNK	(1U << 20)	/* bytes read at once */
 #define BACKUP_ZERO_BLOCK	4096U		/* granularity of zero runs */
@@ -46,6 +47,7 @@ struct backup_copy {
 	bool punch_unsupported;	/* @dst refused a hole once: write zeros */
 	void *buf;
 	double start;		/* monotonic seconds at init, for the limit */
+	struct cache_behind cb;	/* @dst's writes; the reads of @src are dropped */
 };
 
 /* Set up @c; 0 or -ENOMEM.  Free with backup_copy_free(). */

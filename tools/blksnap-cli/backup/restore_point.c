@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "block_sums.h"
+#include "common/cache_behind.h"
 #include "common/io_full.h"
 #include "restore_point.h"
 #include "take_time.h"
@@ -445,6 +446,7 @@ struct rp_run {
 	uint64_t nchunks;	/* of the larger of the two sizes */
 	unsigned char *buf;	/* one chunk */
 	bool unsynced;		/* appended by rp_save(), not yet fsynced */
+	struct cache_behind cb;	/* DEST's writes */
 	bool punch_unsupported;	/* DEST refused a hole once: write zeros */
 	int failed;		/* the first error: only abort is left */
 };
@@ -652,6 +654,7 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	err = open_dest(r, chain, why, whysize);
 	if (err)
 		goto fail;
+	cache_behind_init(&r->cb, r->dest_fd);
 	r->nchunks = block_sums_count(image_size > r->h.old_size ? image_size :
 				      r->h.old_size, r->h.chunk_size);
 	r->saved = calloc(r->nchunks / 8 + 1, 1);
@@ -833,8 +836,12 @@ static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
 	if (err == -EINVAL)
 		return err;
 	/* The old contents are on disk before DEST is touched: the rule. */
-	if (!err && r->unsynced)
+	if (!err && r->unsynced) {
 		err = undo_sync(&r->w);
+		/* On disk now: no reader needs it in the cache. */
+		if (!err)
+			cache_drop(r->w.fd, 0, 0);
+	}
 	if (!err)
 		r->unsynced = false;
 	else
@@ -850,10 +857,12 @@ static int write_part(struct rp_run *r, uint64_t offset, const void *data,
 	if (err)
 		return err;
 	err = io_pwrite_full(r->dest_fd, data, len, offset);
-	if (err)
+	if (err) {
 		r->failed = err;
-	else
+	} else {
 		r->written_bytes += len;
+		cache_behind_written(&r->cb, len);
+	}
 	return err;
 }
 
@@ -917,6 +926,8 @@ static int zero_part(struct rp_run *r, uint64_t offset, uint64_t len)
 		size_t n = len < r->h.chunk_size ? len : r->h.chunk_size;
 
 		err = io_pwrite_full(r->dest_fd, r->buf, n, offset);
+		if (!err)
+			cache_behind_written(&r->cb, n);
 		offset += n;
 		len -= n;
 	}
@@ -1183,6 +1194,7 @@ struct out_image {
 	uint8_t *bad;		/* a bit per chunk: DEST's differs from sums */
 	int64_t at_least;	/* 0, or the bad chunk that is not repaired */
 	struct suspects lost;	/* of the point written out so far */
+	struct cache_behind cb;	/* @fd's writes */
 };
 
 static int apply_older(void *arg, uint64_t offset, const void *data, uint64_t len)
@@ -1251,6 +1263,7 @@ static int copy_latest(struct out_image *o, int dest_fd, unsigned char *buf)
 		err = have ? io_pread_full(dest_fd, buf, have, start) : 0;
 		if (err)
 			return err;
+		cache_drop(dest_fd, start, have);
 		if (block_sum(buf, len) != s->sum[i])
 			o->bad[i / 8] |= 1U << (i % 8);
 		if (o->file && all_zero(buf, len))
@@ -1258,6 +1271,7 @@ static int copy_latest(struct out_image *o, int dest_fd, unsigned char *buf)
 		err = io_pwrite_full(o->fd, buf, len, i * s->chunk_size);
 		if (err)
 			return err;
+		cache_behind_written(&o->cb, len);
 	}
 	return 0;
 }
@@ -1350,6 +1364,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 		goto out;
 	}
 	o.file = S_ISREG(st.st_mode);
+	cache_behind_init(&o.cb, out_fd);
 	dest_fd = open(p.dest, O_RDONLY | O_CLOEXEC);
 	buf = malloc(sums.chunk_size);
 	o.bad = calloc(sums.count / 8 + 1, 1);
@@ -1575,6 +1590,7 @@ static int verify_image(struct verify *c, const char *path, unsigned char *buf)
 			       (uint64_t)st.st_size - start : len;
 			memset(buf + have, 0, len - have);
 			err = have ? io_pread_full(fd, buf, have, start) : 0;
+			cache_drop(fd, start, have);
 			c->bytes_read += have;
 			bad = !err && block_sum(buf, len) != s->sum[i] &&
 			      !(c->held[i / 8] & (1U << (i % 8)));
