@@ -84,6 +84,13 @@ struct blksnap_ctx;
 int cli_open_control(struct blksnap_ctx **ctx);
 const char *cli_control_path(void);
 
+/*
+ * cli_open_control() for the commands that make a snapshot: when the node
+ * is missing (and not named by $BLKSNAP_CONTROL), load the module first
+ * (module_load.h) and say so in one line on stderr.
+ */
+int cli_open_control_load(struct blksnap_ctx **ctx);
+
 /* The usage text's note on what a TARGET may be. */
 #define CLI_TARGET_HELP \
 	"\nTARGET is a block device, MAJOR:MINOR, a mount point or a path in a\n" \

@@ -473,7 +473,7 @@ int snapshot_make_storage(struct snapshot_make *c, bool quiet)
 {
 	int ret;
 
-	ret = cli_open_control(&c->ctx);
+	ret = cli_open_control_load(&c->ctx);
 	/* Nothing is made before the storage is known to be safe. */
 	if (!ret)
 		ret = collect_owners(c);
