@@ -2,7 +2,8 @@
 # overlay mount, a missing path, a device already in a snapshot, a DEST on the device being backed up, a block device
 # smaller than the target, a DEST in a missing directory, a DEST that holds
 # a filesystem or swap that no blksnap backup wrote (unless --force), and a
-# difference storage that fills up during the copy.  Each gets one
+# difference storage that fills up during the copy, and a second backup of a
+# device a backup is running on (named, or waited for).  Each gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
 # kernels: first
@@ -91,13 +92,13 @@ foreign() {	# foreign WHAT DEST REGEX
 truncate -s 16M /mnt/backup/swap.img
 mkswap -q /mnt/backup/swap.img
 foreign "DEST file holding swap" /mnt/backup/swap.img \
-	"^blksnap: /mnt/backup/swap.img: holds swap (UUID [0-9a-f-]*), and no blksnap backup wrote it .*; check that it is the file you mean, then give --force to overwrite it\$"
+	"^blksnap: /mnt/backup/swap.img: holds swap \\(UUID [0-9a-f-]*\\), and no blksnap backup wrote it .*; check that it is the file you mean, then give --force to overwrite it\$"
 rm /mnt/backup/swap.img
 truncate -s 80M /tmp/other-disk.raw
 mkfs.ext4 -q /tmp/other-disk.raw
 other=$(losetup -f --show /tmp/other-disk.raw)
 foreign "DEST device holding ext4" $other \
-	"^blksnap: $other: holds ext4 (UUID [0-9a-f-]*), and no blksnap backup wrote it .*the device you mean, then give --force"
+	"^blksnap: $other: holds ext4 \\(UUID [0-9a-f-]*\\), and no blksnap backup wrote it .*the device you mean, then give --force"
 uuid=$(blkid -o value -s UUID ${DISK1}1)
 run_capture rc out err blksnap backup --force --to $other /srv/data
 echo "backup --force to $other: rc=$rc: $err"
@@ -129,9 +130,33 @@ set +e; wait $pid; rc=$?; set -e
 err=$(cat /tmp/ovf.err)
 echo "backup through an 8 MiB storage under 24 MiB of writes: rc=$rc: $err"
 expect_eq "$rc" 1 "backup whose storage filled up"
-expect_match "$err" "^blksnap: /srv/data: difference storage full at 8M while the backup read the snapshot (${DISK1}1 took more writes than it holds); raise --limit" \
+expect_match "$err" "^blksnap: /srv/data: difference storage full at 8M while the backup read the snapshot \\(${DISK1}1 took more writes than it holds\\); raise --limit" \
 	"it names the full storage and its limit"
 expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left after the overflow"
 rm /srv/data/fill
+
+# --- another backup of the same device is running ------------------------
+# The second run, to another DEST, is told who has the device (--no-wait),
+# or waits for it; not "already in a snapshot; destroy that snapshot".
+"$BLKSNAP_CLI" backup --bwlimit 8M --to /mnt/backup/slow.img /srv/data \
+	> /tmp/slow.out 2> /tmp/slow.err &
+pid=$!
+for i in $(seq 100); do
+	[ -n "$(ls /sys/class/misc/blksnap-control/snapshots)" ] && break
+	sleep 0.1
+done
+run_capture rc out err blksnap backup --no-wait --to /mnt/backup/fast.img /srv/data
+echo "a second backup of /srv/data with --no-wait: rc=$rc: $err"
+expect_eq "$rc" 1 "a second backup of the device with --no-wait"
+expect_match "$err" "^blksnap: /srv/data: another blksnap backup of ${DISK1}1 is running \\(pid $pid, to /mnt/backup/slow.img\\); try again when it is done, or without --no-wait to wait for it\$" \
+	"it names the run that has the device"
+[ ! -e /mnt/backup/fast.img ] || fail "the refused run made its DEST"
+run_capture rc out err blksnap backup --to /mnt/backup/fast.img /srv/data
+echo "a second backup of /srv/data, waiting: rc=$rc: $out"
+expect_eq "$rc" 0 "a second backup of the device, waiting for the first"
+set +e; wait $pid; rc=$?; set -e
+expect_eq "$rc" 0 "the first backup, which the second waited for"
+ok "the second backup waited for the first and succeeded"
+rm -rf /mnt/backup/slow.img* /mnt/backup/fast.img*
 umount /srv/data
 blksnap detach ${DISK1}1

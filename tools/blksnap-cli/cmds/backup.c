@@ -35,6 +35,7 @@
 #include "backup/backup_copy.h"
 #include "backup/backup_state.h"
 #include "backup/dest_signature.h"
+#include "backup/device_lock.h"
 #include "backup/identity.h"
 #include "backup/restore_point.h"
 #include "backup/snapshot_record.h"
@@ -96,7 +97,7 @@ static void usage(const char *cmd)
 	       "                        filesystem or partition table that no blksnap\n"
 	       "                        backup wrote (refused without)\n"
 	       " -n, --no-wait          fail at once if another backup holds the state\n"
-	       "                        instead of waiting for it\n"
+	       "                        or the device instead of waiting for it\n"
 	       " -r, --ranges-out FILE  copy nothing: write the ranges to copy to FILE\n"
 	       "                        (OFFSET LENGTH in bytes, a line each), advance\n"
 	       "                        the state and leave the snapshot for the caller\n"
@@ -126,6 +127,7 @@ struct job {
 	char dest[PATH_MAX];		/* absolute */
 	char state[PATH_MAX];
 	int lock_fd;
+	int dev_lock_fd;		/* device_lock.h; -1 if none could be made */
 	bool dest_created;		/* by this run: removed on failure */
 	bool dest_bdev;
 	uint64_t dest_bdev_size;
@@ -1337,6 +1339,52 @@ static int refuse_shared_dest(const struct backup *b)
 	return CLI_EXIT_SUCCESS;
 }
 
+static int by_device(const void *a, const void *b)
+{
+	dev_t x = (*(const struct job *const *)a)->m->t.dev;
+	dev_t y = (*(const struct job *const *)b)->m->t.dev;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One backup of a device at a time, whatever its DEST (device_lock.h):
+ * another run of it is waited for, or with --no-wait named.  Taken in
+ * the order of the devices, before any state lock, in every run.  Where
+ * the lock files cannot be made (not root), runs go on without.
+ */
+static int lock_devices(struct backup *b)
+{
+	struct job **order = calloc(b->n, sizeof(*order));
+	struct device_lock_holder holder;
+	char msg[3 * PATH_MAX], pid[32];
+	struct job *busy = NULL;
+	size_t i;
+	int err;
+
+	if (!order)
+		return fail_io(CLI_NAME, "back up", -ENOMEM, "try again");
+	for (i = 0; i < b->n; i++)
+		order[i] = &b->jobs[i];
+	qsort(order, b->n, sizeof(*order), by_device);
+	for (i = 0; i < b->n && !busy; i++) {
+		err = device_lock(DEVICE_LOCK_DIR, order[i]->m->t.dev, !b->no_wait,
+				  order[i]->dest, &order[i]->dev_lock_fd, &holder);
+		if (err == -EBUSY)
+			busy = order[i];
+	}
+	free(order);
+	if (!busy)
+		return CLI_EXIT_SUCCESS;
+	snprintf(pid, sizeof(pid), holder.pid ? "pid %ld" : "pid unknown",
+		 holder.pid);
+	snprintf(msg, sizeof(msg), "%s: another blksnap backup of %s is running "
+		 "(%s%s%s); try again when it is done, or without --no-wait to "
+		 "wait for it", busy->m->t.arg, busy->device, pid,
+		 holder.dest[0] ? ", to " : "", holder.dest);
+	return cli_fail_text(msg);
+}
+
 static int by_state_path(const void *a, const void *b)
 {
 	const struct job *x = *(const struct job *const *)a;
@@ -1450,6 +1498,7 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	for (i = 0; i < b->n; i++) {
 		b->jobs[i].m = &b->mk.m[i];
 		b->jobs[i].lock_fd = -1;
+		b->jobs[i].dev_lock_fd = -1;
 		b->jobs[i].record_fd = -1;
 	}
 	/* Bad destinations are refused before anything else is said. */
@@ -1457,6 +1506,8 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 		ret = plan_job(b, &b->jobs[i]);
 	if (!ret)
 		ret = refuse_shared_dest(b);
+	if (!ret)
+		ret = lock_devices(b);
 	if (!ret)
 		ret = snapshot_make_storage(&b->mk, true);
 	if (!ret)
@@ -1588,9 +1639,12 @@ int cmd_backup(int argc, char **argv)
 	if (!ret)
 		ret = run(&b);
 out:
-	for (i = 0; i < b.n; i++)
+	for (i = 0; i < b.n; i++) {
 		if (b.jobs[i].lock_fd >= 0)
 			close(b.jobs[i].lock_fd);
+		if (b.jobs[i].dev_lock_fd >= 0)
+			close(b.jobs[i].dev_lock_fd);
+	}
 	free(b.jobs);
 	snapshot_make_free(&b.mk);
 	return ret;
