@@ -361,6 +361,43 @@ static void changed_dest_means_full(void **state)
 					why, sizeof(why)));
 }
 
+/*
+ * A USB disk plugged back into another port: the same filesystem (UUID)
+ * and inode under another device number is the same DEST; another
+ * filesystem with the same inode number is not; a state from before the
+ * UUID was recorded compares device numbers, as it did.
+ */
+static void replugged_dest_is_known_by_its_filesystem_uuid(void **state)
+{
+	struct backup_state st, b;
+	struct backup_dest_now dest;
+
+	(void)state;
+	sample(&st);
+	strcpy(st.dest_id.fs_uuid, "5b1f9c1e-2d3a-4e5f-8a9b-0c1d2e3f4a5b");
+	assert_int_equal(backup_state_write(path, &st), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_memory_equal(&st, &b, sizeof(st));
+	unlink(path);
+	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false,
+					 st.dest_id };
+	dest.id.dev = 0x820;
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+	strcpy(dest.id.fs_uuid, "00000000-2d3a-4e5f-8a9b-0c1d2e3f4a5b");
+	dest.id.dev = st.dest_id.dev;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	assert_non_null(strstr(why, "replaced"));
+	st.dest_id.fs_uuid[0] = '\0';
+	dest.id.dev = 0x820;
+	assert_false(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					 why, sizeof(why)));
+	dest.id.dev = st.dest_id.dev;
+	assert_true(backup_state_usable(&st, &st.id, &st.generation, 9, &dest,
+					why, sizeof(why)));
+}
+
 static void writing_marker_belongs_to_its_state(void **state)
 {
 	struct backup_state a, b;
@@ -445,6 +482,7 @@ int main(void)
 		cmocka_unit_test(state_without_dest_id_means_full),
 		cmocka_unit_test(bad_dest_id_is_refused),
 		cmocka_unit_test(changed_dest_means_full),
+		cmocka_unit_test(replugged_dest_is_known_by_its_filesystem_uuid),
 		cmocka_unit_test(writing_marker_belongs_to_its_state),
 		cmocka_unit_test(failed_write_keeps_the_old_state),
 		cmocka_unit_test(second_lock_without_wait_is_refused),

@@ -97,6 +97,10 @@ static int get_dest_id(struct json_object *o, struct backup_dest_id *id,
 				  "dest-mtime-ns");
 		if (!err)
 			id->mtime_ns = json_object_get_int64(v);
+		/* Recorded since blksnap knows replugged disks; "" before. */
+		if (!err && json_object_object_get_ex(o, "dest-fs-uuid", NULL))
+			err = get_string(o, "dest-fs-uuid", id->fs_uuid,
+					 sizeof(id->fs_uuid), false, why, whysize);
 		return err;
 	case BACKUP_DEST_BDEV:
 		return get_uint(o, "dest-rdev", UINT64_MAX, &id->rdev, why, whysize);
@@ -220,7 +224,10 @@ char *backup_state_format(const struct backup_state *st)
 	    (json_object_object_add(o, "dest-dev", new_size(st->dest_id.dev)) ||
 	     json_object_object_add(o, "dest-inode", new_size(st->dest_id.ino)) ||
 	     json_object_object_add(o, "dest-mtime-ns",
-				    json_object_new_int64(st->dest_id.mtime_ns))))
+				    json_object_new_int64(st->dest_id.mtime_ns)) ||
+	     (st->dest_id.fs_uuid[0] &&
+	      json_object_object_add(o, "dest-fs-uuid",
+				     json_object_new_string(st->dest_id.fs_uuid)))))
 		goto out;
 	if (st->dest_id.kind == BACKUP_DEST_BDEV &&
 	    json_object_object_add(o, "dest-rdev", new_size(st->dest_id.rdev)))
@@ -429,6 +436,8 @@ bool backup_dest_id_same(const struct backup_dest_id *a,
 		return false;
 	if (a->kind == BACKUP_DEST_BDEV)
 		return a->rdev == b->rdev;
+	if (a->fs_uuid[0] && b->fs_uuid[0])
+		return !strcmp(a->fs_uuid, b->fs_uuid) && a->ino == b->ino;
 	return a->dev == b->dev && a->ino == b->ino;
 }
 

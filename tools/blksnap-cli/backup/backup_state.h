@@ -38,7 +38,12 @@ struct backup_identity {
  */
 enum backup_dest_kind {
 	BACKUP_DEST_UNKNOWN,	/* a state from before blksnap recorded it */
-	BACKUP_DEST_FILE,	/* st_dev, st_ino, st_mtim after the copy */
+	/*
+	 * st_dev, st_ino, st_mtim after the copy, and the UUID of the
+	 * filesystem DEST is on: with it, the inode on that filesystem is
+	 * DEST wherever the disk is plugged (st_dev changes with the port).
+	 */
+	BACKUP_DEST_FILE,
 	BACKUP_DEST_BDEV,	/* st_rdev */
 	BACKUP_DEST_EXTERNAL,	/* --ranges-out: the caller writes DEST */
 };
@@ -47,6 +52,7 @@ struct backup_dest_id {
 	enum backup_dest_kind kind;
 	uint64_t dev, ino;	/* FILE */
 	int64_t mtime_ns;	/* FILE */
+	char fs_uuid[BACKUP_UUID_LEN];	/* FILE: "" if unknown */
 	uint64_t rdev;		/* BDEV */
 };
 
@@ -107,7 +113,11 @@ struct stat;
 /* @st's identity as the state records it: a block device or a file. */
 void backup_dest_id_from_stat(const struct stat *st, struct backup_dest_id *id);
 
-/* Whether @a and @b are the same file or device (not: unmodified). */
+/*
+ * Whether @a and @b are the same file or device (not: unmodified).  Two
+ * files with the filesystem UUID known on both sides are compared by it
+ * and the inode, not by the device number.
+ */
 bool backup_dest_id_same(const struct backup_dest_id *a,
 			 const struct backup_dest_id *b);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <blkid.h>
 #include "identity.h"
@@ -37,4 +38,15 @@ void identity_probe(const char *device, const char *image, uint64_t size,
 	/* The entry lives in the parent disk's table, read via the origin. */
 	probe_value(device, true, "PART_ENTRY_UUID", id->part_uuid,
 		    sizeof(id->part_uuid));
+}
+
+void identity_fs_uuid(dev_t dev, char *out, size_t size)
+{
+	char *path = blkid_devno_to_devname(dev);
+
+	out[0] = '\0';
+	if (!path)
+		return;
+	probe_value(path, false, "UUID", out, size);
+	free(path);
 }

@@ -8,7 +8,9 @@
 #ifndef BLKSNAP_CLI_IDENTITY_H
 #define BLKSNAP_CLI_IDENTITY_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "backup_state.h"
 
 /*
@@ -18,5 +20,12 @@
  */
 void identity_probe(const char *device, const char *image, uint64_t size,
 		    struct backup_identity *id);
+
+/*
+ * The UUID of the filesystem on device @dev (a file's st_dev) into @out,
+ * "" if it has none libblkid can read (btrfs subvolumes, tmpfs, NFS: no
+ * block device behind st_dev).
+ */
+void identity_fs_uuid(dev_t dev, char *out, size_t size);
 
 #endif /* BLKSNAP_CLI_IDENTITY_H */

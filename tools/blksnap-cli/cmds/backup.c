@@ -373,6 +373,18 @@ static int open_image(struct job *j)
 	return fd;
 }
 
+/*
+ * @st's identity as the state records it, with the UUID of the
+ * filesystem a file is on: a replugged USB disk comes back under another
+ * device number, and its DEST is the same all the same.
+ */
+static void dest_id_of(const struct stat *st, struct backup_dest_id *id)
+{
+	backup_dest_id_from_stat(st, id);
+	if (id->kind == BACKUP_DEST_FILE)
+		identity_fs_uuid(st->st_dev, id->fs_uuid, sizeof(id->fs_uuid));
+}
+
 /* Full or incremental, and why. */
 static void decide(struct backup *b, struct job *j)
 {
@@ -384,7 +396,7 @@ static void decide(struct backup *b, struct job *j)
 		dest.exists = true;
 		dest.is_bdev = S_ISBLK(st.st_mode);
 		dest.size = dest.is_bdev ? j->dest_bdev_size : (uint64_t)st.st_size;
-		backup_dest_id_from_stat(&st, &dest.id);
+		dest_id_of(&st, &dest.id);
 		j->dest_seen = dest.id;
 	}
 	j->incremental = false;
@@ -507,7 +519,7 @@ static int open_dest_again(struct job *j)
 		close(fd);
 		return err;
 	}
-	backup_dest_id_from_stat(&st, &id);
+	dest_id_of(&st, &id);
 	if (!backup_dest_id_same(&id, &j->dest_seen) ||
 	    (!j->dest_bdev && (uint64_t)st.st_size != j->total)) {
 		close(fd);
@@ -753,7 +765,7 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	/* What the state records: DEST as this copy leaves it. */
 	if (stat(j->dest, &st))
 		return fail_io(j->dest, "stat", -errno, "check the backup medium");
-	backup_dest_id_from_stat(&st, &j->dest_after);
+	dest_id_of(&st, &j->dest_after);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -808,7 +820,7 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	if (!err && fstat(fd, &st))
 		err = -errno;
 	if (!err)
-		backup_dest_id_from_stat(&st, &j->dest_after);
+		dest_id_of(&st, &j->dest_after);
 	if (close(fd) && !err)
 		err = -errno;
 	backup_copy_free(&c);
@@ -1431,7 +1443,7 @@ static int refuse_foreign_dest(const struct backup *b, const struct job *j)
 		return CLI_EXIT_SUCCESS;
 	if (!rp_dir(j->dest, false, dir) && !access(dir, F_OK))
 		return CLI_EXIT_SUCCESS;
-	backup_dest_id_from_stat(&st, &id);
+	dest_id_of(&st, &id);
 	if (j->prev_ok && !strcmp(j->prev.dest, j->dest) &&
 	    backup_dest_id_same(&j->prev.dest_id, &id))
 		return CLI_EXIT_SUCCESS;
