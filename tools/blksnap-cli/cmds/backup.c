@@ -36,6 +36,7 @@
 #include "backup/backup_state.h"
 #include "backup/dest_signature.h"
 #include "backup/device_lock.h"
+#include "backup/hooks.h"
 #include "backup/identity.h"
 #include "backup/restore_point.h"
 #include "backup/snapshot_record.h"
@@ -108,9 +109,22 @@ static void usage(const char *cmd)
 	       "                        latest included (default: keep in\n"
 	       "                        blksnap.conf(5), built-in 7)\n"
 	       " -b, --bwlimit RATE     copy at most RATE bytes per second (K, M, G)\n"
+	       "     --pre CMD          run CMD (sh -c) right before the snapshot is\n"
+	       "                        taken, after the hooks directory's pre hooks;\n"
+	       "                        a failure takes nothing\n"
+	       "     --post CMD         run CMD right after the take (or its failure),\n"
+	       "                        before the hooks directory's post hooks\n"
+	       "     --hook-timeout S   seconds a hook may run (default: hook-timeout\n"
+	       "                        in blksnap.conf(5), built-in 60)\n"
 	       " -s, --storage PATH     difference storage, as for 'snapshot create'\n"
 	       " -l, --limit SIZE|N%%    its largest size, as for 'snapshot create'\n"
 	       " -J, --json             print the summary as JSON\n"
+	       "\nHooks: each executable in the hooks directory (hooks-directory in\n"
+	       "blksnap.conf(5), /etc/blksnap/hooks.d) runs with the argument 'pre'\n"
+	       "right before the take (name order) and 'post' right after it\n"
+	       "(reverse order), to make the point application-consistent; a pre\n"
+	       "hook that fails or times out stops the run with nothing taken, and\n"
+	       "the post hooks run whenever the pre hooks did.\n"
 	       "\nOn a terminal, a progress line shows on stderr; otherwise only the\n"
 	       "summary is printed, one line per device.  Exit status: 0 done, 1\n"
 	       "failed (a device with a summary line is done all the same; the\n"
@@ -172,6 +186,9 @@ struct backup {
 	bool force;			/* overwrite a DEST blksnap did not write */
 	unsigned int keep_points;	/* --keep, or blksnap.conf's keep */
 	uint64_t bwlimit;
+	struct hooks hooks;
+	char targets[2 * PATH_MAX];	/* the TARGETs, for the hooks */
+	bool post_failed;		/* a post hook failed: exit 1 at the end */
 	struct job *jobs;
 	size_t n;
 	time_t taken;
@@ -1258,6 +1275,43 @@ static void forget_snapshot(const struct backup *b, bool handed_over)
 	}
 }
 
+/*
+ * snapshot_make's calls around the take: the pre-snapshot hooks right
+ * before it, the post-snapshot hooks right after (hooks.h).  A failing
+ * pre hook stops the take, and the post hooks run then too: a hook that
+ * paused a database before the one that failed must resume it.
+ */
+static int before_take(void *arg, const struct snapshot_make *c)
+{
+	struct backup *b = arg;
+	char why[HOOKS_WHY_LEN], msg[2 * HOOKS_WHY_LEN + 256], post[HOOKS_WHY_LEN];
+
+	b->hooks.snapshot = c->id_str;
+	b->hooks.targets = b->targets;
+	if (!hooks_pre(&b->hooks, why, sizeof(why)))
+		return CLI_EXIT_SUCCESS;
+	if (hooks_post(&b->hooks, false, post, sizeof(post)))
+		b->post_failed = true;
+	snprintf(msg, sizeof(msg), "%s; a pre-snapshot hook failed, so nothing was "
+		 "taken (the post hooks ran%s%s); fix the hook, or move it out of "
+		 "the hooks directory", why, b->post_failed ? "; one failed: " : "",
+		 b->post_failed ? post : "");
+	return cli_fail_text(msg);
+}
+
+static void after_take(void *arg, const struct snapshot_make *c, bool taken)
+{
+	struct backup *b = arg;
+	char why[HOOKS_WHY_LEN];
+
+	(void)c;
+	if (!hooks_post(&b->hooks, taken, why, sizeof(why)))
+		return;
+	b->post_failed = true;
+	fprintf(stderr, CLI_NAME ": %s; a post-snapshot hook failed%s\n", why,
+		taken ? " (the backup goes on, and exits 1)" : "");
+}
+
 /* The snapshot is made and copied with termination signals held. */
 static int run(struct backup *b)
 {
@@ -1273,6 +1327,8 @@ static int run(struct backup *b)
 	b->mk.read_cbt = true;
 	b->mk.made = record_made;
 	b->mk.made_arg = b;
+	b->mk.before_take = before_take;
+	b->mk.after_take = after_take;
 	ret = snapshot_make_take(&b->mk);
 	b->taken = time(NULL);
 	for (i = 0; !ret && i < b->n; i++) {
@@ -1322,7 +1378,8 @@ static int run(struct backup *b)
 	for (i = 0; i < b->n; i++)
 		b->jobs[i].record_fd = -1;
 	signals_release(&saved);
-	return ret;
+	/* The backup is done; the failed post hook was said. */
+	return ret ? ret : b->post_failed ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }
 
 /*
@@ -1503,6 +1560,10 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	ret = snapshot_make_resolve(&b->mk, args, nargs);
 	if (ret)
 		return ret;
+	for (i = 0; i < nargs; i++)
+		snprintf(b->targets + strlen(b->targets),
+			 sizeof(b->targets) - strlen(b->targets), "%s%s",
+			 i ? " " : "", args[i]);
 	b->n = b->mk.n;
 	b->jobs = calloc(b->n, sizeof(*b->jobs));
 	if (!b->jobs)
@@ -1561,6 +1622,9 @@ int cmd_backup(int argc, char **argv)
 		{ "keep-snapshot", no_argument,       NULL, 'k' },
 		{ "keep",          required_argument, NULL, 'K' },
 		{ "bwlimit",       required_argument, NULL, 'b' },
+		{ "pre",           required_argument, NULL, 'P' },
+		{ "post",          required_argument, NULL, 'Q' },
+		{ "hook-timeout",  required_argument, NULL, 'T' },
 		{ "storage",       required_argument, NULL, 's' },
 		{ "limit",         required_argument, NULL, 'l' },
 		{ "json",          no_argument,       NULL, 'J' },
@@ -1607,6 +1671,17 @@ int cmd_backup(int argc, char **argv)
 						      "of restore points 1..100000",
 						      optarg);
 			break;
+		case 'P':
+			b.hooks.pre = optarg;
+			break;
+		case 'Q':
+			b.hooks.post = optarg;
+			break;
+		case 'T':
+			if (config_parse_timeout(optarg, &b.hooks.timeout))
+				ret = cli_usage_error(b.cmd, "--hook-timeout '%s': not a "
+						      "number of seconds 1..86400", optarg);
+			break;
 		case 'b':
 			if (parse_size(optarg, &b.bwlimit) || !b.bwlimit)
 				ret = cli_usage_error(b.cmd, "--bwlimit '%s': not a "
@@ -1646,6 +1721,9 @@ int cmd_backup(int argc, char **argv)
 	else if ((ret = config_load_default()) == CLI_EXIT_SUCCESS) {
 		if (!b.keep_points)
 			b.keep_points = config_get()->keep;
+		if (!b.hooks.timeout)
+			b.hooks.timeout = config_get()->hook_timeout;
+		b.hooks.dir = config_get()->hooks_dir;
 		ret = prepare(&b, argv + optind, nargs);
 	}
 	if (!ret)

@@ -18,6 +18,24 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
 		 CONFIG_DEFAULT_STATE_DIR);
 	cfg->keep = CONFIG_DEFAULT_KEEP;
+	snprintf(cfg->hooks_dir, sizeof(cfg->hooks_dir), "%s",
+		 CONFIG_DEFAULT_HOOKS_DIR);
+	cfg->hook_timeout = CONFIG_DEFAULT_HOOK_TIMEOUT;
+}
+
+int config_parse_timeout(const char *s, unsigned int *seconds)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > CONFIG_MAX_HOOK_TIMEOUT)
+		return -EINVAL;
+	*seconds = v;
+	return 0;
 }
 
 int config_parse_keep(const char *s, unsigned int *keep)
@@ -106,6 +124,14 @@ static int handler(void *user, const char *section, const char *name,
 		return set_limit(p, value);
 	if (!strcmp(section, "backup") && !strcmp(name, "state-directory"))
 		return set_path(p, p->cfg->state_dir, value);
+	if (!strcmp(section, "backup") && !strcmp(name, "hooks-directory"))
+		return set_path(p, p->cfg->hooks_dir, value);
+	if (!strcmp(section, "backup") && !strcmp(name, "hook-timeout")) {
+		if (!config_parse_timeout(value, &p->cfg->hook_timeout))
+			return 1;
+		p->why = "not a number of seconds 1..86400";
+		return 0;
+	}
 	if (!strcmp(section, "backup") && !strcmp(name, "keep")) {
 		if (!config_parse_keep(value, &p->cfg->keep))
 			return 1;

@@ -9,6 +9,8 @@
  *   [backup]
  *   state-directory = /var/lib/blksnap
  *   keep = 7                                      # default --keep
+ *   hooks-directory = /etc/blksnap/hooks.d       # pre/post-snapshot hooks
+ *   hook-timeout = 60                             # seconds per hook
  *
  * An unknown section or key, a bad value or a line that is not INI is an
  * error naming the file and the line.  $BLKSNAP_CONFIG or the global
@@ -27,6 +29,9 @@
 /* Restore points a backup keeps: a week of nightly runs. */
 #define CONFIG_DEFAULT_KEEP	7U
 #define CONFIG_MAX_KEEP		100000U
+#define CONFIG_DEFAULT_HOOKS_DIR	"/etc/blksnap/hooks.d"
+#define CONFIG_DEFAULT_HOOK_TIMEOUT	60U
+#define CONFIG_MAX_HOOK_TIMEOUT		86400U
 
 struct config {
 	char state_dir[PATH_MAX];
@@ -35,13 +40,19 @@ struct config {
 	size_t nstorage_dirs;
 	char limit[32];		/* as --limit takes it, "" if not set */
 	unsigned int keep;	/* restore points kept, 1..CONFIG_MAX_KEEP */
+	char hooks_dir[PATH_MAX];	/* backup's pre/post-snapshot hooks */
+	unsigned int hook_timeout;	/* seconds, 1..CONFIG_MAX_HOOK_TIMEOUT */
 };
 
 /*
  * The built-in values: nothing extra, state in CONFIG_DEFAULT_STATE_DIR,
- * CONFIG_DEFAULT_KEEP points.
+ * CONFIG_DEFAULT_KEEP points, hooks in CONFIG_DEFAULT_HOOKS_DIR with
+ * CONFIG_DEFAULT_HOOK_TIMEOUT.
  */
 void config_defaults(struct config *cfg);
+
+/* A hook timeout in whole seconds, 1..CONFIG_MAX_HOOK_TIMEOUT; 0 or -EINVAL. */
+int config_parse_timeout(const char *s, unsigned int *seconds);
 
 /*
  * Read @path over @cfg's values.  0; -ENOENT if there is no such file;

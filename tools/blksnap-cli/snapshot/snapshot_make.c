@@ -413,7 +413,14 @@ int snapshot_make_take(struct snapshot_make *c)
 	for (i = 0; c->read_cbt && i < c->n; i++)
 		c->m[i].cbt_before_ok = !blksnap_cbt_info(c->ctx, c->m[i].t.dev,
 							  &c->m[i].cbt_before);
+	if (c->before_take) {
+		ret = c->before_take(c->made_arg, c);
+		if (ret)
+			return ret;
+	}
 	err = blksnap_snapshot_take(c->ctx, &c->id);
+	if (c->after_take)
+		c->after_take(c->made_arg, c, !err);
 	if (err)
 		return cli_fail(c->id_str, CLI_OP_SNAPSHOT_TAKE, err);
 	for (i = 0; c->read_cbt && i < c->n; i++) {

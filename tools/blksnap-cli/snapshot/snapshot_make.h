@@ -73,7 +73,14 @@ struct snapshot_make {
 	 */
 	int (*made)(void *arg, const struct snapshot_make *c,
 		    const struct snapshot_member *m);
-	void *made_arg;
+	void *made_arg;		/* also the take hooks' */
+	/*
+	 * Called right before the take, every device added (an exit code;
+	 * nonzero, reported by the hook, stops the take), and, once that
+	 * returned 0, right after the take with whether it succeeded.
+	 */
+	int (*before_take)(void *arg, const struct snapshot_make *c);
+	void (*after_take)(void *arg, const struct snapshot_make *c, bool taken);
 };
 
 /* Start with no storage, no limit: the defaults apply. */
