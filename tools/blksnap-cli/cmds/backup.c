@@ -727,7 +727,9 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
 			err = backup_copy_read(&c, piece[i].offset, buf + pos,
 					       piece[i].length);
-		c.failed_on_dst = true;
+		/* From here on a failure is DEST's; a read's stays the image's. */
+		if (!err)
+			c.failed_on_dst = true;
 		for (i = 0, pos = 0; !err && i < k; pos += piece[i++].length)
 			err = rp_save_data(run, piece[i].offset, buf + pos,
 					   piece[i].length, true);
