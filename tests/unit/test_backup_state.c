@@ -398,6 +398,30 @@ static void replugged_dest_is_known_by_its_filesystem_uuid(void **state)
 					why, sizeof(why)));
 }
 
+/* The module's new generation at the wrap of the change number is named. */
+static void wrapped_change_numbers_say_so(void **state)
+{
+	struct backup_state st;
+	struct backup_dest_now dest;
+	struct blksnap_uuid other;
+
+	(void)state;
+	sample(&st);
+	assert_int_equal(generation_parse(gen_b, &other), 0);
+	dest = (struct backup_dest_now){ st.dest, true, st.dest_size, false,
+					 st.dest_id };
+	st.number = 254;
+	assert_false(backup_state_usable(&st, &st.id, &other, 1, &dest, why,
+					 sizeof(why)));
+	assert_non_null(strstr(why, "8-bit change numbers ran out (254 at the "
+			       "last backup)"));
+	/* A reload in the middle of the numbers is a restart, as before. */
+	st.number = 100;
+	assert_false(backup_state_usable(&st, &st.id, &other, 1, &dest, why,
+					 sizeof(why)));
+	assert_non_null(strstr(why, "change tracking restarted"));
+}
+
 static void writing_marker_belongs_to_its_state(void **state)
 {
 	struct backup_state a, b;
@@ -483,6 +507,7 @@ int main(void)
 		cmocka_unit_test(bad_dest_id_is_refused),
 		cmocka_unit_test(changed_dest_means_full),
 		cmocka_unit_test(replugged_dest_is_known_by_its_filesystem_uuid),
+		cmocka_unit_test(wrapped_change_numbers_say_so),
 		cmocka_unit_test(writing_marker_belongs_to_its_state),
 		cmocka_unit_test(failed_write_keeps_the_old_state),
 		cmocka_unit_test(second_lock_without_wait_is_refused),

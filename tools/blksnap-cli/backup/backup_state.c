@@ -506,8 +506,19 @@ bool backup_state_usable(const struct backup_state *st,
 	if (!generation_equal(&st->generation, generation_now)) {
 		generation_format(&st->generation, g1);
 		generation_format(generation_now, g2);
-		snprintf(why, whysize, "change tracking restarted since the last "
-			 "backup (generation %s then, %s now)", g1, g2);
+		/*
+		 * The module starts a new generation itself when the 8-bit
+		 * change number would wrap (every 254 takes): a last backup
+		 * at the top and a take at the bottom say that is what came.
+		 */
+		if (st->number >= UINT8_MAX - 2 && number_now <= 2)
+			snprintf(why, whysize, "change tracking began a new "
+				 "generation (%s then, %s now): its 8-bit change "
+				 "numbers ran out (%u at the last backup), as they do "
+				 "every 254 takes", g1, g2, st->number);
+		else
+			snprintf(why, whysize, "change tracking restarted since "
+				 "the last backup (generation %s then, %s now)", g1, g2);
 		return false;
 	}
 	if (st->number > number_now) {
