@@ -3,7 +3,11 @@
 # smaller than the target, a DEST in a missing directory, a DEST that holds
 # a filesystem or swap that no blksnap backup wrote (unless --force), and a
 # difference storage that fills up during the copy, and a second backup of a
-# device a backup is running on (named, or waited for).  Each gets one
+# device a backup is running on (named, or waited for).  Also: an xfs DEST
+# disk plugged back under another device number is the same DEST
+# (incremental; three points, the oldest restored with --at),
+# and pre/post-snapshot hooks run around the take (a failing or hung pre
+# hook takes nothing).  Each refusal gets one
 # line naming it and the fix, exit 1, and leaves nothing behind: no
 # snapshot, no filter attached, no storage file, no DEST.
 # kernels: first
@@ -158,5 +162,94 @@ set +e; wait $pid; rc=$?; set -e
 expect_eq "$rc" 0 "the first backup, which the second waited for"
 ok "the second backup waited for the first and succeeded"
 rm -rf /mnt/backup/slow.img* /mnt/backup/fast.img*
+
+# --- an xfs DEST disk, plugged back in under another device number -------
+# A USB disk with xfs in another port: the same filesystem (UUID) and
+# inode, so the next run is incremental, not a full copy of a "replaced"
+# DEST.  Three rounds on xfs give three points; the oldest, restored with
+# --at, shows round 0's files.
+modprobe xfs
+truncate -s 320M /tmp/usb.raw
+mkfs.xfs -q /tmp/usb.raw
+usb=$(losetup -f --show /tmp/usb.raw)
+mkdir -p /mnt/usb
+mount $usb /mnt/usb
+mutate /srv/data 0
+checksums /srv/data > /tmp/usb.0.sums
+blksnap backup --to /mnt/usb/data.img /srv/data > /dev/null || fail "backup to xfs on $usb"
+umount /mnt/usb
+losetup -d $usb
+truncate -s 1M /tmp/hold.raw
+hold=$(losetup -f --show /tmp/hold.raw)	# the old number stays taken
+usb2=$(losetup -f --show /tmp/usb.raw)
+[ "$usb2" != "$usb" ] || fail "the disk came back as $usb again"
+mount $usb2 /mnt/usb
+mutate /srv/data 1
+checksums /srv/data > /tmp/usb.1.sums
+run_capture rc out err blksnap backup --to /mnt/usb/data.img /srv/data
+echo "backup to the disk back as $usb2 (was $usb): rc=$rc: $out $err"
+expect_eq "$rc" 0 "backup to the replugged disk"
+expect_match "$out" "^/srv/data: incremental to /mnt/usb/data.img" "it is incremental"
+expect_eq "$err" "" "its stderr (no full copy)"
+mutate /srv/data 2
+checksums /srv/data > /tmp/usb.2.sums
+blksnap backup --to /mnt/usb/data.img /srv/data > /dev/null || fail "round 2 to xfs"
+expect_eq "$(blksnap backup list --json /mnt/usb/data.img | grep -c '"complete": true')" 3 \
+	"complete points on the xfs DEST"
+oldest=$(blksnap backup list --json /mnt/usb/data.img | sed -n 's/^ *"time": "\(.*\)",*$/\1/p' | head -n 1)
+blksnap backup restore --at "$oldest" --to /tmp/usb-r0.img /mnt/usb/data.img > /dev/null ||
+	fail "restore --at $oldest from xfs"
+check_dest usb ext4 0 /tmp/usb-r0.img
+rm /tmp/usb-r0.img
+check_dest usb ext4 2 /mnt/usb/data.img
+umount /mnt/usb
+losetup -d $usb2
+losetup -d $hold
+rm /tmp/usb.raw /tmp/hold.raw
+
+# --- pre- and post-snapshot hooks ------------------------------------------
+# A hooks directory's hook writes a marker into /srv/data before the take
+# (it must be in the image, with the snapshot's id) and removes it after
+# (it must be gone from /srv/data).  A failing or hung --pre takes
+# nothing, and the directory's post hook runs all the same.
+mkdir /tmp/hooks.d
+printf 'hooks-directory = /tmp/hooks.d\n' >> /tmp/blksnap.conf
+cat > /tmp/hooks.d/10-mark <<'HOOK'
+#!/bin/sh
+echo "$1 ${BLKSNAP_TAKEN:-}" >> /tmp/hook.log
+case $1 in
+pre) echo "$BLKSNAP_SNAPSHOT" > /srv/data/hook-marker; sync /srv/data/hook-marker ;;
+post) rm -f /srv/data/hook-marker ;;
+esac
+HOOK
+chmod 755 /tmp/hooks.d/10-mark
+run_capture rc out err blksnap backup --json --to /mnt/backup/hook.img /srv/data
+expect_eq "$rc" 0 "backup with a hook"
+expect_eq "$(cat /tmp/hook.log)" "pre 
+post 1" "the hook ran pre, then post with BLKSNAP_TAKEN=1"
+[ ! -e /srv/data/hook-marker ] || fail "the post hook did not remove the marker"
+mkdir -p /mnt/check
+mount -o ro,noload /mnt/backup/hook.img /mnt/check
+marker=$(cat /mnt/check/hook-marker 2>/dev/null || echo missing)
+umount /mnt/check
+[ "$marker" != missing ] && [ -n "$marker" ] ||
+	fail "the image has no marker: the pre hook did not run before the take"
+ok "the image holds what the pre hook wrote before the take (snapshot $marker)"
+: > /tmp/hook.log
+run_capture rc out err blksnap backup --pre 'exit 7' --to /mnt/backup/hook.img /srv/data
+echo "backup with a failing --pre: rc=$rc: $err"
+expect_eq "$rc" 1 "backup with a failing pre hook"
+expect_match "$err" "^blksnap: --pre 'exit 7': exit status 7; a pre-snapshot hook failed, so nothing was taken" \
+	"it names the hook and says nothing was taken"
+expect_eq "$(cat /tmp/hook.log)" "pre 
+post 0" "the directory's post hook ran after the failure, BLKSNAP_TAKEN=0"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left after a failing pre hook"
+expect_eq "$(blksnap backup list --json /mnt/backup/hook.img | grep -c '"time"')" 1 \
+	"restore points after the failed run"
+run_capture rc out err blksnap backup --hook-timeout 1 --pre 'sleep 30' --to /mnt/backup/hook.img /srv/data
+echo "backup with a hung --pre: rc=$rc: $err"
+expect_eq "$rc" 1 "backup with a hung pre hook"
+expect_match "$err" "^blksnap: --pre 'sleep 30': timed out after 1 s \\(killed\\)" "it says the hook timed out"
+rm -rf /tmp/hooks.d /mnt/backup/hook.img*
 umount /srv/data
 blksnap detach ${DISK1}1
