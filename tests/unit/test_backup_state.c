@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "backup/backup_state.h"
+#include "backup/identity.h"
 #include "common/generation.h"
 
 static char dir[] = "/tmp/test_backup_state.XXXXXX";
@@ -422,6 +423,34 @@ static void wrapped_change_numbers_say_so(void **state)
 	assert_non_null(strstr(why, "change tracking restarted"));
 }
 
+/* Images in --to DIR are named by what stays from boot to boot. */
+static void dir_image_names_survive_a_reboot(void **state)
+{
+	static const char uuid[] = "2c7c0e4e-1111-4a6b-8c1d-3f2e5d6c7b8a";
+	char name[NAME_MAX + 1], longmp[NAME_MAX + 8];
+
+	(void)state;
+	assert_int_equal(identity_image_name("/", uuid, "/dev/sda2", name,
+					     sizeof(name)), 0);
+	assert_string_equal(name, "root.img");
+	assert_int_equal(identity_image_name("/var/lib", uuid, "/dev/sda3", name,
+					     sizeof(name)), 0);
+	assert_string_equal(name, "var-lib.img");
+	/* A device not mounted: its filesystem's UUID, not sdb1. */
+	assert_int_equal(identity_image_name("", uuid, "/dev/sdb1", name,
+					     sizeof(name)), 0);
+	assert_string_equal(name, "2c7c0e4e-1111-4a6b-8c1d-3f2e5d6c7b8a.img");
+	/* Nothing stable: the kernel's name, the last resort. */
+	assert_int_equal(identity_image_name("", "", "/dev/mapper/vg-root", name,
+					     sizeof(name)), 0);
+	assert_string_equal(name, "vg-root.img");
+	memset(longmp, 'a', sizeof(longmp) - 1);
+	longmp[0] = '/';
+	longmp[sizeof(longmp) - 1] = '\0';
+	assert_int_equal(identity_image_name(longmp, uuid, "/dev/sdb1", name,
+					     sizeof(name)), -ENAMETOOLONG);
+}
+
 static void writing_marker_belongs_to_its_state(void **state)
 {
 	struct backup_state a, b;
@@ -508,6 +537,7 @@ int main(void)
 		cmocka_unit_test(changed_dest_means_full),
 		cmocka_unit_test(replugged_dest_is_known_by_its_filesystem_uuid),
 		cmocka_unit_test(wrapped_change_numbers_say_so),
+		cmocka_unit_test(dir_image_names_survive_a_reboot),
 		cmocka_unit_test(writing_marker_belongs_to_its_state),
 		cmocka_unit_test(failed_write_keeps_the_old_state),
 		cmocka_unit_test(second_lock_without_wait_is_refused),

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,4 +50,31 @@ void identity_fs_uuid(dev_t dev, char *out, size_t size)
 		return;
 	probe_value(path, false, "UUID", out, size);
 	free(path);
+}
+
+void identity_device_fs_uuid(const char *device, char *out, size_t size)
+{
+	probe_value(device, false, "UUID", out, size);
+}
+
+int identity_image_name(const char *mountpoint, const char *fs_uuid,
+			const char *device, char *out, size_t size)
+{
+	const char *base = strrchr(device, '/');
+	size_t i, n;
+
+	if (mountpoint[0]) {
+		while (*mountpoint == '/')
+			mountpoint++;
+		n = snprintf(out, size, "%s.img", *mountpoint ? mountpoint : "root");
+		/* "var/lib" is one name: var-lib. */
+		for (i = 0; i < n && i < size; i++)
+			if (out[i] == '/')
+				out[i] = '-';
+	} else if (fs_uuid[0]) {
+		n = snprintf(out, size, "%s.img", fs_uuid);
+	} else {
+		n = snprintf(out, size, "%s.img", base ? base + 1 : device);
+	}
+	return n >= size ? -ENAMETOOLONG : 0;
 }

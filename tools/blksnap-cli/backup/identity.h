@@ -28,4 +28,18 @@ void identity_probe(const char *device, const char *image, uint64_t size,
  */
 void identity_fs_uuid(dev_t dev, char *out, size_t size);
 
+/* The UUID of the filesystem on block device @device, "" if none. */
+void identity_device_fs_uuid(const char *device, char *out, size_t size);
+
+/*
+ * The name of a device's image in 'backup --to DIR', "NAME.img" into
+ * @out: by what stays from boot to boot, its mount point ("/" is
+ * root.img, "/var/lib" var-lib.img) when it has one, else its
+ * filesystem UUID (@fs_uuid, "" if none), and only else the kernel's
+ * name (the last part of @device), which may change between boots.
+ * -ENAMETOOLONG if it does not fit.
+ */
+int identity_image_name(const char *mountpoint, const char *fs_uuid,
+			const char *device, char *out, size_t size);
+
 #endif /* BLKSNAP_CLI_IDENTITY_H */

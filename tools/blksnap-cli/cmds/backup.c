@@ -80,7 +80,9 @@ static void usage(const char *cmd)
 	       "\nDEST is an image file (created sparse, the device's size; runs of\n"
 	       "zeros are not written) or a block device at least that size.  With\n"
 	       "several TARGETs, or if DEST is a directory, each device goes to\n"
-	       "DEST/NAME.img.  DEST is fsynced before the state advances; an\n"
+	       "DEST/NAME.img, NAME its mount point (root for /, var-lib for\n"
+	       "/var/lib) or else its filesystem UUID, names that stay from boot\n"
+	       "to boot.  DEST is fsynced before the state advances; an\n"
 	       "interrupted run leaves the state as it was and the next run\n"
 	       "repairs DEST.\n"
 	       "\nAn image file keeps restore points in DEST.blksnap/ beside it: each\n"
@@ -300,20 +302,47 @@ static int check_dest(struct backup *b, struct job *j)
 	return err ? cli_fail_text(b->mk.r.error) : CLI_EXIT_SUCCESS;
 }
 
+/*
+ * DEST in --to DIR: named by what stays from boot to boot, the mount
+ * point or the filesystem UUID (identity_image_name()).  An image an
+ * older blksnap named by the kernel's name goes on under that name.
+ */
+static int dir_image(const struct backup *b, const struct job *j, char *dest,
+		     size_t size)
+{
+	char uuid[BACKUP_UUID_LEN] = "", name[PATH_MAX], old[PATH_MAX];
+	const char *kname = strrchr(j->m->t.device, '/');
+	struct stat st;
+
+	kname = kname ? kname + 1 : j->m->t.device;
+	if ((size_t)snprintf(old, sizeof(old), "%s/%s.img", b->to, kname) >=
+	    sizeof(old))
+		return fail_io(b->to, "use", -ENAMETOOLONG, "give a shorter --to");
+	if (!j->m->t.mountpoint[0])
+		identity_device_fs_uuid(j->device, uuid, sizeof(uuid));
+	/*
+	 * A mount point too long for a file name, or an image an older
+	 * blksnap named by the kernel's name: the kernel's name.
+	 */
+	if (identity_image_name(j->m->t.mountpoint, uuid, j->m->t.device, name,
+				NAME_MAX + 1) ||
+	    (size_t)snprintf(dest, size, "%s/%s", b->to, name) >= size ||
+	    (strcmp(old, dest) && !stat(old, &st) && stat(dest, &st)))
+		snprintf(dest, size, "%s", old);
+	return CLI_EXIT_SUCCESS;
+}
+
 static int plan_job(struct backup *b, struct job *j)
 {
-	char dest[PATH_MAX], msg[PATH_MAX + 128], *name;
+	char dest[PATH_MAX], msg[PATH_MAX + 128];
 	const char *dir;
 	int ret;
 
 	host_dev_path(host_real(), j->m->t.dev, j->device, sizeof(j->device));
 	if (b->dir_mode) {
-		name = strrchr(j->m->t.device, '/');
-		name = name ? name + 1 : j->m->t.device;
-		if ((size_t)snprintf(dest, sizeof(dest), "%s/%s.img", b->to, name) >=
-		    sizeof(dest))
-			return fail_io(b->to, "use", -ENAMETOOLONG,
-				       "give a shorter --to");
+		ret = dir_image(b, j, dest, sizeof(dest));
+		if (ret)
+			return ret;
 	} else {
 		snprintf(dest, sizeof(dest), "%s", b->to);
 	}
