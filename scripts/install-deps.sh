@@ -13,7 +13,7 @@ PACKAGES="
 	libjson-c-dev libinih-dev libxxhash-dev libkmod-dev lvm2
 	qemu-system-x86 busybox-static debootstrap kmod cpio xz-utils zstd
 	sparse fio e2fsprogs xfsprogs util-linux fdisk python3 bc flex bison libelf-dev
-	jq dpkg-dev
+	jq dpkg-dev strace
 	gcc-aarch64-linux-gnu
 	postgresql-15
 "

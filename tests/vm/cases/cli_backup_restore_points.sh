@@ -18,7 +18,10 @@
 # loads it itself and says so, and its full copy writes
 # and saves only the chunks that changed, the damaged one among them, and
 # says so; verify then finds the latest whole and round 5 not (it was
-# saved with the damaged chunk), and restore refuses round 5 naming it.  A first image stays, whole and restorable, when
+# saved with the damaged chunk), and restore refuses round 5 naming it.
+# Killed (by strace) before any DEST write, at the commit and after it,
+# restore without the state directory gives the last complete point and
+# the next run succeeds.  A first image stays, whole and restorable, when
 # only the state write fails; the next run writes nothing ("compared").
 # kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
@@ -280,6 +283,55 @@ expect_match "$err" "the first at byte $((5 * M))" "restore names the lost chunk
 run_capture rc out err blksnap backup restore --at "${when[2]}" --to /mnt/backup/r2.img $dest
 [ "$rc" != 0 ] || fail "the point --keep removed was restored"
 echo "restore of a removed point: rc=$rc: $err"
+
+# --- SIGKILL at three more points of a run --------------------------------
+# strace kills the run at a chosen system call: its first fsync (the
+# snapshot's record, before any write of DEST), its first rename (DEST
+# written and fsynced, the new checksum file not yet renamed in: the
+# commit) and its second (committed, the state not yet renamed in).  Each
+# time `backup restore`, with the state directory moved away, gives the
+# last complete point exactly, and the next normal run succeeds and
+# leaves every kept point whole.
+killed_at() {	# killed_at ROUND SYSCALL N: round ROUND's run killed at SYSCALL #N
+	mutate /srv/data $1
+	checksums /srv/data > /tmp/data.$1.sums
+	sync
+	sum_before=$(sha256sum < $dest | cut -d' ' -f1)
+	set +e
+	strace -f -qq -o /dev/null -e trace=$2 -e inject=$2:signal=KILL:when=$3 \
+		"$BLKSNAP_CLI" backup --keep 2 --to $dest /srv/data > /dev/null 2>&1
+	rc=$?
+	set -e
+	[ $rc -ne 0 ] || fail "round $1: the run was not killed at $2 #$3"
+	mv /mnt/backup/state /mnt/backup/state.away
+	run_capture rc out err blksnap backup restore --to /mnt/backup/k.img $dest
+	mv /mnt/backup/state.away /mnt/backup/state
+	echo "round $1, killed at $2 #$3: restore without the state directory: rc=$rc: $err"
+	expect_eq "$rc" 0 "round $1: restore after the kill at $2 #$3"
+}
+next_run_ok() {	# next_run_ok ROUND
+	run_capture rc out err blksnap backup --keep 2 --to $dest /srv/data
+	echo "round $1: the next run: rc=$rc: $out"
+	expect_eq "$rc" 0 "round $1: the next run"
+	check_dest data ext4 $1 $dest
+	run_capture rc out err blksnap backup verify $dest
+	expect_eq "$rc" 0 "round $1: verify after the next run ($out)"
+}
+killed_at 7 fsync 1
+expect_eq "$(sha256sum < /mnt/backup/k.img | cut -d' ' -f1)" "$sum_before" \
+	"round 7: the restore is the point before the killed run"
+rm /mnt/backup/k.img
+next_run_ok 7
+killed_at 8 rename 1
+expect_eq "$(sha256sum < /mnt/backup/k.img | cut -d' ' -f1)" "$sum_before" \
+	"round 8: the restore is the point before the run killed at its commit"
+expect_match "$err" "rolled back the interrupted run" "round 8: the restore rolled it back"
+rm /mnt/backup/k.img
+next_run_ok 8
+killed_at 9 rename 2
+check_dest data ext4 9 /mnt/backup/k.img
+rm /mnt/backup/k.img
+next_run_ok 9
 
 # --- a killed first run's filter: detached by the next run ---------------
 # A device no backup knew: the killed run attached its filter and advanced
