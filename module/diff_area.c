@@ -527,11 +527,15 @@ static void store_batch(struct diff_area *da, struct list_head *batch)
 	list_for_each_entry_safe(c, next, batch, store_link) {
 		list_del_init(&c->store_link);
 		xa_lock(&da->chunks);
-		if (!ret) {
-			/* Pairs with chunk_where(): the data is stored first. */
-			smp_store_release(&da->chunk_offset[c->number],
-					  c->stored_at + 1);
-		}
+		/*
+		 * Pairs with chunk_where(): the data is stored first.  Only
+		 * over 0: a chunk that became storage meanwhile (the storage
+		 * grew over it, diff_area_mark_storage()) may have been read
+		 * after our copies went there; it stays zeros.
+		 */
+		if (!ret)
+			cmpxchg_release(&da->chunk_offset[c->number], 0,
+					c->stored_at + 1);
 		__xa_erase(&da->chunks, c->number);
 		xa_unlock(&da->chunks);
 		chunk_put(c);
@@ -735,7 +739,8 @@ static int image_read_chunk(struct diff_area *da, sector_t sector, void *buf,
 						 (offset >> SECTOR_SHIFT), buf, len);
 		xa_lock(&da->chunks);
 		c = xa_load(&da->chunks, nr);
-		if (c && c->state == CHUNK_IN_MEMORY) {
+		/* Not if it became storage since: see diff_area_mark_storage(). */
+		if (c && c->state == CHUNK_IN_MEMORY && !chunk_where(da, nr)) {
 			refcount_inc(&c->refs);
 			xa_unlock(&da->chunks);
 			copy_from_chunk(c, offset, buf, len);
@@ -947,6 +952,32 @@ static unsigned int choose_chunk_shift(struct block_device *bdev)
 	return shift;
 }
 
+void diff_area_mark_storage(struct diff_area *da,
+			    const struct storage_extent *runs, unsigned int nr)
+{
+	unsigned int i;
+	unsigned long c;
+
+	for (i = 0; i < nr; i++) {
+		for (c = runs[i].sector >> da->chunk_shift;
+		     c < (runs[i].sector + runs[i].count) >> da->chunk_shift &&
+		     c < da->nr_chunks; c++) {
+			/*
+			 * Under the xa_lock, which image reads of a chunk in
+			 * memory check it under, and which store_batch()
+			 * publishes under.  A chunk stored already keeps its
+			 * copy (take-time data, or the image's own writes):
+			 * it is read from there, never from here.
+			 */
+			xa_lock(&da->chunks);
+			if (!da->chunk_offset[c])
+				WRITE_ONCE(da->chunk_offset[c], CHUNK_IS_STORAGE);
+			xa_unlock(&da->chunks);
+		}
+		cond_resched();
+	}
+}
+
 /*
  * The chunks that hold the storage on this device itself: never copied,
  * zeros in the image (at take they belong to an unlinked file whose
@@ -955,15 +986,10 @@ static unsigned int choose_chunk_shift(struct block_device *bdev)
 static void mark_storage_chunks(struct diff_area *da)
 {
 	const struct storage_extent *runs;
-	unsigned int nr, i;
-	unsigned long c;
+	unsigned int nr;
 
 	nr = diff_storage_chunk_runs(da->storage, da->chunk_shift, &runs);
-	for (i = 0; i < nr; i++) {
-		for (c = runs[i].sector >> da->chunk_shift;
-		     c < (runs[i].sector + runs[i].count) >> da->chunk_shift; c++)
-			da->chunk_offset[c] = CHUNK_IS_STORAGE;
-	}
+	diff_area_mark_storage(da, runs, nr);
 }
 
 struct diff_area *diff_area_create(struct block_device *orig,
@@ -1026,10 +1052,8 @@ void diff_area_put(struct diff_area *da)
 		wake_up_var(&da->kref);
 }
 
-void diff_area_drain(struct diff_area *da)
+void diff_area_shutdown(struct diff_area *da)
 {
-	unsigned int i;
-
 	/*
 	 * Nothing will read the image again: chunks still in flight need not
 	 * be stored, and parked writes go on as soon as their reads are done.
@@ -1037,6 +1061,13 @@ void diff_area_drain(struct diff_area *da)
 	cmpxchg(&da->error, 0, -ESHUTDOWN);
 	wake_up_all(&da->chunk_wait);
 	wake_up_all(&chunk_memory_wait);
+}
+
+void diff_area_drain(struct diff_area *da)
+{
+	unsigned int i;
+
+	diff_area_shutdown(da);
 	wait_var_event(&da->kref, kref_read(&da->kref) == 1);
 	for (i = 0; i < ARRAY_SIZE(da->storers); i++)
 		flush_work(&da->storers[i].work);

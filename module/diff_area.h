@@ -39,6 +39,7 @@
 
 struct diff_storage;
 struct event_queue;
+struct storage_extent;
 
 struct diff_area {
 	struct kref kref;
@@ -94,6 +95,12 @@ struct diff_area *diff_area_create(struct block_device *orig,
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
 /*
+ * The snapshot is going: the area copies nothing more and fails no more
+ * (its error is -ESHUTDOWN, without an event), and whatever waits for a
+ * chunk stops.  Any context but interrupt; diff_area_drain() does it too.
+ */
+void diff_area_shutdown(struct diff_area *da);
+/*
  * Waits until the caller's reference is the only one left: no parked write,
  * no chunk in flight, no image I/O uses the area any more.  The caller must
  * have made it unreachable from the I/O path first.
@@ -116,6 +123,15 @@ int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 			 unsigned int len);
 int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len);
+
+/*
+ * The storage grew over @runs of this device (whole chunks): the image
+ * shows zeros there from now on, and no copy goes there.  A chunk stored
+ * already keeps its copy.  Before any chunk of @runs is handed out as
+ * storage.  Process context.
+ */
+void diff_area_mark_storage(struct diff_area *da,
+			    const struct storage_extent *runs, unsigned int nr);
 
 /*
  * Marks the snapshot of this device corrupted: an event, and EIO on image

@@ -312,6 +312,29 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 }
 
 /*
+ * The storage on @arg's device (a struct snapshot_device) grew after the
+ * take.  The image shows zeros over the new runs, as over the first ones,
+ * so no copy that goes there ever shows through it; and they count as
+ * changed in the generation after the take: what they held (old free
+ * space, then copies, then the zeros destroy writes) is not what the
+ * image showed.  From the storage's growth worker, before any chunk of
+ * the runs is handed out; destroy stops growth before the device goes.
+ */
+static void storage_grown(void *arg, const struct storage_extent *runs,
+			  unsigned int nr)
+{
+	struct snapshot_device *sd = arg;
+	struct tracker *tracker = sd->tracker;
+	unsigned int i;
+
+	diff_area_mark_storage(sd->da, runs, nr);
+	mutex_lock(&tracker->lock);
+	for (i = 0; i < nr; i++)
+		tracker_cbt_mark(tracker, runs[i].sector, runs[i].count);
+	mutex_unlock(&tracker->lock);
+}
+
+/*
  * Maps and pins this snapshot's storage on @flt's device, where its
  * filesystem is.  Called without snapshots_lock (and under the ftrace
  * interception without the filters' lock, see blksnap_filter_ctl_unlocked()):
@@ -528,7 +551,16 @@ int snapshot_take(const uuid_t *id)
 	snap->taken_at = taken_at;
 	/* Pairs with the acquire in taken_show(), which reads without the lock. */
 	smp_store_release(&snap->taken, true);
-	diff_storage_taken(snap->storage);
+	/* The device that holds the storage, if any, hears of its growth. */
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (snap->storage->bdev &&
+		    sd->tracker->filter.bdev == snap->storage->bdev)
+			break;
+	}
+	if (list_entry_is_head(sd, &snap->devices, link))
+		diff_storage_taken(snap->storage, NULL, NULL);
+	else
+		diff_storage_taken(snap->storage, storage_grown, sd);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = snapimage_create(sd->da);
@@ -632,6 +664,16 @@ int snapshot_destroy(const uuid_t *id)
 	mutex_unlock(&snapshots_lock);
 
 	event_queue_close(&snap->events);
+	/*
+	 * Growth stops while the devices are still here (storage_grown()
+	 * uses them); the areas first, so that a store that waited for it
+	 * and now finds the storage full fails no snapshot loudly.
+	 */
+	list_for_each_entry(sd, &leaving, link) {
+		if (sd->da)
+			diff_area_shutdown(sd->da);
+	}
+	diff_storage_stop_growth(snap->storage);
 	list_for_each_entry_safe(sd, next, &leaving, link) {
 		list_del(&sd->link);
 		release_device(sd);
