@@ -1,0 +1,124 @@
+# Issue 18, growth: the difference storage on the snapshotted filesystem
+# itself starts at one growth step (64 MiB here, diff_storage_minimum at
+# modprobe) and grows by another anonymous file per step, up to its limit
+# (256 MiB), while the snapshot keeps working.  Under 208 MiB of in-place
+# overwrites it grows at least twice; the image stays exactly as at take
+# (the new files' blocks never show copies through it); the snapshot is
+# not corrupted; CBT counts the writes and the grown storage, no more;
+# after destroy every file is gone (space back) and the filesystem checks
+# clean.  ext4, then xfs.
+# kernels: every
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+step_mib=64
+limit_mib=256
+# A fresh load: the step is a load-time parameter.
+! grep -q '^blksnap ' /proc/modules || rmmod blksnap
+load_blksnap diff_storage_minimum=$((step_mib << 11))
+expect_eq "$(cat /sys/module/blksnap/parameters/diff_storage_minimum)" \
+	"$((step_mib << 11))" "growth step (sectors)"
+modprobe ext4
+modprobe xfs
+partition_disk1 768MiB
+dev=${DISK1}1
+mkdir -p /mnt/one /mnt/image
+
+used_kib() {
+	df --output=used -k /mnt/one | tail -1 | tr -d ' '
+}
+
+# sum of the CBT map's ranges, in bytes
+cbt_bytes() {
+	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
+}
+
+for fs in ext4 xfs; do
+	if [ $fs = ext4 ]; then
+		mkfs.ext4 -q -F $dev
+		image_opts=ro,noload
+	else
+		mkfs.xfs -q -f $dev
+		image_opts=ro,norecovery,nouuid
+	fi
+	mount $dev /mnt/one
+	for i in 1 2 3 4; do
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 status=none
+	done
+	sync
+	(cd /mnt/one && sha256sum before*) > /tmp/before.sum
+	used_before=$(used_kib)
+
+	kmsg_mark
+	run_capture rc out err blksnap snapshot create --json --storage /mnt/one \
+		--limit ${limit_mib}M /mnt/one
+	echo "$err"
+	expect_eq "$rc" 0 "snapshot create --storage /mnt/one --limit ${limit_mib}M ($fs)"
+	SNAP_ID=$(jq -er .id <<< "$out")
+	img=$(jq -er '.devices[0].image' <<< "$out")
+	kmsg_since_mark | grep "difference storage on it" || fail "no storage mapped ($fs)"
+	mapped=$(kmsg_since_mark | sed -n 's/.*difference storage on it: .*, \([0-9]*\) sectors in.*/\1/p')
+	echo "mapped at add: $mapped sectors"
+	[ "$mapped" -le $((step_mib << 11)) ] ||
+		fail "more than a step mapped at add: $mapped sectors ($fs)"
+	at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
+	cbt0=$(cbt_bytes $dev)
+
+	# 208 MiB of old data overwritten in place: copies need 208 MiB.
+	for i in 1 2 3 4; do
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 conv=notrunc status=none
+	done
+	sync
+	ok "208 MiB overwritten on $fs"
+	storage=$(cat /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage)
+	echo "storage used/limit: $storage"
+
+	kmsg_since_mark | grep "difference storage grown" || true
+	grown=$(kmsg_since_mark | grep -c "difference storage grown" || true)
+	grown_sectors=$(kmsg_since_mark |
+		sed -n 's/.*difference storage grown: inode [0-9]*, \([0-9]*\) sectors.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	echo "grown $grown times, $((grown_sectors >> 11)) MiB"
+	[ "$grown" -ge 2 ] || fail "the storage grew $grown times, not at least twice ($fs)"
+	kmsg_since_mark | grep -E "not grown|full while it grows" && fail "a growth failed ($fs)"
+
+	info=$(blksnap snapshot info --json $SNAP_ID)
+	if grep -q '"error"' <<< "$info"; then
+		echo "$info"
+		fail "the snapshot is corrupted ($fs)"
+	fi
+	ok "the snapshot is intact after growing ($fs)"
+
+	expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
+		"the image of $dev is as at take after $grown growths ($fs)"
+	mount -o $image_opts $img /mnt/image
+	(cd /mnt/image && sha256sum -c --quiet /tmp/before.sum) ||
+		fail "the files in the image are not those of take time ($fs)"
+	umount /mnt/image
+	ok "the image mounts with the take-time files ($fs)"
+
+	blksnap snapshot destroy $SNAP_ID
+	blksnap cbt switch $dev
+	changed=$(( $(cbt_bytes $dev) - cbt0 ))
+	bound=$(( (208 << 20) + (grown_sectors << 9) ))
+	echo "CBT: $((changed >> 20)) MiB changed for 208 MiB written and $((grown_sectors >> 11)) MiB grown"
+	[ $changed -ge $((208 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
+	[ $changed -ge $((grown_sectors << 9)) ] || fail "CBT misses the grown storage ($fs)"
+	[ $changed -le $((bound * 12 / 10)) ] ||
+		fail "CBT counts more than the writes and the grown storage: $changed bytes ($fs)"
+
+	sync
+	for i in $(seq 50); do
+		[ $(used_kib) -le $((used_before + 8192)) ] && break
+		sleep 0.2
+	done
+	echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy"
+	[ $(used_kib) -le $((used_before + 8192)) ] || fail "the storage's space did not come back ($fs)"
+	umount /mnt/one
+	if [ $fs = ext4 ]; then
+		e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy"; }
+	else
+		xfs_repair -n $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "xfs_repair -n after destroy"; }
+	fi
+	blksnap detach $dev
+	ok "$fs: grew $grown times, image exact, no file left, space back, fsck clean"
+done
