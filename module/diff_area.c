@@ -527,15 +527,11 @@ static void store_batch(struct diff_area *da, struct list_head *batch)
 	list_for_each_entry_safe(c, next, batch, store_link) {
 		list_del_init(&c->store_link);
 		xa_lock(&da->chunks);
-		/*
-		 * Pairs with chunk_where(): the data is stored first.  Only
-		 * over 0: a chunk that became storage meanwhile (the storage
-		 * grew over it, diff_area_mark_storage()) may have been read
-		 * after our copies went there; it stays zeros.
-		 */
-		if (!ret)
-			cmpxchg_release(&da->chunk_offset[c->number], 0,
-					c->stored_at + 1);
+		if (!ret) {
+			/* Pairs with chunk_where(): the data is stored first. */
+			smp_store_release(&da->chunk_offset[c->number],
+					  c->stored_at + 1);
+		}
 		__xa_erase(&da->chunks, c->number);
 		xa_unlock(&da->chunks);
 		chunk_put(c);
@@ -739,8 +735,7 @@ static int image_read_chunk(struct diff_area *da, sector_t sector, void *buf,
 						 (offset >> SECTOR_SHIFT), buf, len);
 		xa_lock(&da->chunks);
 		c = xa_load(&da->chunks, nr);
-		/* Not if it became storage since: see diff_area_mark_storage(). */
-		if (c && c->state == CHUNK_IN_MEMORY && !chunk_where(da, nr)) {
+		if (c && c->state == CHUNK_IN_MEMORY) {
 			refcount_inc(&c->refs);
 			xa_unlock(&da->chunks);
 			copy_from_chunk(c, offset, buf, len);
@@ -952,32 +947,6 @@ static unsigned int choose_chunk_shift(struct block_device *bdev)
 	return shift;
 }
 
-void diff_area_mark_storage(struct diff_area *da,
-			    const struct storage_extent *runs, unsigned int nr)
-{
-	unsigned int i;
-	unsigned long c;
-
-	for (i = 0; i < nr; i++) {
-		for (c = runs[i].sector >> da->chunk_shift;
-		     c < (runs[i].sector + runs[i].count) >> da->chunk_shift &&
-		     c < da->nr_chunks; c++) {
-			/*
-			 * Under the xa_lock, which image reads of a chunk in
-			 * memory check it under, and which store_batch()
-			 * publishes under.  A chunk stored already keeps its
-			 * copy (take-time data, or the image's own writes):
-			 * it is read from there, never from here.
-			 */
-			xa_lock(&da->chunks);
-			if (!da->chunk_offset[c])
-				WRITE_ONCE(da->chunk_offset[c], CHUNK_IS_STORAGE);
-			xa_unlock(&da->chunks);
-		}
-		cond_resched();
-	}
-}
-
 /*
  * The chunks that hold the storage on this device itself: never copied,
  * zeros in the image (at take they belong to an unlinked file whose
@@ -986,10 +955,116 @@ void diff_area_mark_storage(struct diff_area *da,
 static void mark_storage_chunks(struct diff_area *da)
 {
 	const struct storage_extent *runs;
-	unsigned int nr;
+	unsigned int nr, i;
+	unsigned long c;
 
 	nr = diff_storage_chunk_runs(da->storage, da->chunk_shift, &runs);
-	diff_area_mark_storage(da, runs, nr);
+	for (i = 0; i < nr; i++) {
+		for (c = runs[i].sector >> da->chunk_shift;
+		     c < (runs[i].sector + runs[i].count) >> da->chunk_shift; c++)
+			da->chunk_offset[c] = CHUNK_IS_STORAGE;
+	}
+}
+
+/* Reads of the origin, for the zeros check, of at most this many bytes. */
+#define CLAIM_READ_MAX	(1024 * 1024)
+
+/*
+ * Whether chunk @nr may become storage, and marks it so if it must.  Its
+ * take-time contents must stay readable in the image, and our copies
+ * must never show there:
+ *  - stored already: the image reads its copy; yes, as it is;
+ *  - being copied: no (rare; its copy may still read the device);
+ *  - untouched: its blocks hold what they held at the take (any write
+ *    since would have copied it first).  Only zeros may go: the image
+ *    shows zeros over storage.  Data may be a file's at the take,
+ *    deleted since, that the image must still show.
+ * The read runs without the lock; a write meanwhile copies the chunk
+ * first, which the check under the lock after it sees.
+ */
+static bool chunk_claim(struct diff_area *da, unsigned long nr, void *buf)
+{
+	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT, off, n;
+	bool zero = true, claimed;
+	u64 where;
+
+	xa_lock(&da->chunks);
+	where = chunk_where(da, nr);
+	claimed = where && where != CHUNK_IS_STORAGE;
+	if (where || xa_load(&da->chunks, nr)) {
+		xa_unlock(&da->chunks);
+		return claimed;
+	}
+	xa_unlock(&da->chunks);
+	for (off = 0; zero && off < len; off += n) {
+		n = min_t(unsigned int, len - off, CLAIM_READ_MAX);
+		if (origin_read(da->orig, chunk_start(da, nr) +
+				(off >> SECTOR_SHIFT), buf, n))
+			return false;
+		zero = !memchr_inv(buf, 0, n);
+	}
+	xa_lock(&da->chunks);
+	where = chunk_where(da, nr);
+	if (where) {
+		claimed = where != CHUNK_IS_STORAGE;
+	} else if (xa_load(&da->chunks, nr)) {
+		claimed = false;
+	} else {
+		/* Untouched still: it holds what was read. */
+		claimed = zero;
+		if (zero)
+			WRITE_ONCE(da->chunk_offset[nr], CHUNK_IS_STORAGE);
+	}
+	xa_unlock(&da->chunks);
+	return claimed;
+}
+
+unsigned int diff_area_claim_storage(struct diff_area *da,
+				     const struct storage_extent *runs,
+				     unsigned int nr,
+				     struct storage_extent *claimed,
+				     unsigned int max)
+{
+	sector_t chunk = 1ULL << da->chunk_shift;
+	unsigned int i, n = 0;
+	unsigned long c, end;
+	void *buf;
+
+	buf = kvmalloc(min_t(sector_t, chunk << SECTOR_SHIFT, CLAIM_READ_MAX),
+		       GFP_NOIO);
+	if (!buf)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		end = min_t(sector_t, (runs[i].sector + runs[i].count) >> da->chunk_shift,
+			    da->nr_chunks);
+		for (c = runs[i].sector >> da->chunk_shift; c < end; c++) {
+			sector_t start = chunk_start(da, c);
+
+			/* A failed snapshot needs no more storage. */
+			if (diff_area_error(da))
+				goto out;
+			if (!chunk_claim(da, c, buf))
+				continue;
+			if (n && claimed[n - 1].sector + claimed[n - 1].count == start) {
+				claimed[n - 1].count += chunk;
+				continue;
+			}
+			/*
+			 * No room for one more run: the rest stays out, as it
+			 * is (a chunk claimed here is storage already, the
+			 * image right either way).
+			 */
+			if (n == max)
+				goto out;
+			claimed[n].sector = start;
+			claimed[n].count = chunk;
+			n++;
+		}
+		cond_resched();
+	}
+out:
+	kvfree(buf);
+	return n;
 }
 
 struct diff_area *diff_area_create(struct block_device *orig,

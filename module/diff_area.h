@@ -125,13 +125,21 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len);
 
 /*
- * The storage grew over @runs of this device (whole chunks): the image
- * shows zeros there from now on, and no copy goes there.  A chunk stored
- * already keeps its copy.  Before any chunk of @runs is handed out as
- * storage.  Process context.
+ * The storage grew over @runs of this device (whole chunks): puts in
+ * @claimed (room for @max runs) the chunks that may hold copies from now
+ * on and returns how many runs that makes.  Such a chunk is stored
+ * already (the image reads its copy), or holds zeros and is untouched
+ * (the image shows zeros there from now on, as it did).  Any other chunk
+ * may hold what a file had at the take and was deleted since; it stays
+ * out, untouched, and the image reads it from the device as before.
+ * Before any chunk of @runs is handed out as storage.  Process context;
+ * reads the untouched chunks from the device.
  */
-void diff_area_mark_storage(struct diff_area *da,
-			    const struct storage_extent *runs, unsigned int nr);
+unsigned int diff_area_claim_storage(struct diff_area *da,
+				     const struct storage_extent *runs,
+				     unsigned int nr,
+				     struct storage_extent *claimed,
+				     unsigned int max);
 
 /*
  * Marks the snapshot of this device corrupted: an event, and EIO on image

@@ -392,19 +392,23 @@ static int grow_file(struct diff_storage *ds, sector_t size,
 
 /*
  * The growth worker.  In the order that keeps the image right: the new
- * file's runs are trimmed to whole chunks, the snapshot hears of them
- * (the image shows zeros there from now on, change tracking marks them),
- * and only then are they added where alloc hands out chunks.  Nothing
- * after the callback can fail.
+ * file's runs are trimmed to whole chunks, the snapshot keeps of them
+ * the chunks that may hold copies (and marks them: the image reads
+ * zeros or their own copies there from now on, change tracking counts
+ * them changed), and only those are added where alloc hands out chunks.
+ * Nothing after the callback can fail.  The file stays pinned, and counts
+ * against the limit, even if little of it could be kept: its blocks are
+ * then the ones that must stay as they are.
  */
 static void diff_storage_grow_work(struct work_struct *work)
 {
 	struct diff_storage *ds = container_of(work, struct diff_storage,
 					       grow_work);
-	struct storage_extent *runs = NULL, *all = NULL, *old = NULL;
+	struct storage_extent *runs = NULL, *kept = NULL, *all = NULL;
+	struct storage_extent *old = NULL;
 	struct file *file = NULL;
-	unsigned int nr = 0, nr_all, noio;
-	sector_t size, added = 0;
+	unsigned int nr = 0, nr_all, max = 0, n = 0, i, noio;
+	sector_t size, trimmed = 0, added = 0;
 	int ret = 0;
 
 	mutex_lock(&ds->lock);
@@ -428,6 +432,10 @@ static void diff_storage_grow_work(struct work_struct *work)
 		pr_warn("%pg: difference storage not grown: it has %u files, the most it may\n",
 			ds->bdev, ds->nr_files + 1);
 		ret = -EMFILE;
+	} else if (nr_all >= STORAGE_RUNS_MAX) {
+		pr_warn("%pg: difference storage not grown: it has %u runs, the most it may\n",
+			ds->bdev, nr_all);
+		ret = -E2BIG;
 	} else {
 		ret = grow_file(ds, size, &file, &runs, &nr);
 		if (ret)
@@ -435,37 +443,36 @@ static void diff_storage_grow_work(struct work_struct *work)
 				ds->bdev, (u64)size, ret);
 	}
 	if (!ret) {
-		nr = trim_to_chunks(runs, nr, 1ULL << ds->chunk_shift, &added);
-		if (nr_all + nr > STORAGE_RUNS_MAX) {
-			pr_warn("%pg: difference storage not grown: %u runs and %u more are over %u\n",
-				ds->bdev, nr_all, nr, STORAGE_RUNS_MAX);
-			ret = -E2BIG;
-		}
-	}
-	if (!ret) {
-		all = kvmalloc_array(nr_all + nr, sizeof(*all), GFP_KERNEL);
-		if (!all)
+		nr = trim_to_chunks(runs, nr, 1ULL << ds->chunk_shift, &trimmed);
+		/* At most one run per chunk, and what the cap leaves. */
+		max = min_t(sector_t, trimmed >> ds->chunk_shift,
+			    STORAGE_RUNS_MAX - nr_all);
+		kept = kvmalloc_array(max ?: 1, sizeof(*kept), GFP_KERNEL);
+		all = kvmalloc_array(nr_all + max, sizeof(*all), GFP_KERNEL);
+		if (!kept || !all)
 			ret = -ENOMEM;
 	}
 	/* None of them is handed out yet: alloc does not know them. */
-	if (!ret && nr)
-		ds->grown(ds->grown_arg, runs, nr);
+	if (!ret && max)
+		n = ds->grown(ds->grown_arg, runs, nr, kept, max);
 	memalloc_noio_restore(noio);
 out:
+	for (i = 0; i < n; i++)
+		added += kept[i].count;
 	mutex_lock(&ds->lock);
 	if (size && !ret) {
 		/* Only this worker changes the runs after the take. */
 		memcpy(all, ds->runs, nr_all * sizeof(*all));
-		memcpy(all + nr_all, runs, nr * sizeof(*all));
+		memcpy(all + nr_all, kept, n * sizeof(*all));
 		old = ds->runs;
 		ds->runs = all;
-		ds->nr_runs = nr_all + nr;
+		ds->nr_runs = nr_all + n;
 		ds->files[ds->nr_files++] = file;
 		ds->mapped += size;
 		ds->capacity += added;
-		pr_info("%pg: difference storage grown: inode %llu, %llu sectors in %u runs; %llu of %llu sectors mapped\n",
-			ds->bdev, (u64)file_inode(file)->i_ino, (u64)added, nr,
-			(u64)ds->mapped, (u64)ds->requested_limit);
+		pr_info("%pg: difference storage grown: inode %llu, %llu of %llu sectors usable in %u runs; %llu of %llu sectors mapped\n",
+			ds->bdev, (u64)file_inode(file)->i_ino, (u64)added,
+			(u64)trimmed, n, (u64)ds->mapped, (u64)ds->requested_limit);
 		file = NULL;
 		all = NULL;
 	} else {
@@ -477,6 +484,7 @@ out:
 	wake_up_all(&ds->grow_wait);
 	kvfree(old);
 	kvfree(all);
+	kvfree(kept);
 	kvfree(runs);
 	if (file) {
 		storage_map_unpin(file);
@@ -544,9 +552,11 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 }
 
 void diff_storage_taken(struct diff_storage *ds,
-			void (*grown)(void *arg,
-				      const struct storage_extent *runs,
-				      unsigned int nr),
+					unsigned int (*grown)(void *arg,
+					      const struct storage_extent *runs,
+					      unsigned int nr,
+					      struct storage_extent *kept,
+					      unsigned int max),
 			void *arg)
 {
 	if (!ds->bdev)

@@ -95,7 +95,7 @@ struct diff_storage {
 	 * before trimming to chunks (never more than @requested_limit).
 	 * @chunk_shift: the chunks runs are trimmed to, from the take on.
 	 * @grown and @grown_arg: set at the take, called by the growth worker
-	 * with the new runs before they are handed out.  @growing (a growth
+	 * with the new runs; it says which of them may be handed out.  @growing (a growth
 	 * queued or running), @grow_failed, @grow_stopped and @mapped: under
 	 * @lock.  Alloc waits in @grow_wait for a growth in flight.
 	 */
@@ -104,8 +104,9 @@ struct diff_storage {
 	unsigned int nr_files;
 	sector_t mapped;
 	unsigned int chunk_shift;
-	void (*grown)(void *arg, const struct storage_extent *runs,
-		      unsigned int nr);
+	unsigned int (*grown)(void *arg, const struct storage_extent *runs,
+			      unsigned int nr, struct storage_extent *kept,
+			      unsigned int max);
 	void *grown_arg;
 	struct work_struct grow_work;
 	wait_queue_head_t grow_wait;
@@ -158,15 +159,19 @@ unsigned int diff_storage_chunk_runs(struct diff_storage *ds,
 /*
  * An image now shows the storage's chunks on its own device as zeros:
  * destroy writes zeros there, so that the device says the same after.
- * From now on the storage may grow there: @grown(@arg, runs, nr) is
- * called from the growth worker (process context, no lock of ours held)
- * with the new runs, whole chunks, before any of them is handed out; it
- * may sleep.  It is not called after diff_storage_stop_growth().
+ * From now on the storage may grow there: the growth worker (process
+ * context, no lock of ours held; it may sleep and read the device) calls
+ * @grown(@arg, runs, nr, kept, max) with the new file's runs, whole
+ * chunks, before any of them is handed out; it puts in @kept (room for
+ * @max) the runs that may take copies and returns their count.  Not
+ * called after diff_storage_stop_growth().
  */
 void diff_storage_taken(struct diff_storage *ds,
-			void (*grown)(void *arg,
-				      const struct storage_extent *runs,
-				      unsigned int nr),
+			unsigned int (*grown)(void *arg,
+					      const struct storage_extent *runs,
+					      unsigned int nr,
+					      struct storage_extent *kept,
+					      unsigned int max),
 			void *arg);
 
 /*

@@ -313,25 +313,27 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 
 /*
  * The storage on @arg's device (a struct snapshot_device) grew after the
- * take.  The image shows zeros over the new runs, as over the first ones,
- * so no copy that goes there ever shows through it; and they count as
- * changed in the generation after the take: what they held (old free
- * space, then copies, then the zeros destroy writes) is not what the
- * image showed.  From the storage's growth worker, before any chunk of
- * the runs is handed out; destroy stops growth before the device goes.
+ * take over @runs.  The diff area keeps the chunks the image allows (see
+ * diff_area_claim_storage()); they count as changed in the generation
+ * after the take: destroy writes zeros where copies went, which is not
+ * what the image showed of a chunk stored already.  From the storage's
+ * growth worker, before any chunk of the runs is handed out; destroy
+ * stops growth before the device goes.
  */
-static void storage_grown(void *arg, const struct storage_extent *runs,
-			  unsigned int nr)
+static unsigned int storage_grown(void *arg, const struct storage_extent *runs,
+				  unsigned int nr, struct storage_extent *kept,
+				  unsigned int max)
 {
 	struct snapshot_device *sd = arg;
 	struct tracker *tracker = sd->tracker;
-	unsigned int i;
+	unsigned int n, i;
 
-	diff_area_mark_storage(sd->da, runs, nr);
+	n = diff_area_claim_storage(sd->da, runs, nr, kept, max);
 	mutex_lock(&tracker->lock);
-	for (i = 0; i < nr; i++)
-		tracker_cbt_mark(tracker, runs[i].sector, runs[i].count);
+	for (i = 0; i < n; i++)
+		tracker_cbt_mark(tracker, kept[i].sector, kept[i].count);
 	mutex_unlock(&tracker->lock);
+	return n;
 }
 
 /*
