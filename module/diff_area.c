@@ -1030,8 +1030,9 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 	unsigned long c, end;
 	void *buf;
 
+	/* The growth worker runs in a NOIO scope (memalloc_noio_save()). */
 	buf = kvmalloc(min_t(sector_t, chunk << SECTOR_SHIFT, CLAIM_READ_MAX),
-		       GFP_NOIO);
+		       GFP_KERNEL);
 	if (!buf)
 		return 0;
 	for (i = 0; i < nr; i++) {

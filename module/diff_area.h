@@ -132,8 +132,9 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
  * (the image shows zeros there from now on, as it did).  Any other chunk
  * may hold what a file had at the take and was deleted since; it stays
  * out, untouched, and the image reads it from the device as before.
- * Before any chunk of @runs is handed out as storage.  Process context;
- * reads the untouched chunks from the device.
+ * Before any chunk of @runs is handed out as storage.  Process context
+ * in a NOIO scope (its allocations must not write to the origin); reads
+ * the untouched chunks from the device.
  */
 unsigned int diff_area_claim_storage(struct diff_area *da,
 				     const struct storage_extent *runs,
