@@ -55,6 +55,8 @@ static struct workqueue_struct *grow_wq;
  * memory that the waiting storers hold.  The wait ends either way.
  */
 #define GROW_WAIT_MAX		(10 * HZ)
+/* A growth that found the filesystem frozen is tried again after this. */
+#define GROW_FROZEN_RETRY	HZ
 
 static void diff_storage_grow_work(struct work_struct *work);
 
@@ -276,6 +278,7 @@ void diff_storage_unmap(struct diff_storage *ds)
 		ds->run = 0;
 		ds->run_used = 0;
 		ds->grow_failed = false;
+		ds->grow_frozen = false;
 		ds->grow_stopped = false;
 		WRITE_ONCE(ds->used, 0);
 	}
@@ -349,6 +352,9 @@ static void maybe_grow(struct diff_storage *ds)
 	if (!ds->grown || ds->growing || ds->grow_failed || ds->grow_stopped ||
 	    ds->capacity - ds->used >= blksnap_diff_storage_minimum / 2 ||
 	    !grow_size(ds))
+		return;
+	/* Found frozen: not again before GROW_FROZEN_RETRY. */
+	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))
 		return;
 	ds->growing = true;
 	queue_work(grow_wq, &ds->grow_work);
@@ -438,7 +444,10 @@ static void diff_storage_grow_work(struct work_struct *work)
 		ret = -E2BIG;
 	} else {
 		ret = grow_file(ds, size, &file, &runs, &nr);
-		if (ret)
+		if (ret == -EBUSY)
+			pr_warn_ratelimited("%pg: difference storage not grown: the filesystem is frozen\n",
+					    ds->bdev);
+		else if (ret)
 			pr_warn("%pg: difference storage not grown by %llu sectors: %d; what it has is all it gets\n",
 				ds->bdev, (u64)size, ret);
 	}
@@ -470,11 +479,16 @@ out:
 		ds->files[ds->nr_files++] = file;
 		ds->mapped += size;
 		ds->capacity += added;
+		ds->grow_frozen = false;
 		pr_info("%pg: difference storage grown: inode %llu, %llu of %llu sectors usable in %u runs; %llu of %llu sectors mapped\n",
 			ds->bdev, (u64)file_inode(file)->i_ino, (u64)added,
 			(u64)trimmed, n, (u64)ds->mapped, (u64)ds->requested_limit);
 		file = NULL;
 		all = NULL;
+	} else if (ret == -EBUSY) {
+		/* Frozen: the next allocation under the mark tries again. */
+		ds->grow_frozen = true;
+		ds->grow_retry = jiffies + GROW_FROZEN_RETRY;
 	} else {
 		ds->grow_failed = true;
 	}

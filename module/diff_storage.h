@@ -113,6 +113,9 @@ struct diff_storage {
 	bool growing;
 	bool grow_failed;
 	bool grow_stopped;
+	/* The last growth found the filesystem frozen; retry from jiffies. */
+	bool grow_frozen;
+	unsigned long grow_retry;
 };
 
 int diff_storage_init(void);
