@@ -1,0 +1,123 @@
+# Issue 18, growth at its edges, on ext4 with a 64 MiB step:
+#  - a file deleted after the take leaves its blocks free, and the next
+#    storage file may get them: the image must still show that file as
+#    it was (a growth keeps only chunks stored already or holding zeros;
+#    the rest of its file stays untouched);
+#  - a growth the filesystem has no room for: the storage's runs are used
+#    up, then the snapshot fails (no-space event, image EIO), every
+#    origin write succeeds and reads back right, and after destroy the
+#    space is back and e2fsck is clean.
+# kernels: every
+. "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
+
+step_mib=64
+! grep -q '^blksnap ' /proc/modules || rmmod blksnap
+load_blksnap diff_storage_minimum=$((step_mib << 11))
+modprobe ext4
+partition_disk1 640MiB
+dev=${DISK1}1
+mkdir -p /mnt/one /mnt/image
+
+used_kib() {
+	df --output=used -k /mnt/one | tail -1 | tr -d ' '
+}
+
+avail_kib() {
+	df --output=avail -k /mnt/one | tail -1 | tr -d ' '
+}
+
+# 1. A file deleted after the take.
+blkdiscard -z $dev
+mkfs.ext4 -q -F $dev
+mount $dev /mnt/one
+for i in 1 2 3 4; do
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=40 status=none
+done
+dd if=/dev/urandom of=/mnt/one/gone bs=1M count=200 status=none
+sync
+(cd /mnt/one && sha256sum before* gone) > /tmp/before.sum
+echo "free before create: $(avail_kib) KiB"
+
+kmsg_mark
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 192M /mnt/one
+echo "$err"
+expect_eq "$rc" 0 "snapshot create --limit 192M with $((step_mib))M steps"
+SNAP_ID=$(jq -er .id <<< "$out")
+img=$(jq -er '.devices[0].image' <<< "$out")
+at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
+
+# Its blocks are free now; the storage grows while they are.
+rm /mnt/one/gone
+sync
+echo "free after rm: $(avail_kib) KiB"
+dd if=/dev/urandom of=/mnt/one/before1 bs=1M count=40 conv=notrunc status=none
+sync
+kmsg_since_mark | grep "difference storage grown" ||
+	fail "the storage did not grow after 40 MiB of copies"
+usable=$(kmsg_since_mark |
+	sed -n 's/.*difference storage grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' |
+	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
+echo "growth: $usable (sectors usable, sectors grown)"
+info=$(blksnap snapshot info --json $SNAP_ID)
+[ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
+expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
+	"the image is as at take, the deleted file's blocks under the grown storage"
+mount -o ro,noload $img /mnt/image
+(cd /mnt/image && sha256sum -c --quiet /tmp/before.sum) ||
+	fail "the image does not show the files of take time, the deleted one included"
+umount /mnt/image
+ok "the deleted file reads in the image as at take"
+blksnap snapshot destroy $SNAP_ID
+umount /mnt/one
+e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy (1)"; }
+blksnap detach $dev
+
+# 2. No room for a growth: the filesystem is filled (without writing
+# data) after the take.
+blkdiscard -z $dev
+mkfs.ext4 -q -F $dev
+mount $dev /mnt/one
+for i in 1 2 3 4; do
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 status=none
+done
+sync
+used_before=$(used_kib)
+kmsg_mark
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 256M /mnt/one
+expect_eq "$rc" 0 "snapshot create --limit 256M"
+SNAP_ID=$(jq -er .id <<< "$out")
+img=$(jq -er '.devices[0].image' <<< "$out")
+blksnap snapshot watch $SNAP_ID > /tmp/watch.out 2>&1 &
+watcher=$!
+fallocate -l $(( ($(avail_kib) - 4096) * 1024 )) /mnt/one/fill
+sync
+echo "free after the fill: $(avail_kib) KiB"
+fio --name=nogrowth --filename=/mnt/one/before2 --rw=write --bs=1M --direct=1 --size=52M \
+	--verify=crc32c --do_verify=1 --output=/tmp/fio.out || { cat /tmp/fio.out; fail "origin writes failed"; }
+fio --name=nogrowth2 --filename=/mnt/one/before3 --rw=write --bs=1M --direct=1 --size=52M \
+	--verify=crc32c --do_verify=1 --output=/tmp/fio.out || { cat /tmp/fio.out; fail "origin writes failed"; }
+ok "104 MiB overwritten and verified with a 64 MiB storage that cannot grow"
+kmsg_since_mark | grep "difference storage not grown" || fail "no growth was refused"
+kmsg_since_mark | grep "difference storage grown" && fail "a growth succeeded on a full filesystem"
+if dd if=$img of=/dev/null bs=1M count=16 iflag=direct 2>/tmp/dd.err; then
+	fail "reading the image of an overflowed snapshot succeeded"
+fi
+expect_match "$(cat /tmp/dd.err)" "Input/output error" "image read error"
+info=$(blksnap snapshot info --json $SNAP_ID)
+expect_match "$info" '"error": "ENOSPC"' "snapshot info shows the failure"
+blksnap snapshot destroy $SNAP_ID
+wait $watcher || true
+echo "watch said: $(cat /tmp/watch.out)"
+expect_match "$(cat /tmp/watch.out)" 'difference storage full' "watch reported the overflow"
+rm /mnt/one/fill
+sync
+for i in $(seq 50); do
+	[ $(used_kib) -le $((used_before + 1024)) ] && break
+	sleep 0.2
+done
+echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy"
+[ $(used_kib) -le $((used_before + 1024)) ] || fail "the storage's space did not come back"
+umount /mnt/one
+e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy (2)"; }
+blksnap detach $dev
+ok "a growth refused: snapshot failed with ENOSPC, origin intact, space back, e2fsck clean"
