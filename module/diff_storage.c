@@ -566,7 +566,7 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 }
 
 void diff_storage_taken(struct diff_storage *ds,
-					unsigned int (*grown)(void *arg,
+			unsigned int (*grown)(void *arg,
 					      const struct storage_extent *runs,
 					      unsigned int nr,
 					      struct storage_extent *kept,
