@@ -46,7 +46,9 @@ SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
 
-# Its blocks are free now; the storage grows while they are.
+# The free space left is taken (without writing data), then the file's
+# blocks are freed: they are all the storage can grow into.
+fallocate -l $(( ($(avail_kib) - 1024) * 1024 )) /mnt/one/pad
 rm /mnt/one/gone
 sync
 echo "free after rm: $(avail_kib) KiB"
@@ -58,6 +60,9 @@ usable=$(kmsg_since_mark |
 	sed -n 's/.*difference storage grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' |
 	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
 echo "growth: $usable (sectors usable, sectors grown)"
+# Its data is what the deleted file held: nearly none of it may take copies.
+[ $(awk '{ print ($1 < $2 / 8) }' <<< "$usable") = 1 ] ||
+	fail "the growth kept blocks of the deleted file: $usable"
 info=$(blksnap snapshot info --json $SNAP_ID)
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
