@@ -15,6 +15,9 @@
  *  - starved_wq waits for chunk memory for writes that found none; a
  *    separate workqueue, so that its waiting never holds up the storing
  *    that frees the memory, even on a rescuer thread.
+ *  - diff_area_claim_storage() runs in the storage's growth worker
+ *    (diff_storage.c), which the storing may wait for: it reads the
+ *    origin synchronously and takes nothing but the xa_lock, per chunk.
  *
  * Locking: the xa_lock of da->chunks protects chunk states, parked writes,
  * the store queue and the starved list.  It is innermost; nothing sleeps
