@@ -972,6 +972,23 @@ static void mark_storage_chunks(struct diff_area *da)
 /* Reads of the origin, for the zeros check, of at most this many bytes. */
 #define CLAIM_READ_MAX	(1024 * 1024)
 
+enum chunk_claim {
+	/* Stays out of the storage. */
+	CLAIM_NONE,
+	/* Zeros at the take, and zeros again after destroy. */
+	CLAIM_ZEROS,
+	/* Its take-time contents are in the storage already. */
+	CLAIM_STORED,
+};
+
+/* Under the xa_lock: what a chunk not untouched (any more) may become. */
+static enum chunk_claim claim_settled(struct diff_area *da, unsigned long nr)
+{
+	u64 where = chunk_where(da, nr);
+
+	return where && where != CHUNK_IS_STORAGE ? CLAIM_STORED : CLAIM_NONE;
+}
+
 /*
  * Whether chunk @nr may become storage, and marks it so if it must.  Its
  * take-time contents must stay readable in the image, and our copies
@@ -985,48 +1002,47 @@ static void mark_storage_chunks(struct diff_area *da)
  * The read runs without the lock; a write meanwhile copies the chunk
  * first, which the check under the lock after it sees.
  */
-static bool chunk_claim(struct diff_area *da, unsigned long nr, void *buf)
+static enum chunk_claim chunk_claim(struct diff_area *da, unsigned long nr,
+				    void *buf)
 {
 	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT, off, n;
-	bool zero = true, claimed;
-	u64 where;
+	enum chunk_claim claim;
+	bool zero = true;
 
 	xa_lock(&da->chunks);
-	where = chunk_where(da, nr);
-	claimed = where && where != CHUNK_IS_STORAGE;
-	if (where || xa_load(&da->chunks, nr)) {
+	claim = claim_settled(da, nr);
+	if (!chunk_untouched(da, nr)) {
 		xa_unlock(&da->chunks);
-		return claimed;
+		return claim;
 	}
 	xa_unlock(&da->chunks);
 	for (off = 0; zero && off < len; off += n) {
 		n = min_t(unsigned int, len - off, CLAIM_READ_MAX);
 		if (origin_read(da->orig, chunk_start(da, nr) +
 				(off >> SECTOR_SHIFT), buf, n))
-			return false;
+			return CLAIM_NONE;
 		zero = !memchr_inv(buf, 0, n);
 	}
 	xa_lock(&da->chunks);
-	where = chunk_where(da, nr);
-	if (where) {
-		claimed = where != CHUNK_IS_STORAGE;
-	} else if (xa_load(&da->chunks, nr)) {
-		claimed = false;
-	} else {
+	if (!chunk_untouched(da, nr)) {
+		claim = claim_settled(da, nr);
+	} else if (zero) {
 		/* Untouched still: it holds what was read. */
-		claimed = zero;
-		if (zero)
-			WRITE_ONCE(da->chunk_offset[nr], CHUNK_IS_STORAGE);
+		WRITE_ONCE(da->chunk_offset[nr], CHUNK_IS_STORAGE);
+		claim = CLAIM_ZEROS;
 	}
 	xa_unlock(&da->chunks);
-	return claimed;
+	return claim;
 }
 
 unsigned int diff_area_claim_storage(struct diff_area *da,
 				     const struct storage_extent *runs,
 				     unsigned int nr,
 				     struct storage_extent *claimed,
-				     unsigned int max)
+				     unsigned int max,
+				     void (*changed)(void *arg, sector_t sector,
+						     sector_t count),
+				     void *arg)
 {
 	sector_t chunk = 1ULL << da->chunk_shift;
 	unsigned int i, n = 0;
@@ -1043,12 +1059,20 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 			    da->nr_chunks);
 		for (c = runs[i].sector >> da->chunk_shift; c < end; c++) {
 			sector_t start = chunk_start(da, c);
+			enum chunk_claim claim;
 
 			/* A failed snapshot needs no more storage. */
 			if (diff_area_error(da))
 				goto out;
-			if (!chunk_claim(da, c, buf))
+			claim = chunk_claim(da, c, buf);
+			if (claim == CLAIM_NONE)
 				continue;
+			/*
+			 * Before it may take copies: destroy writes zeros
+			 * over them, which is not what the image showed.
+			 */
+			if (claim == CLAIM_STORED)
+				changed(arg, start, chunk);
 			if (n && claimed[n - 1].sector + claimed[n - 1].count == start) {
 				claimed[n - 1].count += chunk;
 				continue;

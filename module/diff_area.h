@@ -128,8 +128,10 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
  * The storage grew over @runs of this device (whole chunks): puts in
  * @claimed (room for @max runs) the chunks that may hold copies from now
  * on and returns how many runs that makes.  Such a chunk is stored
- * already (the image reads its copy), or holds zeros and is untouched
- * (the image shows zeros there from now on, as it did).  Any other chunk
+ * already (the image reads its copy; @changed(@arg, sector, count) is
+ * called for it: destroy will write zeros there, which the image did not
+ * show), or holds zeros and is untouched (the image shows zeros there
+ * from now on, as it did, and destroy leaves zeros).  Any other chunk
  * may hold what a file had at the take and was deleted since; it stays
  * out, untouched, and the image reads it from the device as before.
  * Before any chunk of @runs is handed out as storage.  Process context
@@ -140,7 +142,10 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 				     const struct storage_extent *runs,
 				     unsigned int nr,
 				     struct storage_extent *claimed,
-				     unsigned int max);
+				     unsigned int max,
+				     void (*changed)(void *arg, sector_t sector,
+						     sector_t count),
+				     void *arg);
 
 /*
  * Marks the snapshot of this device corrupted: an event, and EIO on image

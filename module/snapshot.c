@@ -311,29 +311,34 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 	return ret;
 }
 
+/* A chunk the grown storage took over, as it was copied already. */
+static void grown_over_copy(void *arg, sector_t sector, sector_t count)
+{
+	struct tracker *tracker = arg;
+
+	mutex_lock(&tracker->lock);
+	tracker_cbt_mark(tracker, sector, count);
+	mutex_unlock(&tracker->lock);
+}
+
 /*
  * The storage on @arg's device (a struct snapshot_device) grew after the
  * take over @runs.  The diff area keeps the chunks the image allows (see
- * diff_area_claim_storage()); they count as changed in the generation
- * after the take: destroy writes zeros where copies went, which is not
- * what the image showed of a chunk stored already.  From the storage's
- * growth worker, before any chunk of the runs is handed out; destroy
- * stops growth before the device goes.
+ * diff_area_claim_storage()); those it had copied count as changed in
+ * the generation after the take: destroy writes zeros where copies went,
+ * which is not what the image showed there.  From the storage's growth
+ * worker, before any chunk of the runs is handed out; destroy stops
+ * growth before the device goes.  tracker->lock only per chunk: the
+ * claim reads the device, and CBT commands must not wait for that.
  */
 static unsigned int storage_grown(void *arg, const struct storage_extent *runs,
 				  unsigned int nr, struct storage_extent *kept,
 				  unsigned int max)
 {
 	struct snapshot_device *sd = arg;
-	struct tracker *tracker = sd->tracker;
-	unsigned int n, i;
 
-	n = diff_area_claim_storage(sd->da, runs, nr, kept, max);
-	mutex_lock(&tracker->lock);
-	for (i = 0; i < n; i++)
-		tracker_cbt_mark(tracker, kept[i].sector, kept[i].count);
-	mutex_unlock(&tracker->lock);
-	return n;
+	return diff_area_claim_storage(sd->da, runs, nr, kept, max,
+				       grown_over_copy, sd->tracker);
 }
 
 /*
