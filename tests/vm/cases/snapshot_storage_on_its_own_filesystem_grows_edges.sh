@@ -6,7 +6,9 @@
 #  - a growth the filesystem has no room for: the storage's runs are used
 #    up, then the snapshot fails (no-space event, image EIO), every
 #    origin write succeeds and reads back right, and after destroy the
-#    space is back and e2fsck is clean.
+#    space is back and e2fsck is clean;
+#  - steps of 1 MiB: dozens of growths, copies often waiting for one in
+#    flight; the image stays exact.
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
@@ -126,3 +128,40 @@ umount /mnt/one
 e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy (2)"; }
 blksnap detach $dev
 ok "a growth refused: snapshot failed with ENOSPC, origin intact, space back, e2fsck clean"
+
+# 3. Steps of 1 MiB (4 chunks): the storers catch up with the growth.
+umount /var/tmp 2>/dev/null || true
+rmmod blksnap
+load_blksnap diff_storage_minimum=2048
+blkdiscard -z $dev
+mkfs.ext4 -q -F $dev
+mount $dev /mnt/one
+for i in 1 2 3 4; do
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=16 status=none
+done
+sync
+(cd /mnt/one && sha256sum before*) > /tmp/before.sum
+kmsg_mark
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 96M /mnt/one
+expect_eq "$rc" 0 "snapshot create --limit 96M with 1 MiB steps"
+SNAP_ID=$(jq -er .id <<< "$out")
+img=$(jq -er '.devices[0].image' <<< "$out")
+at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
+for i in 1 2 3 4; do
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=16 conv=notrunc status=none &
+done
+wait
+sync
+grown=$(kmsg_since_mark | grep -c "difference storage grown" || true)
+echo "grown $grown times in 1 MiB steps"
+kmsg_since_mark | grep -E "not grown|full while it grows" && fail "a growth failed or came too late"
+[ "$grown" -ge 16 ] || fail "64 MiB of copies grew the storage only $grown times"
+info=$(blksnap snapshot info --json $SNAP_ID)
+[ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
+expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
+	"the image is as at take after $grown growths of 1 MiB"
+blksnap snapshot destroy $SNAP_ID
+umount /mnt/one
+e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy (3)"; }
+blksnap detach $dev
+ok "1 MiB steps: $grown growths, image exact, e2fsck clean"
