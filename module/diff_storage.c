@@ -344,14 +344,29 @@ static sector_t grow_size(struct diff_storage *ds)
 }
 
 /*
- * Queues a growth if the room left fell under half a step and the limit
+ * The room under which a growth starts: half a step, and at least twice
+ * what all chunks in flight hold (sectors).  A growth writes filesystem
+ * metadata, whose copies need chunk memory; if the room ran out first,
+ * the storers would hold all of that memory while they wait for it, and
+ * the growth would wait for them (until GROW_WAIT_MAX fails the
+ * snapshot).  The margin lets the chunks in flight be stored meanwhile.
+ */
+static sector_t grow_mark(void)
+{
+	sector_t in_flight = (sector_t)blksnap_chunk_maximum_in_flight <<
+			     (blksnap_chunk_minimum_shift - SECTOR_SHIFT);
+
+	return max_t(sector_t, blksnap_diff_storage_minimum / 2, 2 * in_flight);
+}
+
+/*
+ * Queues a growth if the room left fell under grow_mark() and the limit
  * allows more.  Under ds->lock.
  */
 static void maybe_grow(struct diff_storage *ds)
 {
 	if (!ds->grown || ds->growing || ds->grow_failed || ds->grow_stopped ||
-	    ds->capacity - ds->used >= blksnap_diff_storage_minimum / 2 ||
-	    !grow_size(ds))
+	    ds->capacity - ds->used >= grow_mark() || !grow_size(ds))
 		return;
 	/* Found frozen: not again before GROW_FROZEN_RETRY. */
 	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))

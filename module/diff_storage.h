@@ -17,10 +17,11 @@
  * tracker lets pass uncopied and unmarked.  No filesystem code runs on
  * its I/O path at all.  The first file holds one growth step (or the
  * limit, if less); after the take, when the room left falls under half a
- * step, a worker of ours (process context, never the I/O path) makes
- * another anonymous file in the same directory, maps and pins one more
- * step, and adds its runs, up to the limit.  The snapshot's grown()
- * callback hears of the new runs before any chunk goes there.
+ * step (and at least twice the chunk memory bound), a worker of ours
+ * (process context, never the I/O path) makes another anonymous file in
+ * the same directory, maps and pins one more step, and adds its runs, up
+ * to the limit.  The snapshot's grown() callback says which of the new
+ * runs may take copies, before any chunk goes there.
  *
  * One storage belongs to one snapshot: a file or device in use by a live
  * snapshot is refused to another (-EBUSY), so neither truncates or
