@@ -118,14 +118,18 @@ void diff_area_memory(u64 *used, u64 *peak, u64 *limit)
 	*limit = chunk_memory_limit;
 }
 
-/* Over the bound, an area's first chunk in memory may still go. */
-static bool chunk_memory_reserve(struct diff_area *da, unsigned int bytes)
+/*
+ * Over the bound, an area's first chunk in memory may still go; and with
+ * @reserve (see cow_may_reserve()), up to twice the bound.
+ */
+static bool chunk_memory_reserve(struct diff_area *da, unsigned int bytes,
+				 bool reserve)
 {
 	int mine = atomic_inc_return(&da->chunks_in_memory);
 	s64 used = atomic64_add_return(bytes, &chunk_memory);
 	s64 peak = atomic64_read(&chunk_memory_peak);
 
-	if (used > chunk_memory_limit && mine > 1) {
+	if (used > chunk_memory_limit * (reserve ? 2 : 1) && mine > 1) {
 		atomic64_sub(bytes, &chunk_memory);
 		atomic_dec(&da->chunks_in_memory);
 		return false;
@@ -251,14 +255,14 @@ static int chunk_alloc_reads(struct cow_chunk *c, gfp_t gfp)
 
 /* NULL when the bound is reached or @gfp finds no memory. */
 static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
-				     gfp_t gfp)
+				     gfp_t gfp, bool reserve)
 {
 	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT;
 	unsigned int nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
 	struct cow_chunk *c;
 	unsigned int i;
 
-	if (!chunk_memory_reserve(da, len))
+	if (!chunk_memory_reserve(da, len, reserve))
 		return NULL;
 	c = kzalloc(struct_size(c, pages, nr_pages), gfp);
 	if (!c) {
@@ -316,12 +320,13 @@ static bool chunk_untouched(struct diff_area *da, unsigned long nr)
  * Starts copying chunk @nr if it is untouched.  0 if it was started or is
  * not untouched any more; -ENOMEM if no chunk memory could be had.
  */
-static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp)
+static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp,
+			    bool reserve)
 {
 	struct cow_chunk *c;
 	int ret;
 
-	c = chunk_alloc(da, nr, gfp);
+	c = chunk_alloc(da, nr, gfp, reserve);
 	if (!c)
 		return -ENOMEM;
 	xa_lock(&da->chunks);
@@ -377,6 +382,21 @@ enum cow_verdict {
  * for memory: they go first.  The caller holds a reference on @da for the
  * bio, which a parked bio keeps; a starved one is the caller's to queue.
  */
+/*
+ * A metadata write to the device that holds the storage, while the
+ * storage grows: the growth commits that filesystem's journal (or waits
+ * for a checkpoint), whose writes must be copied like any; and if the
+ * storage ran out meanwhile, the storers hold the chunk memory while
+ * they wait for the growth.  Such writes may take chunk memory up to
+ * twice the bound, ahead of writes starved for it.  A hint read without
+ * a lock: a write that misses it waits as any.
+ */
+static bool cow_may_reserve(struct diff_area *da, struct bio *bio)
+{
+	return (bio->bi_opf & REQ_META) && da->storage->bdev == da->orig &&
+	       diff_storage_growing(da->storage);
+}
+
 static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 				gfp_t gfp, bool may_start)
 {
@@ -384,12 +404,15 @@ static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 	unsigned long first, last, i;
 	struct blk_plug plug;
 	struct cow_chunk *c;
+	bool reserve;
 
 	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
 		return COW_PASS;
+	reserve = cow_may_reserve(da, bio);
 	blk_start_plug(&plug);
-	for (i = first; i <= last && may_start; i++) {
-		if (chunk_untouched(da, i) && chunk_start_copy(da, i, gfp))
+	for (i = first; i <= last && (may_start || reserve); i++) {
+		if (chunk_untouched(da, i) &&
+		    chunk_start_copy(da, i, gfp, reserve))
 			break;
 	}
 	blk_finish_plug(&plug);
@@ -640,7 +663,8 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 		/* Their copies start, so that the caller's retry gets through. */
 		for (; i <= last; i++) {
 			if (chunk_untouched(da, i) &&
-			    chunk_start_copy(da, i, GFP_NOWAIT | __GFP_NOWARN))
+			    chunk_start_copy(da, i, GFP_NOWAIT | __GFP_NOWARN,
+					     false))
 				break;
 		}
 		bio_wouldblock_error(bio);
@@ -857,7 +881,7 @@ static int chunk_store_now(struct diff_area *da, unsigned long nr)
 			wait_event(chunk_memory_wait,
 				   chunk_memory_available(da, want) ||
 				   diff_area_error(da));
-			if (chunk_start_copy(da, nr, GFP_NOIO))
+			if (chunk_start_copy(da, nr, GFP_NOIO, false))
 				continue;
 		}
 		wait_event(da->chunk_wait, chunk_settled(da, nr));

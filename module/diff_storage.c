@@ -371,7 +371,7 @@ static void maybe_grow(struct diff_storage *ds)
 	/* Found frozen: not again before GROW_FROZEN_RETRY. */
 	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))
 		return;
-	ds->growing = true;
+	WRITE_ONCE(ds->growing, true);
 	queue_work(grow_wq, &ds->grow_work);
 }
 
@@ -508,7 +508,7 @@ out:
 		ds->grow_failed = true;
 	}
 	WRITE_ONCE(ds->limit, mapped_limit(ds));
-	ds->growing = false;
+	WRITE_ONCE(ds->growing, false);
 	mutex_unlock(&ds->lock);
 	wake_up_all(&ds->grow_wait);
 	kvfree(old);
@@ -529,7 +529,7 @@ void diff_storage_stop_growth(struct diff_storage *ds)
 	/* A growth queued but not started never runs; one running ends. */
 	cancel_work_sync(&ds->grow_work);
 	mutex_lock(&ds->lock);
-	ds->growing = false;
+	WRITE_ONCE(ds->growing, false);
 	if (ds->bdev)
 		WRITE_ONCE(ds->limit, mapped_limit(ds));
 	mutex_unlock(&ds->lock);

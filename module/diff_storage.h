@@ -179,6 +179,15 @@ void diff_storage_taken(struct diff_storage *ds,
 			void *arg);
 
 /*
+ * Whether a growth of the storage on the snapshotted filesystem is queued
+ * or running.  A hint for the write path: any context, no lock.
+ */
+static inline bool diff_storage_growing(struct diff_storage *ds)
+{
+	return READ_ONCE(ds->growing);
+}
+
+/*
  * No growth starts any more; waits for one running.  An allocation that
  * waits for space gets -ENOSPC.  Process context; idempotent.
  */
