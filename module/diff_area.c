@@ -16,8 +16,8 @@
  *    separate workqueue, so that its waiting never holds up the storing
  *    that frees the memory, even on a rescuer thread.
  *  - diff_area_claim_storage() runs in the storage's growth worker
- *    (diff_storage.c), which the storing may wait for: it reads the
- *    origin synchronously and takes nothing but the xa_lock, per chunk.
+ *    (diff_storage.c), which the storing may wait for: it does no I/O
+ *    and takes nothing but the xa_lock, per chunk.
  *
  * Locking: the xa_lock of da->chunks protects chunk states, parked writes,
  * the store queue and the starved list.  It is innermost; nothing sleeps
@@ -38,6 +38,7 @@
 #include "diff_storage.h"
 #include "event_queue.h"
 #include "filter.h"
+#include "free_map.h"
 #include "diff_area.h"
 
 enum chunk_state {
@@ -993,25 +994,14 @@ static void mark_storage_chunks(struct diff_area *da)
 	}
 }
 
-/* Reads of the origin, for the zeros check, of at most this many bytes. */
-#define CLAIM_READ_MAX	(1024 * 1024)
-
 enum chunk_claim {
 	/* Stays out of the storage. */
 	CLAIM_NONE,
-	/* Zeros at the take, and zeros again after destroy. */
-	CLAIM_ZEROS,
+	/* Free space at the take: its old contents are no one's. */
+	CLAIM_FREE,
 	/* Its take-time contents are in the storage already. */
 	CLAIM_STORED,
 };
-
-/* Under the xa_lock: what a chunk not untouched (any more) may become. */
-static enum chunk_claim claim_settled(struct diff_area *da, unsigned long nr)
-{
-	u64 where = chunk_where(da, nr);
-
-	return where && where != CHUNK_IS_STORAGE ? CLAIM_STORED : CLAIM_NONE;
-}
 
 /*
  * Whether chunk @nr may become storage, and marks it so if it must.  Its
@@ -1020,40 +1010,27 @@ static enum chunk_claim claim_settled(struct diff_area *da, unsigned long nr)
  *  - stored already: the image reads its copy; yes, as it is;
  *  - being copied: no (rare; its copy may still read the device);
  *  - untouched: its blocks hold what they held at the take (any write
- *    since would have copied it first).  Only zeros may go: the image
- *    shows zeros over storage.  Data may be a file's at the take,
- *    deleted since, that the image must still show.
- * The read runs without the lock; a write meanwhile copies the chunk
- * first, which the check under the lock after it sees.
+ *    since would have copied it first).  Only free space at the take may
+ *    go, and the image shows zeros there from now on, as over all the
+ *    storage: no file had anything there.  Other blocks may be a file's
+ *    at the take, deleted since, that the image must still show.
+ * An image read of the chunk from the device in flight meanwhile finds
+ * it not untouched after its read and reads it again (image_read_run()).
+ * Under the xa_lock: nothing else; no I/O.
  */
-static enum chunk_claim chunk_claim(struct diff_area *da, unsigned long nr,
-				    void *buf)
+static enum chunk_claim chunk_claim(struct diff_area *da, unsigned long nr)
 {
-	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT, off, n;
-	enum chunk_claim claim;
-	bool zero = true;
+	enum chunk_claim claim = CLAIM_NONE;
+	u64 where;
 
 	xa_lock(&da->chunks);
-	claim = claim_settled(da, nr);
-	if (!chunk_untouched(da, nr)) {
-		xa_unlock(&da->chunks);
-		return claim;
-	}
-	xa_unlock(&da->chunks);
-	for (off = 0; zero && off < len; off += n) {
-		n = min_t(unsigned int, len - off, CLAIM_READ_MAX);
-		if (origin_read(da->orig, chunk_start(da, nr) +
-				(off >> SECTOR_SHIFT), buf, n))
-			return CLAIM_NONE;
-		zero = !memchr_inv(buf, 0, n);
-	}
-	xa_lock(&da->chunks);
-	if (!chunk_untouched(da, nr)) {
-		claim = claim_settled(da, nr);
-	} else if (zero) {
-		/* Untouched still: it holds what was read. */
+	where = chunk_where(da, nr);
+	if (where && where != CHUNK_IS_STORAGE) {
+		claim = CLAIM_STORED;
+	} else if (chunk_untouched(da, nr) && da->free_map &&
+		   free_map_test(da->free_map, nr)) {
 		WRITE_ONCE(da->chunk_offset[nr], CHUNK_IS_STORAGE);
-		claim = CLAIM_ZEROS;
+		claim = CLAIM_FREE;
 	}
 	xa_unlock(&da->chunks);
 	return claim;
@@ -1071,32 +1048,24 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 	sector_t chunk = 1ULL << da->chunk_shift;
 	unsigned int i, n = 0;
 	unsigned long c, end;
-	void *buf;
 
-	/* The growth worker runs in a NOIO scope (memalloc_noio_save()). */
-	buf = kvmalloc(min_t(sector_t, chunk << SECTOR_SHIFT, CLAIM_READ_MAX),
-		       GFP_KERNEL);
-	if (!buf)
-		return 0;
 	for (i = 0; i < nr; i++) {
 		end = min_t(sector_t, (runs[i].sector + runs[i].count) >> da->chunk_shift,
 			    da->nr_chunks);
 		for (c = runs[i].sector >> da->chunk_shift; c < end; c++) {
 			sector_t start = chunk_start(da, c);
-			enum chunk_claim claim;
 
 			/* A failed snapshot needs no more storage. */
 			if (diff_area_error(da))
-				goto out;
-			claim = chunk_claim(da, c, buf);
-			if (claim == CLAIM_NONE)
+				return n;
+			if (chunk_claim(da, c) == CLAIM_NONE)
 				continue;
 			/*
-			 * Before it may take copies: destroy writes zeros
-			 * over them, which is not what the image showed.
+			 * Before it may take copies: the image showed the
+			 * copy or old free space there, and destroy writes
+			 * zeros, so the next backup must read it again.
 			 */
-			if (claim == CLAIM_STORED)
-				changed(arg, start, chunk);
+			changed(arg, start, chunk);
 			if (n && claimed[n - 1].sector + claimed[n - 1].count == start) {
 				claimed[n - 1].count += chunk;
 				continue;
@@ -1107,16 +1076,30 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 			 * image right either way).
 			 */
 			if (n == max)
-				goto out;
+				return n;
 			claimed[n].sector = start;
 			claimed[n].count = chunk;
 			n++;
 		}
 		cond_resched();
 	}
-out:
-	kvfree(buf);
 	return n;
+}
+
+unsigned int diff_area_chunk_shift(struct block_device *bdev)
+{
+	return choose_chunk_shift(bdev);
+}
+
+void diff_area_set_free_map(struct diff_area *da, struct free_map *map)
+{
+	if (map->chunk_shift != da->chunk_shift) {
+		pr_warn("%pg: free space map of chunks of %u sectors, not %u: not used\n",
+			da->orig, 1U << map->chunk_shift, 1U << da->chunk_shift);
+		free_map_destroy(map);
+		return;
+	}
+	da->free_map = map;
 }
 
 struct diff_area *diff_area_create(struct block_device *orig,
@@ -1169,6 +1152,7 @@ static void diff_area_release(struct kref *kref)
 	WARN_ON_ONCE(!xa_empty(&da->chunks));
 	xa_destroy(&da->chunks);
 	kvfree(da->chunk_offset);
+	free_map_destroy(da->free_map);
 	kfree(da);
 }
 

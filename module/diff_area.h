@@ -39,6 +39,7 @@
 
 struct diff_storage;
 struct event_queue;
+struct free_map;
 struct storage_extent;
 
 struct diff_area {
@@ -82,6 +83,11 @@ struct diff_area {
 	/* Owned by the snapshot, which outlives its diff areas. */
 	struct diff_storage *storage;
 	struct event_queue *events;
+	/*
+	 * The chunks that were free space at the take, on the device that
+	 * holds the storage (free_map.h); NULL elsewhere.  Owned.
+	 */
+	struct free_map *free_map;
 	/* First error: the snapshot of this device is corrupted. */
 	int error;
 };
@@ -92,6 +98,13 @@ void diff_area_done(void);
 struct diff_area *diff_area_create(struct block_device *orig,
 				   struct diff_storage *storage,
 				   struct event_queue *events);
+/* The chunk size the area of @bdev will use: log2, in sectors. */
+unsigned int diff_area_chunk_shift(struct block_device *bdev);
+/*
+ * At the take, before any write is copied: the area owns @map (settled)
+ * from now on; one of another chunk size is dropped.
+ */
+void diff_area_set_free_map(struct diff_area *da, struct free_map *map);
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
 /*
@@ -128,15 +141,14 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
  * The storage grew over @runs of this device (whole chunks): puts in
  * @claimed (room for @max runs) the chunks that may hold copies from now
  * on and returns how many runs that makes.  Such a chunk is stored
- * already (the image reads its copy; @changed(@arg, sector, count) is
- * called for it: destroy will write zeros there, which the image did not
- * show), or holds zeros and is untouched (the image shows zeros there
- * from now on, as it did, and destroy leaves zeros).  Any other chunk
- * may hold what a file had at the take and was deleted since; it stays
- * out, untouched, and the image reads it from the device as before.
- * Before any chunk of @runs is handed out as storage.  Process context
- * in a NOIO scope (its allocations must not write to the origin); reads
- * the untouched chunks from the device.
+ * already (the image reads its copy), or was free space at the take and
+ * is untouched since (the image reads zeros there from now on, as over
+ * all the storage).  @changed(@arg, sector, count) is called for each:
+ * destroy writes zeros there, which is not what the image showed before.
+ * Any other chunk may hold what a file had at the take and was deleted
+ * since; it stays out, untouched, and the image reads it from the device
+ * as before.  Before any chunk of @runs is handed out as storage.
+ * Process context; no I/O, the chunks' lock only.
  */
 unsigned int diff_area_claim_storage(struct diff_area *da,
 				     const struct storage_extent *runs,

@@ -27,6 +27,7 @@
 #include "tracker.h"
 #include "diff_storage.h"
 #include "diff_area.h"
+#include "free_map.h"
 #include "snapimage.h"
 #include "event_queue.h"
 #include "snapshot.h"
@@ -40,6 +41,14 @@ struct snapshot_device {
 	struct tracker *tracker;
 	/* Set at take. */
 	struct diff_area *da;
+	/*
+	 * On the device that holds the storage, from the join to the take:
+	 * the filesystem's free space (free_map.h), which the area owns
+	 * from the take on.  Changed under snapshots_lock.
+	 */
+	struct free_map *free_map;
+	/* How many chunks were free at the take, for the log. */
+	unsigned long free_chunks;
 	struct snapimage *image;
 	int error;
 };
@@ -311,8 +320,8 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 	return ret;
 }
 
-/* A chunk the grown storage took over, as it was copied already. */
-static void grown_over_copy(void *arg, sector_t sector, sector_t count)
+/* A chunk the grown storage took over: copied already, or free at take. */
+static void grown_over(void *arg, sector_t sector, sector_t count)
 {
 	struct tracker *tracker = arg;
 
@@ -338,7 +347,7 @@ static unsigned int storage_grown(void *arg, const struct storage_extent *runs,
 	struct snapshot_device *sd = arg;
 
 	return diff_area_claim_storage(sd->da, runs, nr, kept, max,
-				       grown_over_copy, sd->tracker);
+				       grown_over, sd->tracker);
 }
 
 /*
@@ -403,10 +412,13 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	mutex_unlock(&snapshots_lock);
 
 	/* A detach before the reservation: the filter is gone. */
-	if (!filter_attached(flt))
+	if (!filter_attached(flt)) {
 		ret = -ENOENT;
-	else if (map)
-		ret = map_storage(snap, flt);
+	} else if (map) {
+		sd->free_map = free_map_create(bdev_nr_sectors(flt->bdev),
+					       diff_area_chunk_shift(flt->bdev));
+		ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
+	}
 
 	mutex_lock(&snapshots_lock);
 	snap->adding = false;
@@ -419,17 +431,59 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	if (ret) {
 		WRITE_ONCE(tracker->snapshot, NULL);
 		mutex_unlock(&snapshots_lock);
+		free_map_destroy(sd->free_map);
 		kfree(sd);
 		return ret;
 	}
 	filter_get(flt);
 	sd->tracker = tracker;
+	/* From here on its writes count against the free space. */
+	if (sd->free_map) {
+		mutex_lock(&tracker->lock);
+		rcu_assign_pointer(tracker->free_map, sd->free_map);
+		mutex_unlock(&tracker->lock);
+	}
 	mutex_lock(&snap->devices_lock);
 	list_add_tail(&sd->link, &snap->devices);
 	mutex_unlock(&snap->devices_lock);
 	snap->nr_devices++;
 	mutex_unlock(&snapshots_lock);
 	return 0;
+}
+
+int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges,
+			unsigned int count)
+{
+	struct tracker *tracker = to_tracker(flt);
+	struct snapshot_device *sd;
+	struct snapshot *snap;
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&snapshots_lock);
+	snap = tracker->snapshot;
+	if (!snap || snap->adding) {
+		ret = snap ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	if (snap->taken) {
+		ret = -EALREADY;
+		goto out;
+	}
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->tracker == tracker)
+			break;
+	}
+	/* No storage of the snapshot on the device: nothing to grow into. */
+	if (list_entry_is_head(sd, &snap->devices, link) || !sd->free_map) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	for (i = 0; i < count && !ret; i++)
+		ret = free_map_add(sd->free_map, ranges[i].offset, ranges[i].count);
+out:
+	mutex_unlock(&snapshots_lock);
+	return ret;
 }
 
 /*
@@ -534,6 +588,18 @@ int snapshot_take(const uuid_t *id)
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
+		/*
+		 * Every write before the take has marked the free space: the
+		 * gate is synced and the writes drained.  A reader still in
+		 * its RCU section marks a map no one reads any more, which
+		 * the area frees after destroy's grace period.
+		 */
+		if (sd->free_map) {
+			RCU_INIT_POINTER(tracker->free_map, NULL);
+			sd->free_chunks = free_map_settle(sd->free_map);
+			diff_area_set_free_map(sd->da, sd->free_map);
+			sd->free_map = NULL;
+		}
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
 		/* Pairs with tracker_lost(): a detach now fails the area. */
@@ -541,6 +607,21 @@ int snapshot_take(const uuid_t *id)
 		if (READ_ONCE(tracker->lost))
 			diff_area_fail(sd->da, -ENODEV);
 		mutex_unlock(&tracker->lock);
+	}
+	/*
+	 * The device that holds the storage, if any, hears of its growth;
+	 * before the writes resume, which may need it at once.
+	 */
+	if (!ret) {
+		struct snapshot_device *holder = NULL;
+
+		list_for_each_entry(sd, &snap->devices, link) {
+			if (snap->storage->bdev &&
+			    sd->tracker->filter.bdev == snap->storage->bdev)
+				holder = sd;
+		}
+		diff_storage_taken(snap->storage, holder ? storage_grown : NULL,
+				   holder);
 	}
 	list_for_each_entry(sd, &snap->devices, link) {
 		tracker_resume_writes(sd->tracker);
@@ -558,16 +639,6 @@ int snapshot_take(const uuid_t *id)
 	snap->taken_at = taken_at;
 	/* Pairs with the acquire in taken_show(), which reads without the lock. */
 	smp_store_release(&snap->taken, true);
-	/* The device that holds the storage, if any, hears of its growth. */
-	list_for_each_entry(sd, &snap->devices, link) {
-		if (snap->storage->bdev &&
-		    sd->tracker->filter.bdev == snap->storage->bdev)
-			break;
-	}
-	if (list_entry_is_head(sd, &snap->devices, link))
-		diff_storage_taken(snap->storage, NULL, NULL);
-	else
-		diff_storage_taken(snap->storage, storage_grown, sd);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = snapimage_create(sd->da);
@@ -583,6 +654,11 @@ int snapshot_take(const uuid_t *id)
 	}
 	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
 		&snap->id, snap->nr_devices, window_us);
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->da->free_map)
+			pr_info("%pg: %lu chunks free at the take, for the storage to grow into\n",
+				sd->tracker->filter.bdev, sd->free_chunks);
+	}
 out_unlock:
 	mutex_unlock(&snapshots_lock);
 	return ret;
@@ -603,13 +679,15 @@ static void release_device(struct snapshot_device *sd)
 	da = rcu_dereference_protected(tracker->diff_area,
 				       lockdep_is_held(&tracker->lock));
 	RCU_INIT_POINTER(tracker->diff_area, NULL);
+	RCU_INIT_POINTER(tracker->free_map, NULL);
 	WRITE_ONCE(tracker->snapshot, NULL);
 	mutex_unlock(&tracker->lock);
 	mutex_unlock(&snapshots_lock);
-	if (da) {
+	if (da || sd->free_map)
 		synchronize_rcu();
+	free_map_destroy(sd->free_map);
+	if (da)
 		diff_area_put(da);
-	}
 	if (sd->da) {
 		diff_area_drain(sd->da);
 		diff_area_put(sd->da);

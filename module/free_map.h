@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Which chunks of the device that holds the difference storage were free
+ * space of its filesystem at the take: the blocks a growth of the storage
+ * may take over without losing anything the image must show.
+ *
+ * The kernel cannot ask the filesystem at the take (nothing in the take
+ * may run its code), so userspace reads the free space with
+ * FS_IOC_GETFSMAP after the device joined the snapshot and hands the
+ * ranges over (BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE).  Every write the
+ * device sees from the join to the take marks its chunks written: a block
+ * free when userspace looked but written before the take may hold data
+ * the image needs.  The take's freeze writes back every allocation the
+ * filesystem made meanwhile, so what is left is free at the take.
+ *
+ * Two bitmaps of one bit per chunk (at most chunk_maximum_count bits
+ * each, allocated at the join).  Chunks are those the device's diff area
+ * will use; a map whose chunk size no longer matches at the take is not
+ * used.
+ */
+#ifndef __BLKSNAP_FREE_MAP_H
+#define __BLKSNAP_FREE_MAP_H
+
+#include <linux/types.h>
+
+struct free_map {
+	sector_t capacity;
+	unsigned int chunk_shift;
+	unsigned long nr_chunks;
+	/* Set by free_map_add(), under the caller's lock. */
+	unsigned long *free;
+	/* Set with atomic bit operations from the I/O path. */
+	unsigned long *written;
+};
+
+/* Process context; NULL without memory. */
+struct free_map *free_map_create(sector_t capacity, unsigned int chunk_shift);
+void free_map_destroy(struct free_map *map);
+
+/*
+ * Userspace says [@sector, @sector + @count) is free space now: marks the
+ * chunks wholly inside.  -ERANGE beyond the device.  Serialized by the
+ * caller; never concurrent with free_map_settle().
+ */
+int free_map_add(struct free_map *map, sector_t sector, sector_t count);
+
+/* The device wrote there; any context, lockless. */
+void free_map_written(struct free_map *map, sector_t sector, sector_t count);
+
+/*
+ * At the take, with the device's writes held and drained: a chunk is free
+ * at the take only if nothing wrote to it since the join.  Returns how
+ * many chunks are.
+ */
+unsigned long free_map_settle(struct free_map *map);
+
+/* After free_map_settle(): whether chunk @nr was free at the take. */
+static inline bool free_map_test(const struct free_map *map, unsigned long nr)
+{
+	return nr < map->nr_chunks && test_bit(nr, map->free);
+}
+
+#endif /* __BLKSNAP_FREE_MAP_H */
