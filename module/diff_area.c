@@ -377,27 +377,27 @@ enum cow_verdict {
 };
 
 /*
+ * A write to the device that holds the storage, while the storage grows:
+ * the growth commits that filesystem's journal, which writes metadata and
+ * waits for ordered data (1 KiB blocks, data=journal), all of which must
+ * be copied like any write; and if the storage ran out meanwhile, the
+ * storers hold the chunk memory while they wait for the growth.  Such
+ * writes may take chunk memory up to twice the bound, ahead of writes
+ * starved for it.  A hint read without a lock: a write that misses it
+ * waits as any.
+ */
+static bool cow_may_reserve(struct diff_area *da)
+{
+	return da->storage->bdev == da->orig && diff_storage_growing(da->storage);
+}
+
+/*
  * Starts the copies @bio needs (all of them first, so their reads go out
  * together and merge in the block layer), then parks it on the first
  * chunk still being read.  @may_start is false when earlier writes wait
  * for memory: they go first.  The caller holds a reference on @da for the
  * bio, which a parked bio keeps; a starved one is the caller's to queue.
  */
-/*
- * A metadata write to the device that holds the storage, while the
- * storage grows: the growth commits that filesystem's journal (or waits
- * for a checkpoint), whose writes must be copied like any; and if the
- * storage ran out meanwhile, the storers hold the chunk memory while
- * they wait for the growth.  Such writes may take chunk memory up to
- * twice the bound, ahead of writes starved for it.  A hint read without
- * a lock: a write that misses it waits as any.
- */
-static bool cow_may_reserve(struct diff_area *da, struct bio *bio)
-{
-	return (bio->bi_opf & REQ_META) && da->storage->bdev == da->orig &&
-	       diff_storage_growing(da->storage);
-}
-
 static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 				gfp_t gfp, bool may_start)
 {
@@ -409,7 +409,7 @@ static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 
 	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
 		return COW_PASS;
-	reserve = cow_may_reserve(da, bio);
+	reserve = cow_may_reserve(da);
 	blk_start_plug(&plug);
 	for (i = first; i <= last && (may_start || reserve); i++) {
 		if (chunk_untouched(da, i) &&

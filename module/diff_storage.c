@@ -167,6 +167,7 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 	ds = kzalloc(sizeof(*ds), GFP_KERNEL);
 	if (!ds)
 		return -ENOMEM;
+	kref_init(&ds->ref);
 	mutex_init(&ds->lock);
 	INIT_WORK(&ds->grow_work, diff_storage_grow_work);
 	init_waitqueue_head(&ds->grow_wait);
@@ -262,8 +263,6 @@ void diff_storage_unmap(struct diff_storage *ds)
 		storage_map_unpin(ds->files[i]);
 		fput(ds->files[i]);
 	}
-	kfree(ds->files);
-	ds->files = NULL;
 	ds->nr_files = 0;
 	kvfree(ds->runs);
 	ds->runs = NULL;
@@ -284,14 +283,32 @@ void diff_storage_unmap(struct diff_storage *ds)
 	}
 }
 
+static void diff_storage_release(struct kref *ref)
+{
+	struct diff_storage *ds = container_of(ref, struct diff_storage, ref);
+
+	if (ds->dir.dentry)
+		path_put(&ds->dir);
+	fput(ds->file);
+	kfree(ds->files);
+	kfree(ds);
+}
+
+/*
+ * A growth worker may outlive the snapshot (it sleeps on a frozen
+ * filesystem, which destroy must not wait for): the last of the two
+ * frees the storage.
+ */
+static void diff_storage_put(struct diff_storage *ds)
+{
+	kref_put(&ds->ref, diff_storage_release);
+}
+
 void diff_storage_close(struct diff_storage *ds)
 {
 	diff_storage_unmap(ds);
 	release_storage(ds);
-	if (ds->dir.dentry)
-		path_put(&ds->dir);
-	fput(ds->file);
-	kfree(ds);
+	diff_storage_put(ds);
 }
 
 /*
@@ -336,8 +353,15 @@ static sector_t mapped_limit(struct diff_storage *ds)
  */
 static sector_t grow_size(struct diff_storage *ds)
 {
-	sector_t size = min_t(sector_t, blksnap_diff_storage_minimum,
-			      ds->requested_limit - ds->mapped);
+	sector_t left = ds->requested_limit - ds->mapped;
+	sector_t size;
+
+	if (ds->nr_files >= STORAGE_FILES_MAX)
+		return 0;
+	/* Larger steps when the files would run out before the limit. */
+	size = max_t(sector_t, blksnap_diff_storage_minimum,
+		     div_u64(left, STORAGE_FILES_MAX - ds->nr_files));
+	size = min(size, left);
 
 	size = round_down(size, PAGE_SIZE >> SECTOR_SHIFT);
 	return size < (1ULL << ds->chunk_shift) ? 0 : size;
@@ -372,16 +396,19 @@ static void maybe_grow(struct diff_storage *ds)
 	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))
 		return;
 	WRITE_ONCE(ds->growing, true);
-	queue_work(grow_wq, &ds->grow_work);
+	/* The worker's own reference, dropped when it ends. */
+	kref_get(&ds->ref);
+	if (!queue_work(grow_wq, &ds->grow_work))
+		kref_put(&ds->ref, diff_storage_release);
 }
 
 /*
  * Makes one more anonymous file next to the first, preallocates, maps and
  * pins @size sectors of it.  0 with *@pfile and its runs, in file order.
  */
-static int grow_file(struct diff_storage *ds, sector_t size,
-		     struct file **pfile, struct storage_extent **runs,
-		     unsigned int *nr)
+static int grow_file(struct diff_storage *ds, struct block_device *bdev,
+		     sector_t size, struct file **pfile,
+		     struct storage_extent **runs, unsigned int *nr)
 {
 	struct file *file;
 	struct super_block *sb = ds->dir.dentry->d_sb;
@@ -389,7 +416,8 @@ static int grow_file(struct diff_storage *ds, sector_t size,
 
 	/*
 	 * Frozen by someone: fallocate would wait for the thaw, and the
-	 * storers that wait for us would give up first.  Racy, as at map.
+	 * storers that wait for us would give up first.  Racy: a freeze
+	 * after the check only makes this worker wait for the thaw.
 	 */
 	if (READ_ONCE(sb->s_writers.frozen) != SB_UNFROZEN)
 		return -EBUSY;
@@ -398,7 +426,7 @@ static int grow_file(struct diff_storage *ds, sector_t size,
 			      O_RDWR | O_LARGEFILE | O_TMPFILE | O_EXCL, 0600);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	if (file_inode(file)->i_sb->s_bdev != ds->bdev) {
+	if (file_inode(file)->i_sb->s_bdev != bdev) {
 		fput(file);
 		return -EXDEV;
 	}
@@ -420,6 +448,12 @@ static int grow_file(struct diff_storage *ds, sector_t size,
  * Nothing after the callback can fail.  The file stays pinned, and counts
  * against the limit, even if little of it could be kept: its blocks are
  * then the ones that must stay as they are.
+ *
+ * The filesystem part sleeps as long as someone keeps the filesystem
+ * frozen, and destroy must not wait for that: the worker holds its own
+ * reference on the storage, and stop only waits for a claim under way
+ * (no I/O), which starts only while growth is not stopped.  A worker
+ * that finds growth stopped after the filesystem part drops its file.
  */
 static void diff_storage_grow_work(struct work_struct *work)
 {
@@ -427,6 +461,7 @@ static void diff_storage_grow_work(struct work_struct *work)
 					       grow_work);
 	struct storage_extent *runs = NULL, *kept = NULL, *all = NULL;
 	struct storage_extent *old = NULL;
+	struct block_device *bdev;
 	struct file *file = NULL;
 	unsigned int nr = 0, nr_all, max = 0, n = 0, i, noio;
 	sector_t size, trimmed = 0, added = 0;
@@ -434,38 +469,32 @@ static void diff_storage_grow_work(struct work_struct *work)
 
 	mutex_lock(&ds->lock);
 	size = ds->grow_stopped ? 0 : grow_size(ds);
+	bdev = ds->bdev;
 	nr_all = ds->nr_runs;
+	if (size && ds->nr_files == STORAGE_FILES_MAX) {
+		pr_warn("%pg: difference storage not grown: it has %u files, the most it may\n",
+			bdev, ds->nr_files + 1);
+		ret = -EMFILE;
+	} else if (size && nr_all >= STORAGE_RUNS_MAX) {
+		pr_warn("%pg: difference storage not grown: it has %u runs, the most it may\n",
+			bdev, nr_all);
+		ret = -E2BIG;
+	}
 	mutex_unlock(&ds->lock);
-	if (!size)
+	if (!size || ret)
 		goto out;
 	/*
 	 * As the storers: reclaim here must not write to the origin, whose
 	 * writes may wait on chunks that wait for this growth.
 	 */
 	noio = memalloc_noio_save();
-	/* @files is this worker's alone until unmap stops it. */
-	if (!ds->files)
-		ds->files = kcalloc(STORAGE_FILES_MAX, sizeof(*ds->files),
-				    GFP_KERNEL);
-	if (!ds->files) {
-		ret = -ENOMEM;
-	} else if (ds->nr_files == STORAGE_FILES_MAX) {
-		pr_warn("%pg: difference storage not grown: it has %u files, the most it may\n",
-			ds->bdev, ds->nr_files + 1);
-		ret = -EMFILE;
-	} else if (nr_all >= STORAGE_RUNS_MAX) {
-		pr_warn("%pg: difference storage not grown: it has %u runs, the most it may\n",
-			ds->bdev, nr_all);
-		ret = -E2BIG;
-	} else {
-		ret = grow_file(ds, size, &file, &runs, &nr);
-		if (ret == -EBUSY)
-			pr_warn_ratelimited("%pg: difference storage not grown: the filesystem is frozen\n",
-					    ds->bdev);
-		else if (ret)
-			pr_warn("%pg: difference storage not grown by %llu sectors: %d; what it has is all it gets\n",
-				ds->bdev, (u64)size, ret);
-	}
+	ret = grow_file(ds, bdev, size, &file, &runs, &nr);
+	if (ret == -EBUSY)
+		pr_warn_ratelimited("%pg: difference storage not grown: the filesystem is frozen; tried again in a second\n",
+				    bdev);
+	else if (ret)
+		pr_warn("%pg: difference storage not grown by %llu sectors: %d; what it has is all it gets\n",
+			bdev, (u64)size, ret);
 	if (!ret) {
 		nr = trim_to_chunks(runs, nr, 1ULL << ds->chunk_shift, &trimmed);
 		/* At most one run per chunk, and what the cap leaves. */
@@ -476,6 +505,12 @@ static void diff_storage_grow_work(struct work_struct *work)
 		if (!kept || !all)
 			ret = -ENOMEM;
 	}
+	mutex_lock(&ds->lock);
+	if (ds->grow_stopped)
+		ret = -ESHUTDOWN;
+	else if (!ret)
+		WRITE_ONCE(ds->claiming, true);
+	mutex_unlock(&ds->lock);
 	/* None of them is handed out yet: alloc does not know them. */
 	if (!ret && max)
 		n = ds->grown(ds->grown_arg, runs, nr, kept, max);
@@ -485,7 +520,10 @@ out:
 		added += kept[i].count;
 	mutex_lock(&ds->lock);
 	if (size && !ret) {
-		/* Only this worker changes the runs after the take. */
+		/*
+		 * Only this worker changes the runs after the take, and
+		 * unmap waits for the claim: the file is unmap's from here.
+		 */
 		memcpy(all, ds->runs, nr_all * sizeof(*all));
 		memcpy(all + nr_all, kept, n * sizeof(*all));
 		old = ds->runs;
@@ -496,18 +534,20 @@ out:
 		ds->capacity += added;
 		ds->grow_frozen = false;
 		pr_info("%pg: difference storage grown: inode %llu, %llu of %llu sectors usable in %u runs; %llu of %llu sectors mapped\n",
-			ds->bdev, (u64)file_inode(file)->i_ino, (u64)added,
+			bdev, (u64)file_inode(file)->i_ino, (u64)added,
 			(u64)trimmed, n, (u64)ds->mapped, (u64)ds->requested_limit);
 		file = NULL;
 		all = NULL;
 	} else if (ret == -EBUSY) {
-		/* Frozen: the next allocation under the mark tries again. */
+		/* Frozen: alloc_mapped() waits for the retry. */
 		ds->grow_frozen = true;
 		ds->grow_retry = jiffies + GROW_FROZEN_RETRY;
-	} else {
+	} else if (size && ret != -ESHUTDOWN) {
 		ds->grow_failed = true;
 	}
-	WRITE_ONCE(ds->limit, mapped_limit(ds));
+	if (!ds->grow_stopped)
+		WRITE_ONCE(ds->limit, mapped_limit(ds));
+	WRITE_ONCE(ds->claiming, false);
 	WRITE_ONCE(ds->growing, false);
 	mutex_unlock(&ds->lock);
 	wake_up_all(&ds->grow_wait);
@@ -519,6 +559,7 @@ out:
 		storage_map_unpin(file);
 		fput(file);
 	}
+	diff_storage_put(ds);
 }
 
 void diff_storage_stop_growth(struct diff_storage *ds)
@@ -526,8 +567,11 @@ void diff_storage_stop_growth(struct diff_storage *ds)
 	mutex_lock(&ds->lock);
 	ds->grow_stopped = true;
 	mutex_unlock(&ds->lock);
-	/* A growth queued but not started never runs; one running ends. */
-	cancel_work_sync(&ds->grow_work);
+	/*
+	 * Not for the worker: it may sleep on a frozen filesystem.  A claim
+	 * under way ends soon (no I/O); none starts after this.
+	 */
+	wait_event(ds->grow_wait, !READ_ONCE(ds->claiming));
 	mutex_lock(&ds->lock);
 	WRITE_ONCE(ds->growing, false);
 	if (ds->bdev)
@@ -551,10 +595,16 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 	if (READ_ONCE(inode->i_sb->s_writers.frozen) != SB_UNFROZEN)
 		return -EBUSY;
 	mutex_lock(&ds->lock);
+	/* Room for the files growth makes, allocated once (2 KiB). */
+	if (!ds->files)
+		ds->files = kcalloc(STORAGE_FILES_MAX, sizeof(*ds->files),
+				    GFP_KERNEL);
 	if (ds->bdev) {
 		ret = 0;
 	} else if (ds->capacity) {
 		ret = -EBUSY;
+	} else if (!ds->files) {
+		ret = -ENOMEM;
 	} else {
 		/* One step now; the rest, if any, as the copies need it. */
 		size = min_t(sector_t, ds->limit, blksnap_diff_storage_minimum);
@@ -783,6 +833,7 @@ static int alloc_mapped(struct diff_storage *ds, sector_t count,
 			sector_t *offset)
 {
 	unsigned long deadline = jiffies + GROW_WAIT_MAX;
+	bool waited = false;
 	int ret;
 
 	for (;;) {
@@ -790,16 +841,31 @@ static int alloc_mapped(struct diff_storage *ds, sector_t count,
 		if (ret != -ENOSPC)
 			break;
 		maybe_grow(ds);
-		if (!ds->growing || time_after_eq(jiffies, deadline))
+		if (time_after_eq(jiffies, deadline))
 			break;
-		mutex_unlock(&ds->lock);
-		wait_event_timeout(ds->grow_wait, !READ_ONCE(ds->growing),
-				   max_t(long, deadline - jiffies, 1));
+		if (ds->growing) {
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, !READ_ONCE(ds->growing),
+					   max_t(long, deadline - jiffies, 1));
+		} else if (ds->grow_frozen && !ds->grow_failed &&
+			   !ds->grow_stopped) {
+			/* Until maybe_grow() tries again (or destroy). */
+			unsigned long until = time_before(ds->grow_retry, deadline) ?
+					      ds->grow_retry : deadline;
+
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, READ_ONCE(ds->grow_stopped),
+					   max_t(long, until - jiffies, 1));
+		} else {
+			break;
+		}
+		waited = true;
 		mutex_lock(&ds->lock);
 	}
-	if (ret && ds->growing)
-		pr_warn("%pg: difference storage full while it grows; waited %u ms\n",
-			ds->bdev, jiffies_to_msecs(GROW_WAIT_MAX));
+	if (ret && waited)
+		pr_warn("%pg: difference storage full while it grows%s; waited %u ms\n",
+			ds->bdev, ds->grow_frozen ? " (its filesystem frozen)" : "",
+			jiffies_to_msecs(GROW_WAIT_MAX));
 	if (!ret)
 		maybe_grow(ds);
 	return ret;

@@ -39,6 +39,7 @@
 #include <linux/path.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/kref.h>
 #include "storage_map.h"
 
 struct bio;
@@ -91,8 +92,9 @@ struct diff_storage {
 	/*
 	 * Growth on the snapshotted filesystem.  @dir: where @file was made
 	 * (held from open, anonymous storages only).  @files: the files made
-	 * by growth, each pinned, @nr_files of them; the growth worker's
-	 * alone until unmap stops it.  @mapped: sectors pinned in all files,
+	 * by growth, each pinned, @nr_files of them (room for
+	 * STORAGE_FILES_MAX from the map on); added by the growth worker and
+	 * dropped by unmap, under @lock.  @mapped: sectors pinned in all files,
 	 * before trimming to chunks (never more than @requested_limit).
 	 * @chunk_shift: the chunks runs are trimmed to, from the take on.
 	 * @grown and @grown_arg: set at the take, called by the growth worker
@@ -117,6 +119,13 @@ struct diff_storage {
 	/* The last growth found the filesystem frozen; retry from jiffies. */
 	bool grow_frozen;
 	unsigned long grow_retry;
+	/*
+	 * The growth worker's claim (the grown() callback) is under way:
+	 * stop waits for it, and for nothing else of the worker's.
+	 */
+	bool claiming;
+	/* The snapshot's and a queued or running growth worker's. */
+	struct kref ref;
 };
 
 int diff_storage_init(void);
@@ -188,8 +197,11 @@ static inline bool diff_storage_growing(struct diff_storage *ds)
 }
 
 /*
- * No growth starts any more; waits for one running.  An allocation that
- * waits for space gets -ENOSPC.  Process context; idempotent.
+ * No growth starts or adds runs any more; waits for a claim under way,
+ * not for a worker's filesystem work (which waits for a thaw: the worker
+ * then drops its file and its own reference on the storage).  An
+ * allocation that waits for space gets -ENOSPC.  Process context;
+ * idempotent.
  */
 void diff_storage_stop_growth(struct diff_storage *ds);
 
