@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The free space of a mounted filesystem with FS_IOC_GETFSMAP (see
+ * free_space.h and ioctl_getfsmap(2)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "free_space.h"
+
+/* Records asked for per ioctl: 64 KiB of answer. */
+#define RECORDS_PER_CALL	1024
+
+bool free_space_record(const struct fsmap *r, uint32_t oflags, dev_t dev,
+		       struct blksnap_sectors *out)
+{
+	uint64_t first, end;
+
+	if (r->fmr_owner != FMR_OWN_FREE)
+		return false;
+	/*
+	 * A dev_t encoded as in userspace (new_encode_dev()); without
+	 * FMH_OF_DEV_T a cookie of a filesystem with one device.
+	 */
+	if ((oflags & FMH_OF_DEV_T) && r->fmr_device != (uint32_t)dev)
+		return false;
+	if (r->fmr_physical + r->fmr_length < r->fmr_physical)
+		return false;
+	/* Whole sectors only: what lies partly outside is not free. */
+	first = (r->fmr_physical + 511) / 512;
+	end = (r->fmr_physical + r->fmr_length) / 512;
+	if (end <= first)
+		return false;
+	out->offset = first;
+	out->count = end - first;
+	return true;
+}
+
+int free_space_read(const char *dir, dev_t dev,
+		    int (*sink)(void *arg, const struct blksnap_sectors *ranges,
+				size_t n),
+		    void *arg, uint64_t *bytes)
+{
+	struct blksnap_sectors *batch;
+	struct fsmap_head *head;
+	size_t n = 0;
+	int fd, ret = 0;
+	uint32_t i;
+
+	*bytes = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	head = calloc(1, fsmap_sizeof(RECORDS_PER_CALL));
+	batch = calloc(FREE_SPACE_BATCH, sizeof(*batch));
+	if (!head || !batch) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* From everything's low key to its high key. */
+	memset(&head->fmh_keys[1], 0xff, sizeof(head->fmh_keys[1]));
+	head->fmh_count = RECORDS_PER_CALL;
+	for (;;) {
+		if (ioctl(fd, FS_IOC_GETFSMAP, head) < 0) {
+			ret = -errno;
+			break;
+		}
+		for (i = 0; i < head->fmh_entries && !ret; i++) {
+			if (!free_space_record(&head->fmh_recs[i], head->fmh_oflags,
+					       dev, &batch[n]))
+				continue;
+			*bytes += batch[n].count * 512;
+			if (++n == FREE_SPACE_BATCH) {
+				ret = sink(arg, batch, n);
+				n = 0;
+			}
+		}
+		if (ret || !head->fmh_entries ||
+		    (head->fmh_recs[head->fmh_entries - 1].fmr_flags & FMR_OF_LAST))
+			break;
+		fsmap_advance(head);
+	}
+	if (!ret && n)
+		ret = sink(arg, batch, n);
+out:
+	free(batch);
+	free(head);
+	close(fd);
+	return ret;
+}
