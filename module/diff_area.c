@@ -17,7 +17,7 @@
  *    that frees the memory, even on a rescuer thread.
  *  - diff_area_claim_storage() runs in the storage's growth worker
  *    (diff_storage.c), which the storing may wait for: it does no I/O
- *    and takes nothing but the xa_lock, per chunk.
+ *    and takes no lock of ours but the callback's.
  *
  * Locking: the xa_lock of da->chunks protects chunk states, parked writes,
  * the store queue and the starved list.  It is innermost; nothing sleeps
@@ -997,43 +997,30 @@ static void mark_storage_chunks(struct diff_area *da)
 enum chunk_claim {
 	/* Stays out of the storage. */
 	CLAIM_NONE,
-	/* Free space at the take: its old contents are no one's. */
+	/* Free space at the take: zeros in the image, never copied. */
 	CLAIM_FREE,
 	/* Its take-time contents are in the storage already. */
 	CLAIM_STORED,
 };
 
 /*
- * Whether chunk @nr may become storage, and marks it so if it must.  Its
- * take-time contents must stay readable in the image, and our copies
- * must never show there:
+ * Whether chunk @nr may become storage.  Its take-time contents must stay
+ * readable in the image, and our copies must never show there:
  *  - stored already: the image reads its copy; yes, as it is;
+ *  - marked as storage: a new file's block can only have been free at
+ *    the take (the storage's own files are pinned): the image reads zeros
+ *    there and writes pass uncopied; yes, as it is;
  *  - being copied: no (rare; its copy may still read the device);
- *  - untouched: its blocks hold what they held at the take (any write
- *    since would have copied it first).  Only free space at the take may
- *    go, and the image shows zeros there from now on, as over all the
- *    storage: no file had anything there.  Other blocks may be a file's
- *    at the take, deleted since, that the image must still show.
- * An image read of the chunk from the device in flight meanwhile finds
- * it not untouched after its read and reads it again (image_read_run()).
- * Under the xa_lock: nothing else; no I/O.
+ *  - untouched: no.  Its blocks may be a file's at the take, deleted
+ *    since, that the image must still show.
  */
 static enum chunk_claim chunk_claim(struct diff_area *da, unsigned long nr)
 {
-	enum chunk_claim claim = CLAIM_NONE;
-	u64 where;
+	u64 where = chunk_where(da, nr);
 
-	xa_lock(&da->chunks);
-	where = chunk_where(da, nr);
-	if (where && where != CHUNK_IS_STORAGE) {
-		claim = CLAIM_STORED;
-	} else if (chunk_untouched(da, nr) && da->free_map &&
-		   free_map_test(da->free_map, nr)) {
-		WRITE_ONCE(da->chunk_offset[nr], CHUNK_IS_STORAGE);
-		claim = CLAIM_FREE;
-	}
-	xa_unlock(&da->chunks);
-	return claim;
+	if (where == CHUNK_IS_STORAGE)
+		return CLAIM_FREE;
+	return where ? CLAIM_STORED : CLAIM_NONE;
 }
 
 unsigned int diff_area_claim_storage(struct diff_area *da,
@@ -1054,18 +1041,20 @@ unsigned int diff_area_claim_storage(struct diff_area *da,
 			    da->nr_chunks);
 		for (c = runs[i].sector >> da->chunk_shift; c < end; c++) {
 			sector_t start = chunk_start(da, c);
+			enum chunk_claim claim;
 
 			/* A failed snapshot needs no more storage. */
 			if (diff_area_error(da))
 				return n;
-			if (chunk_claim(da, c) == CLAIM_NONE)
+			claim = chunk_claim(da, c);
+			if (claim == CLAIM_NONE)
 				continue;
 			/*
-			 * Before it may take copies: the image showed the
-			 * copy or old free space there, and destroy writes
-			 * zeros, so the next backup must read it again.
+			 * Before it may take copies: destroy writes zeros
+			 * over them, which is not what the image showed.
 			 */
-			changed(arg, start, chunk);
+			if (claim == CLAIM_STORED)
+				changed(arg, start, chunk);
 			if (n && claimed[n - 1].sector + claimed[n - 1].count == start) {
 				claimed[n - 1].count += chunk;
 				continue;
@@ -1091,15 +1080,25 @@ unsigned int diff_area_chunk_shift(struct block_device *bdev)
 	return choose_chunk_shift(bdev);
 }
 
-void diff_area_set_free_map(struct diff_area *da, struct free_map *map)
+unsigned long diff_area_mark_free(struct diff_area *da,
+				  const struct free_map *map)
 {
-	if (map->chunk_shift != da->chunk_shift) {
-		pr_warn("%pg: free space map of chunks of %u sectors, not %u: not used\n",
-			da->orig, 1U << map->chunk_shift, 1U << da->chunk_shift);
-		free_map_destroy(map);
-		return;
+	unsigned long nr, n = 0;
+
+	if (map->chunk_shift != da->chunk_shift || map->nr_chunks != da->nr_chunks) {
+		pr_warn("%pg: free space map of %lu chunks of %u sectors, not %lu of %u: not used\n",
+			da->orig, map->nr_chunks, 1U << map->chunk_shift,
+			da->nr_chunks, 1U << da->chunk_shift);
+		return 0;
 	}
-	da->free_map = map;
+	/* No image yet and writes held: nobody else reads the states. */
+	for_each_set_bit(nr, map->free, map->nr_chunks) {
+		if (!da->chunk_offset[nr]) {
+			da->chunk_offset[nr] = CHUNK_IS_STORAGE;
+			n++;
+		}
+	}
+	return n;
 }
 
 struct diff_area *diff_area_create(struct block_device *orig,
@@ -1152,7 +1151,6 @@ static void diff_area_release(struct kref *kref)
 	WARN_ON_ONCE(!xa_empty(&da->chunks));
 	xa_destroy(&da->chunks);
 	kvfree(da->chunk_offset);
-	free_map_destroy(da->free_map);
 	kfree(da);
 }
 

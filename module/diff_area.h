@@ -83,11 +83,6 @@ struct diff_area {
 	/* Owned by the snapshot, which outlives its diff areas. */
 	struct diff_storage *storage;
 	struct event_queue *events;
-	/*
-	 * The chunks that were free space at the take, on the device that
-	 * holds the storage (free_map.h); NULL elsewhere.  Owned.
-	 */
-	struct free_map *free_map;
 	/* First error: the snapshot of this device is corrupted. */
 	int error;
 };
@@ -101,10 +96,14 @@ struct diff_area *diff_area_create(struct block_device *orig,
 /* The chunk size the area of @bdev will use: log2, in sectors. */
 unsigned int diff_area_chunk_shift(struct block_device *bdev);
 /*
- * At the take, before any write is copied: the area owns @map (settled)
- * from now on; one of another chunk size is dropped.
+ * At the take, with writes held, before any is copied: the chunks free at
+ * the take in @map (settled) are marked as the storage's own are, never
+ * copied and zeros in the image (no file had anything there), and the
+ * storage may grow into them.  Returns how many; 0 for a map of another
+ * chunk size.
  */
-void diff_area_set_free_map(struct diff_area *da, struct free_map *map);
+unsigned long diff_area_mark_free(struct diff_area *da,
+				  const struct free_map *map);
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
 /*
@@ -141,11 +140,10 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
  * The storage grew over @runs of this device (whole chunks): puts in
  * @claimed (room for @max runs) the chunks that may hold copies from now
  * on and returns how many runs that makes.  Such a chunk is stored
- * already (the image reads its copy), or was free space at the take and
- * is untouched since (the image reads zeros there from now on, as over
- * all the storage).  @changed(@arg, sector, count) is called for each:
- * destroy writes zeros there, which is not what the image showed before.
- * Any other chunk may hold what a file had at the take and was deleted
+ * already (the image reads its copy; @changed(@arg, sector, count) is
+ * called for it: destroy writes zeros there, which the image did not
+ * show), or was free space at the take (the image reads zeros there since
+ * the take, and destroy leaves zeros: no change).  Any other chunk may hold what a file had at the take and was deleted
  * since; it stays out, untouched, and the image reads it from the device
  * as before.  Before any chunk of @runs is handed out as storage.
  * Process context; no I/O, the chunks' lock only.

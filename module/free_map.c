@@ -63,8 +63,7 @@ void free_map_written(struct free_map *map, sector_t sector, sector_t count)
 	}
 }
 
-unsigned long free_map_settle(struct free_map *map)
+void free_map_settle(struct free_map *map)
 {
 	bitmap_andnot(map->free, map->free, map->written, map->nr_chunks);
-	return bitmap_weight(map->free, map->nr_chunks);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Which chunks of the device that holds the difference storage were free
- * space of its filesystem at the take: the blocks a growth of the storage
- * may take over without losing anything the image must show.
+ * space of its filesystem at the take.  No file had anything there, so
+ * the image reads them as zeros, writes to them need no copy, and a
+ * growth of the storage may take them over without losing anything the
+ * image must show.
  *
  * The kernel cannot ask the filesystem at the take (nothing in the take
  * may run its code), so userspace reads the free space with
@@ -49,15 +51,8 @@ void free_map_written(struct free_map *map, sector_t sector, sector_t count);
 
 /*
  * At the take, with the device's writes held and drained: a chunk is free
- * at the take only if nothing wrote to it since the join.  Returns how
- * many chunks are.
+ * at the take only if nothing wrote to it since the join.
  */
-unsigned long free_map_settle(struct free_map *map);
-
-/* After free_map_settle(): whether chunk @nr was free at the take. */
-static inline bool free_map_test(const struct free_map *map, unsigned long nr)
-{
-	return nr < map->nr_chunks && test_bit(nr, map->free);
-}
+void free_map_settle(struct free_map *map);
 
 #endif /* __BLKSNAP_FREE_MAP_H */

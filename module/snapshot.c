@@ -43,11 +43,11 @@ struct snapshot_device {
 	struct diff_area *da;
 	/*
 	 * On the device that holds the storage, from the join to the take:
-	 * the filesystem's free space (free_map.h), which the area owns
-	 * from the take on.  Changed under snapshots_lock.
+	 * the filesystem's free space (free_map.h).  Changed under
+	 * snapshots_lock.
 	 */
 	struct free_map *free_map;
-	/* How many chunks were free at the take, for the log. */
+	/* How many chunks were free at the take (zeros in the image). */
 	unsigned long free_chunks;
 	struct snapimage *image;
 	int error;
@@ -592,13 +592,12 @@ int snapshot_take(const uuid_t *id)
 		 * Every write before the take has marked the free space: the
 		 * gate is synced and the writes drained.  A reader still in
 		 * its RCU section marks a map no one reads any more, which
-		 * the area frees after destroy's grace period.
+		 * goes after destroy's grace period.
 		 */
 		if (sd->free_map) {
 			RCU_INIT_POINTER(tracker->free_map, NULL);
-			sd->free_chunks = free_map_settle(sd->free_map);
-			diff_area_set_free_map(sd->da, sd->free_map);
-			sd->free_map = NULL;
+			free_map_settle(sd->free_map);
+			sd->free_chunks = diff_area_mark_free(sd->da, sd->free_map);
 		}
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
@@ -655,8 +654,8 @@ int snapshot_take(const uuid_t *id)
 	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
 		&snap->id, snap->nr_devices, window_us);
 	list_for_each_entry(sd, &snap->devices, link) {
-		if (sd->da->free_map)
-			pr_info("%pg: %lu chunks free at the take, for the storage to grow into\n",
+		if (sd->free_map)
+			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied, room for the storage to grow\n",
 				sd->tracker->filter.bdev, sd->free_chunks);
 	}
 out_unlock:

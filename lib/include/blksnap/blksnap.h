@@ -137,9 +137,10 @@ extern int blksnap_snapshot_add(struct blksnap_ctx *ctx,
  * records, in sectors of @dev), at most BLKSNAP_SNAPSHOT_FREE_RANGES_MAX
  * per call; repeat for more.  Only for the device whose filesystem holds
  * the snapshot's difference storage, between blksnap_snapshot_add() and
- * blksnap_snapshot_take(): the storage grows after the take into chunks
- * wholly inside them and not written in between (the image reads zeros
- * there once it does), and without them only into chunks it has copied.
+ * blksnap_snapshot_take().  Chunks wholly inside them and not written in
+ * between were free at the take: the image reads them as zeros, writes
+ * there need no copy, and the storage grows into them after the take
+ * (without this call only into chunks it has copied).
  * -EOPNOTSUPP if the storage is not on @dev, -EALREADY after the take,
  * -ERANGE for a range beyond @dev, -EINVAL for more ranges than allowed.
  */

@@ -169,11 +169,12 @@ struct blksnap_snapshotadd {
  * When the difference storage lives on the snapshotted filesystem itself,
  * it grows after the take into space the filesystem gives it then.  Such
  * space may hold what a file had at the take and deleted since, which the
- * image must still show; only chunks that are wholly in these ranges and
- * not written between SNAPSHOTADD and the take (the take's freeze writes
- * back every allocation) may be used as they are, and the image reads
- * zeros there from then on.  Without this command a growth uses only
- * chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
+ * image must still show.  The chunks wholly in these ranges and not
+ * written between SNAPSHOTADD and the take (the take's freeze writes back
+ * every allocation) were free at the take: the image reads them as zeros,
+ * writes to them pass without a copy, and the storage may grow into them.
+ * Without this command the image shows free space as it was, and a
+ * growth uses only chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
  * storage is not on the device, -EALREADY after the take, -ENOENT if the
  * device is in no snapshot, -ERANGE for a range beyond the device.
  */
