@@ -1,12 +1,16 @@
 # Issue 18, growth: the difference storage on the snapshotted filesystem
 # itself starts at one growth step (64 MiB here, diff_storage_minimum at
 # modprobe) and grows by another anonymous file per step, up to its limit
-# (256 MiB), while the snapshot keeps working.  Under 208 MiB of in-place
-# overwrites it grows at least twice; the image stays exactly as at take
-# (the new files' blocks never show copies through it); the snapshot is
-# not corrupted; CBT counts the writes, not the grown storage's zeros;
-# after destroy every file is gone (space back) and the filesystem checks
-# clean.  ext4, then xfs.
+# (256 MiB), while the snapshot keeps working.  The disk is aged: its free
+# space holds old data (not zeros), as on a disk never trimmed.  The CLI
+# hands the free space over (GETFSMAP), so a new file written after the
+# take costs no storage, and under 208 MiB of in-place overwrites the
+# storage grows at least twice into free space, each growth keeping most
+# of its step; the image stays exactly as at take (the new files' blocks
+# never show copies through it); the snapshot is not corrupted; CBT counts
+# the writes (and the old data zeroed under the first step), not the grown
+# storage; after destroy every file is gone (space back) and the
+# filesystem checks clean.  ext4, then xfs.
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
@@ -23,19 +27,13 @@ partition_disk1 768MiB
 dev=${DISK1}1
 mkdir -p /mnt/one /mnt/image
 
-used_kib() {
-	df --output=used -k /mnt/one | tail -1 | tr -d ' '
-}
-
 # sum of the CBT map's ranges, in bytes
 cbt_bytes() {
 	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
 }
 
 for fs in ext4 xfs; do
-	# Free space of zeros, as a fresh or trimmed disk has it: growth
-	# keeps only chunks whose take-time contents the image can keep.
-	blkdiscard -z $dev
+	age_device $dev
 	if [ $fs = ext4 ]; then
 		mkfs.ext4 -q -F $dev
 		image_opts=ro,noload
@@ -49,7 +47,7 @@ for fs in ext4 xfs; do
 	done
 	sync
 	(cd /mnt/one && sha256sum before*) > /tmp/before.sum
-	used_before=$(used_kib)
+	used_before=$(used_kib /mnt/one)
 
 	kmsg_mark
 	run_capture rc out err blksnap snapshot create --json --storage /mnt/one \
@@ -63,8 +61,24 @@ for fs in ext4 xfs; do
 	echo "mapped at add: $mapped sectors"
 	[ "$mapped" -le $((step_mib << 11)) ] ||
 		fail "more than a step mapped at add: $mapped sectors ($fs)"
+	free_chunks=$(kmsg_since_mark | sed -n 's/.*: \([0-9]*\) chunks free at the take.*/\1/p')
+	echo "chunks free at the take: $free_chunks"
+	[ "${free_chunks:-0}" -gt 0 ] || fail "no free space handed over ($fs)"
 	at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
 	cbt0=$(cbt_bytes $dev)
+
+	# A new file lands in free space: no copy, no storage.
+	storage_used() {
+		cut -d' ' -f1 /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage
+	}
+	used0=$(storage_used)
+	dd if=/dev/urandom of=/mnt/one/new bs=1M count=64 status=none
+	sync
+	echo "storage used: $used0 before, $(storage_used) after a new 64 MiB file"
+	[ $(( $(storage_used) - used0 )) -le $((16 << 20)) ] ||
+		fail "a new file in free space took storage ($fs)"
+	rm /mnt/one/new
+	sync
 
 	# 208 MiB of old data overwritten in place: copies need 208 MiB.
 	for i in 1 2 3 4; do
@@ -82,6 +96,9 @@ for fs in ext4 xfs; do
 		awk '{ s += $1 } END { print s + 0 }')
 	echo "grown $grown times, $((grown_sectors >> 11)) MiB"
 	[ "$grown" -ge 2 ] || fail "the storage grew $grown times, not at least twice ($fs)"
+	# Into free space of old data, a growth keeps most of its step.
+	[ $grown_sectors -ge $(( grown * (step_mib << 11) / 2 )) ] ||
+		fail "$grown growths kept only $grown_sectors sectors ($fs)"
 	kmsg_since_mark | grep -E "not grown|full while it grows" && fail "a growth failed ($fs)"
 
 	info=$(blksnap snapshot info --json $SNAP_ID)
@@ -102,20 +119,15 @@ for fs in ext4 xfs; do
 	blksnap snapshot destroy $SNAP_ID
 	blksnap cbt switch $dev
 	changed=$(( $(cbt_bytes $dev) - cbt0 ))
-	echo "CBT: $((changed >> 20)) MiB changed for 208 MiB written and $((grown_sectors >> 11)) MiB grown"
-	[ $changed -ge $((208 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
-	# The grown storage took free space of zeros, zeros again after
-	# destroy: neither it nor the copies count.
-	[ $changed -le $((208 * 14 / 10 << 20)) ] ||
+	echo "CBT: $((changed >> 20)) MiB changed for 208+64 MiB written and $((grown_sectors >> 11)) MiB grown"
+	[ $changed -ge $((272 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
+	# The grown storage took free space at the take, zeros in the image
+	# and again after destroy: neither it nor the copies count.
+	[ $changed -le $((272 * 14 / 10 << 20)) ] ||
 		fail "CBT counts more than the writes: $changed bytes ($fs)"
 
 	sync
-	for i in $(seq 50); do
-		[ $(used_kib) -le $((used_before + 8192)) ] && break
-		sleep 0.2
-	done
-	echo "used: ${used_before} KiB before create, $(used_kib) KiB after destroy"
-	[ $(used_kib) -le $((used_before + 8192)) ] || fail "the storage's space did not come back ($fs)"
+	expect_space_back /mnt/one $used_before 8192 "the storage's space did not come back ($fs)"
 	umount /mnt/one
 	if [ $fs = ext4 ]; then
 		e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after destroy"; }
