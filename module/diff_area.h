@@ -143,10 +143,11 @@ int diff_area_image_write(struct diff_area *da, sector_t sector,
  * already (the image reads its copy; @changed(@arg, sector, count) is
  * called for it: destroy writes zeros there, which the image did not
  * show), or was free space at the take (the image reads zeros there since
- * the take, and destroy leaves zeros: no change).  Any other chunk may hold what a file had at the take and was deleted
- * since; it stays out, untouched, and the image reads it from the device
- * as before.  Before any chunk of @runs is handed out as storage.
- * Process context; no I/O, the chunks' lock only.
+ * the take, and destroy leaves zeros: no change).  Any other chunk may
+ * hold what a file had at the take and was deleted since; it stays out,
+ * untouched, and the image reads it from the device as before.  Before
+ * any chunk of @runs is handed out as storage.  Process context; no I/O,
+ * no lock of ours but @changed's.
  */
 unsigned int diff_area_claim_storage(struct diff_area *da,
 				     const struct storage_extent *runs,

@@ -1,10 +1,10 @@
 # Issue 18, growth: the difference storage on the snapshotted filesystem
-# itself starts at one growth step (64 MiB here, diff_storage_minimum at
+# itself starts at one growth step (16 MiB here, diff_storage_minimum at
 # modprobe) and grows by another anonymous file per step, up to its limit
-# (256 MiB), while the snapshot keeps working.  The disk is aged: its free
+# (80 MiB), while the snapshot keeps working.  The disk is aged: its free
 # space holds old data (not zeros), as on a disk never trimmed.  The CLI
 # hands the free space over (GETFSMAP), so a new file written after the
-# take costs no storage, and under 208 MiB of in-place overwrites the
+# take costs no storage, and under 52 MiB of in-place overwrites the
 # storage grows at least twice into free space, each growth keeping most
 # of its step; the image stays exactly as at take (the new files' blocks
 # never show copies through it); the snapshot is not corrupted; CBT counts
@@ -14,8 +14,8 @@
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
-step_mib=64
-limit_mib=256
+step_mib=16
+limit_mib=80
 # A fresh load: the step is a load-time parameter.
 ! grep -q '^blksnap ' /proc/modules || rmmod blksnap
 load_blksnap diff_storage_minimum=$((step_mib << 11))
@@ -23,7 +23,7 @@ expect_eq "$(cat /sys/module/blksnap/parameters/diff_storage_minimum)" \
 	"$((step_mib << 11))" "growth step (sectors)"
 modprobe ext4
 modprobe xfs
-partition_disk1 768MiB
+partition_disk1 320MiB
 dev=${DISK1}1
 mkdir -p /mnt/one /mnt/image
 
@@ -43,7 +43,7 @@ for fs in ext4 xfs; do
 	fi
 	mount $dev /mnt/one
 	for i in 1 2 3 4; do
-		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 status=none
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=13 status=none
 	done
 	sync
 	(cd /mnt/one && sha256sum before*) > /tmp/before.sum
@@ -72,20 +72,20 @@ for fs in ext4 xfs; do
 		cut -d' ' -f1 /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage
 	}
 	used0=$(storage_used)
-	dd if=/dev/urandom of=/mnt/one/new bs=1M count=64 status=none
+	dd if=/dev/urandom of=/mnt/one/new bs=1M count=32 status=none
 	sync
-	echo "storage used: $used0 before, $(storage_used) after a new 64 MiB file"
-	[ $(( $(storage_used) - used0 )) -le $((16 << 20)) ] ||
+	echo "storage used: $used0 before, $(storage_used) after a new 32 MiB file"
+	[ $(( $(storage_used) - used0 )) -le $((8 << 20)) ] ||
 		fail "a new file in free space took storage ($fs)"
 	rm /mnt/one/new
 	sync
 
-	# 208 MiB of old data overwritten in place: copies need 208 MiB.
+	# 52 MiB of old data overwritten in place: copies need 52 MiB.
 	for i in 1 2 3 4; do
-		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 conv=notrunc status=none
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=13 conv=notrunc status=none
 	done
 	sync
-	ok "208 MiB overwritten on $fs"
+	ok "52 MiB overwritten on $fs"
 	storage=$(cat /sys/class/misc/blksnap-control/snapshots/$SNAP_ID/storage)
 	echo "storage used/limit: $storage"
 
@@ -119,11 +119,11 @@ for fs in ext4 xfs; do
 	blksnap snapshot destroy $SNAP_ID
 	blksnap cbt switch $dev
 	changed=$(( $(cbt_bytes $dev) - cbt0 ))
-	echo "CBT: $((changed >> 20)) MiB changed for 208+64 MiB written and $((grown_sectors >> 11)) MiB grown"
-	[ $changed -ge $((272 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
+	echo "CBT: $((changed >> 20)) MiB changed for 52+32 MiB written and $((grown_sectors >> 11)) MiB grown"
+	[ $changed -ge $((84 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
 	# The grown storage took free space at the take, zeros in the image
 	# and again after destroy: neither it nor the copies count.
-	[ $changed -le $((272 * 14 / 10 << 20)) ] ||
+	[ $changed -le $((84 * 14 / 10 << 20)) ] ||
 		fail "CBT counts more than the writes: $changed bytes ($fs)"
 
 	sync

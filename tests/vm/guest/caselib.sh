@@ -149,8 +149,8 @@ expect_overflowed() {
 # of an aged, untrimmed disk holds old data; mkfs leaves it there.
 age_device() {
 	local mib=$(( $(blockdev --getsize64 "$1") >> 20 ))
-	tr '\0' '\377' < /dev/zero |
-		dd of="$1" bs=1M count=$mib iflag=fullblock oflag=direct status=none
+	dd if=/dev/zero bs=1M count=$mib status=none | tr '\0' '\377' |
+		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
 }
 
 # used_kib MOUNT: KiB in use on the filesystem mounted at MOUNT (df).
