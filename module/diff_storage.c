@@ -642,9 +642,13 @@ void diff_storage_taken(struct diff_storage *ds,
 		return;
 	mutex_lock(&ds->lock);
 	ds->zero_at_close = true;
-	ds->grown = grown;
+	WRITE_ONCE(ds->grown, grown);
 	ds->grown_arg = arg;
+	/* A first step under the mark grows at once. */
+	maybe_grow(ds);
 	mutex_unlock(&ds->lock);
+	/* Copies that ran out before this wait for it (alloc_mapped()). */
+	wake_up_all(&ds->grow_wait);
 }
 
 /* Whether @len bytes at @off of the pages (@off, @len page multiples) are zero. */
@@ -846,6 +850,12 @@ static int alloc_mapped(struct diff_storage *ds, sector_t count,
 		if (ds->growing) {
 			mutex_unlock(&ds->lock);
 			wait_event_timeout(ds->grow_wait, !READ_ONCE(ds->growing),
+					   max_t(long, deadline - jiffies, 1));
+		} else if (!ds->grown && !ds->grow_stopped) {
+			/* Taken, but diff_storage_taken() is still to come. */
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, READ_ONCE(ds->grown) ||
+					   READ_ONCE(ds->grow_stopped),
 					   max_t(long, deadline - jiffies, 1));
 		} else if (ds->grow_frozen && !ds->grow_failed &&
 			   !ds->grow_stopped) {

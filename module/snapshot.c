@@ -514,7 +514,7 @@ static void free_diff_areas(struct snapshot *snap)
 
 int snapshot_take(const uuid_t *id)
 {
-	struct snapshot_device *sd;
+	struct snapshot_device *sd, *holder;
 	struct snapshot *snap;
 	unsigned int noio;
 	ktime_t frozen;
@@ -607,21 +607,6 @@ int snapshot_take(const uuid_t *id)
 			diff_area_fail(sd->da, -ENODEV);
 		mutex_unlock(&tracker->lock);
 	}
-	/*
-	 * The device that holds the storage, if any, hears of its growth;
-	 * before the writes resume, which may need it at once.
-	 */
-	if (!ret) {
-		struct snapshot_device *holder = NULL;
-
-		list_for_each_entry(sd, &snap->devices, link) {
-			if (snap->storage->bdev &&
-			    sd->tracker->filter.bdev == snap->storage->bdev)
-				holder = sd;
-		}
-		diff_storage_taken(snap->storage, holder ? storage_grown : NULL,
-				   holder);
-	}
 	list_for_each_entry(sd, &snap->devices, link) {
 		tracker_resume_writes(sd->tracker);
 		tracker_open_gate(sd->tracker);
@@ -638,6 +623,18 @@ int snapshot_take(const uuid_t *id)
 	snap->taken_at = taken_at;
 	/* Pairs with the acquire in taken_show(), which reads without the lock. */
 	smp_store_release(&snap->taken, true);
+	/*
+	 * The device that holds the storage, if any, hears of its growth:
+	 * after the thaw, or the first growth would find the filesystem
+	 * frozen by this take.  A copy that needs it sooner waits for it.
+	 */
+	holder = NULL;
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (snap->storage->bdev &&
+		    sd->tracker->filter.bdev == snap->storage->bdev)
+			holder = sd;
+	}
+	diff_storage_taken(snap->storage, holder ? storage_grown : NULL, holder);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = snapimage_create(sd->da);

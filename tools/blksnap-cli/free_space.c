@@ -60,8 +60,12 @@ int free_space_read(const char *dir, dev_t dev,
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* From everything's low key to its high key. */
-	memset(&head->fmh_keys[1], 0xff, sizeof(head->fmh_keys[1]));
+	/* From the lowest key to the highest; reserved fields stay zero. */
+	head->fmh_keys[1].fmr_device = UINT32_MAX;
+	head->fmh_keys[1].fmr_flags = UINT32_MAX;
+	head->fmh_keys[1].fmr_physical = UINT64_MAX;
+	head->fmh_keys[1].fmr_owner = UINT64_MAX;
+	head->fmh_keys[1].fmr_offset = UINT64_MAX;
 	head->fmh_count = RECORDS_PER_CALL;
 	for (;;) {
 		if (ioctl(fd, FS_IOC_GETFSMAP, head) < 0) {
