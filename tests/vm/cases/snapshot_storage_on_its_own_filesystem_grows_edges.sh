@@ -1,4 +1,4 @@
-# Issue 18, growth at its edges, on ext4 with a 64 MiB step:
+# Issue 18, growth at its edges, on an aged ext4 with a 16 MiB step:
 #  - a file deleted after the take leaves its blocks free, and the next
 #    storage file may get them: the image must still show that file as
 #    it was (a growth keeps only chunks stored already or free at the
@@ -12,11 +12,13 @@
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
-step_mib=64
+step_mib=16
 ! grep -q '^blksnap ' /proc/modules || rmmod blksnap
-load_blksnap diff_storage_minimum=$((step_mib << 11))
+# 16 chunks in flight: a growth starts at half a step left (twice what
+# they hold, 8 MiB), after the first copies, not at the take.
+load_blksnap diff_storage_minimum=$((step_mib << 11)) chunk_maximum_in_flight=16
 modprobe ext4
-partition_disk1 640MiB
+partition_disk1 256MiB
 dev=${DISK1}1
 mkdir -p /mnt/one /mnt/image
 
@@ -29,17 +31,17 @@ age_device $dev
 mkfs.ext4 -q -F $dev
 mount $dev /mnt/one
 for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=40 status=none
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=10 status=none
 done
-dd if=/dev/urandom of=/mnt/one/gone bs=1M count=200 status=none
+dd if=/dev/urandom of=/mnt/one/gone bs=1M count=64 status=none
 sync
 (cd /mnt/one && sha256sum before* gone) > /tmp/before.sum
 echo "free before create: $(avail_kib) KiB"
 
 kmsg_mark
-run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 192M /mnt/one
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 64M /mnt/one
 echo "$err"
-expect_eq "$rc" 0 "snapshot create --limit 192M with $((step_mib))M steps"
+expect_eq "$rc" 0 "snapshot create --limit 64M with $((step_mib))M steps"
 SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
@@ -50,10 +52,10 @@ fallocate -l $(( ($(avail_kib) - 1024) * 1024 )) /mnt/one/pad
 rm /mnt/one/gone
 sync
 echo "free after rm: $(avail_kib) KiB"
-dd if=/dev/urandom of=/mnt/one/before1 bs=1M count=40 conv=notrunc status=none
+dd if=/dev/urandom of=/mnt/one/before1 bs=1M count=10 conv=notrunc status=none
 sync
 kmsg_since_mark | grep "difference storage grown" ||
-	fail "the storage did not grow after 40 MiB of copies"
+	fail "the storage did not grow after 10 MiB of copies"
 usable=$(kmsg_since_mark |
 	sed -n 's/.*difference storage grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' |
 	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
@@ -81,13 +83,13 @@ age_device $dev
 mkfs.ext4 -q -F $dev
 mount $dev /mnt/one
 for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=52 status=none
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=13 status=none
 done
 sync
 used_before=$(used_kib /mnt/one)
 kmsg_mark
-run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 256M /mnt/one
-expect_eq "$rc" 0 "snapshot create --limit 256M"
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 64M /mnt/one
+expect_eq "$rc" 0 "snapshot create --limit 64M"
 SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 blksnap snapshot watch $SNAP_ID > /tmp/watch.out 2>&1 &
@@ -95,11 +97,11 @@ watcher=$!
 fallocate -l $(( ($(avail_kib) - 4096) * 1024 )) /mnt/one/fill
 sync
 echo "free after the fill: $(avail_kib) KiB"
-fio --name=nogrowth --filename=/mnt/one/before2 --rw=write --bs=1M --direct=1 --size=52M \
+fio --name=nogrowth --filename=/mnt/one/before2 --rw=write --bs=1M --direct=1 --size=13M \
 	--verify=crc32c --do_verify=1 --output=/tmp/fio.out || { cat /tmp/fio.out; fail "origin writes failed"; }
-fio --name=nogrowth2 --filename=/mnt/one/before3 --rw=write --bs=1M --direct=1 --size=52M \
+fio --name=nogrowth2 --filename=/mnt/one/before3 --rw=write --bs=1M --direct=1 --size=13M \
 	--verify=crc32c --do_verify=1 --output=/tmp/fio.out || { cat /tmp/fio.out; fail "origin writes failed"; }
-ok "104 MiB overwritten and verified with a 64 MiB storage that cannot grow"
+ok "26 MiB overwritten and verified with a 16 MiB storage that cannot grow"
 kmsg_since_mark | grep "difference storage not grown" || fail "no growth was refused"
 kmsg_since_mark | grep "difference storage grown" && fail "a growth succeeded on a full filesystem"
 if dd if=$img of=/dev/null bs=1M count=16 iflag=direct 2>/tmp/dd.err; then
@@ -127,18 +129,18 @@ age_device $dev
 mkfs.ext4 -q -F $dev
 mount $dev /mnt/one
 for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=16 status=none
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=8 status=none
 done
 sync
 (cd /mnt/one && sha256sum before*) > /tmp/before.sum
 kmsg_mark
-run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 96M /mnt/one
-expect_eq "$rc" 0 "snapshot create --limit 96M with 1 MiB steps"
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 48M /mnt/one
+expect_eq "$rc" 0 "snapshot create --limit 48M with 1 MiB steps"
 SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
 for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=16 conv=notrunc status=none &
+	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=8 conv=notrunc status=none &
 done
 wait
 sync
@@ -147,7 +149,7 @@ echo "grown $grown times in 1 MiB steps"
 # used, peak, bound: metadata writes may go to twice the bound during a growth
 echo "chunk memory: $(cat /sys/class/misc/blksnap-control/chunk_memory)"
 kmsg_since_mark | grep -E "not grown|full while it grows" && fail "a growth failed or came too late"
-[ "$grown" -ge 16 ] || fail "64 MiB of copies grew the storage only $grown times"
+[ "$grown" -ge 16 ] || fail "32 MiB of copies grew the storage only $grown times"
 info=$(blksnap snapshot info --json $SNAP_ID)
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
