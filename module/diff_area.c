@@ -377,18 +377,21 @@ enum cow_verdict {
 };
 
 /*
- * A write to the device that holds the storage, while the storage grows:
- * the growth commits that filesystem's journal, which writes metadata and
- * waits for ordered data (1 KiB blocks, data=journal), all of which must
- * be copied like any write; and if the storage ran out meanwhile, the
- * storers hold the chunk memory while they wait for the growth.  Such
+ * A metadata write to the device that holds the storage, while the
+ * storage grows: the growth commits that filesystem's journal, whose
+ * writes must be copied like any; and if the storage ran out meanwhile,
+ * the storers hold the chunk memory while they wait for the growth.  Such
  * writes may take chunk memory up to twice the bound, ahead of writes
- * starved for it.  A hint read without a lock: a write that misses it
- * waits as any.
+ * starved for it; other writes may not, or they would take that memory
+ * first.  (Ordered data a commit waits for, on ext4 with blocks smaller
+ * than a page, is no metadata: such a growth may outlast GROW_WAIT_MAX,
+ * and the snapshot fails as on overflow.)  A hint read without a lock: a
+ * write that misses it waits as any.
  */
-static bool cow_may_reserve(struct diff_area *da)
+static bool cow_may_reserve(struct diff_area *da, struct bio *bio)
 {
-	return da->storage->bdev == da->orig && diff_storage_growing(da->storage);
+	return (bio->bi_opf & REQ_META) && da->storage->bdev == da->orig &&
+	       diff_storage_growing(da->storage);
 }
 
 /*
@@ -409,7 +412,7 @@ static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 
 	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
 		return COW_PASS;
-	reserve = cow_may_reserve(da);
+	reserve = cow_may_reserve(da, bio);
 	blk_start_plug(&plug);
 	for (i = first; i <= last && (may_start || reserve); i++) {
 		if (chunk_untouched(da, i) &&
