@@ -97,7 +97,7 @@ SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 blksnap snapshot watch $SNAP_ID > /tmp/watch.out 2>&1 &
 watcher=$!
-fallocate -l $(( ($(avail_kib) - 4096) * 1024 )) /mnt/one/fill
+fallocate -l $(( ($(avail_kib) - 8192) * 1024 )) /mnt/one/fill
 sync
 echo "free after the fill: $(avail_kib) KiB"
 fio --name=nogrowth --filename=/mnt/one/before2 --rw=write --bs=1M --direct=1 --size=13M \
