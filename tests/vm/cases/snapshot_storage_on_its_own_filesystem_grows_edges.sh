@@ -125,7 +125,7 @@ e2fsck -fn $dev > /tmp/fsck.out 2>&1 || { cat /tmp/fsck.out; fail "e2fsck after 
 blksnap detach $dev
 ok "a growth refused: snapshot failed with ENOSPC, origin intact, space back, e2fsck clean"
 
-# 4. A growth needed while the filesystem is frozen (raw writes over two
+# 4. A growth needed while the filesystem is frozen (raw writes over the
 # take-time files, 24 MiB of copies through a 16 MiB first step): the
 # module tries again every second and the copies wait for it; after the
 # thaw the storage grows and the snapshot lives on, its image as taken.
@@ -148,17 +148,22 @@ at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
 extent() {
 	filefrag -v "$1" | awk '$1 == "0:" { sub(/\.\./, "", $4); sub(/:/, "", $6); print $4, $6 }'
 }
-# Two files whose first 12 MiB are one extent (one may cross a group).
-starts=()
+# Up to 6 MiB of each file's first extent: 24 MiB when all four have that.
+writes=()
+total=0
 for i in 1 2 3 4; do
 	read start len <<< "$(extent /mnt/one/before$i)"
-	echo "before$i at block $start ($len blocks)"
-	[ "${len:-0}" -ge 3072 ] && starts+=($start)
+	n=$(( len < 1536 ? len : 1536 ))
+	echo "before$i at block $start ($len blocks): $n written"
+	writes+=("$start $n")
+	total=$((total + n))
 done
-[ ${#starts[@]} -ge 2 ] || fail "fewer than two files have 12 MiB in one extent"
+[ $total -ge 5120 ] || fail "the files' first extents hold only $total blocks, under 20 MiB"
 fsfreeze -f /mnt/one
-( dd if=/dev/urandom of=$dev bs=4096 seek=${starts[0]} count=3072 oflag=direct conv=notrunc status=none &&
-  dd if=/dev/urandom of=$dev bs=4096 seek=${starts[1]} count=3072 oflag=direct conv=notrunc status=none ) &
+( for w in "${writes[@]}"; do
+	read start n <<< "$w"
+	dd if=/dev/urandom of=$dev bs=4096 seek=$start count=$n oflag=direct conv=notrunc status=none || exit 1
+  done ) &
 writer=$!
 sleep 4
 kmsg_since_mark | grep "the filesystem is frozen; tried again" ||
