@@ -31,13 +31,21 @@ avail_kib() {
 	df --output=avail -k /mnt/one | tail -1 | tr -d ' '
 }
 
+# aged_ext4 MIB [MKFS_OPTION...]: a fresh ext4 on the aged disk, mounted at
+# /mnt/one, with four take-time files before1..4 of MIB MiB each.
+aged_ext4() {
+	local mib=$1 i
+	shift
+	age_device $dev
+	mkfs.ext4 -q -F "$@" $dev
+	mount $dev /mnt/one
+	for i in 1 2 3 4; do
+		dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=$mib status=none
+	done
+}
+
 # 1. A file deleted after the take.
-age_device $dev
-mkfs.ext4 -q -F $dev
-mount $dev /mnt/one
-for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=10 status=none
-done
+aged_ext4 10
 dd if=/dev/urandom of=/mnt/one/gone bs=1M count=64 status=none
 sync
 (cd /mnt/one && sha256sum before* gone) > /tmp/before.sum
@@ -85,12 +93,7 @@ blksnap detach $dev
 # 2. No room for a growth: the filesystem is filled (without writing
 # data) after the take.  No blocks reserved for root: the module's own
 # growth could use them (as root's fallocate can), more than a step here.
-age_device $dev
-mkfs.ext4 -q -F -m 0 $dev
-mount $dev /mnt/one
-for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=13 status=none
-done
+aged_ext4 13 -m 0
 sync
 used_before=$(used_kib /mnt/one)
 kmsg_mark
@@ -132,14 +135,9 @@ ok "a growth refused: snapshot failed with ENOSPC, origin intact, space back, e2
 # take-time files, 24 MiB of copies through a 16 MiB first step): the
 # module tries again every second and the copies wait for it; after the
 # thaw the storage grows and the snapshot lives on, its image as taken.
-age_device $dev
 # 4 KiB blocks (mkfs picks 1 KiB on a disk this small): the raw writes
 # below go to the files' blocks, by filefrag, and nowhere else.
-mkfs.ext4 -q -F -b 4096 $dev
-mount $dev /mnt/one
-for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=13 status=none
-done
+aged_ext4 13 -b 4096
 sync
 kmsg_mark
 run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 64M /mnt/one
@@ -189,12 +187,7 @@ ok "a growth on a frozen filesystem waited for the thaw; the snapshot lived on"
 # 3. Steps of 1 MiB (4 chunks): the storers catch up with the growth.
 rmmod blksnap
 load_blksnap diff_storage_minimum=2048
-age_device $dev
-mkfs.ext4 -q -F $dev
-mount $dev /mnt/one
-for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/one/before$i bs=1M count=8 status=none
-done
+aged_ext4 8
 sync
 (cd /mnt/one && sha256sum before*) > /tmp/before.sum
 kmsg_mark
