@@ -67,3 +67,43 @@ void free_map_settle(struct free_map *map)
 {
 	bitmap_andnot(map->free, map->free, map->written, map->nr_chunks);
 }
+
+/* @mark for each run of set bits of @bits, in @map's chunks. */
+static void mark_runs(const struct free_map *map, const unsigned long *bits,
+		      void (*mark)(void *arg, sector_t sector, sector_t count),
+		      void *arg)
+{
+	unsigned long start = 0, end;
+	sector_t first, last;
+
+	for (;;) {
+		start = find_next_bit(bits, map->nr_chunks, start);
+		if (start >= map->nr_chunks)
+			return;
+		end = find_next_zero_bit(bits, map->nr_chunks, start);
+		first = (sector_t)start << map->chunk_shift;
+		last = min_t(sector_t, (sector_t)end << map->chunk_shift,
+			     map->capacity);
+		mark(arg, first, last - first);
+		start = end;
+	}
+}
+
+void free_map_flips(struct free_map *now, const struct free_map *before,
+		    void (*mark)(void *arg, sector_t sector, sector_t count),
+		    void *arg)
+{
+	if (before && (!now || before->chunk_shift != now->chunk_shift ||
+		       before->nr_chunks != now->nr_chunks)) {
+		mark_runs(before, before->free, mark, arg);
+		before = NULL;
+	}
+	if (!now)
+		return;
+	if (!before) {
+		mark_runs(now, now->free, mark, arg);
+		return;
+	}
+	bitmap_xor(now->written, now->free, before->free, now->nr_chunks);
+	mark_runs(now, now->written, mark, arg);
+}

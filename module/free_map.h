@@ -55,4 +55,20 @@ void free_map_written(struct free_map *map, sector_t sector, sector_t count);
  */
 void free_map_settle(struct free_map *map);
 
+/*
+ * At a take of the device (writes held, before its change map switches):
+ * the chunks whose image turns from zeros to their contents or back
+ * since the last take, which no write may have marked.  @now: this take's
+ * settled map, or NULL (the image shows the device as it is); @before:
+ * the last take's, or NULL.  A freed file's blocks read zeros now but
+ * their data in the last image; an allocated, never written block the
+ * other way round.  @mark(@arg, sector, count) is called for each run of
+ * such chunks, so that an incremental backup copies them; with no
+ * @before, for every chunk free now (the last image showed them as they
+ * were).  Uses @now's written bitmap as scratch.  Sleeps not.
+ */
+void free_map_flips(struct free_map *now, const struct free_map *before,
+		    void (*mark)(void *arg, sector_t sector, sector_t count),
+		    void *arg);
+
 #endif /* __BLKSNAP_FREE_MAP_H */

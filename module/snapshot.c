@@ -320,6 +320,12 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 	return ret;
 }
 
+/* At a take, with tracker->lock held: see free_map_flips(). */
+static void mark_flip(void *arg, sector_t sector, sector_t count)
+{
+	tracker_cbt_mark(arg, sector, count);
+}
+
 /* A chunk the grown storage took over: copied already, or free at take. */
 static void grown_over(void *arg, sector_t sector, sector_t count)
 {
@@ -585,20 +591,31 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 		mutex_lock(&tracker->lock);
-		/* A failed switch only loses CBT history, not the snapshot. */
-		if (tracker_cbt_switch(tracker))
-			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
 		/*
 		 * Every write before the take has marked the free space: the
 		 * gate is synced and the writes drained.  A reader still in
-		 * its RCU section marks a map no one reads any more, which
-		 * goes after destroy's grace period.
+		 * its RCU section marks a map no one reads any more: it is
+		 * freed at a later take or at detach, after destroy's grace
+		 * period.  Chunks whose image flips between zeros and data
+		 * count as changed up to this take, and the tracker keeps
+		 * this map for the next.
 		 */
 		if (sd->free_map) {
 			RCU_INIT_POINTER(tracker->free_map, NULL);
 			free_map_settle(sd->free_map);
 			sd->free_chunks = diff_area_mark_free(sd->da, sd->free_map);
 		}
+		if (sd->free_map || tracker->free_shown) {
+			struct free_map *shown = tracker->free_shown;
+
+			free_map_flips(sd->free_map, shown, mark_flip, tracker);
+			tracker->free_shown = sd->free_map;
+			sd->free_map = NULL;
+			free_map_destroy(shown);
+		}
+		/* A failed switch only loses CBT history, not the snapshot. */
+		if (tracker_cbt_switch(tracker))
+			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
 		/* Pairs with tracker_lost(): a detach now fails the area. */
@@ -651,7 +668,7 @@ int snapshot_take(const uuid_t *id)
 	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
 		&snap->id, snap->nr_devices, window_us);
 	list_for_each_entry(sd, &snap->devices, link) {
-		if (sd->free_map)
+		if (sd->free_chunks)
 			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied, room for the storage to grow\n",
 				sd->tracker->filter.bdev, sd->free_chunks);
 	}

@@ -135,6 +135,7 @@ void tracker_detach(struct filter *flt)
 	wait_event(tracker_writes_wait, !atomic_read(&tracker->writes_in_flight));
 	if (rcu_access_pointer(tracker->cbt))
 		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
+	free_map_destroy(tracker->free_shown);
 	kfree(tracker);
 }
 

@@ -40,6 +40,11 @@ struct tracker {
 	 */
 	struct free_map __rcu *free_map;
 	/*
+	 * The chunks the last image of the device showed as zeros for free
+	 * space (free_map_flips()); under lock, owned.
+	 */
+	struct free_map *free_shown;
+	/*
 	 * Set by a take while it drains the device: writes wait at the
 	 * filter (see tracker_close_gate()).
 	 */
