@@ -173,6 +173,10 @@ struct blksnap_snapshotadd {
  * written between SNAPSHOTADD and the take (the take's freeze writes back
  * every allocation) were free at the take: the image reads them as zeros,
  * writes to them pass without a copy, and the storage may grow into them.
+ * Change tracking counts as changed up to the take every chunk whose image
+ * turns from data to zeros or back since the device's last take (all the
+ * free chunks if that take had no such ranges), so that an incremental
+ * backup stays identical to the image.
  * Without this command the image shows free space as it was, and a
  * growth uses only chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
  * storage is not on the device, -EALREADY after the take, -ENOENT if the
