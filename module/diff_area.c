@@ -1104,6 +1104,19 @@ unsigned long diff_area_mark_free(struct diff_area *da,
 	return n;
 }
 
+void diff_area_shown_zeros(struct diff_area *da, struct free_map *map)
+{
+	const struct storage_extent *runs;
+	unsigned int i, nr;
+
+	if (map->chunk_shift != da->chunk_shift || map->nr_chunks != da->nr_chunks)
+		return;
+	nr = diff_storage_chunk_runs(da->storage, da->chunk_shift, &runs);
+	for (i = 0; i < nr; i++)
+		bitmap_set(map->free, runs[i].sector >> da->chunk_shift,
+			   runs[i].count >> da->chunk_shift);
+}
+
 struct diff_area *diff_area_create(struct block_device *orig,
 				   struct diff_storage *storage,
 				   struct event_queue *events)

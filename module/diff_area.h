@@ -104,6 +104,13 @@ unsigned int diff_area_chunk_shift(struct block_device *bdev);
  */
 unsigned long diff_area_mark_free(struct diff_area *da,
 				  const struct free_map *map);
+/*
+ * Adds to @map's free chunks those of the storage on the device, which
+ * the image shows as zeros too: @map then says what the image shows as
+ * zeros, for the next take's free_map_flips().  At the take, after
+ * diff_area_mark_free().
+ */
+void diff_area_shown_zeros(struct diff_area *da, struct free_map *map);
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
 /*

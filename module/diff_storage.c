@@ -13,6 +13,7 @@
 #include <linux/uio.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/module.h>
 #include <linux/blksnap.h>
 #include <linux/bio.h>
 #include <linux/highmem.h>
@@ -396,10 +397,17 @@ static void maybe_grow(struct diff_storage *ds)
 	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))
 		return;
 	WRITE_ONCE(ds->growing, true);
-	/* The worker's own reference, dropped when it ends. */
+	/*
+	 * The worker's own references, dropped when it ends: it may outlive
+	 * the snapshot asleep on a frozen filesystem, and an unload must
+	 * then be refused, not wait for the thaw.
+	 */
 	kref_get(&ds->ref);
-	if (!queue_work(grow_wq, &ds->grow_work))
+	__module_get(THIS_MODULE);
+	if (!queue_work(grow_wq, &ds->grow_work)) {
 		kref_put(&ds->ref, diff_storage_release);
+		module_put(THIS_MODULE);
+	}
 }
 
 /*
@@ -560,6 +568,8 @@ out:
 		fput(file);
 	}
 	diff_storage_put(ds);
+	/* Module exit destroys grow_wq, which waits for this to return. */
+	module_put(THIS_MODULE);
 }
 
 void diff_storage_stop_growth(struct diff_storage *ds)

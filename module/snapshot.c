@@ -604,6 +604,7 @@ int snapshot_take(const uuid_t *id)
 			RCU_INIT_POINTER(tracker->free_map, NULL);
 			free_map_settle(sd->free_map);
 			sd->free_chunks = diff_area_mark_free(sd->da, sd->free_map);
+			diff_area_shown_zeros(sd->da, sd->free_map);
 		}
 		if (sd->free_map || tracker->free_shown) {
 			struct free_map *shown = tracker->free_shown;

@@ -39,14 +39,32 @@ bool free_space_record(const struct fsmap *r, uint32_t oflags, dev_t dev,
 	return true;
 }
 
+/* Appends @r to *@all (*@n of them, room for *@room); 0 or -ENOMEM. */
+static int keep_range(struct blksnap_sectors **all, size_t *n, size_t *room,
+		      const struct blksnap_sectors *r)
+{
+	if (*n == *room) {
+		size_t more = *room ? *room * 2 : FREE_SPACE_BATCH;
+		void *p = reallocarray(*all, more, sizeof(**all));
+
+		if (!p)
+			return -ENOMEM;
+		*all = p;
+		*room = more;
+	}
+	(*all)[(*n)++] = *r;
+	return 0;
+}
+
 int free_space_read(const char *dir, dev_t dev,
 		    int (*sink)(void *arg, const struct blksnap_sectors *ranges,
 				size_t n),
 		    void *arg, uint64_t *bytes)
 {
-	struct blksnap_sectors *batch;
+	struct blksnap_sectors *all = NULL, r;
 	struct fsmap_head *head;
-	size_t n = 0;
+	bool reverse_map = false;
+	size_t n = 0, room = 0, done;
 	int fd, ret = 0;
 	uint32_t i;
 
@@ -55,8 +73,7 @@ int free_space_read(const char *dir, dev_t dev,
 	if (fd < 0)
 		return -errno;
 	head = calloc(1, fsmap_sizeof(RECORDS_PER_CALL));
-	batch = calloc(FREE_SPACE_BATCH, sizeof(*batch));
-	if (!head || !batch) {
+	if (!head) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -73,24 +90,35 @@ int free_space_read(const char *dir, dev_t dev,
 			break;
 		}
 		for (i = 0; i < head->fmh_entries && !ret; i++) {
-			if (!free_space_record(&head->fmh_recs[i], head->fmh_oflags,
-					       dev, &batch[n]))
-				continue;
-			*bytes += batch[n].count * 512;
-			if (++n == FREE_SPACE_BATCH) {
-				ret = sink(arg, batch, n);
-				n = 0;
-			}
+			/* A file's own blocks: the map is a reverse map. */
+			if (!(head->fmh_recs[i].fmr_flags & FMR_OF_SPECIAL_OWNER))
+				reverse_map = true;
+			if (free_space_record(&head->fmh_recs[i], head->fmh_oflags,
+					      dev, &r))
+				ret = keep_range(&all, &n, &room, &r);
 		}
 		if (ret || !head->fmh_entries ||
 		    (head->fmh_recs[head->fmh_entries - 1].fmr_flags & FMR_OF_LAST))
 			break;
 		fsmap_advance(head);
 	}
-	if (!ret && n)
-		ret = sink(arg, batch, n);
+	/*
+	 * xfs builds its map from the reverse-mapping btree, which shows a
+	 * file's blocks as a gap (free) for an instant while an extent swap
+	 * (xfs_fsr, online repair) moves them: such a map cannot be trusted
+	 * to call a block free.  ext4's comes from its allocation bitmaps.
+	 */
+	if (!ret && reverse_map)
+		ret = -EOPNOTSUPP;
+	for (done = 0; !ret && done < n; done += FREE_SPACE_BATCH) {
+		size_t k = n - done < FREE_SPACE_BATCH ? n - done : FREE_SPACE_BATCH;
+
+		for (i = 0; i < k; i++)
+			*bytes += all[done + i].count * 512;
+		ret = sink(arg, all + done, k);
+	}
 out:
-	free(batch);
+	free(all);
 	free(head);
 	close(fd);
 	return ret;

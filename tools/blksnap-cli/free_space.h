@@ -32,9 +32,12 @@ bool free_space_record(const struct fsmap *r, uint32_t oflags, dev_t dev,
 /*
  * Reads the free space of the filesystem mounted at (or holding) @dir,
  * whose device is @dev, and hands it to @sink(@arg, ranges, n) in batches
- * of at most FREE_SPACE_BATCH, in ascending order; *@bytes gets the
- * total.  0, -errno of open(2) or the ioctl (-ENOTTY, -EOPNOTSUPP: the
- * filesystem has no GETFSMAP), or the sink's error.
+ * of at most FREE_SPACE_BATCH, in ascending order, once all of it is
+ * read; *@bytes gets the total.  0, -errno of open(2) or the ioctl
+ * (-ENOTTY, -EOPNOTSUPP: the filesystem has no GETFSMAP), -EOPNOTSUPP
+ * for a map that names files' own blocks (xfs with rmapbt, which shows
+ * blocks an extent swap moves as free for an instant), -ENOMEM, or the
+ * sink's error; the sink is not called unless the whole map was read.
  */
 int free_space_read(const char *dir, dev_t dev,
 		    int (*sink)(void *arg, const struct blksnap_sectors *ranges,

@@ -371,10 +371,15 @@ static void hand_over_free_space(struct snapshot_make *c,
 
 	err = free_space_read(c->storage, m->t.dev, free_space_to_module, &to,
 			      &bytes);
-	if (err)
-		fprintf(stderr, CLI_NAME ": %s: free space not read (%s); the difference storage "
-			"grows only into blocks the snapshot has copied\n",
-			c->storage, strerror(-err));
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, CLI_NAME ": %s: the filesystem's free space cannot be trusted "
+			"(no GETFSMAP, or xfs with rmapbt); the image shows it as it is, and "
+			"the difference storage grows only into blocks the snapshot has copied\n",
+			c->storage);
+	else if (err)
+		fprintf(stderr, CLI_NAME ": %s: free space not read (%s); the image shows it "
+			"as it is, and the difference storage grows only into blocks the "
+			"snapshot has copied\n", c->storage, strerror(-err));
 }
 
 static int add_device(struct snapshot_make *c, struct snapshot_member *m)

@@ -120,7 +120,10 @@ for fs in ext4 xfs; do
 	blksnap cbt switch $dev
 	changed=$(( $(cbt_bytes $dev) - cbt0 ))
 	echo "CBT: $((changed >> 20)) MiB changed for 52+32 MiB written and $((grown_sectors >> 11)) MiB grown"
-	[ $changed -ge $((84 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
+	# The new file went to free space, which the first take in this mode
+	# marks changed already (its image shows zeros there): the
+	# overwrites at least are new marks.
+	[ $changed -ge $((52 << 20)) ] || fail "CBT misses writes: $changed bytes ($fs)"
 	# The grown storage took free space at the take, zeros in the image
 	# and again after destroy: neither it nor the copies count.
 	[ $changed -le $((84 * 14 / 10 << 20)) ] ||
