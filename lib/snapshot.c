@@ -66,6 +66,22 @@ int blksnap_snapshot_add(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 	return ret;
 }
 
+int blksnap_snapshot_free_space(struct blksnap_ctx *ctx, dev_t dev,
+				const struct blksnap_sectors *ranges,
+				size_t count)
+{
+	struct blksnap_snapshotfree arg = {
+		.count = count,
+		.free_sectors = (uintptr_t)ranges,
+	};
+
+	if (!ctx || (count && !ranges) ||
+	    count > BLKSNAP_SNAPSHOT_FREE_RANGES_MAX)
+		return -EINVAL;
+	return blksnap__filter_ctl(ctx, dev, BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE,
+				   &arg, sizeof(arg));
+}
+
 /* TAKE and DESTROY: the id alone. */
 static int snapshot_request(struct blksnap_ctx *ctx, unsigned long req,
 			    const struct blksnap_uuid *id)

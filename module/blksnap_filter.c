@@ -2,13 +2,16 @@
 /*
  * The "blksnap" filter as the filter layer sees it: the tracker's
  * operations on a device, and its control commands.  The CBT commands are
- * the tracker's own; the snapshot commands (SNAPSHOTADD, SNAPSHOTINFO) are
+ * the tracker's own; the snapshot commands (SNAPSHOTADD, SNAPSHOTFREE,
+ * SNAPSHOTINFO) are
  * dispatched here to snapshot.c, which uses the tracker, so that the calls
  * run one way: from here down to snapshot.c, and from both to tracker.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/overflow.h>
 #include <linux/blksnap.h>
 #include "filter.h"
 #include "tracker.h"
@@ -29,6 +32,32 @@ static int ctl_snapshotadd(struct filter *flt, __u8 __user *buf, __u32 *plen)
 		return -ENODEV;
 	import_uuid(&id, arg.id.b);
 	return snapshot_add_device(&id, flt);
+}
+
+/* Most ranges one SNAPSHOTFREE takes: 64 KiB of kernel memory. */
+#define SNAPSHOTFREE_RANGES_MAX	4096U
+
+static int ctl_snapshotfree(struct filter *flt, __u8 __user *buf, __u32 *plen)
+{
+	struct blksnap_snapshotfree arg;
+	struct blksnap_sectors *ranges;
+	int ret;
+
+	if (*plen < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, buf, sizeof(arg)))
+		return -EFAULT;
+	if (arg.padding)
+		return -EINVAL;
+	if (arg.count > SNAPSHOTFREE_RANGES_MAX)
+		return -E2BIG;
+	ranges = memdup_user(u64_to_user_ptr(arg.free_sectors),
+			     array_size(arg.count, sizeof(*ranges)));
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+	ret = snapshot_free_space(flt, ranges, arg.count);
+	kfree(ranges);
+	return ret;
 }
 
 static int ctl_snapshotinfo(struct filter *flt, __u8 __user *buf, __u32 *plen)
@@ -59,6 +88,8 @@ static int blksnap_filter_ctl(struct filter *flt, unsigned int cmd,
 		return ctl_snapshotadd(flt, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO:
 		return ctl_snapshotinfo(flt, buf, plen);
+	case BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE:
+		return ctl_snapshotfree(flt, buf, plen);
 	default:
 		return tracker_ctl(flt, cmd, buf, plen);
 	}

@@ -15,6 +15,9 @@
  *  - starved_wq waits for chunk memory for writes that found none; a
  *    separate workqueue, so that its waiting never holds up the storing
  *    that frees the memory, even on a rescuer thread.
+ *  - diff_area_claim_storage() runs in the storage's growth worker
+ *    (diff_storage.c), which the storing may wait for: it does no I/O
+ *    and takes no lock of ours but the callback's.
  *
  * Locking: the xa_lock of da->chunks protects chunk states, parked writes,
  * the store queue and the starved list.  It is innermost; nothing sleeps
@@ -35,6 +38,7 @@
 #include "diff_storage.h"
 #include "event_queue.h"
 #include "filter.h"
+#include "free_map.h"
 #include "diff_area.h"
 
 enum chunk_state {
@@ -115,14 +119,18 @@ void diff_area_memory(u64 *used, u64 *peak, u64 *limit)
 	*limit = chunk_memory_limit;
 }
 
-/* Over the bound, an area's first chunk in memory may still go. */
-static bool chunk_memory_reserve(struct diff_area *da, unsigned int bytes)
+/*
+ * Over the bound, an area's first chunk in memory may still go; and with
+ * @reserve (see cow_may_reserve()), up to twice the bound.
+ */
+static bool chunk_memory_reserve(struct diff_area *da, unsigned int bytes,
+				 bool reserve)
 {
 	int mine = atomic_inc_return(&da->chunks_in_memory);
 	s64 used = atomic64_add_return(bytes, &chunk_memory);
 	s64 peak = atomic64_read(&chunk_memory_peak);
 
-	if (used > chunk_memory_limit && mine > 1) {
+	if (used > chunk_memory_limit * (reserve ? 2 : 1) && mine > 1) {
 		atomic64_sub(bytes, &chunk_memory);
 		atomic_dec(&da->chunks_in_memory);
 		return false;
@@ -248,14 +256,14 @@ static int chunk_alloc_reads(struct cow_chunk *c, gfp_t gfp)
 
 /* NULL when the bound is reached or @gfp finds no memory. */
 static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
-				     gfp_t gfp)
+				     gfp_t gfp, bool reserve)
 {
 	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT;
 	unsigned int nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
 	struct cow_chunk *c;
 	unsigned int i;
 
-	if (!chunk_memory_reserve(da, len))
+	if (!chunk_memory_reserve(da, len, reserve))
 		return NULL;
 	c = kzalloc(struct_size(c, pages, nr_pages), gfp);
 	if (!c) {
@@ -313,12 +321,13 @@ static bool chunk_untouched(struct diff_area *da, unsigned long nr)
  * Starts copying chunk @nr if it is untouched.  0 if it was started or is
  * not untouched any more; -ENOMEM if no chunk memory could be had.
  */
-static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp)
+static int chunk_start_copy(struct diff_area *da, unsigned long nr, gfp_t gfp,
+			    bool reserve)
 {
 	struct cow_chunk *c;
 	int ret;
 
-	c = chunk_alloc(da, nr, gfp);
+	c = chunk_alloc(da, nr, gfp, reserve);
 	if (!c)
 		return -ENOMEM;
 	xa_lock(&da->chunks);
@@ -368,6 +377,24 @@ enum cow_verdict {
 };
 
 /*
+ * A metadata write to the device that holds the storage, while the
+ * storage grows: the growth commits that filesystem's journal, whose
+ * writes must be copied like any; and if the storage ran out meanwhile,
+ * the storers hold the chunk memory while they wait for the growth.  Such
+ * writes may take chunk memory up to twice the bound, ahead of writes
+ * starved for it; other writes may not, or they would take that memory
+ * first.  (Ordered data a commit waits for, on ext4 with blocks smaller
+ * than a page, is no metadata: such a growth may outlast GROW_WAIT_MAX,
+ * and the snapshot fails as on overflow.)  A hint read without a lock: a
+ * write that misses it waits as any.
+ */
+static bool cow_may_reserve(struct diff_area *da, struct bio *bio)
+{
+	return (bio->bi_opf & REQ_META) && da->storage->bdev == da->orig &&
+	       diff_storage_growing(da->storage);
+}
+
+/*
  * Starts the copies @bio needs (all of them first, so their reads go out
  * together and merge in the block layer), then parks it on the first
  * chunk still being read.  @may_start is false when earlier writes wait
@@ -381,12 +408,15 @@ static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 	unsigned long first, last, i;
 	struct blk_plug plug;
 	struct cow_chunk *c;
+	bool reserve;
 
 	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
 		return COW_PASS;
+	reserve = cow_may_reserve(da, bio);
 	blk_start_plug(&plug);
-	for (i = first; i <= last && may_start; i++) {
-		if (chunk_untouched(da, i) && chunk_start_copy(da, i, gfp))
+	for (i = first; i <= last && (may_start || reserve); i++) {
+		if (chunk_untouched(da, i) &&
+		    chunk_start_copy(da, i, gfp, reserve))
 			break;
 	}
 	blk_finish_plug(&plug);
@@ -637,7 +667,8 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 		/* Their copies start, so that the caller's retry gets through. */
 		for (; i <= last; i++) {
 			if (chunk_untouched(da, i) &&
-			    chunk_start_copy(da, i, GFP_NOWAIT | __GFP_NOWARN))
+			    chunk_start_copy(da, i, GFP_NOWAIT | __GFP_NOWARN,
+					     false))
 				break;
 		}
 		bio_wouldblock_error(bio);
@@ -854,7 +885,7 @@ static int chunk_store_now(struct diff_area *da, unsigned long nr)
 			wait_event(chunk_memory_wait,
 				   chunk_memory_available(da, want) ||
 				   diff_area_error(da));
-			if (chunk_start_copy(da, nr, GFP_NOIO))
+			if (chunk_start_copy(da, nr, GFP_NOIO, false))
 				continue;
 		}
 		wait_event(da->chunk_wait, chunk_settled(da, nr));
@@ -966,6 +997,126 @@ static void mark_storage_chunks(struct diff_area *da)
 	}
 }
 
+enum chunk_claim {
+	/* Stays out of the storage. */
+	CLAIM_NONE,
+	/* Free space at the take: zeros in the image, never copied. */
+	CLAIM_FREE,
+	/* Its take-time contents are in the storage already. */
+	CLAIM_STORED,
+};
+
+/*
+ * Whether chunk @nr may become storage.  Its take-time contents must stay
+ * readable in the image, and our copies must never show there:
+ *  - stored already: the image reads its copy; yes, as it is;
+ *  - marked as storage: a new file's block can only have been free at
+ *    the take (the storage's own files are pinned): the image reads zeros
+ *    there and writes pass uncopied; yes, as it is;
+ *  - being copied: no (rare; its copy may still read the device);
+ *  - untouched: no.  Its blocks may be a file's at the take, deleted
+ *    since, that the image must still show.
+ */
+static enum chunk_claim chunk_claim(struct diff_area *da, unsigned long nr)
+{
+	u64 where = chunk_where(da, nr);
+
+	if (where == CHUNK_IS_STORAGE)
+		return CLAIM_FREE;
+	return where ? CLAIM_STORED : CLAIM_NONE;
+}
+
+unsigned int diff_area_claim_storage(struct diff_area *da,
+				     const struct storage_extent *runs,
+				     unsigned int nr,
+				     struct storage_extent *claimed,
+				     unsigned int max,
+				     void (*changed)(void *arg, sector_t sector,
+						     sector_t count),
+				     void *arg)
+{
+	sector_t chunk = 1ULL << da->chunk_shift;
+	unsigned int i, n = 0;
+	unsigned long c, end;
+
+	for (i = 0; i < nr; i++) {
+		end = min_t(sector_t, (runs[i].sector + runs[i].count) >> da->chunk_shift,
+			    da->nr_chunks);
+		for (c = runs[i].sector >> da->chunk_shift; c < end; c++) {
+			sector_t start = chunk_start(da, c);
+			enum chunk_claim claim;
+
+			/* A failed snapshot needs no more storage. */
+			if (diff_area_error(da))
+				return n;
+			claim = chunk_claim(da, c);
+			if (claim == CLAIM_NONE)
+				continue;
+			/*
+			 * Before it may take copies: destroy writes zeros
+			 * over them, which is not what the image showed.
+			 */
+			if (claim == CLAIM_STORED)
+				changed(arg, start, chunk);
+			if (n && claimed[n - 1].sector + claimed[n - 1].count == start) {
+				claimed[n - 1].count += chunk;
+				continue;
+			}
+			/*
+			 * No room for one more run: the rest stays out, as it
+			 * is (a chunk claimed here is storage already, the
+			 * image right either way).
+			 */
+			if (n == max)
+				return n;
+			claimed[n].sector = start;
+			claimed[n].count = chunk;
+			n++;
+		}
+		cond_resched();
+	}
+	return n;
+}
+
+unsigned int diff_area_chunk_shift(struct block_device *bdev)
+{
+	return choose_chunk_shift(bdev);
+}
+
+unsigned long diff_area_mark_free(struct diff_area *da,
+				  const struct free_map *map)
+{
+	unsigned long nr, n = 0;
+
+	if (map->chunk_shift != da->chunk_shift || map->nr_chunks != da->nr_chunks) {
+		pr_warn("%pg: free space map of %lu chunks of %u sectors, not %lu of %u: not used\n",
+			da->orig, map->nr_chunks, 1U << map->chunk_shift,
+			da->nr_chunks, 1U << da->chunk_shift);
+		return 0;
+	}
+	/* No image yet and writes held: nobody else reads the states. */
+	for_each_set_bit(nr, map->free, map->nr_chunks) {
+		if (!da->chunk_offset[nr]) {
+			da->chunk_offset[nr] = CHUNK_IS_STORAGE;
+			n++;
+		}
+	}
+	return n;
+}
+
+void diff_area_shown_zeros(struct diff_area *da, struct free_map *map)
+{
+	const struct storage_extent *runs;
+	unsigned int i, nr;
+
+	if (map->chunk_shift != da->chunk_shift || map->nr_chunks != da->nr_chunks)
+		return;
+	nr = diff_storage_chunk_runs(da->storage, da->chunk_shift, &runs);
+	for (i = 0; i < nr; i++)
+		bitmap_set(map->free, runs[i].sector >> da->chunk_shift,
+			   runs[i].count >> da->chunk_shift);
+}
+
 struct diff_area *diff_area_create(struct block_device *orig,
 				   struct diff_storage *storage,
 				   struct event_queue *events)
@@ -1026,10 +1177,8 @@ void diff_area_put(struct diff_area *da)
 		wake_up_var(&da->kref);
 }
 
-void diff_area_drain(struct diff_area *da)
+void diff_area_shutdown(struct diff_area *da)
 {
-	unsigned int i;
-
 	/*
 	 * Nothing will read the image again: chunks still in flight need not
 	 * be stored, and parked writes go on as soon as their reads are done.
@@ -1037,6 +1186,13 @@ void diff_area_drain(struct diff_area *da)
 	cmpxchg(&da->error, 0, -ESHUTDOWN);
 	wake_up_all(&da->chunk_wait);
 	wake_up_all(&chunk_memory_wait);
+}
+
+void diff_area_drain(struct diff_area *da)
+{
+	unsigned int i;
+
+	diff_area_shutdown(da);
 	wait_var_event(&da->kref, kref_read(&da->kref) == 1);
 	for (i = 0; i < ARRAY_SIZE(da->storers); i++)
 		flush_work(&da->storers[i].work);

@@ -39,6 +39,8 @@
 
 struct diff_storage;
 struct event_queue;
+struct free_map;
+struct storage_extent;
 
 struct diff_area {
 	struct kref kref;
@@ -91,8 +93,32 @@ void diff_area_done(void);
 struct diff_area *diff_area_create(struct block_device *orig,
 				   struct diff_storage *storage,
 				   struct event_queue *events);
+/* The chunk size the area of @bdev will use: log2, in sectors. */
+unsigned int diff_area_chunk_shift(struct block_device *bdev);
+/*
+ * At the take, with writes held, before any is copied: the chunks free at
+ * the take in @map (settled) are marked as the storage's own are, never
+ * copied and zeros in the image (no file had anything there), and the
+ * storage may grow into them.  Returns how many; 0 for a map of another
+ * chunk size.
+ */
+unsigned long diff_area_mark_free(struct diff_area *da,
+				  const struct free_map *map);
+/*
+ * Adds to @map's free chunks those of the storage on the device, which
+ * the image shows as zeros too: @map then says what the image shows as
+ * zeros, for the next take's free_map_flips().  At the take, after
+ * diff_area_mark_free().
+ */
+void diff_area_shown_zeros(struct diff_area *da, struct free_map *map);
 void diff_area_get(struct diff_area *da);
 void diff_area_put(struct diff_area *da);
+/*
+ * The snapshot is going: the area copies nothing more and fails no more
+ * (its error is -ESHUTDOWN, without an event), and whatever waits for a
+ * chunk stops.  Any context but interrupt; diff_area_drain() does it too.
+ */
+void diff_area_shutdown(struct diff_area *da);
 /*
  * Waits until the caller's reference is the only one left: no parked write,
  * no chunk in flight, no image I/O uses the area any more.  The caller must
@@ -116,6 +142,28 @@ int diff_area_image_read(struct diff_area *da, sector_t sector, void *buf,
 			 unsigned int len);
 int diff_area_image_write(struct diff_area *da, sector_t sector,
 			  const void *buf, unsigned int len);
+
+/*
+ * The storage grew over @runs of this device (whole chunks): puts in
+ * @claimed (room for @max runs) the chunks that may hold copies from now
+ * on and returns how many runs that makes.  Such a chunk is stored
+ * already (the image reads its copy; @changed(@arg, sector, count) is
+ * called for it: destroy writes zeros there, which the image did not
+ * show), or was free space at the take (the image reads zeros there since
+ * the take, and destroy leaves zeros: no change).  Any other chunk may
+ * hold what a file had at the take and was deleted since; it stays out,
+ * untouched, and the image reads it from the device as before.  Before
+ * any chunk of @runs is handed out as storage.  Process context; no I/O,
+ * no lock of ours but @changed's.
+ */
+unsigned int diff_area_claim_storage(struct diff_area *da,
+				     const struct storage_extent *runs,
+				     unsigned int nr,
+				     struct storage_extent *claimed,
+				     unsigned int max,
+				     void (*changed)(void *arg, sector_t sector,
+						     sector_t count),
+				     void *arg);
 
 /*
  * Marks the snapshot of this device corrupted: an event, and EIO on image

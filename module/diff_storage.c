@@ -13,9 +13,15 @@
 #include <linux/uio.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/module.h>
 #include <linux/blksnap.h>
 #include <linux/bio.h>
 #include <linux/highmem.h>
+#include <linux/mount.h>
+#include <linux/dcache.h>
+#include <linux/path.h>
+#include <linux/workqueue.h>
+#include <linux/jiffies.h>
 #include "compat/write.h"
 #include "params.h"
 #include "diff_storage.h"
@@ -27,6 +33,33 @@
  */
 static struct bio_set storage_bioset;
 #define STORAGE_BIOS_RESERVED	16
+
+/*
+ * Growth on a snapshotted filesystem (diff_storage.h): allocations in the
+ * storing workers, which the origin's writeback waits on, may wait for
+ * it, so it has a rescuer too.
+ */
+static struct workqueue_struct *grow_wq;
+
+/*
+ * Most files and runs one storage on a snapshotted filesystem may have:
+ * 256 pointers, and 16 bytes per run (1 MiB at most), allocated as it
+ * grows.  A growth beyond them is refused.
+ */
+#define STORAGE_FILES_MAX	256
+#define STORAGE_RUNS_MAX	65536
+
+/*
+ * How long an allocation on the snapshotted filesystem waits for a growth
+ * in flight before it gives up (-ENOSPC, the snapshot fails): the growth
+ * writes that filesystem's metadata, whose copies may need the chunk
+ * memory that the waiting storers hold.  The wait ends either way.
+ */
+#define GROW_WAIT_MAX		(10 * HZ)
+/* A growth that found the filesystem frozen is tried again after this. */
+#define GROW_FROZEN_RETRY	HZ
+
+static void diff_storage_grow_work(struct work_struct *work);
 
 /* Storages of live snapshots, to refuse one inode to a second snapshot. */
 static LIST_HEAD(storages_in_use);
@@ -135,7 +168,10 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 	ds = kzalloc(sizeof(*ds), GFP_KERNEL);
 	if (!ds)
 		return -ENOMEM;
+	kref_init(&ds->ref);
 	mutex_init(&ds->lock);
+	INIT_WORK(&ds->grow_work, diff_storage_grow_work);
+	init_waitqueue_head(&ds->grow_wait);
 	ret = open_storage_file(path, kind, &ds->file);
 	if (ret)
 		goto err_free;
@@ -160,6 +196,15 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		ds->anonymous = kind == BLKSNAP_STORAGE_DIR;
 		ds->limit = limit;
 		ds->requested_limit = limit;
+		/*
+		 * The directory the file was made in, for the files growth
+		 * makes there: the one this file hangs from, whatever the
+		 * path names by then.
+		 */
+		if (ds->anonymous) {
+			ds->dir.mnt = mntget(ds->file->f_path.mnt);
+			ds->dir.dentry = dget_parent(ds->file->f_path.dentry);
+		}
 	}
 	/* Before the truncate below: never another snapshot's file. */
 	ret = claim_storage(ds);
@@ -177,6 +222,8 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 err_release:
 	release_storage(ds);
 err_close:
+	if (ds->dir.dentry)
+		path_put(&ds->dir);
 	fput(ds->file);
 err_free:
 	kfree(ds);
@@ -195,11 +242,15 @@ void diff_storage_unmap(struct diff_storage *ds)
 
 	if (!ds->bdev)
 		return;
+	/* No file comes or goes from here on. */
+	diff_storage_stop_growth(ds);
 	/*
 	 * The image showed the storage as zeros, and change tracking never
 	 * marked our writes: zeros where copies went make the device say the
 	 * same to the next snapshot, and leave no copied data behind.  The
-	 * rest of the storage was zeroed when it was mapped.
+	 * rest of the first file was zeroed when it was mapped; the rest of
+	 * the files growth made keeps what it held, and change tracking has
+	 * all of them marked since they came.
 	 */
 	for (i = 0; ds->zero_at_close && i <= ds->run && i < ds->nr_runs; i++) {
 		left = i < ds->run ? ds->runs[i].count : ds->run_used;
@@ -208,6 +259,12 @@ void diff_storage_unmap(struct diff_storage *ds)
 				ds->bdev, (u64)ds->runs[i].sector, (u64)left);
 	}
 	storage_map_unpin(ds->file);
+	/* Anonymous: each is gone with its last reference, its blocks free. */
+	for (i = 0; i < ds->nr_files; i++) {
+		storage_map_unpin(ds->files[i]);
+		fput(ds->files[i]);
+	}
+	ds->nr_files = 0;
 	kvfree(ds->runs);
 	ds->runs = NULL;
 	ds->nr_runs = 0;
@@ -216,19 +273,321 @@ void diff_storage_unmap(struct diff_storage *ds)
 	if (!ds->zero_at_close) {
 		ds->growable = true;
 		ds->capacity = 0;
+		ds->mapped = 0;
 		ds->limit = ds->requested_limit;
 		ds->run = 0;
 		ds->run_used = 0;
+		ds->grow_failed = false;
+		ds->grow_frozen = false;
+		ds->grow_stopped = false;
 		WRITE_ONCE(ds->used, 0);
 	}
+}
+
+static void diff_storage_release(struct kref *ref)
+{
+	struct diff_storage *ds = container_of(ref, struct diff_storage, ref);
+
+	if (ds->dir.dentry)
+		path_put(&ds->dir);
+	fput(ds->file);
+	kfree(ds->files);
+	kfree(ds);
+}
+
+/*
+ * A growth worker may outlive the snapshot (it sleeps on a frozen
+ * filesystem, which destroy must not wait for): the last of the two
+ * frees the storage.
+ */
+static void diff_storage_put(struct diff_storage *ds)
+{
+	kref_put(&ds->ref, diff_storage_release);
 }
 
 void diff_storage_close(struct diff_storage *ds)
 {
 	diff_storage_unmap(ds);
 	release_storage(ds);
-	fput(ds->file);
-	kfree(ds);
+	diff_storage_put(ds);
+}
+
+/*
+ * Of the runs, keeps only the whole chunks of @chunk sectors, in place;
+ * returns how many runs are left and *@capacity, their sectors.
+ */
+static unsigned int trim_to_chunks(struct storage_extent *runs,
+				   unsigned int nr, sector_t chunk,
+				   sector_t *capacity)
+{
+	unsigned int i, n = 0;
+
+	*capacity = 0;
+	for (i = 0; i < nr; i++) {
+		sector_t start = round_up(runs[i].sector, chunk);
+		sector_t end = round_down(runs[i].sector + runs[i].count, chunk);
+
+		if (end <= start)
+			continue;
+		runs[n].sector = start;
+		runs[n].count = end - start;
+		*capacity += end - start;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * What the storage may still reach: its runs and the limit not yet
+ * mapped, unless growth failed or stopped.  Under ds->lock.
+ */
+static sector_t mapped_limit(struct diff_storage *ds)
+{
+	if (ds->grow_failed || ds->grow_stopped)
+		return ds->capacity;
+	return ds->capacity + ds->requested_limit - ds->mapped;
+}
+
+/*
+ * The next growth, in sectors of file: a step, or what is left of the
+ * limit; 0 when that is less than a chunk.  Under ds->lock.
+ */
+static sector_t grow_size(struct diff_storage *ds)
+{
+	sector_t left = ds->requested_limit - ds->mapped;
+	sector_t size;
+
+	if (ds->nr_files >= STORAGE_FILES_MAX)
+		return 0;
+	/* Larger steps when the files would run out before the limit. */
+	size = max_t(sector_t, blksnap_diff_storage_minimum,
+		     div_u64(left, STORAGE_FILES_MAX - ds->nr_files));
+	size = min(size, left);
+
+	size = round_down(size, PAGE_SIZE >> SECTOR_SHIFT);
+	return size < (1ULL << ds->chunk_shift) ? 0 : size;
+}
+
+/*
+ * The room under which a growth starts: half a step, and at least twice
+ * what all chunks in flight hold (sectors).  A growth writes filesystem
+ * metadata, whose copies need chunk memory; if the room ran out first,
+ * the storers would hold all of that memory while they wait for it, and
+ * the growth would wait for them (until GROW_WAIT_MAX fails the
+ * snapshot).  The margin lets the chunks in flight be stored meanwhile.
+ */
+static sector_t grow_mark(void)
+{
+	sector_t in_flight = (sector_t)blksnap_chunk_maximum_in_flight <<
+			     (blksnap_chunk_minimum_shift - SECTOR_SHIFT);
+
+	return max_t(sector_t, blksnap_diff_storage_minimum / 2, 2 * in_flight);
+}
+
+/*
+ * Queues a growth if the room left fell under grow_mark() and the limit
+ * allows more.  Under ds->lock.
+ */
+static void maybe_grow(struct diff_storage *ds)
+{
+	if (!ds->grown || ds->growing || ds->grow_failed || ds->grow_stopped ||
+	    ds->capacity - ds->used >= grow_mark() || !grow_size(ds))
+		return;
+	/* Found frozen: not again before GROW_FROZEN_RETRY. */
+	if (ds->grow_frozen && time_before(jiffies, ds->grow_retry))
+		return;
+	WRITE_ONCE(ds->growing, true);
+	/*
+	 * The worker's own references, dropped when it ends: it may outlive
+	 * the snapshot asleep on a frozen filesystem, and an unload must
+	 * then be refused, not wait for the thaw.
+	 */
+	kref_get(&ds->ref);
+	__module_get(THIS_MODULE);
+	if (!queue_work(grow_wq, &ds->grow_work)) {
+		kref_put(&ds->ref, diff_storage_release);
+		module_put(THIS_MODULE);
+	}
+}
+
+/*
+ * Makes one more anonymous file next to the first, preallocates, maps and
+ * pins @size sectors of it.  0 with *@pfile and its runs, in file order.
+ */
+static int grow_file(struct diff_storage *ds, struct block_device *bdev,
+		     sector_t size, struct file **pfile,
+		     struct storage_extent **runs, unsigned int *nr)
+{
+	struct file *file;
+	struct super_block *sb = ds->dir.dentry->d_sb;
+	int ret;
+
+	/*
+	 * Frozen by someone: fallocate would wait for the thaw, and the
+	 * storers that wait for us would give up first.  Racy: a freeze
+	 * after the check only makes this worker wait for the thaw.
+	 */
+	if (READ_ONCE(sb->s_writers.frozen) != SB_UNFROZEN)
+		return -EBUSY;
+	/* O_EXCL: never linked, as the first (open_storage_file()). */
+	file = file_open_root(&ds->dir, ".",
+			      O_RDWR | O_LARGEFILE | O_TMPFILE | O_EXCL, 0600);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	if (file_inode(file)->i_sb->s_bdev != bdev) {
+		fput(file);
+		return -EXDEV;
+	}
+	ret = storage_map_pin(file, (loff_t)size << SECTOR_SHIFT, runs, nr);
+	if (ret) {
+		fput(file);
+		return ret;
+	}
+	*pfile = file;
+	return 0;
+}
+
+/*
+ * The growth worker.  In the order that keeps the image right: the new
+ * file's runs are trimmed to whole chunks, the snapshot keeps of them
+ * the chunks that may hold copies (and marks them: the image reads
+ * zeros or their own copies there from now on, change tracking counts
+ * them changed), and only those are added where alloc hands out chunks.
+ * Nothing after the callback can fail.  The file stays pinned, and counts
+ * against the limit, even if little of it could be kept: its blocks are
+ * then the ones that must stay as they are.
+ *
+ * The filesystem part sleeps as long as someone keeps the filesystem
+ * frozen, and destroy must not wait for that: the worker holds its own
+ * reference on the storage, and stop only waits for a claim under way
+ * (no I/O), which starts only while growth is not stopped.  A worker
+ * that finds growth stopped after the filesystem part drops its file.
+ */
+static void diff_storage_grow_work(struct work_struct *work)
+{
+	struct diff_storage *ds = container_of(work, struct diff_storage,
+					       grow_work);
+	struct storage_extent *runs = NULL, *kept = NULL, *all = NULL;
+	struct storage_extent *old = NULL;
+	struct block_device *bdev;
+	struct file *file = NULL;
+	unsigned int nr = 0, nr_all, max = 0, n = 0, i, noio;
+	sector_t size, trimmed = 0, added = 0;
+	int ret = 0;
+
+	mutex_lock(&ds->lock);
+	size = ds->grow_stopped ? 0 : grow_size(ds);
+	bdev = ds->bdev;
+	nr_all = ds->nr_runs;
+	if (size && ds->nr_files == STORAGE_FILES_MAX) {
+		pr_warn("%pg: difference storage not grown: it has %u files, the most it may\n",
+			bdev, ds->nr_files + 1);
+		ret = -EMFILE;
+	} else if (size && nr_all >= STORAGE_RUNS_MAX) {
+		pr_warn("%pg: difference storage not grown: it has %u runs, the most it may\n",
+			bdev, nr_all);
+		ret = -E2BIG;
+	}
+	mutex_unlock(&ds->lock);
+	if (!size || ret)
+		goto out;
+	/*
+	 * As the storers: reclaim here must not write to the origin, whose
+	 * writes may wait on chunks that wait for this growth.
+	 */
+	noio = memalloc_noio_save();
+	ret = grow_file(ds, bdev, size, &file, &runs, &nr);
+	if (ret == -EBUSY)
+		pr_warn_ratelimited("%pg: difference storage not grown: the filesystem is frozen; tried again in a second\n",
+				    bdev);
+	else if (ret)
+		pr_warn("%pg: difference storage not grown by %llu sectors: %d; what it has is all it gets\n",
+			bdev, (u64)size, ret);
+	if (!ret) {
+		nr = trim_to_chunks(runs, nr, 1ULL << ds->chunk_shift, &trimmed);
+		/* At most one run per chunk, and what the cap leaves. */
+		max = min_t(sector_t, trimmed >> ds->chunk_shift,
+			    STORAGE_RUNS_MAX - nr_all);
+		kept = kvmalloc_array(max ?: 1, sizeof(*kept), GFP_KERNEL);
+		all = kvmalloc_array(nr_all + max, sizeof(*all), GFP_KERNEL);
+		if (!kept || !all)
+			ret = -ENOMEM;
+	}
+	mutex_lock(&ds->lock);
+	if (ds->grow_stopped)
+		ret = -ESHUTDOWN;
+	else if (!ret)
+		WRITE_ONCE(ds->claiming, true);
+	mutex_unlock(&ds->lock);
+	/* None of them is handed out yet: alloc does not know them. */
+	if (!ret && max)
+		n = ds->grown(ds->grown_arg, runs, nr, kept, max);
+	memalloc_noio_restore(noio);
+out:
+	for (i = 0; i < n; i++)
+		added += kept[i].count;
+	mutex_lock(&ds->lock);
+	if (size && !ret) {
+		/*
+		 * Only this worker changes the runs after the take, and
+		 * unmap waits for the claim: the file is unmap's from here.
+		 */
+		memcpy(all, ds->runs, nr_all * sizeof(*all));
+		memcpy(all + nr_all, kept, n * sizeof(*all));
+		old = ds->runs;
+		ds->runs = all;
+		ds->nr_runs = nr_all + n;
+		ds->files[ds->nr_files++] = file;
+		ds->mapped += size;
+		ds->capacity += added;
+		ds->grow_frozen = false;
+		pr_info("%pg: difference storage grown: inode %llu, %llu of %llu sectors usable in %u runs; %llu of %llu sectors mapped\n",
+			bdev, (u64)file_inode(file)->i_ino, (u64)added,
+			(u64)trimmed, n, (u64)ds->mapped, (u64)ds->requested_limit);
+		file = NULL;
+		all = NULL;
+	} else if (ret == -EBUSY) {
+		/* Frozen: alloc_mapped() waits for the retry. */
+		ds->grow_frozen = true;
+		ds->grow_retry = jiffies + GROW_FROZEN_RETRY;
+	} else if (size && ret != -ESHUTDOWN) {
+		ds->grow_failed = true;
+	}
+	if (!ds->grow_stopped)
+		WRITE_ONCE(ds->limit, mapped_limit(ds));
+	WRITE_ONCE(ds->claiming, false);
+	WRITE_ONCE(ds->growing, false);
+	mutex_unlock(&ds->lock);
+	wake_up_all(&ds->grow_wait);
+	kvfree(old);
+	kvfree(all);
+	kvfree(kept);
+	kvfree(runs);
+	if (file) {
+		storage_map_unpin(file);
+		fput(file);
+	}
+	diff_storage_put(ds);
+	/* Module exit destroys grow_wq, which waits for this to return. */
+	module_put(THIS_MODULE);
+}
+
+void diff_storage_stop_growth(struct diff_storage *ds)
+{
+	mutex_lock(&ds->lock);
+	ds->grow_stopped = true;
+	mutex_unlock(&ds->lock);
+	/*
+	 * Not for the worker: it may sleep on a frozen filesystem.  A claim
+	 * under way ends soon (no I/O); none starts after this.
+	 */
+	wait_event(ds->grow_wait, !READ_ONCE(ds->claiming));
+	mutex_lock(&ds->lock);
+	WRITE_ONCE(ds->growing, false);
+	if (ds->bdev)
+		WRITE_ONCE(ds->limit, mapped_limit(ds));
+	mutex_unlock(&ds->lock);
+	wake_up_all(&ds->grow_wait);
 }
 
 int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
@@ -246,22 +605,31 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 	if (READ_ONCE(inode->i_sb->s_writers.frozen) != SB_UNFROZEN)
 		return -EBUSY;
 	mutex_lock(&ds->lock);
+	/* Room for the files growth makes, allocated once (2 KiB). */
+	if (!ds->files)
+		ds->files = kcalloc(STORAGE_FILES_MAX, sizeof(*ds->files),
+				    GFP_KERNEL);
 	if (ds->bdev) {
 		ret = 0;
 	} else if (ds->capacity) {
 		ret = -EBUSY;
+	} else if (!ds->files) {
+		ret = -ENOMEM;
 	} else {
-		size = round_down((loff_t)ds->limit << SECTOR_SHIFT, PAGE_SIZE);
+		/* One step now; the rest, if any, as the copies need it. */
+		size = min_t(sector_t, ds->limit, blksnap_diff_storage_minimum);
+		size = round_down(size << SECTOR_SHIFT, PAGE_SIZE);
 		ret = storage_map_pin(ds->file, size, &ds->runs, &ds->nr_runs);
 		if (!ret) {
 			unsigned int i;
 
 			ds->bdev = bdev;
 			ds->growable = false;
+			ds->mapped = size >> SECTOR_SHIFT;
 			ds->capacity = 0;
 			for (i = 0; i < ds->nr_runs; i++)
 				ds->capacity += ds->runs[i].count;
-			ds->limit = ds->capacity;
+			WRITE_ONCE(ds->limit, mapped_limit(ds));
 			/* The inode for tests that try to change it by handle. */
 			pr_info("%pg: difference storage on it: inode %llu generation %u, %llu sectors in %u extents\n",
 				bdev, (u64)inode->i_ino, inode->i_generation,
@@ -272,10 +640,25 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 	return ret;
 }
 
-void diff_storage_taken(struct diff_storage *ds)
+void diff_storage_taken(struct diff_storage *ds,
+			unsigned int (*grown)(void *arg,
+					      const struct storage_extent *runs,
+					      unsigned int nr,
+					      struct storage_extent *kept,
+					      unsigned int max),
+			void *arg)
 {
-	if (ds->bdev)
-		ds->zero_at_close = true;
+	if (!ds->bdev)
+		return;
+	mutex_lock(&ds->lock);
+	ds->zero_at_close = true;
+	WRITE_ONCE(ds->grown, grown);
+	ds->grown_arg = arg;
+	/* A first step under the mark grows at once. */
+	maybe_grow(ds);
+	mutex_unlock(&ds->lock);
+	/* Copies that ran out before this wait for it (alloc_mapped()). */
+	wake_up_all(&ds->grow_wait);
 }
 
 /* Whether @len bytes at @off of the pages (@off, @len page multiples) are zero. */
@@ -366,27 +749,20 @@ unsigned int diff_storage_chunk_runs(struct diff_storage *ds,
 				     unsigned int chunk_shift,
 				     const struct storage_extent **runs)
 {
-	sector_t chunk = 1ULL << chunk_shift, capacity = 0;
-	unsigned int i, n = 0;
+	unsigned int n;
 
 	if (!ds->bdev)
 		return 0;
 	mutex_lock(&ds->lock);
-	/* Trimming only shrinks: a second take (after a failed one) may too. */
-	for (i = 0; i < ds->nr_runs; i++) {
-		sector_t start = round_up(ds->runs[i].sector, chunk);
-		sector_t end = round_down(ds->runs[i].sector + ds->runs[i].count, chunk);
-
-		if (end <= start)
-			continue;
-		ds->runs[n].sector = start;
-		ds->runs[n].count = end - start;
-		capacity += end - start;
-		n++;
-	}
+	/*
+	 * Trimming only shrinks: a second take (after a failed one) may too.
+	 * No growth before the take: nothing is allocated until then.
+	 */
+	n = trim_to_chunks(ds->runs, ds->nr_runs, 1ULL << chunk_shift,
+			   &ds->capacity);
 	ds->nr_runs = n;
-	ds->capacity = capacity;
-	ds->limit = capacity;
+	ds->chunk_shift = chunk_shift;
+	WRITE_ONCE(ds->limit, mapped_limit(ds));
 	mutex_unlock(&ds->lock);
 	*runs = ds->runs;
 	return n;
@@ -429,10 +805,11 @@ void diff_storage_usage(struct diff_storage *ds, sector_t *used,
 	/*
 	 * Without ds->lock: an allocation holds it across a growth, which
 	 * waits as long as the storage's filesystem stays frozen.  used only
-	 * grows; limit is set at open.
+	 * grows; limit is set at open, and on the snapshotted filesystem
+	 * follows what the storage may still reach.
 	 */
 	*used = READ_ONCE(ds->used);
-	*limit = ds->limit;
+	*limit = READ_ONCE(ds->limit);
 }
 
 /*
@@ -459,6 +836,61 @@ static int alloc_in_runs(struct diff_storage *ds, sector_t count,
 	return -ENOSPC;
 }
 
+/*
+ * alloc_in_runs(), and when the runs are used up while a growth is in
+ * flight, waits for it: at most GROW_WAIT_MAX in all.  Only our storing
+ * and image workers allocate (never the write path); the growth runs in
+ * a worker of its own.  Then queues the next growth if the room is low.
+ * Under ds->lock, which it drops while it waits.
+ */
+static int alloc_mapped(struct diff_storage *ds, sector_t count,
+			sector_t *offset)
+{
+	unsigned long deadline = jiffies + GROW_WAIT_MAX;
+	bool waited = false;
+	int ret;
+
+	for (;;) {
+		ret = alloc_in_runs(ds, count, offset);
+		if (ret != -ENOSPC)
+			break;
+		maybe_grow(ds);
+		if (time_after_eq(jiffies, deadline))
+			break;
+		if (ds->growing) {
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, !READ_ONCE(ds->growing),
+					   max_t(long, deadline - jiffies, 1));
+		} else if (!ds->grown && !ds->grow_stopped) {
+			/* Taken, but diff_storage_taken() is still to come. */
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, READ_ONCE(ds->grown) ||
+					   READ_ONCE(ds->grow_stopped),
+					   max_t(long, deadline - jiffies, 1));
+		} else if (ds->grow_frozen && !ds->grow_failed &&
+			   !ds->grow_stopped) {
+			/* Until maybe_grow() tries again (or destroy). */
+			unsigned long until = time_before(ds->grow_retry, deadline) ?
+					      ds->grow_retry : deadline;
+
+			mutex_unlock(&ds->lock);
+			wait_event_timeout(ds->grow_wait, READ_ONCE(ds->grow_stopped),
+					   max_t(long, until - jiffies, 1));
+		} else {
+			break;
+		}
+		waited = true;
+		mutex_lock(&ds->lock);
+	}
+	if (ret && waited)
+		pr_warn("%pg: difference storage full while it grows%s; waited %u ms\n",
+			ds->bdev, ds->grow_frozen ? " (its filesystem frozen)" : "",
+			jiffies_to_msecs(GROW_WAIT_MAX));
+	if (!ret)
+		maybe_grow(ds);
+	return ret;
+}
+
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space)
 {
@@ -468,7 +900,7 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 	*low_space = false;
 	mutex_lock(&ds->lock);
 	if (ds->bdev) {
-		ret = alloc_in_runs(ds, count, offset);
+		ret = alloc_mapped(ds, count, offset);
 		goto out_room;
 	}
 	if (ds->used + count > ds->capacity) {
@@ -760,11 +1192,20 @@ int diff_storage_read(struct diff_storage *ds, sector_t offset, void *buf,
 
 int diff_storage_init(void)
 {
-	return bioset_init(&storage_bioset, STORAGE_BIOS_RESERVED, 0,
-			   BIOSET_NEED_BVECS);
+	int ret;
+
+	grow_wq = alloc_workqueue("blksnap-grow", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!grow_wq)
+		return -ENOMEM;
+	ret = bioset_init(&storage_bioset, STORAGE_BIOS_RESERVED, 0,
+			  BIOSET_NEED_BVECS);
+	if (ret)
+		destroy_workqueue(grow_wq);
+	return ret;
 }
 
 void diff_storage_done(void)
 {
 	bioset_exit(&storage_bioset);
+	destroy_workqueue(grow_wq);
 }

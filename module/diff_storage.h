@@ -15,7 +15,13 @@
  * pinned when that device joins the snapshot (storage_map.h), and chunks
  * go to the file's sectors with bios of our own, which that device's
  * tracker lets pass uncopied and unmarked.  No filesystem code runs on
- * its I/O path at all; its size is fixed at the limit.
+ * its I/O path at all.  The first file holds one growth step (or the
+ * limit, if less); after the take, when the room left falls under half a
+ * step (and at least twice the chunk memory bound), a worker of ours
+ * (process context, never the I/O path) makes another anonymous file in
+ * the same directory, maps and pins one more step, and adds its runs, up
+ * to the limit.  The snapshot's grown() callback says which of the new
+ * runs may take copies, before any chunk goes there.
  *
  * One storage belongs to one snapshot: a file or device in use by a live
  * snapshot is refused to another (-EBUSY), so neither truncates or
@@ -30,6 +36,10 @@
 #include <linux/types.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/kref.h>
 #include "storage_map.h"
 
 struct bio;
@@ -51,7 +61,11 @@ struct diff_storage {
 	 * origin's own writeback would otherwise compete for.
 	 */
 	bool direct;
-	/* In sectors; protected by lock. */
+	/*
+	 * In sectors; protected by lock (and read without it, with
+	 * READ_ONCE(), by diff_storage_usage()).  On the snapshotted
+	 * filesystem: what the storage may still reach.
+	 */
 	sector_t limit;
 	/* What the snapshot asked for, for a mapping that failed. */
 	sector_t requested_limit;
@@ -75,6 +89,43 @@ struct diff_storage {
 	unsigned int run;
 	sector_t run_used;
 	bool zero_at_close;
+	/*
+	 * Growth on the snapshotted filesystem.  @dir: where @file was made
+	 * (held from open, anonymous storages only).  @files: the files made
+	 * by growth, each pinned, @nr_files of them (room for
+	 * STORAGE_FILES_MAX from the map on); added by the growth worker and
+	 * dropped by unmap, under @lock.  @mapped: sectors pinned in all files,
+	 * before trimming to chunks (never more than @requested_limit).
+	 * @chunk_shift: the chunks runs are trimmed to, from the take on.
+	 * @grown and @grown_arg: set at the take, called by the growth worker
+	 * with the new runs; it says which of them may be handed out.  @growing (a growth
+	 * queued or running), @grow_failed, @grow_stopped and @mapped: under
+	 * @lock.  Alloc waits in @grow_wait for a growth in flight.
+	 */
+	struct path dir;
+	struct file **files;
+	unsigned int nr_files;
+	sector_t mapped;
+	unsigned int chunk_shift;
+	unsigned int (*grown)(void *arg, const struct storage_extent *runs,
+			      unsigned int nr, struct storage_extent *kept,
+			      unsigned int max);
+	void *grown_arg;
+	struct work_struct grow_work;
+	wait_queue_head_t grow_wait;
+	bool growing;
+	bool grow_failed;
+	bool grow_stopped;
+	/* The last growth found the filesystem frozen; retry from jiffies. */
+	bool grow_frozen;
+	unsigned long grow_retry;
+	/*
+	 * The growth worker's claim (the grown() callback) is under way:
+	 * stop waits for it, and for nothing else of the worker's.
+	 */
+	bool claiming;
+	/* The snapshot's and a queued or running growth worker's. */
+	struct kref ref;
 };
 
 int diff_storage_init(void);
@@ -91,7 +142,7 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 
 /*
  * @bdev joins the snapshot and holds the storage's filesystem: maps and
- * pins the whole limit there.  0, or -ELOOP if the storage is not an
+ * pins one growth step there (the limit, if less).  0, or -ELOOP if the storage is not an
  * anonymous file on @bdev itself, or storage_map_pin()'s error.  Before
  * the take; may sleep on the filesystem.
  */
@@ -121,8 +172,38 @@ unsigned int diff_storage_chunk_runs(struct diff_storage *ds,
 /*
  * An image now shows the storage's chunks on its own device as zeros:
  * destroy writes zeros there, so that the device says the same after.
+ * From now on the storage may grow there: the growth worker (process
+ * context, no lock of ours held; it may sleep and read the device) calls
+ * @grown(@arg, runs, nr, kept, max) with the new file's runs, whole
+ * chunks, before any of them is handed out; it puts in @kept (room for
+ * @max) the runs that may take copies and returns their count.  Not
+ * called after diff_storage_stop_growth().
  */
-void diff_storage_taken(struct diff_storage *ds);
+void diff_storage_taken(struct diff_storage *ds,
+			unsigned int (*grown)(void *arg,
+					      const struct storage_extent *runs,
+					      unsigned int nr,
+					      struct storage_extent *kept,
+					      unsigned int max),
+			void *arg);
+
+/*
+ * Whether a growth of the storage on the snapshotted filesystem is queued
+ * or running.  A hint for the write path: any context, no lock.
+ */
+static inline bool diff_storage_growing(struct diff_storage *ds)
+{
+	return READ_ONCE(ds->growing);
+}
+
+/*
+ * No growth starts or adds runs any more; waits for a claim under way,
+ * not for a worker's filesystem work (which waits for a thaw: the worker
+ * then drops its file and its own reference on the storage).  An
+ * allocation that waits for space gets -ENOSPC.  Process context;
+ * idempotent.
+ */
+void diff_storage_stop_growth(struct diff_storage *ds);
 
 /*
  * Whether @bio is a storage write to @bdev that its tracker must let pass
@@ -139,7 +220,10 @@ void diff_storage_unmap(struct diff_storage *ds);
 /*
  * Reserves @count sectors; 0 and *@offset, or -ENOSPC at the limit.
  * *@low_space is set when the room left fell under half a growth step
- * and the caller should tell userspace.
+ * and the caller should tell userspace.  Sleeps: it grows a file storage
+ * itself, and on the snapshotted filesystem it may wait (bounded) for a
+ * growth in flight; so only from our copy and image workers, never from
+ * the write path.
  */
 int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 		       sector_t *offset, bool *low_space);

@@ -27,6 +27,7 @@
 #include "tracker.h"
 #include "diff_storage.h"
 #include "diff_area.h"
+#include "free_map.h"
 #include "snapimage.h"
 #include "event_queue.h"
 #include "snapshot.h"
@@ -40,6 +41,14 @@ struct snapshot_device {
 	struct tracker *tracker;
 	/* Set at take. */
 	struct diff_area *da;
+	/*
+	 * On the device that holds the storage, from the join to the take:
+	 * the filesystem's free space (free_map.h).  Changed under
+	 * snapshots_lock.
+	 */
+	struct free_map *free_map;
+	/* How many chunks were free at the take (zeros in the image). */
+	unsigned long free_chunks;
 	struct snapimage *image;
 	int error;
 };
@@ -311,6 +320,42 @@ static int mark_storage_data(struct diff_storage *ds, struct tracker *tracker)
 	return ret;
 }
 
+/* At a take, with tracker->lock held: see free_map_flips(). */
+static void mark_flip(void *arg, sector_t sector, sector_t count)
+{
+	tracker_cbt_mark(arg, sector, count);
+}
+
+/* A chunk the grown storage took over: copied already, or free at take. */
+static void grown_over(void *arg, sector_t sector, sector_t count)
+{
+	struct tracker *tracker = arg;
+
+	mutex_lock(&tracker->lock);
+	tracker_cbt_mark(tracker, sector, count);
+	mutex_unlock(&tracker->lock);
+}
+
+/*
+ * The storage on @arg's device (a struct snapshot_device) grew after the
+ * take over @runs.  The diff area keeps the chunks the image allows (see
+ * diff_area_claim_storage()); those it had copied count as changed in
+ * the generation after the take: destroy writes zeros where copies went,
+ * which is not what the image showed there.  From the storage's growth
+ * worker, before any chunk of the runs is handed out; destroy stops
+ * growth before the device goes.  tracker->lock only per chunk: the
+ * claim reads the device, and CBT commands must not wait for that.
+ */
+static unsigned int storage_grown(void *arg, const struct storage_extent *runs,
+				  unsigned int nr, struct storage_extent *kept,
+				  unsigned int max)
+{
+	struct snapshot_device *sd = arg;
+
+	return diff_area_claim_storage(sd->da, runs, nr, kept, max,
+				       grown_over, sd->tracker);
+}
+
 /*
  * Maps and pins this snapshot's storage on @flt's device, where its
  * filesystem is.  Called without snapshots_lock (and under the ftrace
@@ -373,10 +418,13 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	mutex_unlock(&snapshots_lock);
 
 	/* A detach before the reservation: the filter is gone. */
-	if (!filter_attached(flt))
+	if (!filter_attached(flt)) {
 		ret = -ENOENT;
-	else if (map)
-		ret = map_storage(snap, flt);
+	} else if (map) {
+		sd->free_map = free_map_create(bdev_nr_sectors(flt->bdev),
+					       diff_area_chunk_shift(flt->bdev));
+		ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
+	}
 
 	mutex_lock(&snapshots_lock);
 	snap->adding = false;
@@ -389,17 +437,59 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	if (ret) {
 		WRITE_ONCE(tracker->snapshot, NULL);
 		mutex_unlock(&snapshots_lock);
+		free_map_destroy(sd->free_map);
 		kfree(sd);
 		return ret;
 	}
 	filter_get(flt);
 	sd->tracker = tracker;
+	/* From here on its writes count against the free space. */
+	if (sd->free_map) {
+		mutex_lock(&tracker->lock);
+		rcu_assign_pointer(tracker->free_map, sd->free_map);
+		mutex_unlock(&tracker->lock);
+	}
 	mutex_lock(&snap->devices_lock);
 	list_add_tail(&sd->link, &snap->devices);
 	mutex_unlock(&snap->devices_lock);
 	snap->nr_devices++;
 	mutex_unlock(&snapshots_lock);
 	return 0;
+}
+
+int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges,
+			unsigned int count)
+{
+	struct tracker *tracker = to_tracker(flt);
+	struct snapshot_device *sd;
+	struct snapshot *snap;
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&snapshots_lock);
+	snap = tracker->snapshot;
+	if (!snap || snap->adding) {
+		ret = snap ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	if (snap->taken) {
+		ret = -EALREADY;
+		goto out;
+	}
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->tracker == tracker)
+			break;
+	}
+	/* No storage of the snapshot on the device: nothing to grow into. */
+	if (list_entry_is_head(sd, &snap->devices, link) || !sd->free_map) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	for (i = 0; i < count && !ret; i++)
+		ret = free_map_add(sd->free_map, ranges[i].offset, ranges[i].count);
+out:
+	mutex_unlock(&snapshots_lock);
+	return ret;
 }
 
 /*
@@ -430,7 +520,7 @@ static void free_diff_areas(struct snapshot *snap)
 
 int snapshot_take(const uuid_t *id)
 {
-	struct snapshot_device *sd;
+	struct snapshot_device *sd, *holder;
 	struct snapshot *snap;
 	unsigned int noio;
 	ktime_t frozen;
@@ -501,6 +591,29 @@ int snapshot_take(const uuid_t *id)
 		if (ret)
 			break;
 		mutex_lock(&tracker->lock);
+		/*
+		 * Every write before the take has marked the free space: the
+		 * gate is synced and the writes drained.  A reader still in
+		 * its RCU section marks a map no one reads any more: it is
+		 * freed at a later take or at detach, after destroy's grace
+		 * period.  Chunks whose image flips between zeros and data
+		 * count as changed up to this take, and the tracker keeps
+		 * this map for the next.
+		 */
+		if (sd->free_map) {
+			RCU_INIT_POINTER(tracker->free_map, NULL);
+			free_map_settle(sd->free_map);
+			sd->free_chunks = diff_area_mark_free(sd->da, sd->free_map);
+			diff_area_shown_zeros(sd->da, sd->free_map);
+		}
+		if (sd->free_map || tracker->free_shown) {
+			struct free_map *shown = tracker->free_shown;
+
+			free_map_flips(sd->free_map, shown, mark_flip, tracker);
+			tracker->free_shown = sd->free_map;
+			sd->free_map = NULL;
+			free_map_destroy(shown);
+		}
 		/* A failed switch only loses CBT history, not the snapshot. */
 		if (tracker_cbt_switch(tracker))
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
@@ -528,7 +641,18 @@ int snapshot_take(const uuid_t *id)
 	snap->taken_at = taken_at;
 	/* Pairs with the acquire in taken_show(), which reads without the lock. */
 	smp_store_release(&snap->taken, true);
-	diff_storage_taken(snap->storage);
+	/*
+	 * The device that holds the storage, if any, hears of its growth:
+	 * after the thaw, or the first growth would find the filesystem
+	 * frozen by this take.  A copy that needs it sooner waits for it.
+	 */
+	holder = NULL;
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (snap->storage->bdev &&
+		    sd->tracker->filter.bdev == snap->storage->bdev)
+			holder = sd;
+	}
+	diff_storage_taken(snap->storage, holder ? storage_grown : NULL, holder);
 
 	list_for_each_entry(sd, &snap->devices, link) {
 		struct snapimage *image = snapimage_create(sd->da);
@@ -544,6 +668,11 @@ int snapshot_take(const uuid_t *id)
 	}
 	pr_info("took snapshot %pUb of %u devices; writes held for %lld us\n",
 		&snap->id, snap->nr_devices, window_us);
+	list_for_each_entry(sd, &snap->devices, link) {
+		if (sd->free_chunks)
+			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied, room for the storage to grow\n",
+				sd->tracker->filter.bdev, sd->free_chunks);
+	}
 out_unlock:
 	mutex_unlock(&snapshots_lock);
 	return ret;
@@ -564,13 +693,15 @@ static void release_device(struct snapshot_device *sd)
 	da = rcu_dereference_protected(tracker->diff_area,
 				       lockdep_is_held(&tracker->lock));
 	RCU_INIT_POINTER(tracker->diff_area, NULL);
+	RCU_INIT_POINTER(tracker->free_map, NULL);
 	WRITE_ONCE(tracker->snapshot, NULL);
 	mutex_unlock(&tracker->lock);
 	mutex_unlock(&snapshots_lock);
-	if (da) {
+	if (da || sd->free_map)
 		synchronize_rcu();
+	free_map_destroy(sd->free_map);
+	if (da)
 		diff_area_put(da);
-	}
 	if (sd->da) {
 		diff_area_drain(sd->da);
 		diff_area_put(sd->da);
@@ -632,6 +763,16 @@ int snapshot_destroy(const uuid_t *id)
 	mutex_unlock(&snapshots_lock);
 
 	event_queue_close(&snap->events);
+	/*
+	 * Growth stops while the devices are still here (storage_grown()
+	 * uses them); the areas first, so that a store that waited for it
+	 * and now finds the storage full fails no snapshot loudly.
+	 */
+	list_for_each_entry(sd, &leaving, link) {
+		if (sd->da)
+			diff_area_shutdown(sd->da);
+	}
+	diff_storage_stop_growth(snap->storage);
 	list_for_each_entry_safe(sd, next, &leaving, link) {
 		list_del(&sd->link);
 		release_device(sd);

@@ -26,6 +26,13 @@ int snapshot_wait_event(struct blksnap_snapshot_event *ev);
 
 /* Filter ctl commands of the blksnap filter, called by tracker.c. */
 int snapshot_add_device(const uuid_t *id, struct filter *flt);
+/*
+ * @count ranges of sectors of @flt's device (a copy in kernel memory)
+ * are free space of its filesystem now, which the storage of its
+ * snapshot may grow into (free_map.h).  Between the add and the take.
+ */
+int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges,
+			unsigned int count);
 int snapshot_device_info(struct filter *flt,
 			 struct blksnap_snapshotinfo *info);
 

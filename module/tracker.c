@@ -22,6 +22,7 @@
 #include "filter.h"
 #include "cbt_map.h"
 #include "diff_area.h"
+#include "free_map.h"
 #include "diff_storage.h"
 #include "tracker.h"
 
@@ -134,6 +135,7 @@ void tracker_detach(struct filter *flt)
 	wait_event(tracker_writes_wait, !atomic_read(&tracker->writes_in_flight));
 	if (rcu_access_pointer(tracker->cbt))
 		cbt_map_destroy(rcu_dereference_protected(tracker->cbt, true));
+	free_map_destroy(tracker->free_shown);
 	kfree(tracker);
 }
 
@@ -241,6 +243,7 @@ bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 	struct bio *clone = NULL;
 	struct diff_area *da;
 	struct cbt_map *map;
+	struct free_map *fm;
 	bool taken = false;
 	int gate;
 
@@ -277,6 +280,9 @@ bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 		WRITE_ONCE(tracker->capacity_changed, true);
 	else if (map)
 		cbt_map_mark(map, sector, bio_sectors(bio));
+	fm = rcu_dereference(tracker->free_map);
+	if (fm)
+		free_map_written(fm, sector, bio_sectors(bio));
 	/* Unpublished only after a grace period, so the reference is safe. */
 	da = rcu_dereference(tracker->diff_area);
 	if (da)

@@ -12,6 +12,7 @@
 
 struct cbt_map;
 struct diff_area;
+struct free_map;
 struct snapshot;
 
 struct tracker {
@@ -32,6 +33,17 @@ struct tracker {
 	struct snapshot *snapshot;
 	/* Copy-on-write state while the snapshot is taken; set under lock. */
 	struct diff_area __rcu *diff_area;
+	/*
+	 * From the join to the take of a snapshot whose storage is on the
+	 * device: where writes went (free_map.h).  Set under lock, read
+	 * under RCU; the snapshot owns it.
+	 */
+	struct free_map __rcu *free_map;
+	/*
+	 * The chunks the last image of the device showed as zeros for free
+	 * space (free_map_flips()); under lock, owned.
+	 */
+	struct free_map *free_shown;
 	/*
 	 * Set by a take while it drains the device: writes wait at the
 	 * filter (see tracker_close_gate()).

@@ -688,8 +688,8 @@ static void same_fs_limit_beyond_the_free_space_is_refused(void **state)
 	assert_int_equal(same_fs_limit(5 * GiB + 512 * MiB, &limit), -ENOSPC);
 	assert_string_equal(r.error, "/var/tmp: --limit 6G is more than the "
 			    "5.5G free on the snapshotted filesystem (ext4 on "
-			    "/dev/vda1), where the difference storage is "
-			    "preallocated whole; give a smaller --limit or "
+			    "/dev/vda1), where the difference storage may "
+			    "grow to it; give a smaller --limit or "
 			    "--storage on another disk");
 }
 

@@ -132,6 +132,24 @@ extern int blksnap_snapshot_add(struct blksnap_ctx *ctx,
 				const struct blksnap_uuid *id, dev_t dev);
 
 /*
+ * Tell the snapshot @dev is in that @count ranges of sectors of @dev are
+ * free space of its filesystem now (FS_IOC_GETFSMAP's FMR_OWN_FREE
+ * records, in sectors of @dev), at most BLKSNAP_SNAPSHOT_FREE_RANGES_MAX
+ * per call; repeat for more.  Only for the device whose filesystem holds
+ * the snapshot's difference storage, between blksnap_snapshot_add() and
+ * blksnap_snapshot_take().  Chunks wholly inside them and not written in
+ * between were free at the take: the image reads them as zeros, writes
+ * there need no copy, and the storage grows into them after the take
+ * (without this call only into chunks it has copied).
+ * -EOPNOTSUPP if the storage is not on @dev, -EALREADY after the take,
+ * -ERANGE for a range beyond @dev, -EINVAL for more ranges than allowed.
+ */
+#define BLKSNAP_SNAPSHOT_FREE_RANGES_MAX 4096
+extern int blksnap_snapshot_free_space(struct blksnap_ctx *ctx, dev_t dev,
+				       const struct blksnap_sectors *ranges,
+				       size_t count);
+
+/*
  * Take snapshot @id of all its devices at once: filesystems are frozen,
  * change maps switched (as blksnap_cbt_switch()), images appear.
  * -ENOENT if there is no such snapshot.

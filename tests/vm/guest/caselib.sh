@@ -145,6 +145,14 @@ expect_overflowed() {
 	expect_match "$info" '"state": "corrupted"' "snapshot info shows the image corrupted"
 }
 
+# age_device DEV: fills DEV with non-zero bytes (0xff), as the free space
+# of an aged, untrimmed disk holds old data; mkfs leaves it there.
+age_device() {
+	local mib=$(( $(blockdev --getsize64 "$1") >> 20 ))
+	dd if=/dev/zero bs=1M count=$mib status=none | tr '\0' '\377' |
+		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
+}
+
 # used_kib MOUNT: KiB in use on the filesystem mounted at MOUNT (df).
 used_kib() {
 	df --output=used -k "$1" | tail -n 1 | tr -d ' '

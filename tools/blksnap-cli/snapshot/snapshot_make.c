@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "common/config.h"
 #include "common/parse_size.h"
+#include "target/free_space.h"
 #include "snapshot_make.h"
 #include "target/host.h"
 #include "target/whole_disk.h"
@@ -272,7 +273,7 @@ static void say_storage(const struct snapshot_make *c, bool quiet)
 	size_format(c->limit, limit_s, sizeof(limit_s));
 	if (c->same_fs) {
 		fprintf(stderr, CLI_NAME ": difference storage in %s (%s, the "
-			"snapshotted filesystem%s; %s preallocated, %s free)\n",
+			"snapshotted filesystem%s; up to %s, %s free)\n",
 			c->storage, p->where, c->chosen ? ": no other disk "
 			"filesystem qualifies" : "", limit_s, free_s);
 		return;
@@ -338,6 +339,49 @@ void snapshot_make_undo(struct snapshot_make *c)
 		cli_fail(c->storage, CLI_OP_STORAGE_REMOVE, -errno);
 }
 
+_Static_assert(FREE_SPACE_BATCH <= BLKSNAP_SNAPSHOT_FREE_RANGES_MAX,
+	       "a batch of free space fits one command");
+
+struct free_space_to {
+	struct blksnap_ctx *ctx;
+	dev_t dev;
+};
+
+static int free_space_to_module(void *arg, const struct blksnap_sectors *ranges,
+				size_t n)
+{
+	struct free_space_to *to = arg;
+
+	return blksnap_snapshot_free_space(to->ctx, to->dev, ranges, n);
+}
+
+/*
+ * The storage on the snapshotted filesystem grows after the take only
+ * into chunks free at the take (or copied already): after the add, which
+ * starts counting the device's writes against them, the module hears
+ * what is free now.  Without it growth still works, on copied chunks
+ * only: a warning, not a failure.
+ */
+static void hand_over_free_space(struct snapshot_make *c,
+				 const struct snapshot_member *m)
+{
+	struct free_space_to to = { .ctx = c->ctx, .dev = m->t.dev };
+	uint64_t bytes;
+	int err;
+
+	err = free_space_read(c->storage, m->t.dev, free_space_to_module, &to,
+			      &bytes);
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, CLI_NAME ": %s: the filesystem's free space cannot be trusted "
+			"(no GETFSMAP, or xfs with rmapbt); the image shows it as it is, and "
+			"the difference storage grows only into blocks the snapshot has copied\n",
+			c->storage);
+	else if (err)
+		fprintf(stderr, CLI_NAME ": %s: free space not read (%s); the image shows it "
+			"as it is, and the difference storage grows only into blocks the "
+			"snapshot has copied\n", c->storage, strerror(-err));
+}
+
 static int add_device(struct snapshot_make *c, struct snapshot_member *m)
 {
 	int err = blksnap_attach(c->ctx, m->t.dev);
@@ -346,6 +390,8 @@ static int add_device(struct snapshot_make *c, struct snapshot_member *m)
 		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
 	m->attached = !err;
 	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
+	if (!err && c->same_fs && m->t.dev == c->storage_dev)
+		hand_over_free_space(c, m);
 	if (!err)
 		return CLI_EXIT_SUCCESS;
 	/* The device whose filesystem holds the storage: it is made here. */

@@ -562,7 +562,7 @@ int storage_same_fs_limit(struct target_resolver *r,
 			return target_fail(r, -ENOSPC, "%s: --limit %s is more "
 					   "than the %s free on the snapshotted "
 					   "filesystem (%s), where the difference "
-					   "storage is preallocated whole; give a "
+					   "storage may grow to it; give a "
 					   "smaller --limit or --storage on another "
 					   "disk", same->path, limit_s, free_s,
 					   same->where);

@@ -80,6 +80,11 @@ struct blksnap_bdev {
  * @BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
  *	Not upstream: freeze the write map into the read map and advance the
  *	change number, as a snapshot take() does.  No payload.
+ * @BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE:
+ *	Not upstream: ranges of the device that are free space of its
+ *	filesystem now, &struct blksnap_snapshotfree; only for the device
+ *	whose filesystem holds the snapshot's difference storage, between
+ *	SNAPSHOTADD and the take, as often as needed.
  */
 enum blkfilter_ctl_blksnap {
 	BLKFILTER_CTL_BLKSNAP_CBTINFO,
@@ -88,6 +93,7 @@ enum blkfilter_ctl_blksnap {
 	BLKFILTER_CTL_BLKSNAP_SNAPSHOTADD,
 	BLKFILTER_CTL_BLKSNAP_SNAPSHOTINFO,
 	BLKFILTER_CTL_BLKSNAP_CBTSWITCH,
+	BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE,
 };
 
 /**
@@ -150,6 +156,36 @@ struct blksnap_cbtdirty {
  */
 struct blksnap_snapshotadd {
 	struct blksnap_uuid id;
+};
+
+/**
+ * struct blksnap_snapshotfree - Parameter of BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE.
+ * @count: Number of &struct blksnap_sectors at @free_sectors, at most 4096
+ *	(-E2BIG).
+ * @padding: Zero.
+ * @free_sectors: User pointer to the ranges, in sectors of the device, as
+ *	FS_IOC_GETFSMAP reports the filesystem's free space (FMR_OWN_FREE).
+ *
+ * When the difference storage lives on the snapshotted filesystem itself,
+ * it grows after the take into space the filesystem gives it then.  Such
+ * space may hold what a file had at the take and deleted since, which the
+ * image must still show.  The chunks wholly in these ranges and not
+ * written between SNAPSHOTADD and the take (the take's freeze writes back
+ * every allocation) were free at the take: the image reads them as zeros,
+ * writes to them pass without a copy, and the storage may grow into them.
+ * Change tracking counts as changed up to the take every chunk whose image
+ * turns from data to zeros or back since the device's last take (all the
+ * free chunks if that take had no such ranges), so that an incremental
+ * backup stays identical to the image.
+ * Without this command the image shows free space as it was, and a
+ * growth uses only chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
+ * storage is not on the device, -EALREADY after the take, -ENOENT if the
+ * device is in no snapshot, -ERANGE for a range beyond the device.
+ */
+struct blksnap_snapshotfree {
+	__u32 count;
+	__u32 padding;
+	__u64 free_sectors;
 };
 
 /**
