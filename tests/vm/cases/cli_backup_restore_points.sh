@@ -21,7 +21,8 @@
 # saved with the damaged chunk), and restore refuses round 5 naming it.
 # Killed (by strace) before any DEST write, at the commit and after it,
 # restore without the state directory gives the last complete point and
-# the next run succeeds.  A first image stays, whole and restorable, when
+# the next run succeeds.  `verify --source` leaves out what changed since
+# the latest point and names a flipped byte of DEST.  A first image stays, whole and restorable, when
 # only the state write fails; the next run writes nothing ("compared").
 # kernels: first
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
@@ -332,6 +333,41 @@ killed_at 9 rename 2
 check_dest data ext4 9 /mnt/backup/k.img
 rm /mnt/backup/k.img
 next_run_ok 9
+
+# --- verify --source: DEST against a snapshot of the source taken now ----
+# A byte of DEST flipped where nothing changed since the latest point is
+# named as differing from the source; what changed since that point is
+# left out (change tracking says where).
+flip_byte() {	# flip_byte FILE OFFSET
+	local byte
+	byte=$(od -An -tu1 -j $2 -N1 $1 | tr -d ' ')
+	printf "\\$(printf %o $(( (byte ^ 1) & 255 )))" |
+		dd of=$1 bs=1 seek=$2 conv=notrunc status=none
+}
+flip_at=$((40 * M + 4321))
+flip_byte $dest $flip_at
+run_capture rc out err blksnap backup verify --source /srv/data --json $dest
+echo "$out" > /tmp/verify.json
+echo "verify --source after a flipped byte at $flip_at: rc=$rc: $err"
+expect_eq "$rc" 1 "verify --source of DEST with a flipped byte"
+expect_match "$(cat /tmp/verify.json)" "differs from the source, which change tracking says did not change there" \
+	"the source comparison names the flipped chunk"
+expect_eq "$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join("%d+%d" % (x["offset"], x["length"]) for x in d["damaged"]
+               if "source" in x["why"]))' /tmp/verify.json)" "$((40 * M))+65536" \
+	"the differing range is the flipped byte's 64 KiB chunk"
+expect_eq "$(ls /sys/class/misc/blksnap-control/snapshots)" "" "snapshots left by verify --source"
+flip_byte $dest $flip_at
+mutate /srv/data 10
+sync
+run_capture rc out err blksnap backup verify --source /srv/data --json $dest
+echo "$out" > /tmp/verify.json
+echo "verify --source after round 10's changes: rc=$rc: $err"
+expect_eq "$rc" 0 "verify --source, the source changed since the latest point"
+compared=$(jget /tmp/verify.json bytes-compared-with-source)
+echo "FIGURE verify --source compared $compared bytes"
+[ "$compared" -gt $((32 * M)) ] || fail "verify --source compared only $compared bytes"
 
 # --- a killed first run's filter: detached by the next run ---------------
 # A device no backup knew: the killed run attached its filter and advanced
