@@ -60,8 +60,9 @@ static void other_device_is_not_ours(void **state)
 
 	(void)state;
 	assert_false(free_space_record(&r, FMH_OF_DEV_T, dev, &s));
-	/* Without FMH_OF_DEV_T the device is a cookie: one device. */
-	assert_true(free_space_record(&r, 0, dev, &s));
+	/* Without FMH_OF_DEV_T the device is a cookie: nothing is known. */
+	r.fmr_device = (uint32_t)dev;
+	assert_false(free_space_record(&r, 0, dev, &s));
 }
 
 /* Partial sectors at either end are not wholly free. */

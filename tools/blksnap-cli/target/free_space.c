@@ -22,10 +22,11 @@ bool free_space_record(const struct fsmap *r, uint32_t oflags, dev_t dev,
 	if (r->fmr_owner != FMR_OWN_FREE)
 		return false;
 	/*
-	 * A dev_t encoded as in userspace (new_encode_dev()); without
-	 * FMH_OF_DEV_T a cookie of a filesystem with one device.
+	 * A dev_t encoded as in userspace (new_encode_dev()).  Without
+	 * FMH_OF_DEV_T the device is a cookie, which cannot tell the data
+	 * device's free space from a realtime or log section's.
 	 */
-	if ((oflags & FMH_OF_DEV_T) && r->fmr_device != (uint32_t)dev)
+	if (!(oflags & FMH_OF_DEV_T) || r->fmr_device != (uint32_t)dev)
 		return false;
 	if (r->fmr_physical + r->fmr_length < r->fmr_physical)
 		return false;

@@ -23,7 +23,7 @@
 
 /*
  * Whether record @r of an answer whose header says @oflags is free space
- * on device @dev (records of other devices, such as an xfs log or
+ * on device @dev, by dev_t (records of other devices, such as an xfs log or
  * realtime device, are not); its whole sectors in *@out (none is false).
  */
 bool free_space_record(const struct fsmap *r, uint32_t oflags, dev_t dev,
