@@ -230,6 +230,48 @@ err_free:
 	return ret;
 }
 
+struct files_drop {
+	struct work_struct work;
+	unsigned int nr;
+	struct file *files[];
+};
+
+static void files_drop_work(struct work_struct *work)
+{
+	struct files_drop *d = container_of(work, struct files_drop, work);
+	unsigned int i;
+
+	for (i = 0; i < d->nr; i++)
+		fput(d->files[i]);
+	kfree(d);
+}
+
+/*
+ * Drops the caller's references to @nr anonymous files.  The last one
+ * evicts an unlinked file, which waits as long as its filesystem stays
+ * frozen: from a kernel thread fput() leaves that to delayed_fput, so
+ * destroy returns during a freeze and grow_wq is not held up either.
+ * Without memory for the work, inline.
+ */
+static void drop_files(struct file **files, unsigned int nr)
+{
+	struct files_drop *d;
+	unsigned int i;
+
+	if (!nr)
+		return;
+	d = kmalloc(struct_size(d, files, nr), GFP_KERNEL);
+	if (!d) {
+		for (i = 0; i < nr; i++)
+			fput(files[i]);
+		return;
+	}
+	d->nr = nr;
+	memcpy(d->files, files, nr * sizeof(*files));
+	INIT_WORK(&d->work, files_drop_work);
+	queue_work(grow_wq, &d->work);
+}
+
 static int storage_bio_zero(struct diff_storage *ds, sector_t sector,
 			    sector_t count);
 static int storage_bio_rw(struct diff_storage *ds, sector_t sector,
@@ -260,10 +302,9 @@ void diff_storage_unmap(struct diff_storage *ds)
 	}
 	storage_map_unpin(ds->file);
 	/* Anonymous: each is gone with its last reference, its blocks free. */
-	for (i = 0; i < ds->nr_files; i++) {
+	for (i = 0; i < ds->nr_files; i++)
 		storage_map_unpin(ds->files[i]);
-		fput(ds->files[i]);
-	}
+	drop_files(ds->files, ds->nr_files);
 	ds->nr_files = 0;
 	kvfree(ds->runs);
 	ds->runs = NULL;
@@ -290,7 +331,10 @@ static void diff_storage_release(struct kref *ref)
 
 	if (ds->dir.dentry)
 		path_put(&ds->dir);
-	fput(ds->file);
+	if (ds->anonymous)
+		drop_files(&ds->file, 1);
+	else
+		fput(ds->file);
 	kfree(ds->files);
 	kfree(ds);
 }
@@ -1206,6 +1250,7 @@ int diff_storage_init(void)
 
 void diff_storage_done(void)
 {
-	bioset_exit(&storage_bioset);
+	/* Workers and file drops first: none uses the bio_set, but in order. */
 	destroy_workqueue(grow_wq);
+	bioset_exit(&storage_bioset);
 }

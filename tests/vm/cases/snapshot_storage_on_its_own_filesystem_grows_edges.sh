@@ -139,6 +139,7 @@ ok "a growth refused: snapshot failed with ENOSPC, origin intact, space back, e2
 # below go to the files' blocks, by filefrag, and nowhere else.
 aged_ext4 13 -b 4096
 sync
+used_before=$(used_kib /mnt/one)
 kmsg_mark
 run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 64M /mnt/one
 expect_eq "$rc" 0 "snapshot create --limit 64M (frozen growth)"
@@ -179,10 +180,29 @@ info=$(blksnap snapshot info --json $SNAP_ID)
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
 	"the image is as at take after a growth that waited for a thaw"
-blksnap snapshot destroy $SNAP_ID
+ok "a growth on a frozen filesystem waited for the thaw; the snapshot lived on"
+# Destroy while the filesystem is frozen, grown files and all: it returns
+# (their eviction waits for the thaw elsewhere), as a tool that freezes,
+# destroys and only then thaws needs.
+fsfreeze -f /mnt/one
+blksnap snapshot destroy $SNAP_ID &
+destroyer=$!
+for i in $(seq 50); do
+	kill -0 $destroyer 2>/dev/null || break
+	sleep 0.2
+done
+if kill -0 $destroyer 2>/dev/null; then
+	fsfreeze -u /mnt/one
+	wait $destroyer
+	fail "destroy waited for the thaw"
+fi
+wait $destroyer || { fsfreeze -u /mnt/one; fail "destroy failed on a frozen filesystem"; }
+fsfreeze -u /mnt/one
+sync
+expect_space_back /mnt/one $used_before 1024 "the storage's space did not come back after the thaw"
 umount /mnt/one
 blksnap detach $dev
-ok "a growth on a frozen filesystem waited for the thaw; the snapshot lived on"
+ok "destroy returned while the filesystem was frozen; the space came back after the thaw"
 
 # 3. Steps of 1 MiB (4 chunks): the storers catch up with the growth.
 rmmod blksnap
