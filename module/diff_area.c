@@ -1083,16 +1083,17 @@ unsigned int diff_area_chunk_shift(struct block_device *bdev)
 	return choose_chunk_shift(bdev);
 }
 
-unsigned long diff_area_mark_free(struct diff_area *da,
-				  const struct free_map *map)
+bool diff_area_mark_free(struct diff_area *da, const struct free_map *map,
+			 unsigned long *marked)
 {
 	unsigned long nr, n = 0;
 
+	*marked = 0;
 	if (map->chunk_shift != da->chunk_shift || map->nr_chunks != da->nr_chunks) {
 		pr_warn("%pg: free space map of %lu chunks of %u sectors, not %lu of %u: not used\n",
 			da->orig, map->nr_chunks, 1U << map->chunk_shift,
 			da->nr_chunks, 1U << da->chunk_shift);
-		return 0;
+		return false;
 	}
 	/* No image yet and writes held: nobody else reads the states. */
 	for_each_set_bit(nr, map->free, map->nr_chunks) {
@@ -1101,7 +1102,8 @@ unsigned long diff_area_mark_free(struct diff_area *da,
 			n++;
 		}
 	}
-	return n;
+	*marked = n;
+	return true;
 }
 
 void diff_area_shown_zeros(struct diff_area *da, struct free_map *map)

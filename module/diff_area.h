@@ -99,11 +99,11 @@ unsigned int diff_area_chunk_shift(struct block_device *bdev);
  * At the take, with writes held, before any is copied: the chunks free at
  * the take in @map (settled) are marked as the storage's own are, never
  * copied and zeros in the image (no file had anything there), and the
- * storage may grow into them.  Returns how many; 0 for a map of another
- * chunk size.
+ * storage may grow into them; *@marked says how many.  False, and
+ * nothing marked, for a map of another chunk size.
  */
-unsigned long diff_area_mark_free(struct diff_area *da,
-				  const struct free_map *map);
+bool diff_area_mark_free(struct diff_area *da, const struct free_map *map,
+			 unsigned long *marked);
 /*
  * Adds to @map's free chunks those of the storage on the device, which
  * the image shows as zeros too: @map then says what the image shows as

@@ -247,11 +247,13 @@ static void files_drop_work(struct work_struct *work)
 }
 
 /*
- * Drops the caller's references to @nr anonymous files.  The last one
- * evicts an unlinked file, which waits as long as its filesystem stays
- * frozen: from a kernel thread fput() leaves that to delayed_fput, so
- * destroy returns during a freeze and grow_wq is not held up either.
- * Without memory for the work, inline.
+ * Drops the caller's references to @nr anonymous files of one filesystem.
+ * The last one evicts an unlinked file before the caller returns to
+ * userspace (a umount right after destroy then finds the mount free),
+ * but that waits as long as the filesystem stays frozen: on a frozen one
+ * a worker drops them, and from a kernel thread fput() leaves the
+ * eviction to delayed_fput, so destroy returns during a freeze and
+ * grow_wq is not held up either.  Without memory for the work, inline.
  */
 static void drop_files(struct file **files, unsigned int nr)
 {
@@ -260,6 +262,11 @@ static void drop_files(struct file **files, unsigned int nr)
 
 	if (!nr)
 		return;
+	if (READ_ONCE(file_inode(files[0])->i_sb->s_writers.frozen) == SB_UNFROZEN) {
+		for (i = 0; i < nr; i++)
+			fput(files[i]);
+		return;
+	}
 	d = kmalloc(struct_size(d, files, nr), GFP_KERNEL);
 	if (!d) {
 		for (i = 0; i < nr; i++)

@@ -65,7 +65,8 @@ void free_map_settle(struct free_map *map);
  * other way round.  @mark(@arg, sector, count) is called for each run of
  * such chunks, so that an incremental backup copies them; with no
  * @before, for every chunk free now (the last image showed them as they
- * were).  Uses @now's written bitmap as scratch.  Sleeps not.
+ * were).  Uses @now's written bitmap as scratch.  No allocation of its
+ * own; @mark may (a change map renewed).
  */
 void free_map_flips(struct free_map *now, const struct free_map *before,
 		    void (*mark)(void *arg, sector_t sector, sector_t count),

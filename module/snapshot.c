@@ -527,6 +527,7 @@ int snapshot_take(const uuid_t *id)
 	time64_t taken_at;
 	unsigned long deadline;
 	s64 window_us;
+	struct free_map *shown_now;
 	int ret = 0;
 
 	mutex_lock(&snapshots_lock);
@@ -593,25 +594,29 @@ int snapshot_take(const uuid_t *id)
 		mutex_lock(&tracker->lock);
 		/*
 		 * Every write before the take has marked the free space: the
-		 * gate is synced and the writes drained.  A reader still in
-		 * its RCU section marks a map no one reads any more: it is
-		 * freed at a later take or at detach, after destroy's grace
-		 * period.  Chunks whose image flips between zeros and data
-		 * count as changed up to this take, and the tracker keeps
-		 * this map for the next.
+		 * gate is synced and the writes drained, so no reader is left
+		 * in the marking code when the map is unpublished here (it is
+		 * freed at a later take or at detach).  Chunks whose image
+		 * flips between zeros and data count as changed up to this
+		 * take, and the tracker keeps this map for the next.
 		 */
+		shown_now = sd->free_map;
 		if (sd->free_map) {
 			RCU_INIT_POINTER(tracker->free_map, NULL);
 			free_map_settle(sd->free_map);
-			sd->free_chunks = diff_area_mark_free(sd->da, sd->free_map);
-			diff_area_shown_zeros(sd->da, sd->free_map);
+			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks))
+				diff_area_shown_zeros(sd->da, sd->free_map);
+			else
+				/* Not used: the image shows the device; freed at release. */
+				shown_now = NULL;
 		}
-		if (sd->free_map || tracker->free_shown) {
+		if (shown_now || tracker->free_shown) {
 			struct free_map *shown = tracker->free_shown;
 
-			free_map_flips(sd->free_map, shown, mark_flip, tracker);
-			tracker->free_shown = sd->free_map;
-			sd->free_map = NULL;
+			free_map_flips(shown_now, shown, mark_flip, tracker);
+			tracker->free_shown = shown_now;
+			if (shown_now)
+				sd->free_map = NULL;
 			free_map_destroy(shown);
 		}
 		/* A failed switch only loses CBT history, not the snapshot. */
