@@ -153,6 +153,40 @@ age_device() {
 		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
 }
 
+# expect_cbt_covers DEV FILE...: every block of the FILEs (on DEV's
+# filesystem, by filefrag) lies in a range DEV's change map marks.
+expect_cbt_covers() {
+	local dev=$1
+	shift
+	blksnap cbt map --json "$dev" > /tmp/cbt.json
+	filefrag -v "$@" > /tmp/filefrag.out
+	python3 - /tmp/cbt.json /tmp/filefrag.out <<'PY' || fail "the change map misses blocks of $*"
+import json, re, sys
+ranges = sorted((r["offset"], r["offset"] + r["length"])
+		for r in json.load(open(sys.argv[1]))["ranges"])
+bs, missing, total = 4096, 0, 0
+for line in open(sys.argv[2]):
+	m = re.search(r"blocks of (\d+) bytes", line)
+	if m:
+		bs = int(m.group(1))
+	m = re.match(r"\s*\d+:\s*\d+\.\.\s*\d+:\s*(\d+)\.\.\s*(\d+):", line)
+	if not m:
+		continue
+	start, end = int(m.group(1)) * bs, (int(m.group(2)) + 1) * bs
+	total += end - start
+	pos = start
+	for a, b in ranges:
+		if b <= pos or a >= end:
+			continue
+		if a > pos:
+			missing += a - pos
+		pos = max(pos, b)
+	missing += max(0, end - pos)
+print(f"change map covers {total - missing} of {total} bytes of the files")
+sys.exit(1 if missing or not total else 0)
+PY
+}
+
 # used_kib MOUNT: KiB in use on the filesystem mounted at MOUNT (df).
 used_kib() {
 	df --output=used -k "$1" | tail -n 1 | tr -d ' '
