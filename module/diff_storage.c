@@ -262,12 +262,9 @@ static void drop_files(struct file **files, unsigned int nr)
 
 	if (!nr)
 		return;
-	if (READ_ONCE(file_inode(files[0])->i_sb->s_writers.frozen) == SB_UNFROZEN) {
-		for (i = 0; i < nr; i++)
-			fput(files[i]);
-		return;
-	}
-	d = kmalloc(struct_size(d, files, nr), GFP_KERNEL);
+	d = NULL;
+	if (READ_ONCE(file_inode(files[0])->i_sb->s_writers.frozen) != SB_UNFROZEN)
+		d = kmalloc(struct_size(d, files, nr), GFP_KERNEL);
 	if (!d) {
 		for (i = 0; i < nr; i++)
 			fput(files[i]);
