@@ -230,6 +230,15 @@ err_free:
 	return ret;
 }
 
+/*
+ * Whether someone froze @sb (or is freezing it): a hint read without a
+ * lock, for work that would otherwise sleep until the thaw.
+ */
+static bool fs_frozen(const struct super_block *sb)
+{
+	return READ_ONCE(sb->s_writers.frozen) != SB_UNFROZEN;
+}
+
 struct files_drop {
 	struct work_struct work;
 	unsigned int nr;
@@ -263,7 +272,7 @@ static void drop_files(struct file **files, unsigned int nr)
 	if (!nr)
 		return;
 	d = NULL;
-	if (READ_ONCE(file_inode(files[0])->i_sb->s_writers.frozen) != SB_UNFROZEN)
+	if (fs_frozen(file_inode(files[0])->i_sb))
 		d = kmalloc(struct_size(d, files, nr), GFP_KERNEL);
 	if (!d) {
 		for (i = 0; i < nr; i++)
@@ -475,7 +484,7 @@ static int grow_file(struct diff_storage *ds, struct block_device *bdev,
 	 * storers that wait for us would give up first.  Racy: a freeze
 	 * after the check only makes this worker wait for the thaw.
 	 */
-	if (READ_ONCE(sb->s_writers.frozen) != SB_UNFROZEN)
+	if (fs_frozen(sb))
 		return -EBUSY;
 	/* O_EXCL: never linked, as the first (open_storage_file()). */
 	file = file_open_root(&ds->dir, ".",
@@ -650,7 +659,7 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 	 * Frozen by someone: fallocate would wait for the thaw, in a sleep
 	 * no signal ends.  Racy, so only the common case is spared.
 	 */
-	if (READ_ONCE(inode->i_sb->s_writers.frozen) != SB_UNFROZEN)
+	if (fs_frozen(inode->i_sb))
 		return -EBUSY;
 	mutex_lock(&ds->lock);
 	/* Room for the files growth makes, allocated once (2 KiB). */
