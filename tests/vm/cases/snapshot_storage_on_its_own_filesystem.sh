@@ -23,11 +23,6 @@ shmem_kib() {
 	awk '/^Shmem:/ { print $2 }' /proc/meminfo
 }
 
-# sum of the CBT map's ranges, in bytes
-cbt_bytes() {
-	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
-}
-
 for fs in ext4 xfs; do
 	if [ $fs = ext4 ]; then
 		mkfs.ext4 -q -F $dev

@@ -27,11 +27,6 @@ partition_disk1 320MiB
 dev=${DISK1}1
 mkdir -p /mnt/one /mnt/image
 
-# sum of the CBT map's ranges, in bytes
-cbt_bytes() {
-	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
-}
-
 for fs in ext4 xfs; do
 	age_device $dev
 	if [ $fs = ext4 ]; then

@@ -153,6 +153,11 @@ age_device() {
 		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
 }
 
+# cbt_bytes DEV: bytes in the ranges DEV's change map marks.
+cbt_bytes() {
+	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
+}
+
 # expect_cbt_covers DEV FILE...: every block of the FILEs (on DEV's
 # filesystem, by filefrag) lies in a range DEV's change map marks.
 expect_cbt_covers() {
