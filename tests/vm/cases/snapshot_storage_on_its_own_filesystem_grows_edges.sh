@@ -167,7 +167,13 @@ fsfreeze -f /mnt/one
 	dd if=/dev/urandom of=$dev bs=4096 seek=$start count=$n oflag=direct conv=notrunc status=none || exit 1
   done ) &
 writer=$!
-sleep 4
+# The first step fills at the speed of the copies: a loaded host takes
+# longer than a quiet one to get there.
+for i in $(seq 120); do
+	kmsg_since_mark | grep -q "the filesystem is frozen; tried again" && break
+	kill -0 $writer 2>/dev/null || break
+	sleep 0.5
+done
 kmsg_since_mark | grep "the filesystem is frozen; tried again" ||
 	{ fsfreeze -u /mnt/one; fail "no growth was tried on the frozen filesystem"; }
 info=$(blksnap snapshot info --json $SNAP_ID)
@@ -187,7 +193,7 @@ ok "a growth on a frozen filesystem waited for the thaw; the snapshot lived on"
 fsfreeze -f /mnt/one
 blksnap snapshot destroy $SNAP_ID &
 destroyer=$!
-for i in $(seq 50); do
+for i in $(seq 150); do
 	kill -0 $destroyer 2>/dev/null || break
 	sleep 0.2
 done

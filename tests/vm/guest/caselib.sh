@@ -203,7 +203,7 @@ used_kib() {
 # names the failure.
 expect_space_back() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		[ "$(used_kib "$1")" -le $(($2 + $3)) ] && break
 		sleep 0.2
 	done
