@@ -197,7 +197,7 @@ used_kib() {
 	df --output=used -k "$1" | tail -n 1 | tr -d ' '
 }
 
-# expect_space_back MOUNT BEFORE_KIB SLACK_KIB WHAT: within 10 s the used
+# expect_space_back MOUNT BEFORE_KIB SLACK_KIB WHAT: within 30 s the used
 # space on MOUNT falls to at most BEFORE_KIB + SLACK_KIB (a filesystem may
 # free an unlinked file's blocks a moment after its last close); WHAT
 # names the failure.
