@@ -101,7 +101,7 @@ int cbt_map_mark_both(struct cbt_map *map, sector_t sector, sector_t count)
 	return 0;
 }
 
-void cbt_map_switch(struct cbt_map *map)
+void cbt_map_switch_begin(struct cbt_map *map)
 {
 	if (map->write_number == U8_MAX) {
 		/* The numbers would wrap: start a new history instead. */
@@ -111,12 +111,20 @@ void cbt_map_switch(struct cbt_map *map)
 		pr_info("change numbers exhausted, new generation %pUb\n",
 			&map->generation_id);
 	}
-	map->read_number = map->write_number;
-	WRITE_ONCE(map->write_number, map->write_number + 1);
 	/*
-	 * A writer that read the old number may not have stored it yet; once
-	 * every RCU reader has finished, all such marks are in the write map.
+	 * The read map and its number stay as they were until the end: a
+	 * reader in between sees the last switch whole.
 	 */
-	synchronize_rcu();
+	map->switching = true;
+	WRITE_ONCE(map->write_number, map->write_number + 1);
+}
+
+bool cbt_map_switch_end(struct cbt_map *map)
+{
+	if (!map->switching)
+		return false;
+	map->switching = false;
+	map->read_number = map->write_number - 1;
 	memcpy(map->read_map, map->write_map, map->block_count);
+	return true;
 }

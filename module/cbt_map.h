@@ -10,9 +10,11 @@
  * changes whenever that history is broken (new map, resize, wrap-around).
  *
  * Marking runs in the I/O path without locks: cbt_map_mark() must be called
- * under rcu_read_lock(), which is what lets cbt_map_switch() wait for every
- * writer that read the old number before copying the map.  Everything else
- * is serialized by the owner (struct tracker's ctl path).
+ * under rcu_read_lock().  A switch is two halves around one RCU grace
+ * period, which the caller waits for (once for every map a take switches):
+ * by the end every writer that read the old number has stored it, and the
+ * write map is copied whole.  Everything else is serialized by the owner
+ * (struct tracker's lock).
  */
 #ifndef __BLKSNAP_CBT_MAP_H
 #define __BLKSNAP_CBT_MAP_H
@@ -31,6 +33,8 @@ struct cbt_map {
 	u8 write_number;
 	/* changes_number of the read map */
 	u8 read_number;
+	/* Between the halves of a switch: the read map is the last one. */
+	bool switching;
 	u8 *write_map;
 	u8 *read_map;
 };
@@ -44,7 +48,13 @@ void cbt_map_destroy(struct cbt_map *map);
 bool cbt_map_mark(struct cbt_map *map, sector_t sector, sector_t count);
 /* Marks in both maps, so the range shows as changed now and next time. */
 int cbt_map_mark_both(struct cbt_map *map, sector_t sector, sector_t count);
-/* Freezes the write map into the read map; may sleep (RCU grace period). */
-void cbt_map_switch(struct cbt_map *map);
+/*
+ * A switch: begin advances the number writes mark with; after an RCU grace
+ * period, end copies the write map into the read map.  End returns false
+ * (and does nothing) on a map no switch began on, such as a map that
+ * replaced the one it began on.
+ */
+void cbt_map_switch_begin(struct cbt_map *map);
+bool cbt_map_switch_end(struct cbt_map *map);
 
 #endif /* __BLKSNAP_CBT_MAP_H */

@@ -49,6 +49,8 @@ struct snapshot_device {
 	struct free_map *free_map;
 	/* How many chunks were free at the take (zeros in the image). */
 	unsigned long free_chunks;
+	/* The take began a switch of the change map: it ends it. */
+	bool cbt_switched;
 	struct snapimage *image;
 	int error;
 };
@@ -620,7 +622,8 @@ int snapshot_take(const uuid_t *id)
 			free_map_destroy(shown);
 		}
 		/* A failed switch only loses CBT history, not the snapshot. */
-		if (tracker_cbt_switch(tracker))
+		sd->cbt_switched = !tracker_cbt_switch_begin(tracker);
+		if (!sd->cbt_switched)
 			pr_warn("%pg: change tracking not switched\n", tracker->filter.bdev);
 		diff_area_get(sd->da);
 		rcu_assign_pointer(tracker->diff_area, sd->da);
@@ -629,6 +632,20 @@ int snapshot_take(const uuid_t *id)
 		if (READ_ONCE(tracker->lost))
 			diff_area_fail(sd->da, -ENODEV);
 		mutex_unlock(&tracker->lock);
+	}
+	/*
+	 * One grace period for every device's change map (not one each,
+	 * with writes held): writers that read the old number are done.
+	 */
+	if (!ret) {
+		synchronize_rcu();
+		list_for_each_entry(sd, &snap->devices, link) {
+			if (!sd->cbt_switched)
+				continue;
+			mutex_lock(&sd->tracker->lock);
+			tracker_cbt_switch_end(sd->tracker);
+			mutex_unlock(&sd->tracker->lock);
+		}
 	}
 	list_for_each_entry(sd, &snap->devices, link) {
 		tracker_resume_writes(sd->tracker);

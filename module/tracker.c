@@ -450,7 +450,7 @@ void tracker_cbt_mark(struct tracker *tracker, sector_t sector, sector_t count)
 	rcu_read_unlock();
 }
 
-int tracker_cbt_switch(struct tracker *tracker)
+int tracker_cbt_switch_begin(struct tracker *tracker)
 {
 	struct cbt_map *map;
 	int ret;
@@ -459,8 +459,20 @@ int tracker_cbt_switch(struct tracker *tracker)
 	map = tracker_current_map(tracker, &ret);
 	if (!map)
 		return ret;
-	cbt_map_switch(map);
+	cbt_map_switch_begin(map);
 	return 0;
+}
+
+void tracker_cbt_switch_end(struct tracker *tracker)
+{
+	struct cbt_map *map;
+
+	lockdep_assert_held(&tracker->lock);
+	map = rcu_dereference_protected(tracker->cbt,
+					lockdep_is_held(&tracker->lock));
+	if (map && !cbt_map_switch_end(map))
+		pr_warn("%pg: change tracking map replaced during the take\n",
+			tracker->filter.bdev);
 }
 
 void tracker_close_gate(struct tracker *tracker)
@@ -606,8 +618,13 @@ int tracker_ctl(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 	case BLKFILTER_CTL_BLKSNAP_CBTDIRTY:
 		return ctl_cbtdirty(tracker, buf, plen);
 	case BLKFILTER_CTL_BLKSNAP_CBTSWITCH:
+		/* One device: its own grace period, under the lock throughout. */
 		mutex_lock(&tracker->lock);
-		ret = tracker_cbt_switch(tracker);
+		ret = tracker_cbt_switch_begin(tracker);
+		if (!ret) {
+			synchronize_rcu();
+			tracker_cbt_switch_end(tracker);
+		}
 		mutex_unlock(&tracker->lock);
 		return ret;
 	default:

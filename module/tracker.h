@@ -77,8 +77,13 @@ int tracker_ctl(struct filter *flt, unsigned int cmd, __u8 __user *buf,
 int tracker_may_detach(struct filter *flt);
 void tracker_lost(struct filter *flt);
 
-/* Freezes the CBT write map, as a take does; called with tracker->lock. */
-int tracker_cbt_switch(struct tracker *tracker);
+/*
+ * Freezes the CBT write map, as a take does, in two halves under
+ * tracker->lock: the caller waits for one RCU grace period between them,
+ * for all the trackers it switches (see cbt_map.h).
+ */
+int tracker_cbt_switch_begin(struct tracker *tracker);
+void tracker_cbt_switch_end(struct tracker *tracker);
 /* Marks sectors changed in the current generation; under tracker->lock. */
 void tracker_cbt_mark(struct tracker *tracker, sector_t sector, sector_t count);
 
