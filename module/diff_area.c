@@ -53,7 +53,13 @@ struct cow_chunk {
 	unsigned long number;
 	/* Under the xa_lock of da->chunks. */
 	enum chunk_state state;
+	/*
+	 * Writes parked here: every chunk of theirs before this one is
+	 * copied, so they look again from this one; those in rescan found
+	 * an untouched chunk before it and look again from their first.
+	 */
 	struct bio_list waiters;
+	struct bio_list rescan;
 	struct list_head store_link;
 	/* Read bios made with the chunk, sent when it is published. */
 	struct bio_list reads;
@@ -276,6 +282,7 @@ static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
 	c->len = len;
 	c->nr_pages = nr_pages;
 	bio_list_init(&c->waiters);
+	bio_list_init(&c->rescan);
 	INIT_LIST_HEAD(&c->store_link);
 	refcount_set(&c->refs, 1);
 	INIT_WORK(&c->read_done_work, chunk_read_done);
@@ -395,34 +402,23 @@ static bool cow_may_reserve(struct diff_area *da, struct bio *bio)
 }
 
 /*
- * Starts the copies @bio needs (all of them first, so their reads go out
- * together and merge in the block layer), then parks it on the first
- * chunk still being read.  @may_start is false when earlier writes wait
- * for memory: they go first.  The caller holds a reference on @da for the
- * bio, which a parked bio keeps; a starved one is the caller's to queue.
+ * Under the lock, the first of @bio's chunks from *@from on that is not
+ * copied yet: parks @bio on it if it is being read (COW_PARKED); if it is
+ * untouched, sets *@from to it and, with @past_gaps, looks on for a chunk
+ * being read to park on (into its rescan list) before calling the bio
+ * starved; COW_PASS if there is none.
  */
-static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
-				gfp_t gfp, bool may_start)
+static enum cow_verdict cow_scan(struct diff_area *da, struct bio *bio,
+				 unsigned long *from, unsigned long last,
+				 bool past_gaps)
 {
 	enum cow_verdict verdict = COW_PASS;
-	unsigned long first, last, i;
-	struct blk_plug plug;
 	struct cow_chunk *c;
-	bool reserve;
-
-	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
-		return COW_PASS;
-	reserve = cow_may_reserve(da, bio);
-	blk_start_plug(&plug);
-	for (i = first; i <= last && (may_start || reserve); i++) {
-		if (chunk_untouched(da, i) &&
-		    chunk_start_copy(da, i, gfp, reserve))
-			break;
-	}
-	blk_finish_plug(&plug);
+	bool gap = false;
+	unsigned long i;
 
 	xa_lock(&da->chunks);
-	for (i = first; i <= last; i++) {
+	for (i = *from; i <= last; i++) {
 		if (diff_area_error(da)) {
 			verdict = COW_PASS;
 			break;
@@ -431,18 +427,64 @@ static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
 			continue;
 		c = xa_load(&da->chunks, i);
 		if (!c) {
-			/* Untouched still: keep looking for one to park on. */
+			if (!gap)
+				*from = i;
+			gap = true;
 			verdict = COW_STARVED;
+			if (!past_gaps)
+				break;
 			continue;
 		}
 		if (c->state == CHUNK_READING) {
-			bio_list_add(&c->waiters, bio);
+			bio_list_add(gap ? &c->rescan : &c->waiters, bio);
 			verdict = COW_PARKED;
 			break;
 		}
 	}
 	xa_unlock(&da->chunks);
 	return verdict;
+}
+
+/*
+ * Starts the copies @bio needs (all of them first, so their reads go out
+ * together and merge in the block layer), then parks it on the first
+ * chunk still being read.  @may_start is false when earlier writes wait
+ * for memory: they go first.  The caller holds a reference on @da for the
+ * bio, which a parked bio keeps; a starved one is the caller's to queue.
+ *
+ * *@from is the bio's first chunk not known to be copied (0: its first).
+ * A chunk once copied or in memory stays so (or the area fails and every
+ * write passes), so a bio looked at @again starts where it stopped, and
+ * starts copies only if it meets an untouched chunk before one being
+ * read: a discard of many chunks costs one pass over them, not one per
+ * chunk it waited for.  On COW_STARVED *@from is where this look stopped.
+ */
+static enum cow_verdict cow_try(struct diff_area *da, struct bio *bio,
+				gfp_t gfp, bool may_start, bool again,
+				unsigned long *from)
+{
+	enum cow_verdict verdict;
+	unsigned long first, last, i;
+	struct blk_plug plug;
+	bool reserve;
+
+	if (diff_area_error(da) || !bio_chunks(da, bio, &first, &last))
+		return COW_PASS;
+	*from = max(first, *from);
+	if (again) {
+		verdict = cow_scan(da, bio, from, last, false);
+		if (verdict != COW_STARVED)
+			return verdict;
+	}
+	reserve = cow_may_reserve(da, bio);
+	blk_start_plug(&plug);
+	for (i = *from; i <= last && (may_start || reserve); i++) {
+		if (chunk_untouched(da, i) &&
+		    chunk_start_copy(da, i, gfp, reserve))
+			break;
+	}
+	blk_finish_plug(&plug);
+	return cow_scan(da, bio, from, last, true);
 }
 
 /*
@@ -462,10 +504,11 @@ static void park_starved(struct diff_area *da, struct bio *bio)
  * cow_try() where nothing may sleep (a submitter, the release worker):
  * true if the bio stays with us, parked on a chunk or queued as starved.
  */
-static bool cow_nowait(struct diff_area *da, struct bio *bio)
+static bool cow_nowait(struct diff_area *da, struct bio *bio, bool again,
+		       unsigned long from)
 {
 	switch (cow_try(da, bio, GFP_NOWAIT | __GFP_NOWARN,
-			bio_list_empty(&da->starved))) {
+			bio_list_empty(&da->starved), again, &from)) {
 	case COW_PASS:
 		return false;
 	case COW_PARKED:
@@ -477,13 +520,17 @@ static bool cow_nowait(struct diff_area *da, struct bio *bio)
 	return true;
 }
 
-/* Sends on bios whose chunks are read, or parks them again. */
-static void release_bios(struct diff_area *da, struct bio_list *bios)
+/*
+ * Sends on bios whose chunks are read, or parks them again; they look at
+ * their chunks from @from on (0: from their first).
+ */
+static void release_bios(struct diff_area *da, struct bio_list *bios,
+			 unsigned long from)
 {
 	struct bio *bio;
 
 	while ((bio = bio_list_pop(bios))) {
-		if (cow_nowait(da, bio))
+		if (cow_nowait(da, bio, true, from))
 			continue;
 		filter_resubmit_bio(bio);
 		diff_area_put(da);
@@ -495,7 +542,7 @@ static void chunk_read_done(struct work_struct *work)
 	struct cow_chunk *c = container_of(work, struct cow_chunk,
 					   read_done_work);
 	struct diff_area *da = c->da;
-	struct bio_list released;
+	struct bio_list released, rescan;
 	int err = READ_ONCE(c->read_error);
 
 	/* Once stored, the chunk may be gone with its reference before we end. */
@@ -504,10 +551,13 @@ static void chunk_read_done(struct work_struct *work)
 	if (err)
 		diff_area_fail(da, err);
 	bio_list_init(&released);
+	bio_list_init(&rescan);
 	xa_lock(&da->chunks);
 	c->state = CHUNK_IN_MEMORY;
 	bio_list_merge(&released, &c->waiters);
 	bio_list_init(&c->waiters);
+	bio_list_merge(&rescan, &c->rescan);
+	bio_list_init(&c->rescan);
 	if (err) {
 		__xa_erase(&da->chunks, c->number);
 	} else {
@@ -519,7 +569,8 @@ static void chunk_read_done(struct work_struct *work)
 	wake_up_all(&da->chunk_wait);
 	if (err)
 		chunk_put(c);
-	release_bios(da, &released);
+	release_bios(da, &released, c->number);
+	release_bios(da, &rescan, 0);
 	diff_area_put(da);
 }
 
@@ -607,7 +658,9 @@ static void diff_area_starved_work(struct work_struct *work)
 	struct diff_area *da = container_of(work, struct diff_area,
 					    starved_work);
 	unsigned int want = 1U << (da->chunk_shift + SECTOR_SHIFT);
+	unsigned long from;
 	struct bio *bio;
+	bool again;
 
 	for (;;) {
 		xa_lock(&da->chunks);
@@ -615,12 +668,14 @@ static void diff_area_starved_work(struct work_struct *work)
 		xa_unlock(&da->chunks);
 		if (!bio)
 			break;
+		from = 0;
+		again = false;
 		for (;;) {
 			/* Freed by the storing worker, on its own workqueue. */
 			wait_event_timeout(chunk_memory_wait,
 					   chunk_memory_available(da, want) ||
 					   diff_area_error(da), HZ / 10);
-			switch (cow_try(da, bio, GFP_NOIO, true)) {
+			switch (cow_try(da, bio, GFP_NOIO, true, again, &from)) {
 			case COW_PASS:
 				filter_resubmit_bio(bio);
 				diff_area_put(da);
@@ -628,6 +683,7 @@ static void diff_area_starved_work(struct work_struct *work)
 			case COW_PARKED:
 				break;
 			case COW_STARVED:
+				again = true;
 				continue;
 			}
 			break;
@@ -677,7 +733,7 @@ bool diff_area_cow_bio(struct diff_area *da, struct bio *bio)
 
 	/* The bio's reference, until it is sent on. */
 	diff_area_get(da);
-	if (cow_nowait(da, bio))
+	if (cow_nowait(da, bio, false, 0))
 		return true;
 	diff_area_put(da);
 	return false;
