@@ -152,6 +152,24 @@ static int open_storage_file(const char *path, unsigned int kind,
 	return 0;
 }
 
+/*
+ * The logical block size of what the storage's direct I/O goes to, in
+ * sectors: a device's own, a filesystem's device (whose blocks are at
+ * least that), or a page where neither is known (a network filesystem).
+ */
+static unsigned int direct_io_align(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (S_ISBLK(inode->i_mode))
+		return bdev_logical_block_size(I_BDEV(file->f_mapping->host)) >>
+		       SECTOR_SHIFT;
+	if (inode->i_sb->s_bdev)
+		return bdev_logical_block_size(inode->i_sb->s_bdev) >>
+		       SECTOR_SHIFT;
+	return PAGE_SIZE >> SECTOR_SHIFT;
+}
+
 static void set_devices(struct diff_storage *ds, struct block_device *bdev)
 {
 	ds->dev = bdev->bd_dev;
@@ -170,13 +188,22 @@ int diff_storage_open(const char *path, unsigned int kind, sector_t limit,
 		return -ENOMEM;
 	kref_init(&ds->ref);
 	mutex_init(&ds->lock);
+	mutex_init(&ds->rmw_lock);
 	INIT_WORK(&ds->grow_work, diff_storage_grow_work);
 	init_waitqueue_head(&ds->grow_wait);
 	ret = open_storage_file(path, kind, &ds->file);
 	if (ret)
 		goto err_free;
 	ds->direct = ds->file->f_flags & O_DIRECT;
+	ds->align = ds->direct ? direct_io_align(ds->file) : 1;
 	inode = file_inode(ds->file);
+	/* A chunk's last page is all a short chunk's rounded write has. */
+	ret = -EINVAL;
+	if (ds->align > PAGE_SIZE >> SECTOR_SHIFT) {
+		pr_err("%s: logical blocks of %u bytes, larger than a page: not supported as difference storage\n",
+		       path, ds->align << SECTOR_SHIFT);
+		goto err_close;
+	}
 	ret = -EINVAL;
 	if (kind == BLKSNAP_STORAGE_BDEV) {
 		if (!S_ISBLK(inode->i_mode))
@@ -323,6 +350,7 @@ void diff_storage_unmap(struct diff_storage *ds)
 	ds->runs = NULL;
 	ds->nr_runs = 0;
 	ds->bdev = NULL;
+	ds->align = ds->direct ? direct_io_align(ds->file) : 1;
 	/* A failed add: the storage as it was opened, for the next try. */
 	if (!ds->zero_at_close) {
 		ds->growable = true;
@@ -681,6 +709,8 @@ int diff_storage_map_on(struct diff_storage *ds, struct block_device *bdev)
 			unsigned int i;
 
 			ds->bdev = bdev;
+			/* The file's extents are in filesystem blocks: aligned. */
+			ds->align = bdev_logical_block_size(bdev) >> SECTOR_SHIFT;
 			ds->growable = false;
 			ds->mapped = size >> SECTOR_SHIFT;
 			ds->capacity = 0;
@@ -956,6 +986,8 @@ int diff_storage_alloc(struct diff_storage *ds, sector_t count,
 
 	*low_space = false;
 	mutex_lock(&ds->lock);
+	/* So every offset handed out stays aligned for direct I/O. */
+	count = round_up(count, ds->align);
 	if (ds->bdev) {
 		ret = alloc_mapped(ds, count, offset);
 		goto out_room;
@@ -1171,6 +1203,13 @@ int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
 	struct bio_vec *bvec;
 	int ret;
 
+	/*
+	 * A short last chunk: the rest of its last page goes too, up to the
+	 * storage's block (no larger than a page), into the room the
+	 * allocation rounded up to.
+	 */
+	len = round_up(len, ds->align << SECTOR_SHIFT);
+
 	bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
 	if (!bvec)
 		return -ENOMEM;
@@ -1182,9 +1221,63 @@ int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
 	return ret;
 }
 
+static int storage_rw_linear(struct diff_storage *ds, sector_t offset,
+			     void *buf, size_t len, bool write);
+
+/*
+ * Image I/O that is not aligned to the storage's blocks: the blocks that
+ * hold it, read whole into a bounce buffer (and written back whole).  A
+ * write reads and writes back the rest of its blocks, so every image
+ * write to this storage holds @rmw_lock: a write to the same block
+ * between the two would be undone.
+ */
+static int storage_rw_bounce(struct diff_storage *ds, sector_t offset,
+			     void *buf, size_t len, bool write)
+{
+	sector_t first = round_down(offset, ds->align);
+	sector_t end = round_up(offset + (len >> SECTOR_SHIFT), ds->align);
+	size_t size = (end - first) << SECTOR_SHIFT;
+	size_t skip = (offset - first) << SECTOR_SHIFT;
+	void *bounce;
+	int ret;
+
+	bounce = kvmalloc(size, GFP_NOIO);
+	if (!bounce)
+		return -ENOMEM;
+	ret = storage_rw_linear(ds, first, bounce, size, false);
+	if (!ret && write) {
+		memcpy(bounce + skip, buf, len);
+		ret = storage_rw_linear(ds, first, bounce, size, true);
+	} else if (!ret) {
+		memcpy(buf, bounce + skip, len);
+	}
+	kvfree(bounce);
+	return ret;
+}
+
 /* @buf: kmalloc'ed or vmalloc'ed, as the image's buffers are. */
 static int storage_rw_buf(struct diff_storage *ds, sector_t offset, void *buf,
 			  size_t len, bool write)
+{
+	bool aligned = !(offset & (ds->align - 1)) &&
+		       !((len >> SECTOR_SHIFT) & (ds->align - 1));
+	int ret;
+
+	if (ds->align == 1)
+		return storage_rw_linear(ds, offset, buf, len, write);
+	if (write)
+		mutex_lock(&ds->rmw_lock);
+	if (aligned)
+		ret = storage_rw_linear(ds, offset, buf, len, write);
+	else
+		ret = storage_rw_bounce(ds, offset, buf, len, write);
+	if (write)
+		mutex_unlock(&ds->rmw_lock);
+	return ret;
+}
+
+static int storage_rw_linear(struct diff_storage *ds, sector_t offset,
+			     void *buf, size_t len, bool write)
 {
 	unsigned int nr = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
 	unsigned int i;

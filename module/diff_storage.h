@@ -62,6 +62,15 @@ struct diff_storage {
 	 */
 	bool direct;
 	/*
+	 * In sectors: what offsets and lengths of direct I/O to the storage
+	 * must be multiples of (its device's logical block size; 1 through
+	 * the page cache).  Allocations are rounded up to it; image I/O
+	 * that is not aligned goes through a bounce buffer.
+	 */
+	unsigned int align;
+	/* Serializes image writes when @align is above a sector. */
+	struct mutex rmw_lock;
+	/*
 	 * In sectors; protected by lock (and read without it, with
 	 * READ_ONCE(), by diff_storage_usage()).  On the snapshotted
 	 * filesystem: what the storage may still reach.
