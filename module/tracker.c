@@ -43,6 +43,41 @@ DEFINE_STATIC_SRCU(tracker_gate_srcu);
 static DECLARE_WAIT_QUEUE_HEAD(tracker_gate_wait);
 
 /*
+ * Writes that met a held gate inside another bio's submission (a stacking
+ * driver that issues several bios in one call: dm-stripe's discards, md
+ * raid1's unplug).  Bios queued on that task's current->bio_list before
+ * them, counted already, go down only once the call returns; sleeping
+ * there would keep the take's drain waiting for them.  They are parked,
+ * not counted or marked yet, and submitted again when the gate opens.
+ */
+static DEFINE_SPINLOCK(tracker_parked_lock);
+static struct bio_list tracker_parked = BIO_EMPTY_LIST;
+static struct workqueue_struct *tracker_parked_wq;
+
+static void tracker_parked_submit(struct work_struct *work)
+{
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&tracker_parked_lock);
+	bios = tracker_parked;
+	bio_list_init(&tracker_parked);
+	spin_unlock_irq(&tracker_parked_lock);
+	/* From the top: a gate held again by now is waited at here. */
+	while ((bio = bio_list_pop(&bios)))
+		submit_bio_noacct(bio);
+}
+
+static DECLARE_WORK(tracker_parked_work, tracker_parked_submit);
+
+static void tracker_park(struct bio *bio)
+{
+	spin_lock_irq(&tracker_parked_lock);
+	bio_list_add(&tracker_parked, bio);
+	spin_unlock_irq(&tracker_parked_lock);
+}
+
+/*
  * Writes that passed a filter travel on as a clone whose completion the
  * tracker counts: a take waits for the writes that passed before it (they
  * may sit below in a stacking driver, a throttle or a delay for long after
@@ -270,6 +305,17 @@ bool tracker_submit_bio(struct filter *flt, struct bio *bio)
 			bio_wouldblock_error(bio);
 			return true;
 		}
+		if (current->bio_list) {
+			tracker_park(bio);
+			/*
+			 * Opened meanwhile: its worker may have run already.
+			 * Pairs with the barrier in tracker_open_gate().
+			 */
+			smp_mb();
+			if (!READ_ONCE(tracker->held))
+				queue_work(tracker_parked_wq, &tracker_parked_work);
+			return true;
+		}
 		wait_event(tracker_gate_wait, !READ_ONCE(tracker->held) ||
 			   tracker_counted_by_held(bio));
 	}
@@ -495,6 +541,9 @@ void tracker_open_gate(struct tracker *tracker)
 	if (!filter_in_queue()) {
 		WRITE_ONCE(tracker->held, false);
 		wake_up_all(&tracker_gate_wait);
+		/* Pairs with the check after tracker_park(): one of us queues. */
+		smp_mb();
+		queue_work(tracker_parked_wq, &tracker_parked_work);
 	}
 }
 
@@ -668,8 +717,17 @@ void tracker_lost(struct filter *flt)
 
 int tracker_init(void)
 {
-	return bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
-			   offsetof(struct tracker_write, clone), BIOSET_NEED_RESCUER);
+	int ret;
+
+	/* Parked writes are block I/O: they must go on under memory pressure. */
+	tracker_parked_wq = alloc_workqueue("blksnap-parked", WQ_MEM_RECLAIM, 1);
+	if (!tracker_parked_wq)
+		return -ENOMEM;
+	ret = bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
+			  offsetof(struct tracker_write, clone), BIOSET_NEED_RESCUER);
+	if (ret)
+		destroy_workqueue(tracker_parked_wq);
+	return ret;
 }
 
 void tracker_done(void)
@@ -680,4 +738,6 @@ void tracker_done(void)
 	 */
 	synchronize_rcu();
 	bioset_exit(&tracker_writes);
+	/* Every gate opened at its take's end, which queued its parked bios. */
+	destroy_workqueue(tracker_parked_wq);
 }
