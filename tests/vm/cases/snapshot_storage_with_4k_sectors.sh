@@ -12,6 +12,7 @@
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
 load_blksnap
+modprobe loop
 printf 'label: gpt\nsize=131075\n' | sfdisk -q $DISK1
 for i in $(seq 50); do [ -b ${DISK1}1 ] && break; sleep 0.1; done
 dev=${DISK1}1
