@@ -63,9 +63,14 @@ static void tracker_parked_submit(struct work_struct *work)
 	bios = tracker_parked;
 	bio_list_init(&tracker_parked);
 	spin_unlock_irq(&tracker_parked_lock);
-	/* From the top: a gate held again by now is waited at here. */
+	/*
+	 * Through the filters from the top (a plain submit_bio_noacct() from
+	 * this module would pass the interception unfiltered): not counted
+	 * or marked yet, the bio is all new to its tracker, and a gate held
+	 * again by now is waited at here.
+	 */
 	while ((bio = bio_list_pop(&bios)))
-		submit_bio_noacct(bio);
+		filter_resubmit_bio(bio);
 }
 
 static DECLARE_WORK(tracker_parked_work, tracker_parked_submit);
