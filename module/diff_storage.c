@@ -1206,9 +1206,15 @@ int diff_storage_write_pages(struct diff_storage *ds, sector_t offset,
 	/*
 	 * A short last chunk: the rest of its last page goes too, up to the
 	 * storage's block (no larger than a page), into the room the
-	 * allocation rounded up to.
+	 * allocation rounded up to; zeros, not what the page held before.
 	 */
-	len = round_up(len, ds->align << SECTOR_SHIFT);
+	if (len != round_up(len, ds->align << SECTOR_SHIFT)) {
+		unsigned int end = round_up(len, ds->align << SECTOR_SHIFT);
+
+		memzero_page(pages[nr - 1], offset_in_page(len),
+			     end - len);
+		len = end;
+	}
 
 	bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
 	if (!bvec)
@@ -1259,8 +1265,13 @@ static int storage_rw_bounce(struct diff_storage *ds, sector_t offset,
 static int storage_rw_buf(struct diff_storage *ds, sector_t offset, void *buf,
 			  size_t len, bool write)
 {
+	/*
+	 * The buffer's place in its page too: it is cut at page ends into
+	 * pieces, each of which direct I/O wants whole blocks of.
+	 */
 	bool aligned = !(offset & (ds->align - 1)) &&
-		       !((len >> SECTOR_SHIFT) & (ds->align - 1));
+		       !((len >> SECTOR_SHIFT) & (ds->align - 1)) &&
+		       !(offset_in_page(buf) & ((ds->align << SECTOR_SHIFT) - 1));
 	int ret;
 
 	if (ds->align == 1)

@@ -59,10 +59,10 @@ static void tracker_parked_submit(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
-	spin_lock_irq(&tracker_parked_lock);
+	spin_lock(&tracker_parked_lock);
 	bios = tracker_parked;
 	bio_list_init(&tracker_parked);
-	spin_unlock_irq(&tracker_parked_lock);
+	spin_unlock(&tracker_parked_lock);
 	/*
 	 * Through the filters from the top (a plain submit_bio_noacct() from
 	 * this module would pass the interception unfiltered): not counted
@@ -77,9 +77,11 @@ static DECLARE_WORK(tracker_parked_work, tracker_parked_submit);
 
 static void tracker_park(struct bio *bio)
 {
-	spin_lock_irq(&tracker_parked_lock);
+	/* Nobody would poll it: it completes by interrupt, as a split does. */
+	bio->bi_opf &= ~REQ_POLLED;
+	spin_lock(&tracker_parked_lock);
 	bio_list_add(&tracker_parked, bio);
-	spin_unlock_irq(&tracker_parked_lock);
+	spin_unlock(&tracker_parked_lock);
 }
 
 /*
@@ -738,11 +740,12 @@ int tracker_init(void)
 void tracker_done(void)
 {
 	/*
-	 * Every tracker is released (each held the module): no clone is
-	 * left, and the grace period waits for completions still returning.
+	 * Every gate opened at its take's end, which queued its parked bios:
+	 * they go on before anything else goes.  Then every tracker is
+	 * released (each held the module): no clone is left, and the grace
+	 * period waits for completions still returning.
 	 */
+	destroy_workqueue(tracker_parked_wq);
 	synchronize_rcu();
 	bioset_exit(&tracker_writes);
-	/* Every gate opened at its take's end, which queued its parked bios. */
-	destroy_workqueue(tracker_parked_wq);
 }

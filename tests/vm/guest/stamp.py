@@ -163,4 +163,5 @@ def main():
     sys.exit(f"unknown command {cmd}")
 
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
