@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 #include "bdev_points.h"
 #include "block_sums.h"
 #include "common/cache_behind.h"
@@ -1957,4 +1958,37 @@ out:
 	block_sums_free(&sums);
 	unlock_dir(&p, lock);
 	return err;
+}
+
+bool rp_exists(const char *dest)
+{
+	struct rp_paths p;
+	bool yes;
+	int lock = -1, err;
+
+	if (paths_of(dest, &p))
+		return false;
+	if (!p.bdev)
+		return !access(p.dir, F_OK);
+	err = lock_dir(&p, false, &lock);
+	if (err)
+		return err == -EBUSY || err == -EBADMSG;
+	yes = bdev_points_area(p.bp) != NULL;
+	unlock_dir(&p, lock);
+	return yes;
+}
+
+void rp_area_uuid(const char *dest, char out[37])
+{
+	const struct bdev_area *a;
+	struct rp_paths p;
+	int lock = -1;
+
+	out[0] = '\0';
+	if (paths_of(dest, &p) || !p.bdev || lock_dir(&p, false, &lock))
+		return;
+	a = bdev_points_area(p.bp);
+	if (a)
+		uuid_unparse_lower(a->uuid, out);
+	unlock_dir(&p, lock);
 }

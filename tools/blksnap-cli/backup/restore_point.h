@@ -242,6 +242,18 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 	      unsigned int *points);
 
 /*
+ * Whether DEST holds restore points (a directory beside it, or a
+ * device's blksnap area; a device locked by another run counts).
+ */
+bool rp_exists(const char *dest);
+
+/*
+ * The UUID of a block-device DEST's blksnap area in @out (36 characters
+ * and a NUL), "" if it has none or is not a device.
+ */
+void rp_area_uuid(const char *dest, char out[37]);
+
+/*
  * The take time of DEST's latest point, read from its checksum file
  * without the lock (a run waits for a later second than it).  -ENOENT if
  * there is none; -EBADMSG if the file is damaged.
