@@ -1301,6 +1301,15 @@ static int wait_for_later_second(const struct backup *b)
 }
 
 /*
+ * Where a run's snapshot record lives: beside an image file's points
+ * (STATE.blksnap/ for a device DEST, which has no directory beside it).
+ */
+static const char *record_at(const struct job *j)
+{
+	return j->dest_bdev ? j->state : j->dest;
+}
+
+/*
  * snapshot_make's hook: each image DEST records the snapshot as soon as it
  * exists, and each filter attached for it, so that the next run can clean
  * up after a kill.  Every record holds the whole run: the next run of any
@@ -1317,11 +1326,11 @@ static int record_made(void *arg, const struct snapshot_make *c,
 	for (i = 0; !err && i < b->n; i++) {
 		struct job *j = &b->jobs[i];
 
-		/* Kept beside an image file; a device has no directory. */
-		if (!j->points || j->dest_bdev)
+		if (!j->points)
 			continue;
 		if (!m)
-			err = snapshot_record_create(j->dest, &c->id, &j->record_fd);
+			err = snapshot_record_create(record_at(j), &c->id,
+						     &j->record_fd);
 		else if (m->attached)
 			err = snapshot_record_add(j->record_fd, m->t.dev, false);
 	}
@@ -1359,7 +1368,7 @@ static void forget_snapshot(const struct backup *b, bool handed_over)
 			close(j->record_fd);
 			continue;
 		}
-		err = snapshot_record_remove(j->dest, j->record_fd);
+		err = snapshot_record_remove(record_at(j), j->record_fd);
 		if (err && b->mk.created)
 			fprintf(stderr, CLI_NAME ": %s: cannot remove %s" RP_DIR_SUFFIX
 				"/" SNAPSHOT_RECORD_NAME ": %s; its next backup "
@@ -1690,8 +1699,8 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 		ret = refuse_foreign_dest(b, &b->jobs[i]);
 	/* After the lock: a run of this state still alive has ended. */
 	for (i = 0; !ret && i < b->n; i++)
-		if (b->jobs[i].points && !b->jobs[i].dest_bdev)
-			ret = stale_snapshot_clear(b->mk.ctx, b->jobs[i].dest,
+		if (b->jobs[i].points)
+			ret = stale_snapshot_clear(b->mk.ctx, record_at(&b->jobs[i]),
 						   b->jobs[i].stale);
 	return ret;
 }
