@@ -1,12 +1,13 @@
 # blksnap backup onto a block device larger than the source keeps restore
 # points in the device's own blksnap area, past the copy (issue 19).  A
-# full and two incremental runs of ext4 on /srv/data (64 MiB) to a 96 MiB
+# full and two incremental runs of ext4 on /srv/data (32 MiB) to a 64 MiB
 # partition give three complete points in `backup list --json`; the
-# device's first 64 MiB stay a plain copy (mounted read-only: the files
+# device's first 32 MiB stay a plain copy (mounted read-only: the files
 # of the last round); the oldest point, restored with --at, is round 0's
 # image byte for byte and shows its files.  A run SIGKILLed in the middle
 # of its copy leaves an interrupted run that `backup list` shows not
-# complete; `backup restore`, without the state directory, gives the last
+# complete (read-only: nothing repaired); `backup restore`, without the
+# state directory, gives the last
 # complete round exactly; the next run rolls the killed one back, says so
 # in one line, destroys its snapshot and succeeds.  One flipped byte of
 # the device is found by `backup verify` (its 64 KiB chunk).  A device
@@ -16,7 +17,7 @@
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
 
 backup_setup
-partition_disk1 64MiB 96MiB 66MiB
+partition_disk1 32MiB 64MiB 34MiB
 mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
 mkdir -p /srv/data
 mount ${DISK1}1 /srv/data
@@ -83,7 +84,7 @@ rm -f /mnt/backup/r0.img
 
 # --- SIGKILL in the middle of a run ---------------------------------------
 mutate /srv/data 3
-head -c $((24 * M)) /dev/urandom > /srv/data/big
+head -c $((12 * M)) /dev/urandom > /srv/data/big
 sync
 "$BLKSNAP_CLI" backup --bwlimit 8M --to $dest /srv/data \
 	> /tmp/killed.out 2> /tmp/killed.err &
@@ -100,21 +101,29 @@ echo "killed the backup after it wrote $wchar bytes: rc=$rc"
 expect_eq "$rc" 137 "exit status of the run killed by SIGKILL"
 [ "$(image_sum $dest)" != "${sum[2]}" ] || fail "the killed run had not written $dest"
 ok "the killed run had written part of $dest"
-points > /tmp/points.txt
+# Read-only, as a medium plugged into another machine may be: list and
+# restore must not repair it, and read it as it is.
+blockdev --setro $dest
+points > /tmp/points.txt 2> /tmp/list.err
+cat /tmp/list.err
 expect_eq "$(head -n 1 /tmp/points.txt)" 4 "points listed after the kill"
 expect_eq "$(tail -n 1 /tmp/points.txt | cut -d' ' -f2)" false \
 	"the killed run's point is not complete"
+expect_eq "$(sed -n 4p /tmp/points.txt)" "${when[2]} true true" \
+	"round 2 still the latest complete point"
 
 # From the backup medium alone: no state directory.
 mv /mnt/backup/state /mnt/backup/state.away
 run_capture rc out err blksnap backup restore --to /mnt/backup/latest.img $dest
 mv /mnt/backup/state.away /mnt/backup/state
-echo "restore after the kill, without the state directory: rc=$rc: $err"
+blockdev --setrw $dest
+echo "restore after the kill, read-only, without the state directory: rc=$rc: $err"
 expect_eq "$rc" 0 "backup restore after the kill"
 expect_eq "$(image_sum /mnt/backup/latest.img)" "${sum[2]}" \
 	"the restored latest point against the device after round 2"
 check_dest data ext4 2 /mnt/backup/latest.img
 rm -f /mnt/backup/latest.img
+[ "$(image_sum $dest)" != "${sum[2]}" ] || fail "restore repaired the read-only device"
 
 # The next normal run repairs and goes on.
 checksums /srv/data > /tmp/data.3.sums
