@@ -173,4 +173,6 @@ expect_eq "$rc" 1 "exit status without room for the area"
 expect_eq "$(wc -l <<< "$err")" 1 "lines of the refusal"
 expect_match "$err" "^blksnap: ${DISK1}3: .*no room past a copy of /srv/data .* give a device of at least .* or an image file, or --in-place" \
 	"the refusal names the device and the fix"
+umount /srv/data
+blksnap detach ${DISK1}1
 echo "t=${SECONDS}s: done"

@@ -750,6 +750,9 @@ int rp_dir(const char *dest, bool make, char dir[PATH_MAX])
 	struct rp_paths p;
 	int err = paths_of(dest, &p);
 
+	/* A device has no directory beside it. */
+	if (!err && p.bdev)
+		err = -ENOTDIR;
 	if (!err && make)
 		err = make_dir(&p);
 	if (!err)

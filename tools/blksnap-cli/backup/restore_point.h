@@ -145,7 +145,7 @@ int rp_abort(struct rp_run *run);
 
 /*
  * DEST.blksnap's path in @dir; with @make, the directory is made (0700),
- * its name durably, if it is not there.  For the other files a run keeps
+ * its name durably, if it is not there.  -ENOTDIR for a device DEST.  For the other files a run keeps
  * beside the points (snapshot_record.h).
  */
 int rp_dir(const char *dest, bool make, char dir[PATH_MAX]);
