@@ -303,6 +303,34 @@ static void bad_dest_id_is_refused(void **state)
 	free(text);
 }
 
+static void replugged_device_dest_is_known_by_its_area_uuid(void **state)
+{
+	struct backup_dest_id then = { .kind = BACKUP_DEST_BDEV, .rdev = 0x800011 };
+	struct backup_dest_id now = then;
+	struct backup_state a, b;
+
+	(void)state;
+	snprintf(then.fs_uuid, sizeof(then.fs_uuid),
+		 "5f0c7a52-8f0e-4c1b-9d57-3c1f2b7e6a10");
+	now = then;
+	/* Back under another device number: the same DEST. */
+	now.rdev = 0x800021;
+	assert_true(backup_dest_id_same(&then, &now));
+	/* Another area at the old number: another DEST. */
+	now.rdev = then.rdev;
+	now.fs_uuid[0] = '0';
+	assert_false(backup_dest_id_same(&then, &now));
+	/* A state without the UUID (an older blksnap): the number decides. */
+	now.fs_uuid[0] = '\0';
+	assert_true(backup_dest_id_same(&then, &now));
+	/* The state keeps it. */
+	sample(&a);
+	a.dest_id = then;
+	assert_int_equal(backup_state_write(path, &a), 0);
+	assert_int_equal(backup_state_read(path, &b, why, sizeof(why)), 0);
+	assert_string_equal(b.dest_id.fs_uuid, then.fs_uuid);
+}
+
 static void changed_dest_means_full(void **state)
 {
 	struct backup_state st;
@@ -534,6 +562,7 @@ int main(void)
 		cmocka_unit_test(every_dest_kind_reads_back_the_same),
 		cmocka_unit_test(state_without_dest_id_means_full),
 		cmocka_unit_test(bad_dest_id_is_refused),
+		cmocka_unit_test(replugged_device_dest_is_known_by_its_area_uuid),
 		cmocka_unit_test(changed_dest_means_full),
 		cmocka_unit_test(replugged_dest_is_known_by_its_filesystem_uuid),
 		cmocka_unit_test(wrapped_change_numbers_say_so),

@@ -39,7 +39,7 @@ int backup_points_fail(const char *dest, const char *what, int err,
 		/* No point of that time, or no points at all. */
 		fix = why[0] ? "'blksnap backup list' shows the points kept" :
 		      "a backup's restore points are kept in DEST" RP_DIR_SUFFIX
-		      "/ beside its image DEST";
+		      "/ beside its image DEST, or in a device DEST's blksnap area";
 		if (!why[0])
 			why = "no restore points there";
 		break;
@@ -48,7 +48,8 @@ int backup_points_fail(const char *dest, const char *what, int err,
 		      "are complete)";
 		break;
 	case -EBUSY:
-		fix = "a backup run is writing it; try again when it is done";
+		fix = "a backup run is writing it; try again when it is done "
+		      "(a device: or unmount it)";
 		break;
 	default:
 		fix = "check the backup medium";

@@ -103,7 +103,12 @@ static int get_dest_id(struct json_object *o, struct backup_dest_id *id,
 					 sizeof(id->fs_uuid), false, why, whysize);
 		return err;
 	case BACKUP_DEST_BDEV:
-		return get_uint(o, "dest-rdev", UINT64_MAX, &id->rdev, why, whysize);
+		err = get_uint(o, "dest-rdev", UINT64_MAX, &id->rdev, why, whysize);
+		/* The UUID of its blksnap area, since devices keep points. */
+		if (!err && json_object_object_get_ex(o, "dest-area-uuid", NULL))
+			err = get_string(o, "dest-area-uuid", id->fs_uuid,
+					 sizeof(id->fs_uuid), false, why, whysize);
+		return err;
 	case BACKUP_DEST_EXTERNAL:
 		return 0;
 	default:
@@ -230,7 +235,10 @@ char *backup_state_format(const struct backup_state *st)
 				     json_object_new_string(st->dest_id.fs_uuid)))))
 		goto out;
 	if (st->dest_id.kind == BACKUP_DEST_BDEV &&
-	    json_object_object_add(o, "dest-rdev", new_size(st->dest_id.rdev)))
+	    (json_object_object_add(o, "dest-rdev", new_size(st->dest_id.rdev)) ||
+	     (st->dest_id.fs_uuid[0] &&
+	      json_object_object_add(o, "dest-area-uuid",
+				     json_object_new_string(st->dest_id.fs_uuid)))))
 		goto out;
 	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -434,6 +442,9 @@ bool backup_dest_id_same(const struct backup_dest_id *a,
 {
 	if (a->kind != b->kind)
 		return false;
+	/* A device with a blksnap area: by its UUID, whatever its number now. */
+	if (a->kind == BACKUP_DEST_BDEV && a->fs_uuid[0] && b->fs_uuid[0])
+		return !strcmp(a->fs_uuid, b->fs_uuid);
 	if (a->kind == BACKUP_DEST_BDEV)
 		return a->rdev == b->rdev;
 	if (a->fs_uuid[0] && b->fs_uuid[0])

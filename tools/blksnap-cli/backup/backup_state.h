@@ -52,7 +52,8 @@ struct backup_dest_id {
 	enum backup_dest_kind kind;
 	uint64_t dev, ino;	/* FILE */
 	int64_t mtime_ns;	/* FILE */
-	char fs_uuid[BACKUP_UUID_LEN];	/* FILE: "" if unknown */
+	/* FILE: its filesystem's; BDEV: its blksnap area's; "" if unknown */
+	char fs_uuid[BACKUP_UUID_LEN];
 	uint64_t rdev;		/* BDEV */
 };
 

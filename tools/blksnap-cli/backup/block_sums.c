@@ -117,29 +117,20 @@ static int bad(char *why, size_t whysize, const char *what)
 	return -EBADMSG;
 }
 
-int block_sums_read(const char *path, struct block_sums *s,
-		    char *why, size_t whysize)
+int block_sums_read_at(int fd, uint64_t base, uint64_t size,
+		       struct block_sums *s, char *why, size_t whysize)
 {
 	unsigned char h[BLOCK_SUMS_HEADER], *body = NULL;
-	struct stat st;
-	uint64_t i, count, size;
+	uint64_t i, count;
 	size_t len;
-	int fd, err;
+	int err;
 
 	memset(s, 0, sizeof(*s));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	size = st.st_size;
 	if (size < BLOCK_SUMS_HEADER) {
 		err = bad(why, whysize, "header truncated");
 		goto out;
 	}
-	err = io_pread_full(fd, h, sizeof(h), 0);
+	err = io_pread_full(fd, h, sizeof(h), base);
 	if (err)
 		goto out;
 	if (memcmp(h, magic, sizeof(magic))) {
@@ -181,7 +172,7 @@ int block_sums_read(const char *path, struct block_sums *s,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = io_pread_full(fd, body, len, BLOCK_SUMS_HEADER);
+	err = io_pread_full(fd, body, len, base + BLOCK_SUMS_HEADER);
 	if (err)
 		goto out;
 	if (get64(body + 8 * count) !=
@@ -196,9 +187,49 @@ out:
 	if (err)
 		block_sums_free(s);
 	free(body);
+	return err;
+}
+
+int block_sums_read(const char *path, struct block_sums *s,
+		    char *why, size_t whysize)
+{
+	struct stat st;
+	int fd, err;
+
+	memset(s, 0, sizeof(*s));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = fstat(fd, &st) ? -errno :
+	      block_sums_read_at(fd, 0, st.st_size, s, why, whysize);
 	close(fd);
 	return err;
 }
+
+uint64_t block_sums_bytes(uint64_t count)
+{
+	return BLOCK_SUMS_HEADER + (count + 1) * 8;
+}
+
+int block_sums_write_at(int fd, uint64_t base, const struct block_sums *s)
+{
+	unsigned char h[BLOCK_SUMS_HEADER], *body;
+	size_t len;
+	int err;
+
+	body = encode_body(s, &len);
+	if (!body)
+		return -ENOMEM;
+	encode_header(s, h);
+	err = io_pwrite_full(fd, h, sizeof(h), base);
+	if (!err)
+		err = io_pwrite_full(fd, body, len, base + sizeof(h));
+	if (!err && fsync(fd))
+		err = -errno;
+	free(body);
+	return err;
+}
+
 
 int block_sums_write(const char *path, const struct block_sums *s)
 {

@@ -68,6 +68,22 @@ int block_sums_read(const char *path, struct block_sums *s,
 		    char *why, size_t whysize);
 
 /*
+ * block_sums_read() of the @size bytes of @fd from @base (a place on a
+ * device; @size the bytes written there).
+ */
+int block_sums_read_at(int fd, uint64_t base, uint64_t size,
+		       struct block_sums *s, char *why, size_t whysize);
+
+/* Bytes of a checksum file of @count hashes. */
+uint64_t block_sums_bytes(uint64_t count);
+
+/*
+ * Write @s at byte @base of @fd (block_sums_bytes(@s->count) bytes) and
+ * fsync; the caller makes it the current one.  0 or -errno.
+ */
+int block_sums_write_at(int fd, uint64_t base, const struct block_sums *s);
+
+/*
  * Replace @path with @s atomically and durably: "@path.tmp" (mode 0600)
  * written and fsynced, renamed over @path, the directory fsynced.  0 or
  * -errno; on failure @path is as it was.

@@ -16,6 +16,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
+#include "bdev_points.h"
 #include "block_sums.h"
 #include "common/cache_behind.h"
 #include "common/io_full.h"
@@ -25,15 +27,35 @@
 
 #define UNDO_PREFIX	"undo-"
 
+/*
+ * Where DEST's points are: the directory beside an image file, or the
+ * blksnap area of a block device (bdev_points.h), open while locked.
+ */
 struct rp_paths {
 	char dest[PATH_MAX];
-	char dir[PATH_MAX];	/* DEST.blksnap */
+	char dir[PATH_MAX];	/* DEST.blksnap; a device: DEST itself */
 	char sums[PATH_MAX];
 	char lock[PATH_MAX];
+	bool bdev;		/* DEST is a block device */
+	struct bdev_points *bp;	/* its area, from lock_dir() to unlock_dir() */
 };
 
 static int paths_of(const char *dest, struct rp_paths *p)
 {
+	struct stat st;
+
+	p->bp = NULL;
+	p->bdev = !stat(dest, &st) && S_ISBLK(st.st_mode);
+	if (p->bdev) {
+		if ((size_t)snprintf(p->dest, sizeof(p->dest), "%s", dest) >=
+		    sizeof(p->dest))
+			return -ENAMETOOLONG;
+		snprintf(p->dir, sizeof(p->dir), "%s", dest);
+		snprintf(p->sums, sizeof(p->sums), "the blksnap area of %.*s",
+			 PATH_MAX - 32, dest);
+		p->lock[0] = '\0';
+		return 0;
+	}
 	if ((size_t)snprintf(p->dest, sizeof(p->dest), "%s", dest) >= sizeof(p->dest) ||
 	    (size_t)snprintf(p->dir, sizeof(p->dir), "%s" RP_DIR_SUFFIX, dest) >=
 	    sizeof(p->dir) ||
@@ -57,8 +79,14 @@ static int undo_path(const struct rp_paths *p, const char *name, char *out)
  * for readers.  A reader of a medium never written to (no lock file) or
  * mounted read-only goes without: nothing can write there either.
  */
-static int lock_dir(const struct rp_paths *p, bool exclusive, int *fd)
+static int lock_dir(struct rp_paths *p, bool exclusive, int *fd)
 {
+	*fd = -1;
+	if (p->bdev) {
+		char why[160];
+
+		return bdev_points_open(p->dest, exclusive, &p->bp, why, sizeof(why));
+	}
 	if (exclusive) {
 		*fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	} else {
@@ -80,10 +108,134 @@ static int lock_dir(const struct rp_paths *p, bool exclusive, int *fd)
 	return 0;
 }
 
-static void unlock_dir(int fd)
+static void unlock_dir(struct rp_paths *p, int fd)
 {
 	if (fd >= 0)
 		close(fd);
+	bdev_points_close(p->bp);
+	p->bp = NULL;
+}
+
+/* The take time in undo file name @name; 0 if it has none. */
+static int64_t undo_time(const char *name)
+{
+	int64_t t;
+
+	if (strncmp(name, UNDO_PREFIX, strlen(UNDO_PREFIX)) ||
+	    take_time_parse(name + strlen(UNDO_PREFIX), &t))
+		return 0;
+	return t;
+}
+
+/*
+ * Undo file @name for reading: @fd (to undo_put()), and the log's place
+ * in it.  A device's logs are places in the device.
+ */
+static int undo_get(const struct rp_paths *p, const char *name, int *fd,
+		    uint64_t *base, uint64_t *size, uint64_t *disk_bytes)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (p->bdev) {
+		*fd = bdev_points_fd(p->bp);
+		err = bdev_points_log(p->bp, undo_time(name), base, size);
+		if (disk_bytes)
+			*disk_bytes = err ? 0 : *size;
+		return err;
+	}
+	err = undo_path(p, name, path);
+	if (err)
+		return err;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	if (fstat(*fd, &st)) {
+		err = -errno;
+		close(*fd);
+		return err;
+	}
+	*base = 0;
+	*size = st.st_size;
+	if (disk_bytes)
+		*disk_bytes = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+static void undo_put(const struct rp_paths *p, int fd)
+{
+	if (!p->bdev)
+		close(fd);
+}
+
+/* undo_scan_visit() of undo file @name. */
+static int undo_read(const struct rp_paths *p, const char *name,
+		     struct undo_scan *s, const struct undo_visit *v,
+		     uint64_t *disk_bytes)
+{
+	uint64_t base = 0, size = 0;
+	int fd, err;
+
+	err = undo_get(p, name, &fd, &base, &size, disk_bytes);
+	if (err)
+		return err;
+	err = undo_scan_region(fd, base, size, s, v);
+	undo_put(p, fd);
+	return err;
+}
+
+/* Remove undo file @name, not yet durably for a file (sync_dir()). */
+static int undo_remove(const struct rp_paths *p, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (p->bdev)
+		return bdev_points_remove(p->bp, undo_time(name));
+	err = undo_path(p, name, path);
+	if (!err && unlink(path))
+		err = -errno;
+	return err;
+}
+
+/* Make removals durable: a device's header writes are already. */
+static int sync_dir(const struct rp_paths *p)
+{
+	return p->bdev ? 0 : io_fsync_dir(p->dir);
+}
+
+static int sums_read(const struct rp_paths *p, struct block_sums *s,
+		     char *why, size_t whysize)
+{
+	if (p->bdev)
+		return p->bp ? bdev_points_sums_read(p->bp, s, why, whysize) :
+		       -ENOENT;
+	return block_sums_read(p->sums, s, why, whysize);
+}
+
+/* DEST opened again for the engine: a device's is a dup of the area's. */
+static int dest_open(const struct rp_paths *p, int flags)
+{
+	if (p->bdev)
+		return fcntl(bdev_points_fd(p->bp), F_DUPFD_CLOEXEC, 0);
+	return open(p->dest, flags | O_CLOEXEC);
+}
+
+/* The bytes of DEST an image can be read from. */
+static int dest_bytes(const struct rp_paths *p, int fd, uint64_t *size)
+{
+	struct stat st;
+
+	*size = 0;
+	if (p->bdev) {
+		*size = bdev_points_room(p->bp);
+		return 0;
+	}
+	if (fstat(fd, &st))
+		return -errno;
+	*size = st.st_size;
+	return 0;
 }
 
 /* An undo file in DEST.blksnap, by the take time in its name. */
@@ -110,6 +262,27 @@ static int list_undo(const struct rp_paths *p, struct undo_entry **out,
 
 	*out = NULL;
 	*count = 0;
+	if (p->bdev) {
+		const struct bdev_area *a = p->bp ? bdev_points_area(p->bp) : NULL;
+		char name[TAKE_TIME_LEN];
+		size_t i;
+
+		if (!a || !a->nlogs)
+			return 0;
+		v = calloc(a->nlogs, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (i = 0; i < a->nlogs; i++) {
+			struct undo_entry *e = &v[a->nlogs - 1 - i];
+
+			take_time_format_name(a->log[i].time, name);
+			snprintf(e->name, sizeof(e->name), UNDO_PREFIX "%s", name);
+			e->time = a->log[i].time;
+		}
+		*out = v;
+		*count = a->nlogs;
+		return 0;
+	}
 	d = opendir(p->dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -229,21 +402,9 @@ static int scan_heads(const struct rp_paths *p, const char *name,
 	const struct undo_visit v = {
 		.head = heads_clear, .lost = heads_lost, .arg = lost,
 	};
-	char path[PATH_MAX];
-	struct stat st;
-	int fd, err;
 
-	err = undo_path(p, name, path);
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = lost ? undo_scan_visit(fd, s, &v) : undo_scan(fd, s, NULL, NULL);
-	if (disk_bytes)
-		*disk_bytes = fstat(fd, &st) ? 0 : (uint64_t)st.st_blocks * 512;
-	close(fd);
-	return err;
+	return undo_read(p, name, s, lost ? &v : &(const struct undo_visit){ 0 },
+			 disk_bytes);
 }
 
 /*
@@ -282,29 +443,22 @@ static int apply_to_fd(void *arg, uint64_t offset, const void *data, uint64_t le
 static int roll_back(const struct rp_paths *p, const char *name, int dest_fd,
 		     struct undo_scan *s)
 {
-	char path[PATH_MAX];
-	int fd, err;
+	int err;
 
-	err = undo_path(p, name, path);
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = undo_scan(fd, s, apply_to_fd, &dest_fd);
-	close(fd);
+	err = undo_read(p, name, s, &(const struct undo_visit){
+		.data = apply_to_fd, .arg = &dest_fd }, NULL);
 	/* A torn header: the run had not written DEST yet (see rp_begin()). */
 	if (err && err != -EBADMSG)
 		return err;
 	if (!err) {
-		if (ftruncate(dest_fd, s->h.old_size))
+		/* A device keeps its size: the bytes past the image are not read. */
+		if (!p->bdev && ftruncate(dest_fd, s->h.old_size))
 			return -errno;
 		if (fsync(dest_fd))
 			return -errno;
 	}
-	if (unlink(path))
-		return -errno;
-	return io_fsync_dir(p->dir);
+	err = undo_remove(p, name);
+	return err ? err : sync_dir(p);
 }
 
 /* "T" of the latest point for messages; "(none)" before the first. */
@@ -346,12 +500,14 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 	err = paths_of(dest, &p);
 	if (err)
 		return err;
-	if (access(p.dir, F_OK))
+	if (!p.bdev && access(p.dir, F_OK))
 		return errno == ENOENT ? 0 : -errno;
 	err = lock_dir(&p, true, &lock);
 	if (err)
 		return err;
-	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	if (p.bdev && !bdev_points_area(p.bp))
+		goto out;	/* never a blksnap backup: nothing to finish */
+	err = sums_read(&p, &sums, why, sizeof(why));
 	if (!err) {
 		have = true;
 		latest = sums.take_time;
@@ -367,14 +523,11 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 	if (!err && !have)
 		err = sums_lost(&p, v, n, msg, msgsize);
 	for (i = 0; !err && i < n; i++) {
-		char path[PATH_MAX];
-
 		if (have && v[i].time <= latest) {
 			/* Committed: only a first run's (no point before it) goes. */
 			if (v[i].time == latest && !scan_heads(&p, v[i].name, &s, NULL, NULL) &&
-			    !s.h.prev_time && !undo_path(&p, v[i].name, path) &&
-			    !unlink(path)) {
-				io_fsync_dir(p.dir);
+			    !s.h.prev_time && !undo_remove(&p, v[i].name)) {
+				sync_dir(&p);
 				did = true;
 				say(msg, msgsize, "removed the undo file of the "
 				    "first run, which has no point before it");
@@ -382,7 +535,7 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 			continue;
 		}
 		if (dest_fd < 0) {
-			dest_fd = open(p.dest, O_RDWR | O_CLOEXEC);
+			dest_fd = dest_open(&p, O_RDWR);
 			if (dest_fd < 0 && errno != ENOENT) {
 				err = -errno;
 				break;
@@ -390,9 +543,7 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 		}
 		if (dest_fd < 0) {
 			/* DEST was never made: nothing to roll back. */
-			err = undo_path(&p, v[i].name, path);
-			if (!err && unlink(path))
-				err = -errno;
+			err = undo_remove(&p, v[i].name);
 			if (!err)
 				say(msg, msgsize, "removed the undo file of a run "
 				    "interrupted before %s existed", p.dest);
@@ -414,7 +565,7 @@ int rp_recover(const char *dest, char *msg, size_t msgsize)
 			    "of %s: %s holds no restore point yet", t1, p.dest);
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p.sums);
-	if (!err && !unlink(tmp)) {
+	if (!err && !p.bdev && !unlink(tmp)) {
 		did = true;
 		say(msg, msgsize, "removed a half-written checksum file");
 	}
@@ -424,7 +575,7 @@ out:
 	if (dest_fd >= 0)
 		close(dest_fd);
 	free(v);
-	unlock_dir(lock);
+	unlock_dir(&p, lock);
 	return err;
 }
 
@@ -471,7 +622,7 @@ static void run_free(struct rp_run *r)
 	undo_close(&r->w);
 	if (r->dest_fd >= 0)
 		close(r->dest_fd);
-	unlock_dir(r->lock_fd);
+	unlock_dir(&r->p, r->lock_fd);
 	block_sums_free(&r->old);
 	free(r->saved);
 	free(r->lost);
@@ -519,6 +670,14 @@ static int open_dest(struct rp_run *r, bool chain, char *why, size_t whysize)
 {
 	struct stat st;
 
+	if (r->p.bdev) {
+		/* The image is the device's first bytes, as large as the chain says. */
+		r->dest_fd = dest_open(&r->p, O_RDWR);
+		if (r->dest_fd < 0)
+			return -errno;
+		r->h.old_size = chain ? r->old.image_size : 0;
+		return 0;
+	}
 	r->dest_fd = open(r->p.dest, O_RDWR | O_CLOEXEC);
 	if (r->dest_fd < 0 && errno == ENOENT && !chain) {
 		char *parent;
@@ -591,6 +750,9 @@ int rp_dir(const char *dest, bool make, char dir[PATH_MAX])
 	struct rp_paths p;
 	int err = paths_of(dest, &p);
 
+	/* A device has no directory beside it. */
+	if (!err && p.bdev)
+		err = -ENOTDIR;
 	if (!err && make)
 		err = make_dir(&p);
 	if (!err)
@@ -600,6 +762,30 @@ int rp_dir(const char *dest, bool make, char dir[PATH_MAX])
 
 int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	     uint32_t chunk_size, struct rp_run **run, char *why, size_t whysize)
+{
+	return rp_begin_sized(dest, take_time, image_size, chunk_size, UINT64_MAX,
+			      run, why, whysize);
+}
+
+/*
+ * The most a run's undo log can take when it writes @expect bytes (whole
+ * chunks) of an image of @old_size: each chunk's old contents once, a
+ * head each, the lost records and the end.
+ */
+static uint64_t undo_bound(uint64_t expect, uint64_t old_size, uint32_t chunk)
+{
+	uint64_t data = expect < old_size ? expect : old_size;
+	uint64_t chunks = data / chunk + 1;
+
+	if (expect == UINT64_MAX)
+		return UINT64_MAX;
+	return UNDO_HEADER_SIZE + data + 2 * chunks * UNDO_RECORD_HEAD +
+	       UNDO_RECORD_HEAD;
+}
+
+int rp_begin_sized(const char *dest, int64_t take_time, uint64_t image_size,
+		   uint32_t chunk_size, uint64_t expect, struct rp_run **run,
+		   char *why, size_t whysize)
 {
 	char name[TAKE_TIME_LEN], file[sizeof(UNDO_PREFIX) + TAKE_TIME_LEN];
 	struct undo_entry *v = NULL;
@@ -619,13 +805,13 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 		return -ENOMEM;
 	r->dest_fd = r->lock_fd = r->w.fd = -1;
 	err = paths_of(dest, &r->p);
-	if (!err)
+	if (!err && !r->p.bdev)
 		err = make_dir(&r->p);
 	if (!err)
 		err = lock_dir(&r->p, true, &r->lock_fd);
 	if (err)
 		goto fail;
-	err = block_sums_read(r->p.sums, &r->old, why, whysize);
+	err = sums_read(&r->p, &r->old, why, whysize);
 	if (!err)
 		chain = true;
 	else if (err != -ENOENT)
@@ -667,11 +853,16 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	}
 	snprintf(file, sizeof(file), UNDO_PREFIX "%s", name);
 	err = undo_path(&r->p, file, r->undo);
-	if (!err)
+	if (!err && r->p.bdev)
+		err = bdev_points_begin(r->p.bp, &r->h,
+					undo_bound(expect, r->h.old_size,
+						   r->h.chunk_size),
+					&r->w, why, whysize);
+	else if (!err)
 		err = undo_create(r->undo, &r->h, &r->w);
 	/* The name must last before DEST changes, or recovery cannot find it. */
 	if (!err)
-		err = io_fsync_dir(r->p.dir);
+		err = sync_dir(&r->p);
 	if (err)
 		goto fail_undo;
 	/* A smaller image: keep the tail it cuts off before cutting it. */
@@ -680,7 +871,8 @@ int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 		err = save_chunk(r, first, &appended);
 	if (!err && appended)
 		err = undo_sync(&r->w);
-	if (!err && image_size != r->h.old_size && ftruncate(r->dest_fd, image_size))
+	if (!err && !r->p.bdev && image_size != r->h.old_size &&
+	    ftruncate(r->dest_fd, image_size))
 		err = -errno;
 	if (err)
 		goto fail_undo;
@@ -840,7 +1032,7 @@ static int before_write(struct rp_run *r, uint64_t offset, uint64_t len)
 		err = undo_sync(&r->w);
 		/* On disk now: no reader needs it in the cache. */
 		if (!err)
-			cache_drop(r->w.fd, 0, 0);
+			cache_drop(r->w.fd, r->w.base, r->w.end);
 	}
 	if (!err)
 		r->unsynced = false;
@@ -1014,10 +1206,12 @@ int rp_commit(struct rp_run *r)
 	if (!err)
 		err = undo_finish(&r->w);
 	/* The commit: from this rename on, the run is the latest point. */
-	if (!err)
+	if (!err && r->p.bdev)
+		err = bdev_points_commit(r->p.bp, &s, &r->w);
+	else if (!err)
 		err = block_sums_write(r->p.sums, &s);
-	if (!err && !r->h.prev_time && !unlink(r->undo))
-		io_fsync_dir(r->p.dir);
+	if (!err && !r->h.prev_time && !undo_remove(&r->p, strrchr(r->undo, '/') + 1))
+		sync_dir(&r->p);
 out:
 	block_sums_free(&s);
 	run_free(r);
@@ -1076,7 +1270,7 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		err = lock_dir(&p, false, &lock);
 	if (err)
 		return err;
-	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	err = sums_read(&p, &sums, why, sizeof(why));
 	if (!err)
 		have = true;
 	else if (err == -ENOENT)
@@ -1101,7 +1295,11 @@ int rp_list(const char *dest, struct rp_point **points, size_t *count)
 		pt->image_size = sums.image_size;
 		pt->latest = true;
 		pt->disk_bytes = disk_bytes_of(p.sums);
-		if (stat(p.dest, &st)) {
+		if (p.bdev) {
+			/* Its image: the device's first bytes, and its checksums. */
+			pt->complete = true;
+			pt->disk_bytes = sums.image_size + block_sums_bytes(sums.count);
+		} else if (stat(p.dest, &st)) {
 			snprintf(pt->why, sizeof(pt->why), "the image: %s",
 				 strerror(errno));
 		} else if ((uint64_t)st.st_size != sums.image_size && !pending) {
@@ -1182,7 +1380,7 @@ out:
 	free(v);
 	free(lost.v);
 	block_sums_free(&sums);
-	unlock_dir(lock);
+	unlock_dir(&p, lock);
 	return err;
 }
 
@@ -1242,22 +1440,19 @@ static bool all_zero(const unsigned char *p, size_t len)
  * reads as zeros here, fails its check, and must come from that run's
  * undo file.
  */
-static int copy_latest(struct out_image *o, int dest_fd, unsigned char *buf)
+static int copy_latest(struct out_image *o, int dest_fd, uint64_t size,
+		       unsigned char *buf)
 {
 	const struct block_sums *s = o->sums;
-	struct stat st;
 	uint64_t i;
 	int err;
 
-	if (fstat(dest_fd, &st))
-		return -errno;
 	if (o->file && (ftruncate(o->fd, 0) || ftruncate(o->fd, s->image_size)))
 		return -errno;
 	for (i = 0; i < s->count; i++) {
 		uint64_t len = block_sums_chunk_len(s, i), start = i * s->chunk_size;
-		uint64_t have = (uint64_t)st.st_size <= start ? 0 :
-				(uint64_t)st.st_size - start < len ?
-				(uint64_t)st.st_size - start : len;
+		uint64_t have = size <= start ? 0 : size - start < len ?
+				size - start : len;
 
 		memset(buf + have, 0, len - have);
 		err = have ? io_pread_full(dest_fd, buf, have, start) : 0;
@@ -1282,20 +1477,17 @@ static int apply_undo(const struct rp_paths *p, const char *name,
 		      char *why, size_t whysize)
 {
 	char path[PATH_MAX];
-	int fd, err;
+	int err;
 
 	err = undo_path(p, name, path);
 	if (err)
 		return err;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	if (pending)
-		err = undo_scan(fd, s, apply_pending, o);
+		err = undo_read(p, name, s, &(const struct undo_visit){
+			.data = apply_pending, .arg = o }, NULL);
 	else
-		err = undo_scan_visit(fd, s, &(const struct undo_visit){
-			.data = apply_older, .lost = older_lost, .arg = o });
-	close(fd);
+		err = undo_read(p, name, s, &(const struct undo_visit){
+			.data = apply_older, .lost = older_lost, .arg = o }, NULL);
 	/* An interrupted run with a torn header had not written DEST yet. */
 	if (pending && err == -EBADMSG)
 		return 0;
@@ -1319,6 +1511,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 	unsigned char *buf = NULL;
 	struct stat st;
 	int64_t expect;
+	uint64_t size;
 	size_t n = 0, i;
 	int lock = -1, dest_fd = -1, err;
 
@@ -1328,7 +1521,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 		err = lock_dir(&p, false, &lock);
 	if (err)
 		return err;
-	err = block_sums_read(p.sums, &sums, why, whysize);
+	err = sums_read(&p, &sums, why, whysize);
 	if (err == -EBADMSG) {
 		char what[160];
 
@@ -1365,7 +1558,7 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 	}
 	o.file = S_ISREG(st.st_mode);
 	cache_behind_init(&o.cb, out_fd);
-	dest_fd = open(p.dest, O_RDONLY | O_CLOEXEC);
+	dest_fd = dest_open(&p, O_RDONLY);
 	buf = malloc(sums.chunk_size);
 	o.bad = calloc(sums.count / 8 + 1, 1);
 	if (dest_fd < 0) {
@@ -1377,7 +1570,9 @@ int rp_materialise(const char *dest, int64_t at, int out_fd,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = copy_latest(&o, dest_fd, buf);
+	err = dest_bytes(&p, dest_fd, &size);
+	if (!err)
+		err = copy_latest(&o, dest_fd, size, buf);
 	/* An interrupted run's writes are undone in the copy, not in DEST. */
 	for (i = 0; !err && i < n && v[i].time > sums.take_time; i++)
 		err = apply_undo(&p, v[i].name, &o, true, &s, why, whysize);
@@ -1416,7 +1611,7 @@ out:
 	free(buf);
 	free(v);
 	block_sums_free(&sums);
-	unlock_dir(lock);
+	unlock_dir(&p, lock);
 	return err;
 }
 
@@ -1427,9 +1622,15 @@ int rp_latest_time(const char *dest, int64_t *t)
 	struct block_sums sums;
 	int err;
 
+	int lock = -1;
+
 	err = paths_of(dest, &p);
+	/* A device's area is read under its lock: only its fd has it. */
+	if (!err && p.bdev)
+		err = lock_dir(&p, false, &lock);
 	if (!err)
-		err = block_sums_read(p.sums, &sums, why, sizeof(why));
+		err = sums_read(&p, &sums, why, sizeof(why));
+	unlock_dir(&p, lock);
 	if (err)
 		return err;
 	*t = sums.take_time;
@@ -1440,7 +1641,7 @@ int rp_latest_time(const char *dest, int64_t *t)
 int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 	      unsigned int *points)
 {
-	char why[160], path[PATH_MAX];
+	char why[160];
 	struct rp_paths p;
 	struct block_sums sums;
 	struct undo_entry *v = NULL;
@@ -1459,7 +1660,7 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 		err = lock_dir(&p, true, &lock);
 	if (err)
 		return err;
-	err = block_sums_read(p.sums, &sums, why, sizeof(why));
+	err = sums_read(&p, &sums, why, sizeof(why));
 	if (!err) {
 		have = true;
 		block_sums_free(&sums);
@@ -1473,21 +1674,19 @@ int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 			kept++;
 			continue;
 		}
-		err = undo_path(&p, v[i].name, path);
-		if (!err && unlink(path))
-			err = -errno;
+		err = undo_remove(&p, v[i].name);
 		if (!err)
 			(*removed)++;
 	}
 	if (*removed) {
-		int serr = io_fsync_dir(p.dir);
+		int serr = sync_dir(&p);
 
 		err = err ? err : serr;
 	}
 	if (points && have && !err)
 		*points = kept;
 	free(v);
-	unlock_dir(lock);
+	unlock_dir(&p, lock);
 	return err == -ENOENT && !*removed ? 0 : err;
 }
 
@@ -1563,18 +1762,20 @@ static int verify_lost(void *arg, uint64_t offset, uint64_t len)
 }
 
 /* Every chunk of DEST against the checksum file, bad ones as ranges. */
-static int verify_image(struct verify *c, const char *path, unsigned char *buf)
+static int verify_image(struct verify *c, const struct rp_paths *p,
+			unsigned char *buf)
 {
 	const struct block_sums *s = c->sums;
-	uint64_t i, bad_from = 0, bad_len = 0;
-	struct stat st;
+	const char *path = p->dest;
+	uint64_t i, bad_from = 0, bad_len = 0, size;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
+	fd = dest_open(p, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	err = dest_bytes(p, fd, &size);
+	if (err) {
+		close(fd);
 		return err;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -1585,9 +1786,8 @@ static int verify_image(struct verify *c, const char *path, unsigned char *buf)
 
 		if (i < s->count) {
 			/* An interrupted run that shrank DEST: read short, as zeros. */
-			have = (uint64_t)st.st_size <= start ? 0 :
-			       (uint64_t)st.st_size - start < len ?
-			       (uint64_t)st.st_size - start : len;
+			have = size <= start ? 0 : size - start < len ?
+			       size - start : len;
 			memset(buf + have, 0, len - have);
 			err = have ? io_pread_full(fd, buf, have, start) : 0;
 			cache_drop(fd, start, have);
@@ -1623,7 +1823,7 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 	bool chain_ok, lost_link = false, found = !at;
 	int64_t expect;
 	size_t n = 0, k = 0, i;
-	int lock = -1, fd, err;
+	int lock = -1, err;
 
 	memset(res, 0, sizeof(*res));
 	why[0] = '\0';
@@ -1632,7 +1832,7 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 		err = lock_dir(&p, false, &lock);
 	if (err)
 		return err;
-	err = block_sums_read(p.sums, &sums, why, whysize);
+	err = sums_read(&p, &sums, why, whysize);
 	if (err == -EBADMSG) {
 		/* Nothing can be checked without it, nor restored. */
 		damage(&c, p.sums, false, 0, 0, why);
@@ -1680,20 +1880,14 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 	}
 	/* An interrupted run's records: their own hashes, then DEST. */
 	for (i = 0; !err && i < n && v[i].time > sums.take_time; i++) {
-		err = undo_path(&p, v[i].name, path);
-		fd = err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-		if (!err && fd < 0)
-			err = -errno;
-		if (err)
-			break;
-		err = undo_scan(fd, &s, verify_held, &c);
-		close(fd);
+		err = undo_read(&p, v[i].name, &s, &(const struct undo_visit){
+			.data = verify_held, .arg = &c }, NULL);
 		/* Torn where it was cut: the run's own end, not damage. */
 		if (err == -EBADMSG)
 			err = 0;
 	}
 	if (!err)
-		err = verify_image(&c, p.dest, buf);
+		err = verify_image(&c, &p, buf);
 	if (err)
 		goto out;
 	chain_ok = !c.damaged;
@@ -1703,15 +1897,11 @@ int rp_verify(const char *dest, int64_t at, rp_damage_fn fn, void *arg,
 		if (v[i].time > sums.take_time)
 			continue;
 		err = undo_path(&p, v[i].name, path);
-		fd = err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-		if (!err && fd < 0)
-			err = -errno;
 		if (err)
 			break;
 		c.nsaid = 0;
-		err = undo_scan_visit(fd, &s, &(const struct undo_visit){
-			.data = verify_record, .lost = verify_lost, .arg = &c });
-		close(fd);
+		err = undo_read(&p, v[i].name, &s, &(const struct undo_visit){
+			.data = verify_record, .lost = verify_lost, .arg = &c }, NULL);
 		if (!err && !s.h.prev_time)
 			continue;	/* a first run's, left by a crash: no point */
 		for (size_t l = 0; !err && l < c.nsaid; l++) {
@@ -1769,6 +1959,39 @@ out:
 	free(c.said);
 	free(v);
 	block_sums_free(&sums);
-	unlock_dir(lock);
+	unlock_dir(&p, lock);
 	return err;
+}
+
+bool rp_exists(const char *dest)
+{
+	struct rp_paths p;
+	bool yes;
+	int lock = -1, err;
+
+	if (paths_of(dest, &p))
+		return false;
+	if (!p.bdev)
+		return !access(p.dir, F_OK);
+	err = lock_dir(&p, false, &lock);
+	if (err)
+		return err == -EBUSY || err == -EBADMSG;
+	yes = bdev_points_area(p.bp) != NULL;
+	unlock_dir(&p, lock);
+	return yes;
+}
+
+void rp_area_uuid(const char *dest, char out[37])
+{
+	const struct bdev_area *a;
+	struct rp_paths p;
+	int lock = -1;
+
+	out[0] = '\0';
+	if (paths_of(dest, &p) || !p.bdev || lock_dir(&p, false, &lock))
+		return;
+	a = bdev_points_area(p.bp);
+	if (a)
+		uuid_unparse_lower(a->uuid, out);
+	unlock_dir(&p, lock);
 }

@@ -29,6 +29,13 @@
  * of a first run (no point before it) is deleted at its commit.  Every
  * data file is created mode 0600, whatever the umask.
  *
+ * A block-device DEST has no directory beside it: its points live in the
+ * device's own blksnap area, past the image (bdev_area.h): the checksum
+ * file in one of two slots, the undo files as logs in a ring, and a
+ * header whose write is the commit where a file DEST renames.  The
+ * functions below take either DEST; a device is locked by flock() on the
+ * device itself, and opened O_EXCL (refused while mounted) by a run.
+ *
  * Not thread-safe; one run per DEST at a time (the lock refuses a second
  * with -EBUSY).  Functions return 0 or -errno.
  */
@@ -61,6 +68,16 @@ struct rp_run;
  */
 int rp_begin(const char *dest, int64_t take_time, uint64_t image_size,
 	     uint32_t chunk_size, struct rp_run **run, char *why, size_t whysize);
+
+/*
+ * rp_begin() for a run that will write at most @expect bytes of DEST
+ * (whole chunks; UINT64_MAX if unknown): a device's area places the run's
+ * undo log where that much fits, or wraps.  -ENOSPC, with @why, if a
+ * device has no room for its area past the image.
+ */
+int rp_begin_sized(const char *dest, int64_t take_time, uint64_t image_size,
+		   uint32_t chunk_size, uint64_t expect, struct rp_run **run,
+		   char *why, size_t whysize);
 
 /*
  * Write @len bytes of @data at @offset of DEST, saving the old contents
@@ -128,7 +145,7 @@ int rp_abort(struct rp_run *run);
 
 /*
  * DEST.blksnap's path in @dir; with @make, the directory is made (0700),
- * its name durably, if it is not there.  For the other files a run keeps
+ * its name durably, if it is not there.  -ENOTDIR for a device DEST.  For the other files a run keeps
  * beside the points (snapshot_record.h).
  */
 int rp_dir(const char *dest, bool make, char dir[PATH_MAX]);
@@ -223,6 +240,18 @@ int rp_recover(const char *dest, char *msg, size_t msgsize);
  */
 int rp_retain(const char *dest, unsigned int keep, unsigned int *removed,
 	      unsigned int *points);
+
+/*
+ * Whether DEST holds restore points (a directory beside it, or a
+ * device's blksnap area; a device locked by another run counts).
+ */
+bool rp_exists(const char *dest);
+
+/*
+ * The UUID of a block-device DEST's blksnap area in @out (36 characters
+ * and a NUL), "" if it has none or is not a device.
+ */
+void rp_area_uuid(const char *dest, char out[37]);
 
 /*
  * The take time of DEST's latest point, read from its checksum file

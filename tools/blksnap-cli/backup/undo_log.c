@@ -132,7 +132,46 @@ int undo_create(const char *path, const struct undo_header *h,
 	}
 	w->seed = h->take_time;
 	w->chunk_size = h->chunk_size;
+	w->limit = UINT64_MAX;
 	w->end = UNDO_HEADER_SIZE;
+	return 0;
+}
+
+int undo_create_at(int fd, uint64_t base, uint64_t limit,
+		   const struct undo_header *h, struct undo_writer *w)
+{
+	unsigned char b[UNDO_HEADER_SIZE];
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	if (limit < UNDO_HEADER_SIZE)
+		return -ENOSPC;
+	encode_header(h, b);
+	err = io_pwrite_full(fd, b, sizeof(b), base);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (err)
+		return err;
+	w->fd = fd;
+	w->borrowed = true;
+	w->base = base;
+	w->limit = limit;
+	w->seed = h->take_time;
+	w->chunk_size = h->chunk_size;
+	w->end = UNDO_HEADER_SIZE;
+	return 0;
+}
+
+/* Room for @need more bytes below the limit, asking for it if need be. */
+static int room_for(struct undo_writer *w, uint64_t need)
+{
+	while (w->limit - w->end < need) {
+		int err = w->room ? w->room(w->room_arg, w, need) : -ENOSPC;
+
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -142,10 +181,14 @@ static int append(struct undo_writer *w, uint32_t kind, uint64_t offset,
 	unsigned char head[UNDO_RECORD_HEAD];
 	int err;
 
+	err = room_for(w, sizeof(head) + len);
+	if (err)
+		return err;
 	encode_head(head, w->seed, kind, offset, len, data_hash);
-	err = io_pwrite_full(w->fd, head, sizeof(head), w->end);
+	err = io_pwrite_full(w->fd, head, sizeof(head), w->base + w->end);
 	if (!err && len)
-		err = io_pwrite_full(w->fd, data, len, w->end + sizeof(head));
+		err = io_pwrite_full(w->fd, data, len,
+				     w->base + w->end + sizeof(head));
 	if (err)
 		return err;
 	w->end += sizeof(head) + (kind == KIND_DATA ? len : 0);
@@ -174,8 +217,11 @@ int undo_append_lost(struct undo_writer *w, uint64_t offset, uint64_t len)
 
 	if (!len)
 		return -EINVAL;
+	err = room_for(w, sizeof(head));
+	if (err)
+		return err;
 	encode_head(head, w->seed, KIND_LOST, offset, len, 0);
-	err = io_pwrite_full(w->fd, head, sizeof(head), w->end);
+	err = io_pwrite_full(w->fd, head, sizeof(head), w->base + w->end);
 	if (!err)
 		w->end += sizeof(head);
 	return err;
@@ -192,8 +238,11 @@ int undo_finish(struct undo_writer *w)
 	unsigned char head[UNDO_RECORD_HEAD];
 	int err;
 
+	err = room_for(w, sizeof(head));
+	if (err)
+		return err;
 	encode_head(head, w->seed, KIND_END, w->records, w->bytes, 0);
-	err = io_pwrite_full(w->fd, head, sizeof(head), w->end);
+	err = io_pwrite_full(w->fd, head, sizeof(head), w->base + w->end);
 	if (err)
 		return err;
 	w->end += sizeof(head);
@@ -204,7 +253,7 @@ int undo_close(struct undo_writer *w)
 {
 	int err = 0;
 
-	if (w->fd >= 0 && close(w->fd))
+	if (w->fd >= 0 && !w->borrowed && close(w->fd))
 		err = -errno;
 	w->fd = -1;
 	return err;
@@ -227,24 +276,31 @@ int undo_scan(int fd, struct undo_scan *s, undo_record_fn fn, void *arg)
 
 int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v)
 {
-	undo_record_fn fn = v->data;
-	void *arg = v->arg;
-	unsigned char b[UNDO_HEADER_SIZE];
-	unsigned char *data = NULL;
-	uint64_t at = UNDO_HEADER_SIZE, size;
 	struct stat st;
-	int err;
 
 	memset(s, 0, sizeof(*s));
 	if (fstat(fd, &st))
 		return -errno;
-	size = st.st_size;
+	return undo_scan_region(fd, 0, st.st_size, s, v);
+}
+
+int undo_scan_region(int fd, uint64_t base, uint64_t size,
+		     struct undo_scan *s, const struct undo_visit *v)
+{
+	undo_record_fn fn = v->data;
+	void *arg = v->arg;
+	unsigned char b[UNDO_HEADER_SIZE];
+	unsigned char *data = NULL;
+	uint64_t at = UNDO_HEADER_SIZE;
+	int err;
+
+	memset(s, 0, sizeof(*s));
 	if (size < UNDO_HEADER_SIZE) {
 		snprintf(s->why, sizeof(s->why), "header truncated (%llu bytes)",
 			 (unsigned long long)size);
 		return -EBADMSG;
 	}
-	err = io_pread_full(fd, b, sizeof(b), 0);
+	err = io_pread_full(fd, b, sizeof(b), base);
 	if (err)
 		return err;
 	err = decode_header(b, &s->h, s->why, sizeof(s->why));
@@ -261,7 +317,7 @@ int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v)
 			err = stop(s, at, "record head truncated");
 			break;
 		}
-		err = io_pread_full(fd, head, sizeof(head), at);
+		err = io_pread_full(fd, head, sizeof(head), base + at);
 		if (err)
 			break;
 		kind = get32(head + 4);
@@ -315,7 +371,7 @@ int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v)
 					break;
 				}
 			}
-			err = io_pread_full(fd, data, len, at + UNDO_RECORD_HEAD);
+			err = io_pread_full(fd, data, len, base + at + UNDO_RECORD_HEAD);
 			if (err)
 				break;
 			if (XXH3_64bits(data, len) != hash) {

@@ -65,12 +65,29 @@ struct undo_header {
 	uint64_t new_size;
 };
 
-/* An undo file being written; the caller owns @fd's directory entry. */
+struct undo_writer;
+
+/*
+ * Called when a record of @need bytes does not fit below @w->limit: raise
+ * @w->limit (durably making room) and return 0, or return -ENOSPC.
+ */
+typedef int (*undo_room_fn)(void *arg, struct undo_writer *w, uint64_t need);
+
+/*
+ * An undo log being written: a file of its own (the caller owns its
+ * directory entry), or a region of a device from byte @base (the caller
+ * owns @fd and the region).
+ */
 struct undo_writer {
 	int fd;
+	bool borrowed;		/* @fd is the caller's: undo_close() leaves it */
+	uint64_t base;		/* where the log starts in @fd */
+	uint64_t limit;		/* bytes the log may take from @base */
+	undo_room_fn room;	/* asked when a record passes @limit; may be NULL */
+	void *room_arg;
 	int64_t seed;		/* take_time */
 	uint32_t chunk_size;	/* a record's data at most */
-	uint64_t end;		/* where the next record goes */
+	uint64_t end;		/* where the next record goes, from @base */
 	uint64_t records;	/* data records so far */
 	uint64_t bytes;		/* their data bytes */
 };
@@ -82,6 +99,14 @@ struct undo_writer {
  */
 int undo_create(const char *path, const struct undo_header *h,
 		struct undo_writer *w);
+
+/*
+ * Start an undo log in @fd (the caller's, left open) at byte @base, at
+ * most @limit bytes (@w->room may raise it): write @h there and fsync.
+ * 0, -ENOSPC if not even the header fits, or -errno.
+ */
+int undo_create_at(int fd, uint64_t base, uint64_t limit,
+		   const struct undo_header *h, struct undo_writer *w);
 
 /* Append a data record; not durable until undo_sync().  0 or -errno. */
 int undo_append(struct undo_writer *w, uint64_t offset, const void *data,
@@ -143,5 +168,13 @@ struct undo_visit {
 
 /* undo_scan() with a callback per kind of record. */
 int undo_scan_visit(int fd, struct undo_scan *s, const struct undo_visit *v);
+
+/*
+ * undo_scan_visit() of the log in the @size bytes of @fd from @base (a
+ * region of a device: the bytes after its end record are not its own, so
+ * only a log of exactly @size bytes reads as complete).
+ */
+int undo_scan_region(int fd, uint64_t base, uint64_t size,
+		     struct undo_scan *s, const struct undo_visit *v);
 
 #endif /* BLKSNAP_CLI_UNDO_LOG_H */

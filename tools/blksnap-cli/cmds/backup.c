@@ -34,6 +34,7 @@
 #include <blksnap/blksnap.h>
 #include "backup/backup_copy.h"
 #include "backup/backup_state.h"
+#include "backup/bdev_area.h"
 #include "backup/dest_signature.h"
 #include "backup/device_lock.h"
 #include "backup/hooks.h"
@@ -88,7 +89,12 @@ static void usage(const char *cmd)
 	       "\nAn image file keeps restore points in DEST.blksnap/ beside it: each\n"
 	       "run saves the old contents of what it overwrites there first, so an\n"
 	       "interrupted run is rolled back (the next run says so in one line)\n"
-	       "and earlier backups stay restorable ('backup restore').\n"
+	       "and earlier backups stay restorable ('backup restore').  A block\n"
+	       "device keeps them in its own blksnap area past the copy (the device\n"
+	       "must be larger than TARGET: its size rounded up to 1 MiB, 4 MiB of\n"
+	       "undo space and 16 bytes per 64 KiB); its first bytes stay a plain\n"
+	       "copy.  A device without that room is refused (exit 1) unless\n"
+	       "--in-place is given.\n"
 	       CLI_TARGET_HELP
 	       "\nOptions:\n"
 	       " -t, --to DEST          the image file, block device or directory\n"
@@ -107,9 +113,14 @@ static void usage(const char *cmd)
 	       "                        to read and destroy (one TARGET only)\n"
 	       " -k, --keep-snapshot    leave the snapshot after the copy (to verify\n"
 	       "                        it); 'blksnap snapshot destroy' it after\n"
-	       " -K, --keep N           keep N restore points of an image file, the\n"
-	       "                        latest included (default: keep in\n"
-	       "                        blksnap.conf(5), built-in 7)\n"
+	       " -K, --keep N           keep N restore points of DEST, the latest\n"
+	       "                        included (default: keep in blksnap.conf(5),\n"
+	       "                        built-in 7; a device keeps at most 120, and\n"
+	       "                        fewer when its area runs out of room)\n"
+	       "     --in-place         a block-device DEST with no room for its\n"
+	       "                        blksnap area: write it in place, without\n"
+	       "                        restore points (an interrupted run leaves\n"
+	       "                        it torn until the next run completes)\n"
 	       " -b, --bwlimit RATE     copy at most RATE bytes per second (K, M, G)\n"
 	       "     --pre CMD          run CMD (sh -c) right before the snapshot is\n"
 	       "                        taken, after the hooks directory's pre hooks;\n"
@@ -132,7 +143,8 @@ static void usage(const char *cmd)
 	       "failed (a device with a summary line is done all the same; the\n"
 	       "others' next run repairs DEST), 2 usage.\n"
 	       "\n'list', 'restore' and 'verify' read the restore points kept in\n"
-	       "DEST.blksnap/ beside an image DEST; see their --help.\n",
+	       "DEST.blksnap/ beside an image DEST, or in a device DEST's own area;\n"
+	       "see their --help.\n",
 	       cmd, cmd, cmd, cmd);
 	cli_usage_footer();
 }
@@ -146,6 +158,7 @@ struct job {
 	int dev_lock_fd;		/* device_lock.h; -1 if none could be made */
 	bool dest_created;		/* by this run: removed on failure */
 	bool dest_bdev;
+	bool no_area_room;		/* a device too small for its blksnap area */
 	uint64_t dest_bdev_size;
 
 	struct backup_state prev;
@@ -186,6 +199,7 @@ struct backup {
 	bool dir_mode;
 	bool json, no_wait, keep, full;
 	bool force;			/* overwrite a DEST blksnap did not write */
+	bool in_place;			/* a device DEST without room: no points */
 	unsigned int keep_points;	/* --keep, or blksnap.conf's keep */
 	uint64_t bwlimit;
 	struct hooks hooks;
@@ -277,6 +291,19 @@ static int check_dest(struct backup *b, struct job *j)
 					 need_s, need_s);
 				return cli_fail_text(msg);
 			}
+			need = bdev_area_min_dev_size(need, RP_CHUNK_DEFAULT);
+			j->no_area_room = j->dest_bdev_size < need &&
+					  !rp_exists(j->dest);
+			if (j->no_area_room && !b->in_place && !b->ranges_out) {
+				size_format(j->dest_bdev_size, have_s, sizeof(have_s));
+				size_format(need, need_s, sizeof(need_s));
+				snprintf(msg, sizeof(msg), "%s: %s, no room past a copy of "
+					 "%s for the blksnap area that keeps its restore "
+					 "points; give a device of at least %s or an image "
+					 "file, or --in-place to write it without restore "
+					 "points", j->dest, have_s, j->m->t.arg, need_s);
+				return cli_fail_text(msg);
+			}
 		} else if (!S_ISREG(st.st_mode)) {
 			snprintf(msg, sizeof(msg), "%s: not a regular file or block "
 				 "device; give an image file or a block device", j->dest);
@@ -352,11 +379,12 @@ static int plan_job(struct backup *b, struct job *j)
 	if (ret)
 		return ret;
 	/*
-	 * Restore points live in a directory beside DEST: an image file has
-	 * one on the backup medium, a block device's would be in /dev.
+	 * Restore points live on the backup medium: in a directory beside an
+	 * image file, in a block device's own area past the copy (--in-place
+	 * writes a device without room for one as before, without points).
 	 * --ranges-out writes nothing to DEST.
 	 */
-	j->points = !j->dest_bdev && !b->ranges_out;
+	j->points = !b->ranges_out && !(j->dest_bdev && j->no_area_room);
 	if (b->state_arg) {
 		snprintf(j->state, sizeof(j->state), "%s", b->state_arg);
 		return CLI_EXIT_SUCCESS;
@@ -424,11 +452,19 @@ static int open_image(struct job *j)
  * filesystem a file is on: a replugged USB disk comes back under another
  * device number, and its DEST is the same all the same.
  */
-static void dest_id_of(const struct stat *st, struct backup_dest_id *id)
+static void dest_id_of(const char *dest, const struct stat *st,
+		       struct backup_dest_id *id)
 {
+	char uuid[37];
+
 	backup_dest_id_from_stat(st, id);
-	if (id->kind == BACKUP_DEST_FILE)
+	if (id->kind == BACKUP_DEST_FILE) {
 		identity_fs_uuid(st->st_dev, id->fs_uuid, sizeof(id->fs_uuid));
+	} else if (id->kind == BACKUP_DEST_BDEV) {
+		/* Its blksnap area's UUID: the same device after a replug. */
+		rp_area_uuid(dest, uuid);
+		snprintf(id->fs_uuid, sizeof(id->fs_uuid), "%s", uuid);
+	}
 }
 
 /* Full or incremental, and why. */
@@ -442,7 +478,7 @@ static void decide(struct backup *b, struct job *j)
 		dest.exists = true;
 		dest.is_bdev = S_ISBLK(st.st_mode);
 		dest.size = dest.is_bdev ? j->dest_bdev_size : (uint64_t)st.st_size;
-		dest_id_of(&st, &dest.id);
+		dest_id_of(j->dest, &st, &dest.id);
 		j->dest_seen = dest.id;
 	}
 	j->incremental = false;
@@ -565,7 +601,7 @@ static int open_dest_again(struct job *j)
 		close(fd);
 		return err;
 	}
-	dest_id_of(&st, &id);
+	dest_id_of(j->dest, &st, &id);
 	if (!backup_dest_id_same(&id, &j->dest_seen) ||
 	    (!j->dest_bdev && (uint64_t)st.st_size != j->total)) {
 		close(fd);
@@ -668,10 +704,22 @@ static int fail_begin(const struct job *j, int err, const char *why)
 {
 	char msg[4 * PATH_MAX + RP_MSG_LEN];
 
-	if (err == -EBUSY)
+	if (err == -EBUSY && j->dest_bdev)
+		snprintf(msg, sizeof(msg), "%s: in use (mounted, or another blksnap "
+			 "backup, list or restore holds it); unmount it or try again "
+			 "when it is done", j->dest);
+	else if (err == -EBUSY)
 		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
 			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
 			 "it is done", j->dest, j->dest);
+	else if (err == -ENOSPC && j->dest_bdev && why[0])
+		snprintf(msg, sizeof(msg), "%s: %s; give a larger device or an "
+			 "image file, or --in-place to write it without restore "
+			 "points", j->dest, why);
+	else if (err == -EBADMSG && j->dest_bdev)
+		snprintf(msg, sizeof(msg), "%s: %s; save what 'blksnap backup "
+			 "restore' still gives, then wipe its last MiB for a new "
+			 "chain", j->dest, why);
 	else if (err == -EBADMSG)
 		snprintf(msg, sizeof(msg), "%s: %s; save what 'blksnap backup "
 			 "restore' still gives, then move %s and %s" RP_DIR_SUFFIX
@@ -683,6 +731,19 @@ static int fail_begin(const struct job *j, int err, const char *why)
 		return fail_io(j->dest, "begin a restore point", err,
 			       "check the backup medium's space and permissions");
 	return cli_fail_text(msg);
+}
+
+/* The bytes of whole chunks that ranges @v touch: what a run may save. */
+static uint64_t chunk_bytes(const struct byte_range *v, size_t n)
+{
+	uint64_t sum = 0, cs = RP_CHUNK_DEFAULT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].length)
+			sum += ((v[i].offset + v[i].length + cs - 1) / cs -
+				v[i].offset / cs) * cs;
+	return sum;
 }
 
 /*
@@ -725,8 +786,8 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	}
 	/* The engine makes a missing DEST: all holes, zero runs need nothing. */
 	zeroed = stat(j->dest, &st) && errno == ENOENT;
-	err = rp_begin(j->dest, b->taken, j->total, RP_CHUNK_DEFAULT, &run,
-		       why, sizeof(why));
+	err = rp_begin_sized(j->dest, b->taken, j->total, RP_CHUNK_DEFAULT,
+			     chunk_bytes(v, n), &run, why, sizeof(why));
 	if (err)
 		return fail_begin(j, err, why);
 	j->dest_created = zeroed;
@@ -813,7 +874,7 @@ static int copy_to_points(struct backup *b, struct job *j, int image_fd,
 	/* What the state records: DEST as this copy leaves it. */
 	if (stat(j->dest, &st))
 		return fail_io(j->dest, "stat", -errno, "check the backup medium");
-	dest_id_of(&st, &j->dest_after);
+	dest_id_of(j->dest, &st, &j->dest_after);
 	return CLI_EXIT_SUCCESS;
 }
 
@@ -868,7 +929,7 @@ static int copy_ranges(struct backup *b, struct job *j, int image_fd,
 	if (!err && fstat(fd, &st))
 		err = -errno;
 	if (!err)
-		dest_id_of(&st, &j->dest_after);
+		dest_id_of(j->dest, &st, &j->dest_after);
 	if (close(fd) && !err)
 		err = -errno;
 	backup_copy_free(&c);
@@ -1240,6 +1301,15 @@ static int wait_for_later_second(const struct backup *b)
 }
 
 /*
+ * Where a run's snapshot record lives: beside an image file's points
+ * (STATE.blksnap/ for a device DEST, which has no directory beside it).
+ */
+static const char *record_at(const struct job *j)
+{
+	return j->dest_bdev ? j->state : j->dest;
+}
+
+/*
  * snapshot_make's hook: each image DEST records the snapshot as soon as it
  * exists, and each filter attached for it, so that the next run can clean
  * up after a kill.  Every record holds the whole run: the next run of any
@@ -1259,7 +1329,8 @@ static int record_made(void *arg, const struct snapshot_make *c,
 		if (!j->points)
 			continue;
 		if (!m)
-			err = snapshot_record_create(j->dest, &c->id, &j->record_fd);
+			err = snapshot_record_create(record_at(j), &c->id,
+						     &j->record_fd);
 		else if (m->attached)
 			err = snapshot_record_add(j->record_fd, m->t.dev, false);
 	}
@@ -1297,7 +1368,7 @@ static void forget_snapshot(const struct backup *b, bool handed_over)
 			close(j->record_fd);
 			continue;
 		}
-		err = snapshot_record_remove(j->dest, j->record_fd);
+		err = snapshot_record_remove(record_at(j), j->record_fd);
 		if (err && b->mk.created)
 			fprintf(stderr, CLI_NAME ": %s: cannot remove %s" RP_DIR_SUFFIX
 				"/" SNAPSHOT_RECORD_NAME ": %s; its next backup "
@@ -1523,15 +1594,15 @@ static int load_states(struct backup *b)
  */
 static int refuse_foreign_dest(const struct backup *b, const struct job *j)
 {
-	char what[256], dir[PATH_MAX], msg[3 * PATH_MAX];
+	char what[256], msg[3 * PATH_MAX];
 	struct backup_dest_id id;
 	struct stat st;
 
 	if (b->force || b->ranges_out || stat(j->dest, &st))
 		return CLI_EXIT_SUCCESS;
-	if (!rp_dir(j->dest, false, dir) && !access(dir, F_OK))
+	if (rp_exists(j->dest))
 		return CLI_EXIT_SUCCESS;
-	dest_id_of(&st, &id);
+	dest_id_of(j->dest, &st, &id);
 	if (j->prev_ok && !strcmp(j->prev.dest, j->dest) &&
 	    backup_dest_id_same(&j->prev.dest_id, &id))
 		return CLI_EXIT_SUCCESS;
@@ -1560,7 +1631,11 @@ static int recover(struct job *j)
 	}
 	if (!err)
 		return CLI_EXIT_SUCCESS;
-	if (err == -EBUSY)
+	if (err == -EBUSY && j->dest_bdev)
+		snprintf(msg, sizeof(msg), "%s: in use (mounted, or another blksnap "
+			 "backup, list or restore holds it); unmount it or try again "
+			 "when it is done", j->dest);
+	else if (err == -EBUSY)
 		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
 			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
 			 "it is done", j->dest, j->dest);
@@ -1625,7 +1700,7 @@ static int prepare(struct backup *b, char **args, size_t nargs)
 	/* After the lock: a run of this state still alive has ended. */
 	for (i = 0; !ret && i < b->n; i++)
 		if (b->jobs[i].points)
-			ret = stale_snapshot_clear(b->mk.ctx, b->jobs[i].dest,
+			ret = stale_snapshot_clear(b->mk.ctx, record_at(&b->jobs[i]),
 						   b->jobs[i].stale);
 	return ret;
 }
@@ -1648,6 +1723,7 @@ int cmd_backup(int argc, char **argv)
 		{ "state",         required_argument, NULL, 'S' },
 		{ "full",          no_argument,       NULL, 'f' },
 		{ "force",         no_argument,       NULL, 'F' },
+		{ "in-place",      no_argument,       NULL, 'I' },
 		{ "no-wait",       no_argument,       NULL, 'n' },
 		{ "ranges-out",    required_argument, NULL, 'r' },
 		{ "keep-snapshot", no_argument,       NULL, 'k' },
@@ -1686,6 +1762,9 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case 'F':
 			b.force = true;
+			break;
+		case 'I':
+			b.in_place = true;
 			break;
 		case 'n':
 			b.no_wait = true;

@@ -16,6 +16,7 @@
 #include <blksnap/blksnap.h>
 #include "backup/backup_points.h"
 #include "backup/backup_state.h"
+#include "backup/device_lock.h"
 #include "backup/restore_point.h"
 #include "backup/take_time.h"
 #include "cli.h"
@@ -279,8 +280,9 @@ static int verify_source(const char *dest, const char *target, struct report *r,
 	struct signals_saved saved;
 	const struct snapshot_member *m;
 	char *args[] = { (char *)target };
+	struct device_lock_holder holder;
 	int64_t latest;
-	int ret, err;
+	int ret, err, lock_fd = -1;
 
 	if (!realpath(dest, abs))
 		return source_fail(&sc, target, strerror(errno), "check DEST");
@@ -310,6 +312,17 @@ static int verify_source(const char *dest, const char *target, struct report *r,
 				  "name one device");
 		goto out;
 	}
+	/* As a backup run: the two snapshots of one device would collide. */
+	err = device_lock(DEVICE_LOCK_DIR, sc.mk.m[0].t.dev, false, abs, &lock_fd,
+			  &holder);
+	if (err == -EBUSY) {
+		char what[PATH_MAX + 96];
+
+		snprintf(what, sizeof(what), "a backup of it is running (pid %ld, "
+			 "to %s)", holder.pid, holder.dest[0] ? holder.dest : "?");
+		ret = source_fail(&sc, target, what, "try again when it is done");
+		goto out;
+	}
 	signals_hold(&saved);
 	ret = snapshot_make_take(&sc.mk);
 	m = &sc.mk.m[0];
@@ -334,6 +347,8 @@ static int verify_source(const char *dest, const char *target, struct report *r,
 		ret = snapshot_make_destroy(&sc.mk);
 	signals_release(&saved);
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(sc.changed);
 	snapshot_make_free(&sc.mk);
 	return ret;
