@@ -4,8 +4,9 @@
 # module with a plain submit_bio_noacct(), which the interception lets
 # through unfiltered, they missed change tracking and the copy: about one
 # block per take (10 of 16384 in 11 takes, review of finding 5).  A writer
-# writes 4 KiB into each CBT block once, through dm-linear, while takes of
-# the disk run back to back; every block written must be in the CBT map.
+# writes 4 KiB into each CBT block once, through dm-linear, while takes
+# of the disk run back to back; every block written must be in the CBT
+# map.
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
@@ -20,26 +21,30 @@ bs=$(cbt_field $dev block-size)
 echo "cbt block $bs"
 stop=/tmp/stop-writer
 rm -f $stop /tmp/written
+# One pass over the blocks, each written once (a block's later write
+# would hide a missed one), paced to last about 20 s: a dozen takes,
+# each of whose windows catches some of its writes.
 python3 - /dev/mapper/linear-over $bs $stop <<'PY' &
-import mmap, os, sys
+import mmap, os, sys, time
 path, bs, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
-size = os.lseek(fd, 0, os.SEEK_END)
+blocks = os.lseek(fd, 0, os.SEEK_END) // bs
 buf = mmap.mmap(-1, 4096)
 buf[:] = b"\x77" * 4096
 n = 0
-for i in range(size // bs):
+for i in range(blocks):
     if os.path.exists(stop):
         break
     os.pwrite(fd, buf, i * bs)
     n += 1
+    time.sleep(0.004)
 with open("/tmp/written.tmp", "w") as log:
     log.write(str(n))
 os.rename("/tmp/written.tmp", "/tmp/written")
 PY
 w=$!
 takes=0 failed=0
-for i in $(seq 40); do
+for i in $(seq 12); do
 	[ -e /tmp/written ] && break
 	if blksnap snapshot create --json --storage /tmp/take-diff --limit 64M $dev > /tmp/snap.json 2>/tmp/err; then
 		blksnap snapshot destroy "$(jq -er .id /tmp/snap.json)"
