@@ -524,7 +524,7 @@ void tracker_cbt_switch_end(struct tracker *tracker)
 	map = rcu_dereference_protected(tracker->cbt,
 					lockdep_is_held(&tracker->lock));
 	if (map && !cbt_map_switch_end(map))
-		pr_warn("%pg: change tracking map replaced during the take\n",
+		pr_info("%pg: change map replaced or switched by a CBT switch during the take\n",
 			tracker->filter.bdev);
 }
 
