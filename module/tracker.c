@@ -727,7 +727,8 @@ int tracker_init(void)
 	int ret;
 
 	/* Parked writes are block I/O: they must go on under memory pressure. */
-	tracker_parked_wq = alloc_workqueue("blksnap-parked", WQ_MEM_RECLAIM, 1);
+	tracker_parked_wq = alloc_workqueue("blksnap-parked",
+					    WQ_UNBOUND | WQ_MEM_RECLAIM, 1);
 	if (!tracker_parked_wq)
 		return -ENOMEM;
 	ret = bioset_init(&tracker_writes, TRACKER_WRITES_RESERVED,
