@@ -712,6 +712,10 @@ static int fail_begin(const struct job *j, int err, const char *why)
 		snprintf(msg, sizeof(msg), "%s: another blksnap (backup, list or "
 			 "restore) holds %s" RP_DIR_SUFFIX "/lock; try again when "
 			 "it is done", j->dest, j->dest);
+	else if (err == -ENOSPC && j->dest_bdev && why[0] && rp_exists(j->dest))
+		/* --in-place is for a device without an area only. */
+		snprintf(msg, sizeof(msg), "%s: %s; give a larger device or an "
+			 "image file (for a new chain)", j->dest, why);
 	else if (err == -ENOSPC && j->dest_bdev && why[0])
 		snprintf(msg, sizeof(msg), "%s: %s; give a larger device or an "
 			 "image file, or --in-place to write it without restore "
