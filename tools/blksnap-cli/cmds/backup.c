@@ -1280,23 +1280,29 @@ static int wait_for_later_second(const struct backup *b)
 	char msg[3 * PATH_MAX + 2 * TAKE_TIME_LEN];
 	char then_s[TAKE_TIME_LEN], now_s[TAKE_TIME_LEN];
 	int64_t latest = 0, t;
-	const char *dest = NULL;
+	const struct job *j = NULL;
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
 		if (b->jobs[i].points && !rp_latest_time(b->jobs[i].dest, &t) &&
 		    t > latest) {
 			latest = t;
-			dest = b->jobs[i].dest;
+			j = &b->jobs[i];
 		}
-	if (!dest || latest < time(NULL))
+	if (!j || latest < time(NULL))
 		return CLI_EXIT_SUCCESS;
 	if (latest - time(NULL) >= POINT_WAIT_MAX) {
 		take_time_format(latest, then_s);
 		take_time_format(time(NULL), now_s);
-		snprintf(msg, sizeof(msg), "%s: its latest restore point is of %s, "
-			 "after now (%s); set the clock right, or move %s" RP_DIR_SUFFIX
-			 " away for a new chain", dest, then_s, now_s, dest);
+		if (j->dest_bdev)
+			snprintf(msg, sizeof(msg), "%s: its latest restore point is "
+				 "of %s, after now (%s); set the clock right, or wipe "
+				 "its last MiB for a new chain", j->dest, then_s, now_s);
+		else
+			snprintf(msg, sizeof(msg), "%s: its latest restore point is "
+				 "of %s, after now (%s); set the clock right, or move "
+				 "%s" RP_DIR_SUFFIX " away for a new chain", j->dest,
+				 then_s, now_s, j->dest);
 		return cli_fail_text(msg);
 	}
 	while (latest >= time(NULL))
@@ -1345,11 +1351,13 @@ static int record_made(void *arg, const struct snapshot_make *c,
 		snprintf(msg, sizeof(msg), "%s: another blksnap backup of it "
 			 "began meanwhile (%s" RP_DIR_SUFFIX "/" SNAPSHOT_RECORD_NAME
 			 " appeared); try again when it is done", b->jobs[i].dest,
-			 b->jobs[i].dest);
+			 record_at(&b->jobs[i]));
 	else
 		snprintf(msg, sizeof(msg), "%s: cannot record its snapshot in %s"
-			 RP_DIR_SUFFIX ": %s; check the backup medium",
-			 b->jobs[i].dest, b->jobs[i].dest, strerror(-err));
+			 RP_DIR_SUFFIX ": %s; check %s", b->jobs[i].dest,
+			 record_at(&b->jobs[i]), strerror(-err),
+			 b->jobs[i].dest_bdev ? "the state directory" :
+			 "the backup medium");
 	return cli_fail_text(msg);
 }
 
