@@ -121,10 +121,11 @@ prepare_kernel() {
 	depmod -b "$run/modules" "$ver"
 }
 
-# boot VER RUNDIR VCPUS GROUP: boots the guest with VCPUS to run the cases
-# marked "# cpus: GROUP"; leaves the console in RUNDIR/console.log
+# boot VER RUNDIR VCPUS GROUP MARK: boots the guest with VCPUS to run the
+# cases marked "# cpus: GROUP" (and "# kernels: MARK" unless MARK is -);
+# leaves the console in RUNDIR/console.log
 boot() {
-	local ver=$1 run=$2 cpus=$3 group=$4 kdir initrd append
+	local ver=$1 run=$2 cpus=$3 group=$4 mark=$5 kdir initrd append
 	kdir=$(vm_kernel_dir "$ver")
 	initrd=$(initramfs_build "$ver")
 	rm -f "$run"/disk*.img "$run/console.log"
@@ -136,6 +137,7 @@ boot() {
 	[ ${#cases[@]} -gt 0 ] && append+=" blksnap_cases=$(IFS=,; echo "${cases[*]}")"
 	# Which cases this guest runs by their "# cpus:" mark (tests/vm/README).
 	[ "$suite" = cases ] && append+=" blksnap_cpus_group=$group"
+	[ "$mark" != - ] && append+=" blksnap_kernels_mark=$mark"
 	[ "$demo" -eq 1 ] && append+=" blksnap_demo=1"
 	append+=" blksnap_suite=$suite"
 	# Cases marked "# kernels: first" run on the first listed kernel only.
@@ -245,23 +247,36 @@ if [ "$suite" = cases ] && [ "$demo" -eq 0 ]; then
 	[ $need2 -eq 1 ] && groups+=" 2"
 fi
 
-# The jobs, "ID VER BUILDER VCPUS GROUP" (ID names the run directory),
-# side by side, at most $guests at once, the longest first so that the
-# short ones fill the slots: each kernel's 1-vCPU guest (11-15 min), then
-# each kernel's 2-vCPU guest for the cases marked "# cpus: 2" (3-8 min),
-# then the packaged guest (about 4 min).
+# The jobs, "ID VER BUILDER VCPUS GROUP MARK" (ID names the run
+# directory; MARK: the "# kernels:" mark of the cases the guest runs, or
+# "-" for all it would run), side by side, at most $guests at once, the
+# longest first so that the short ones fill the slots: each kernel's
+# 1-vCPU guest (20-25 min), then the first kernel's cases marked "first"
+# in a 1-vCPU guest of their own (about 16 min: in the first kernel's
+# guest they made it the longest by far, 39 min, and the last to end),
+# then each kernel's 2-vCPU guest for the cases marked "# cpus: 2", then
+# the packaged guest (about 4 min).  Named cases (-c) run unsplit.
 jobs=()
+split_first=0
+[ "$suite" = cases ] && [ "$demo" -eq 0 ] && [ ${#cases[@]} -eq 0 ] && split_first=1
 for g in $groups; do
 	for line in "${listed[@]}"; do
 		read -r ver builder <<< "$line"
-		if [ "$g" = 1 ]; then
-			jobs+=("$ver $ver $builder $smp 1")
+		if [ "$g" = 1 ] && [ "$split_first" = 1 ] && [ "$ver" = "$first_listed" ]; then
+			jobs+=("$ver $ver $builder $smp 1 every")
+		elif [ "$g" = 1 ]; then
+			jobs+=("$ver $ver $builder $smp 1 -")
 		else
-			jobs+=("$ver-2cpu $ver $builder 2 2")
+			jobs+=("$ver-2cpu $ver $builder 2 2 -")
 		fi
 	done
+	for line in "${listed[@]}"; do
+		read -r ver builder <<< "$line"
+		[ "$g" = 1 ] && [ "$split_first" = 1 ] && [ "$ver" = "$first_listed" ] &&
+			jobs+=("$ver-first $ver $builder $smp 1 first")
+	done
 done
-[ -n "$packaging" ] && jobs+=("packaged-guest packaged-guest packaging 1 -")
+[ -n "$packaging" ] && jobs+=("packaged-guest packaged-guest packaging 1 - -")
 
 # run_packaging RUNDIR: the packaged-guest test of the first listed
 # kernel; its report in the same shape as a kernel's.
@@ -281,11 +296,11 @@ run_packaging() {
 	echo "  packaged guest: $(( $(date +%s) - t0 ))s"
 }
 
-# run_kernel VER BUILDER RUNDIR VCPUS GROUP: prepares, boots and judges
+# run_kernel VER BUILDER RUNDIR VCPUS GROUP MARK: prepares, boots and judges
 # one kernel; prints its report and leaves "PASSED FAILED" in
 # RUNDIR/counts.
 run_kernel() {
-	local ver=$1 builder=$2 run=$3 cpus=$4 group=$5 t0 t1 t2 p f hung why
+	local ver=$1 builder=$2 run=$3 cpus=$4 group=$5 mark=$6 t0 t1 t2 p f hung why
 	if [ "$builder" = packaging ]; then
 		run_packaging "$run"
 		return
@@ -299,7 +314,7 @@ run_kernel() {
 		return
 	fi
 	t1=$(date +%s)
-	boot "$ver" "$run" "$cpus" "$group"
+	boot "$ver" "$run" "$cpus" "$group" "$mark"
 	t2=$(date +%s)
 	# Console lines end in CR LF.
 	tr -d '\r' < "$run/console.log" > "$run/console.txt"
@@ -352,12 +367,12 @@ run_kernel() {
 # start_job LINE: runs one job of $jobs/$late_jobs; its report goes to
 # its run directory's "report".
 start_job() {
-	local id ver builder cpus group run
-	read -r id ver builder cpus group <<< "$1"
+	local id ver builder cpus group mark run
+	read -r id ver builder cpus group mark <<< "$1"
 	run=$BLKSNAP_VM_RUNS/$id
 	mkdir -p "$run"
 	rm -f "$run/counts" "$run/report"
-	run_kernel "$ver" "$builder" "$run" "$cpus" "$group" > "$run/report" 2>&1
+	run_kernel "$ver" "$builder" "$run" "$cpus" "$group" "$mark" > "$run/report" 2>&1
 }
 
 # A run directory keeps the last run's report until its job starts

@@ -37,6 +37,9 @@ first_kernel=$(sed -n 's/.*blksnap_first_kernel=\([01]\).*/\1/p' /proc/cmdline)
 # run.sh boots a 1-vCPU guest for most cases and a 2-vCPU one for those
 # marked "# cpus: 2" (tests/vm/README); each runs only its own.
 cpus_group=$(sed -n 's/.*blksnap_cpus_group=\([0-9]*\).*/\1/p' /proc/cmdline)
+# On the first kernel the 1-vCPU cases are split over two guests by their
+# "# kernels:" mark (run.sh); each runs only its own.
+kernels_mark=$(sed -n 's/.*blksnap_kernels_mark=\([a-z]*\).*/\1/p' /proc/cmdline)
 : "${case_timeout:=600}"
 
 echo "BLKSNAP-GUEST-UP $(uname -r)"
@@ -85,6 +88,11 @@ for script in "$case_dir"/*.sh; do
 	fi
 	if [ -n "$cpus_group" ] && [ "${cpus:-1}" != "$cpus_group" ]; then
 		echo "BLKSNAP-CASE-ELSEWHERE $name: runs in the ${cpus:-1}-vCPU guest"
+		continue
+	fi
+	if [ -n "$kernels_mark" ] && [ "$kernels" != "$kernels_mark" ] &&
+	   { [ "$kernels" = every ] || [ "$kernels" = first ]; }; then
+		echo "BLKSNAP-CASE-ELSEWHERE $name: runs in this kernel's guest for the cases marked '$kernels'"
 		continue
 	fi
 	if [ -z "$wanted" ] && [ "$kernels" = first ] && [ "$first_kernel" != 1 ]; then
