@@ -171,10 +171,11 @@ done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd"
 
 # Disks: vda the root the host installed into (this run's own image),
-# vdb snapshot storage, vdc backup target (as large as the root disk,
-# sparse), vdd the repository.
+# vdb snapshot storage, vdc backup target (the root disk's size and 64 MiB
+# for the blksnap area past the copy, where a device DEST keeps its
+# restore points; sparse), vdd the repository.
 truncate -s 1G "$run/storage.img"
-truncate -s "$(stat -c %s "$run/root.img")" "$run/backup.img"
+truncate -s $(( $(stat -c %s "$run/root.img") + (64 << 20) )) "$run/backup.img"
 t2=$(date +%s)
 vm_log "prepared in $((t2 - t0)) s; booting $ver (TCG)"
 timeout -k 10 1500 qemu-system-x86_64 \

@@ -10,7 +10,10 @@ name, so VM cases can check the module's answers below the library.
       the same, but the snapshot stays, with no device: its id is printed
   raw_ioctl.py cbtmap-mmap DEVICE FILE
       reads the first CBT map entry of DEVICE into FILE mapped MAP_SHARED
-      (a write fault there waits while FILE's filesystem is frozen)"""
+      (a write fault there waits while FILE's filesystem is frozen)
+  raw_ioctl.py cbt-switch DEVICE COUNT
+      switches DEVICE's change map COUNT times (what a take's switch does,
+      without a snapshot), from one process: the CLI would start COUNT"""
 import ctypes
 import errno
 import fcntl
@@ -74,7 +77,26 @@ def cbtmap_mmap(fd, device, path):
     return "OK"
 
 
+def cbt_switch(fd, device, count):
+    rdev = os.stat(device).st_rdev
+    # struct blksnap_filter_ctl: bdev, name[32], cmd (5: CBTSWITCH), no opt
+    ctl = bytearray(struct.pack("<II32sIIQ", os.major(rdev), os.minor(rdev),
+                                b"blksnap", 5, 0, 0))
+    for _ in range(int(count)):
+        fcntl.ioctl(fd, ioc(IOC_READ | IOC_WRITE, 66, len(ctl)), ctl)
+    return "OK"
+
+
 def main():
+    if sys.argv[1] == "cbt-switch":
+        fd = os.open("/dev/blksnap-control", os.O_RDWR)
+        try:
+            print(cbt_switch(fd, *sys.argv[2:4]))
+        except OSError as e:
+            print(errno.errorcode[e.errno])
+        finally:
+            os.close(fd)
+        return
     if sys.argv[1] == "cbtmap-mmap":
         fd = os.open("/dev/blksnap-control", os.O_RDWR)
         try:
