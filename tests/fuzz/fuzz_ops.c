@@ -152,8 +152,9 @@ static void *storage_path(struct fuzz_ctx *c, unsigned int kind, bool *bad)
 		*bad = true;
 		return a->rw[SLOT_INNER];
 	case 2:
+		/* Where it is readable (read-only), an empty path. */
 		pl = arena_put(a, &c->rng, SLOT_INNER,
-			       arena_pick(&c->rng, 100), NULL, 1);
+			       arena_pick(&c->rng, 100), "", 1);
 		describe(c, "path at %s", ptr_name(pl.kind));
 		*bad = !pl.readable;
 		return pl.p;

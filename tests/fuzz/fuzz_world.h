@@ -87,7 +87,7 @@ struct fuzz_world {
 	unsigned int nr_dirs;
 	char storage_devs[WORLD_STORAGE_DEVS_MAX][PATH_MAX];
 	unsigned int nr_storage_devs;
-	/* A file in the first directory for MAP_SHARED buffers. */
+	/* A file in the last directory for MAP_SHARED buffers. */
 	int shared_fd;
 	/* What the world did, for the report. */
 	unsigned long loops_made, loops_removed, loop_failures;
