@@ -46,6 +46,8 @@ struct options {
 	unsigned int nr_devices;
 	char *storage[LIST_MAX];
 	unsigned int nr_storage;
+	char *writes[LIST_MAX];
+	unsigned int nr_writes;
 	const char *control;
 	bool trace;
 };
@@ -90,6 +92,9 @@ static void usage(FILE *f)
 	      "                          (repeatable; its data stays, but is no one's)\n"
 	      "     --storage-device DEV a block device it may overwrite as difference\n"
 	      "                          storage (repeatable)\n"
+	      "     --write-device DEV   as --device, and it writes random data there\n"
+	      "                          (repeatable; also to its loop devices and to\n"
+	      "                          the images of its snapshots)\n"
 	      "     --control PATH       the control node (default /dev/blksnap-control)\n"
 	      "     --trace              print each request before it is made (stderr)\n"
 	      " -h, --help               display this help\n"
@@ -115,7 +120,7 @@ static int usage_error(const char *what, const char *arg)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STORAGE = 256, OPT_CONTROL, OPT_TRACE };
+	enum { OPT_STORAGE = 256, OPT_WRITE, OPT_CONTROL, OPT_TRACE };
 	static const struct option longopts[] = {
 		{ "calls",          required_argument, NULL, 'n' },
 		{ "seconds",        required_argument, NULL, 's' },
@@ -124,6 +129,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "dir",            required_argument, NULL, 'd' },
 		{ "device",         required_argument, NULL, 'D' },
 		{ "storage-device", required_argument, NULL, OPT_STORAGE },
+		{ "write-device",   required_argument, NULL, OPT_WRITE },
 		{ "control",        required_argument, NULL, OPT_CONTROL },
 		{ "trace",          no_argument,       NULL, OPT_TRACE },
 		{ "help",           no_argument,       NULL, 'h' },
@@ -171,6 +177,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (o->nr_storage == WORLD_STORAGE_DEVS_MAX)
 				return usage_error("too many --storage-device", optarg);
 			o->storage[o->nr_storage++] = optarg;
+			break;
+		case OPT_WRITE:
+			if (o->nr_writes == LIST_MAX)
+				return usage_error("too many --write-device", optarg);
+			o->writes[o->nr_writes++] = optarg;
 			break;
 		case OPT_CONTROL:
 			o->control = optarg;
@@ -293,6 +304,7 @@ int main(int argc, char **argv)
 	static struct fuzz_world world;
 	struct worker wk[THREADS_MAX];
 	struct fuzz_counts *sum;
+	struct world_args wa;
 	struct options o;
 	unsigned int i, started = 0;
 	uint64_t unexpected = 0;
@@ -308,9 +320,13 @@ int main(int argc, char **argv)
 			o.control, strerror(errno));
 		return 1;
 	}
-	if (install_signals() ||
-	    world_init(&world, o.dirs, o.nr_dirs, o.devices, o.nr_devices,
-		       o.storage, o.nr_storage)) {
+	wa = (struct world_args){
+		.dirs = o.dirs, .nr_dirs = o.nr_dirs,
+		.given = o.devices, .nr_given = o.nr_devices,
+		.storage = o.storage, .nr_storage = o.nr_storage,
+		.writes = o.writes, .nr_writes = o.nr_writes,
+	};
+	if (install_signals() || world_init(&world, &wa)) {
 		fprintf(stderr, PROG ": cannot set up\n");
 		world_done(&world);
 		return 1;
@@ -321,7 +337,7 @@ int main(int argc, char **argv)
 	}
 	printf("seed %" PRIu64 ": %" PRIu64 " calls%s, %u threads, %u devices known, %u given\n",
 	       o.seed, o.calls, o.seconds ? " or the time limit" : "", o.threads,
-	       world.nr_devs, o.nr_devices);
+	       world.nr_devs, o.nr_devices + o.nr_writes);
 	fflush(stdout);
 
 	sum = calloc(fuzz_nr_ops, sizeof(*sum));
@@ -338,7 +354,7 @@ int main(int argc, char **argv)
 		c->thread = i;
 		c->trace = o.trace;
 		c->counts = calloc(fuzz_nr_ops, sizeof(*c->counts));
-		c->scratch = malloc(FUZZ_SCRATCH_BYTES);
+		c->scratch = aligned_alloc(4096, FUZZ_SCRATCH_BYTES);
 		wk[i].max_calls = o.calls;
 		wk[i].deadline = o.seconds ? t0 + o.seconds : 0;
 		if (!c->counts || !c->scratch ||

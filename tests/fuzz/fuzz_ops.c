@@ -634,6 +634,15 @@ static void bad_request(struct fuzz_ctx *c, unsigned int op)
 	call(c, op, req, pl.p, true);
 }
 
+static void io_write(struct fuzz_ctx *c, unsigned int op)
+{
+	size_t len = 4096 * (size_t)rng_range(&c->rng, 1, 16);
+
+	/* Data unlike the last write's: chunks must really be copied. */
+	rng_fill(&c->rng, c->scratch, 64);
+	counts_add(&c->counts[op], -world_write(c->world, &c->rng, c->scratch, len));
+}
+
 static void loop_add(struct fuzz_ctx *c, unsigned int op)
 {
 	counts_add(&c->counts[op], -world_loop_add(c->world, &c->rng));
@@ -667,6 +676,7 @@ const struct fuzz_op fuzz_ops[] = {
 	{ "ctl_snapshotfree", true,  { 5, 2 },   ctl_snapshotfree },
 	{ "ctl_unknown_cmd",  true,  { 3, 1 },   ctl_unknown },
 	{ "bad_request",      true,  { 3, 1 },   bad_request },
+	{ "io_write",         false, { 2, 0 },   io_write },
 	{ "loop_add",         false, { 1, 0 },   loop_add },
 	{ "loop_remove",      false, { 1, 0 },   loop_remove },
 };

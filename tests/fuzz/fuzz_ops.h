@@ -2,8 +2,8 @@
 /*
  * The fuzzer's operations: one per ioctl of the control node, one per
  * filter CTL command, unknown commands and malformed request numbers,
- * and the two changes of the machine it makes (a loop device made or
- * removed).  Each builds random and edge arguments for its request (see
+ * and the changes of the machine it makes (a write to a device whose data
+ * is no one's, a loop device made or removed).  Each builds random and edge arguments for its request (see
  * fuzz_mem.h for the pointers, fuzz_world.h for what it names), makes the
  * call and counts its answer.
  */
@@ -25,7 +25,10 @@ struct fuzz_ctx {
 	unsigned int thread;
 	/* Counts per operation (fuzz_nr_ops of them). */
 	struct fuzz_counts *counts;
-	/* Room to build arrays (ranges) before they are placed. */
+	/*
+	 * Room to build arrays (ranges) before they are placed, and data to
+	 * write; page-aligned, for direct I/O.
+	 */
 	unsigned char *scratch;
 	/* --trace: each call printed before it is made. */
 	bool trace;

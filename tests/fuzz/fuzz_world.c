@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include "fuzz_world.h"
 
@@ -98,10 +99,27 @@ static int scan_devices(struct fuzz_world *w)
 	return 0;
 }
 
-int world_init(struct fuzz_world *w, char **dirs, unsigned int nr_dirs,
-	       char **given, unsigned int nr_given, char **storage,
-	       unsigned int nr_storage)
+/* The device at @path, made @kind; NULL with a message if it is none. */
+static struct fuzz_dev *path_dev(struct fuzz_world *w, const char *path,
+				 enum dev_kind kind)
 {
+	struct fuzz_dev *d;
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode)) {
+		fprintf(stderr, "blksnap-ioctl-fuzz: %s: not a block device\n", path);
+		return NULL;
+	}
+	d = get_dev(w, major(st.st_rdev), minor(st.st_rdev), kind);
+	if (d)
+		d->kind = kind;
+	return d;
+}
+
+int world_init(struct fuzz_world *w, const struct world_args *args)
+{
+	char **dirs = args->dirs;
+	unsigned int nr_dirs = args->nr_dirs;
 	struct fuzz_dev *d;
 	struct stat st;
 	char path[PATH_MAX + 32];
@@ -136,24 +154,24 @@ int world_init(struct fuzz_world *w, char **dirs, unsigned int nr_dirs,
 	ret = scan_devices(w);
 	if (ret)
 		return ret;
-	for (i = 0; i < nr_given; i++) {
-		if (stat(given[i], &st) || !S_ISBLK(st.st_mode)) {
-			fprintf(stderr, "blksnap-ioctl-fuzz: %s: not a block device\n",
-				given[i]);
+	for (i = 0; i < args->nr_given; i++) {
+		if (!path_dev(w, args->given[i], DEV_GIVEN))
 			return -EINVAL;
-		}
-		d = get_dev(w, major(st.st_rdev), minor(st.st_rdev), DEV_GIVEN);
-		if (d)
-			d->kind = DEV_GIVEN;
 	}
-	for (i = 0; i < nr_storage && i < WORLD_STORAGE_DEVS_MAX; i++) {
-		if (stat(storage[i], &st) || !S_ISBLK(st.st_mode)) {
+	for (i = 0; i < args->nr_writes; i++) {
+		d = path_dev(w, args->writes[i], DEV_GIVEN);
+		if (!d)
+			return -EINVAL;
+		d->writable = true;
+	}
+	for (i = 0; i < args->nr_storage && i < WORLD_STORAGE_DEVS_MAX; i++) {
+		if (stat(args->storage[i], &st) || !S_ISBLK(st.st_mode)) {
 			fprintf(stderr, "blksnap-ioctl-fuzz: %s: not a block device\n",
-				storage[i]);
+				args->storage[i]);
 			return -EINVAL;
 		}
 		snprintf(w->storage_devs[i], sizeof(w->storage_devs[i]), "%s",
-			 storage[i]);
+			 args->storage[i]);
 		w->nr_storage_devs++;
 	}
 	return 0;
@@ -296,8 +314,10 @@ void world_image(struct fuzz_world *w, uint32_t major, uint32_t minor)
 	pthread_mutex_lock(&w->lock);
 	d = get_dev(w, major, minor, DEV_IMAGE);
 	/* A number seen before (a removed image's, reused) is an image now. */
-	if (d && d->kind != DEV_LOOP && d->kind != DEV_GIVEN)
+	if (d && d->kind != DEV_LOOP && d->kind != DEV_GIVEN) {
 		d->kind = DEV_IMAGE;
+		d->writable = true;
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -509,6 +529,7 @@ int world_loop_add(struct fuzz_world *w, struct fuzz_rng *r)
 		d = get_dev(w, major, minor, DEV_LOOP);
 		if (d) {
 			d->kind = DEV_LOOP;
+			d->writable = true;
 			d->loop_nr = nr;
 			d->block_count = 0;
 			d->capacity_sect = bytes >> 9;
@@ -541,11 +562,68 @@ int world_loop_remove(struct fuzz_world *w, struct fuzz_rng *r)
 	d->busy = false;
 	if (!ret) {
 		d->kind = DEV_REMOVED;
+		d->writable = false;
 		w->loops_removed++;
 	} else {
 		w->loop_failures++;
 	}
 	pthread_mutex_unlock(&w->lock);
+	return ret;
+}
+
+int world_write(struct fuzz_world *w, struct fuzz_rng *r, const void *buf,
+		size_t len)
+{
+	struct fuzz_dev *d = NULL;
+	uint32_t major = 0, minor = 0;
+	unsigned int i, n = 0;
+	char node[PATH_MAX + 32];
+	uint64_t size = 0;
+	off_t at;
+	int fd, ret = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->nr_devs; i++) {
+		if (w->devs[i].writable && !w->devs[i].busy && !rng_below(r, ++n))
+			d = &w->devs[i];
+	}
+	if (d) {
+		major = d->major;
+		minor = d->minor;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!d)
+		return -ENOENT;
+	/*
+	 * Through a node of its own: an image's or a loop's node in /dev may
+	 * be missing or name another device by now.
+	 */
+	snprintf(node, sizeof(node), "%s/dev-%u-%u.XXXXXX", w->dirs[0], major, minor);
+	fd = mkstemp(node);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(node);
+	if (mknod(node, S_IFBLK | 0600, makedev(major, minor)))
+		return -errno;
+	fd = open(node, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	unlink(node);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+		ret = -errno;
+	} else if (size < 4096) {
+		ret = -ENOSPC;
+	} else {
+		/* In 4 KiB blocks: any device's logical block divides them. */
+		len = len / 4096 * 4096;
+		if (len > size)
+			len = size / 4096 * 4096;
+		at = (off_t)(rng_below(r, (size - len) / 4096 + 1) * 4096);
+		if (pwrite(fd, buf, len, at) < 0)
+			ret = -errno;
+	}
+	close(fd);
 	return ret;
 }
 

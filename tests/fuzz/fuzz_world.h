@@ -49,6 +49,8 @@ struct fuzz_dev {
 	enum dev_kind kind;
 	/* A filter was attached here by us at some time: detach at exit. */
 	bool ever_attached;
+	/* Its data is no one's: random writes may go there (copy on write). */
+	bool writable;
 	/* From the last CBTINFO that answered, 0 before. */
 	uint32_t block_count;
 	uint64_t capacity_sect;
@@ -93,15 +95,24 @@ struct fuzz_world {
 	unsigned long loops_made, loops_removed, loop_failures;
 };
 
+/* The command line's lists. */
+struct world_args {
+	char **dirs;		/* --dir: at least one */
+	unsigned int nr_dirs;
+	char **given;		/* --device: attachable */
+	unsigned int nr_given;
+	char **storage;		/* --storage-device */
+	unsigned int nr_storage;
+	char **writes;		/* --write-device: attachable and writable */
+	unsigned int nr_writes;
+};
+
 /*
- * Sets up the world: makes a directory of its own in each of @dirs (at
- * least one), notes the devices of the machine, @given (--device paths,
- * attachable) and @storage (--storage-device paths).  0 or a negative
+ * Sets up the world: makes a directory of its own in each directory,
+ * notes the devices of the machine and those of @args.  0 or a negative
  * errno, with a message on stderr.
  */
-int world_init(struct fuzz_world *w, char **dirs, unsigned int nr_dirs,
-	       char **given, unsigned int nr_given, char **storage,
-	       unsigned int nr_storage);
+int world_init(struct fuzz_world *w, const struct world_args *args);
 /* Removes the files, directories and loop devices it made. */
 void world_done(struct fuzz_world *w);
 
@@ -129,6 +140,15 @@ void world_destroyed(struct fuzz_world *w, const struct blksnap_uuid *id);
  */
 void world_storage_path(struct fuzz_world *w, struct fuzz_rng *r,
 			unsigned int kind, char *buf);
+
+/*
+ * Writes @len bytes of @buf (aligned for direct I/O) to a random place of
+ * a writable device (its loop devices, images, --write-device): 0 or
+ * -errno.  So that snapshots copy on write, fill and overflow their
+ * storage, and send events.
+ */
+int world_write(struct fuzz_world *w, struct fuzz_rng *r, const void *buf,
+		size_t len);
 
 /* Makes a loop device over a file of its own, or removes one: 0 or -errno. */
 int world_loop_add(struct fuzz_world *w, struct fuzz_rng *r);

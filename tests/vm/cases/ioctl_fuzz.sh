@@ -5,7 +5,9 @@
 # removed and reused device numbers (the scratch disks, their partitions,
 # an ext4 that holds storage, loop devices it makes and removes, the
 # images it finds), live, destroyed and made-up snapshot ids, and two
-# threads racing destroy, take, wait_event, detach and add.  It must end
+# threads racing destroy, take, wait_event, detach and add.  Writes to a
+# partition, the loop devices and the images make the snapshots copy,
+# fill and overflow their storage and send events meanwhile.  It must end
 # with status 0 (everything it made released, no request that must fail
 # succeeded), the kernel log clean, no snapshot and no filter left, the
 # module's objects, its vmalloc areas, the bio slabs and the kmalloc
@@ -76,7 +78,7 @@ t0=$(date +%s.%N)
 set +e
 "$FUZZ" --seed $SEED --calls "$CALLS" --threads 4 \
 	--dir /var/tmp --dir /mnt/fuzz \
-	--device $DISK0 --device $DISK1 --device ${DISK1}1 --device ${DISK1}2 \
+	--device $DISK0 --device $DISK1 --write-device ${DISK1}1 --device ${DISK1}2 \
 	--storage-device $DISK0 > /tmp/fuzz.out 2> /tmp/fuzz.err
 rc=$?
 set -e
