@@ -29,6 +29,8 @@
 FUZZ=$BLKSNAP_BUILD/tests/fuzz/blksnap-ioctl-fuzz
 CALLS=${BLKSNAP_FUZZ_CALLS:-100000}
 SEED=${BLKSNAP_FUZZ_SEED:-20}
+# A bound on the run whatever the guest's speed, inside the case timeout.
+LIMIT=${BLKSNAP_FUZZ_SECONDS:-150}
 [ -x "$FUZZ" ] || fail "$FUZZ is missing: the userspace build has no tests/fuzz (make userspace)"
 
 modprobe loop
@@ -63,6 +65,10 @@ counters() {
 kmsg_mark
 cat /dev/kmsg > /tmp/fuzz-kmsg &
 kmsg_reader=$!
+# Warnings to the serial console too: they reach the host's log even if
+# the guest hangs or the case is killed.
+dmesg -n 5
+trap 'dmesg -n 1' EXIT
 
 # A first run settles what only the first use allocates (the loop
 # driver's devices, the first image's disk queue, ext4's caches);
@@ -76,7 +82,7 @@ counters > /tmp/before
 
 t0=$(date +%s.%N)
 set +e
-"$FUZZ" --seed $SEED --calls "$CALLS" --threads 4 \
+"$FUZZ" --seed $SEED --calls "$CALLS" --seconds "$LIMIT" --threads 4 \
 	--dir /var/tmp --dir /mnt/fuzz \
 	--device $DISK0 --device $DISK1 --write-device ${DISK1}1 --device ${DISK1}2 \
 	--storage-device $DISK0 > /tmp/fuzz.out 2> /tmp/fuzz.err
@@ -99,6 +105,8 @@ if grep -Eq "$trouble" /tmp/fuzz-kmsg.run; then
 	fail "the kernel log shows trouble during the run"
 fi
 ok "kernel log clean"
+calls=$(awk '/^calls/ { print $2 }' /tmp/fuzz.out)
+[ "$calls" -ge "$CALLS" ] || fail "only $calls calls in the ${LIMIT}s limit"
 
 expect_eq "$(blksnap snapshot list --json | jq '.snapshots | length')" 0 "snapshots listed"
 for d in /sys/class/block/*; do
