@@ -216,16 +216,18 @@ void world_done(struct fuzz_world *w)
 	if (w->shared_fd >= 0)
 		close(w->shared_fd);
 	for (i = 0; i < w->nr_dirs; i++) {
-		for (j = 0; j < STORAGE_FILES; j++) {
-			snprintf(path, sizeof(path), "%s/storage-%u", w->dirs[i], j);
+		DIR *dir = opendir(w->dirs[i]);
+		struct dirent *de;
+
+		/* Everything in it is its own (storage files, the link). */
+		while (dir && (de = readdir(dir))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", w->dirs[i], de->d_name);
 			unlink(path);
 		}
-		snprintf(path, sizeof(path), "%s/link", w->dirs[i]);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/shared", w->dirs[i]);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/storage-rel", w->dirs[i]);
-		unlink(path);
+		if (dir)
+			closedir(dir);
 		if (rmdir(w->dirs[i]))
 			fprintf(stderr, "blksnap-ioctl-fuzz: %s: cannot remove: %s\n",
 				w->dirs[i], strerror(errno));

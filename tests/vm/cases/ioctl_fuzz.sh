@@ -73,7 +73,7 @@ trap 'dmesg -n 1' EXIT
 # A first run settles what only the first use allocates (the loop
 # driver's devices, the first image's disk queue, ext4's caches);
 # the figures compared are those after it.
-"$FUZZ" --seed $((SEED + 1)) --calls 2000 --threads 2 --dir /var/tmp \
+"$FUZZ" --seed $((SEED + 1)) --calls 300 --threads 2 --dir /var/tmp \
 	--device $DISK1 > /tmp/fuzz-warmup.out 2>&1 || {
 	cat /tmp/fuzz-warmup.out
 	fail "the warm-up run of the fuzzer failed"
