@@ -36,6 +36,10 @@ LIMIT=${BLKSNAP_FUZZ_SECONDS:-150}
 modprobe loop
 # 2 MiB storage steps: storage files on tmpfs take memory as they grow.
 load_blksnap diff_storage_minimum=4096
+# A device number with no device makes the kernel run modprobe for
+# block-major-N on every open (legacy autoload), about 100 ms a call
+# under TCG: no modprobe while the fuzzer runs.
+modprobe_path=$(cat /proc/sys/kernel/modprobe)
 # A take that waits for writes gives up after 5 s, not 60.
 echo 5 > /sys/module/blksnap/parameters/take_drain_timeout
 partition_disk1 256MiB 512MiB
@@ -68,7 +72,8 @@ kmsg_reader=$!
 # Warnings to the serial console too: they reach the host's log even if
 # the guest hangs or the case is killed.
 dmesg -n 5
-trap 'dmesg -n 1' EXIT
+echo > /proc/sys/kernel/modprobe
+trap 'dmesg -n 1; echo "$modprobe_path" > /proc/sys/kernel/modprobe' EXIT
 
 # A first run settles what only the first use allocates (the loop
 # driver's devices, the first image's disk queue, ext4's caches);
