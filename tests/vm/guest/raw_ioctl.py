@@ -87,34 +87,27 @@ def cbt_switch(fd, device, count):
     return "OK"
 
 
+def with_control(fn, *args, **kwargs):
+    """Prints what fn(control fd, ...) returns, or the errno name."""
+    fd = os.open("/dev/blksnap-control", os.O_RDWR)
+    try:
+        print(fn(fd, *args, **kwargs))
+    except OSError as e:
+        print(errno.errorcode[e.errno])
+    finally:
+        os.close(fd)
+
+
 def main():
     if sys.argv[1] == "cbt-switch":
-        fd = os.open("/dev/blksnap-control", os.O_RDWR)
-        try:
-            print(cbt_switch(fd, *sys.argv[2:4]))
-        except OSError as e:
-            print(errno.errorcode[e.errno])
-        finally:
-            os.close(fd)
+        with_control(cbt_switch, *sys.argv[2:4])
         return
     if sys.argv[1] == "cbtmap-mmap":
-        fd = os.open("/dev/blksnap-control", os.O_RDWR)
-        try:
-            print(cbtmap_mmap(fd, *sys.argv[2:4]))
-        except OSError as e:
-            print(errno.errorcode[e.errno])
-        finally:
-            os.close(fd)
+        with_control(cbtmap_mmap, *sys.argv[2:4])
         return
     if sys.argv[1] in ("snapshot-create", "snapshot-create-keep"):
-        fd = os.open("/dev/blksnap-control", os.O_RDWR)
-        try:
-            print(snapshot_create(fd, *sys.argv[2:5],
-                                  keep=sys.argv[1].endswith("keep")))
-        except OSError as e:
-            print(errno.errorcode[e.errno])
-        finally:
-            os.close(fd)
+        with_control(snapshot_create, *sys.argv[2:5],
+                     keep=sys.argv[1].endswith("keep"))
         return
     req, buf = REQUESTS[sys.argv[1]]
     fd = os.open("/dev/blksnap-control", os.O_RDWR)
