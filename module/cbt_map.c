@@ -34,6 +34,12 @@ struct cbt_map *cbt_map_create(sector_t capacity)
 	struct cbt_map *map;
 	int ret;
 
+	/*
+	 * A device emptied under its filter (a loop device whose file was
+	 * let go) has nothing to track; attach refuses it the same way.
+	 */
+	if (!capacity)
+		return ERR_PTR(-ENODEV);
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
