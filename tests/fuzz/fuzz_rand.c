@@ -64,9 +64,11 @@ bool rng_chance(struct fuzz_rng *r, unsigned int percent)
 	return rng_below(r, 100) < percent;
 }
 
-uint64_t rng_edge64(struct fuzz_rng *r)
+/* An edge value of an unsigned field @bits wide (1 to 64). */
+static uint64_t rng_edge(struct fuzz_rng *r, unsigned int bits)
 {
-	unsigned int k = (unsigned int)rng_below(r, 64);
+	uint64_t max = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+	unsigned int k = (unsigned int)rng_below(r, bits);
 
 	switch (rng_below(r, 7)) {
 	case 0:
@@ -74,38 +76,26 @@ uint64_t rng_edge64(struct fuzz_rng *r)
 	case 1:
 		return 1;
 	case 2:
-		return UINT64_MAX;
+		return max;
 	case 3:
 		return 1ULL << k;
 	case 4:
 		return (1ULL << k) - 1;
 	case 5:
-		return (1ULL << k) + 1;
+		return ((1ULL << k) + 1) & max;
 	default:
-		return rng_next(r);
+		return rng_next(r) & max;
 	}
+}
+
+uint64_t rng_edge64(struct fuzz_rng *r)
+{
+	return rng_edge(r, 64);
 }
 
 uint32_t rng_edge32(struct fuzz_rng *r)
 {
-	unsigned int k = (unsigned int)rng_below(r, 32);
-
-	switch (rng_below(r, 7)) {
-	case 0:
-		return 0;
-	case 1:
-		return 1;
-	case 2:
-		return UINT32_MAX;
-	case 3:
-		return 1U << k;
-	case 4:
-		return (1U << k) - 1;
-	case 5:
-		return (1U << k) + 1;
-	default:
-		return (uint32_t)rng_next(r);
-	}
+	return (uint32_t)rng_edge(r, 32);
 }
 
 unsigned int rng_weighted(struct fuzz_rng *r, const unsigned int *weights,
