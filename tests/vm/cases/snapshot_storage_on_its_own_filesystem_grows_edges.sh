@@ -77,6 +77,10 @@ echo "growth: $usable (sectors usable, sectors grown)"
 [ $(awk '{ print ($1 < $2 / 8) }' <<< "$usable") = 1 ] ||
 	fail "the growth kept blocks of the deleted file: $usable"
 info=$(blksnap snapshot info --json $SNAP_ID)
+echo "storage: $(jq -r '.["storage-used"]' <<< "$info") bytes used of $(jq -r '.["storage-limit"]' <<< "$info")"
+usable=$(kmsg_since_mark | sed -n 's/.*grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) sectors usable.*/\1 \2/p' |
+	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
+echo "growths: $usable (sectors usable, sectors of their files after trimming)"
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
 	"the image is as at take, the deleted file's blocks under the grown storage"
@@ -183,6 +187,10 @@ fsfreeze -u /mnt/one
 wait $writer || fail "raw writes across the freeze failed"
 kmsg_since_mark | grep "difference storage grown" || fail "no growth after the thaw"
 info=$(blksnap snapshot info --json $SNAP_ID)
+echo "storage: $(jq -r '.["storage-used"]' <<< "$info") bytes used of $(jq -r '.["storage-limit"]' <<< "$info")"
+usable=$(kmsg_since_mark | sed -n 's/.*grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) sectors usable.*/\1 \2/p' |
+	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
+echo "growths: $usable (sectors usable, sectors of their files after trimming)"
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
 	"the image is as at take after a growth that waited for a thaw"
@@ -211,14 +219,18 @@ blksnap detach $dev
 ok "destroy returned while the filesystem was frozen; the space came back after the thaw"
 
 # 3. Steps of 1 MiB (4 chunks): the storers catch up with the growth.
+# The limit leaves room: on this aged 1 KiB-block ext4 a 1 MiB file's
+# runs often start off a chunk's edge, and trimming them to whole chunks
+# keeps 3 of its 4 (48 MiB mapped held 36 MiB of chunks in a CI run,
+# short of 32 MiB of copies and the journal's and growths' metadata).
 rmmod blksnap
 load_blksnap diff_storage_minimum=2048
 aged_ext4 8
 sync
 (cd /mnt/one && sha256sum before*) > /tmp/before.sum
 kmsg_mark
-run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 48M /mnt/one
-expect_eq "$rc" 0 "snapshot create --limit 48M with 1 MiB steps"
+run_capture rc out err blksnap snapshot create --json --storage /mnt/one --limit 64M /mnt/one
+expect_eq "$rc" 0 "snapshot create --limit 64M with 1 MiB steps"
 SNAP_ID=$(jq -er .id <<< "$out")
 img=$(jq -er '.devices[0].image' <<< "$out")
 at_take=$(dd if=$img bs=1M iflag=direct status=none | md5sum)
@@ -234,6 +246,10 @@ echo "chunk memory: $(cat /sys/class/misc/blksnap-control/chunk_memory)"
 kmsg_since_mark | grep -E "not grown|full while it grows" && fail "a growth failed or came too late"
 [ "$grown" -ge 16 ] || fail "32 MiB of copies grew the storage only $grown times"
 info=$(blksnap snapshot info --json $SNAP_ID)
+echo "storage: $(jq -r '.["storage-used"]' <<< "$info") bytes used of $(jq -r '.["storage-limit"]' <<< "$info")"
+usable=$(kmsg_since_mark | sed -n 's/.*grown: inode [0-9]*, \([0-9]*\) of \([0-9]*\) sectors usable.*/\1 \2/p' |
+	awk '{ u += $1; t += $2 } END { print u + 0, t + 0 }')
+echo "growths: $usable (sectors usable, sectors of their files after trimming)"
 [ "$(jq -r '.devices[0].error' <<< "$info")" = null ] || { echo "$info"; fail "the snapshot failed"; }
 expect_eq "$(dd if=$img bs=1M iflag=direct status=none | md5sum)" "$at_take" \
 	"the image is as at take after $grown growths of 1 MiB"

@@ -1,4 +1,4 @@
-# The soak (first listed kernel only, about three minutes in CI): everyday
+# The soak (first listed kernel only, four rounds in CI): everyday
 # origins under mixed writers, snapshots of one to three devices taken
 # and destroyed over and over, with readers of the snapshots' state in
 # parallel.  Writers: files on ext4 and xfs (buffered, fsync), O_DIRECT
@@ -14,9 +14,13 @@
 # cpus: 2
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 
-# run.sh --soak-seconds N (make soak) sets the length.
+# run.sh --soak-seconds N (make soak) sets the length; in CI it is
+# ROUNDS_WANTED rounds, however long they take (65 s each in a CI run
+# with three other guests' load; 120 s there held only 2), which covers
+# one unload and load of the module.
 SECONDS_WANTED=$(sed -n 's/.*blksnap_soak_seconds=\([0-9]*\).*/\1/p' /proc/cmdline)
-: "${SECONDS_WANTED:=120}"
+: "${SECONDS_WANTED:=0}"
+ROUNDS_WANTED=4
 M=$((1 << 20))
 load_blksnap
 printf 'label: gpt\nsize=128MiB\nsize=300MiB\nsize=400MiB\n' | sfdisk -q $DISK0
@@ -142,7 +146,7 @@ for img in sys.argv[1:]:
 sets=("$A" "$B $L" "$A $B $D" "$D $L" "$DISK1 $D")
 round=0
 start=$(date +%s)
-while [ $(( $(date +%s) - start )) -lt "$SECONDS_WANTED" ]; do
+while [ $round -lt $ROUNDS_WANTED ] || [ $(( $(date +%s) - start )) -lt "$SECONDS_WANTED" ]; do
 	round=$((round + 1))
 	for dev in $TRACKED; do blksnap attach $dev; done
 	devs=${sets[$((round % ${#sets[@]}))]}
@@ -196,4 +200,3 @@ wait $pids || true
 pids=
 [ ! -s $errors ] || fail "origin writes failed: $(head -n 5 $errors)"
 echo "soak: $round rounds in $(( $(date +%s) - start )) s"
-[ $round -ge 3 ] || fail "only $round rounds: too few to mean anything"
