@@ -30,7 +30,7 @@
 #               the debs in DEBDIR on the first listed kernel, as one more
 #               guest in the same schedule; it counts as one case
 # Needs the userspace build in build/ (make all) and root.
-# Prints one line per case and finally "N passed, M failed".
+# Prints one line per case and finally "N passed, M failed, K skipped".
 set -euo pipefail
 
 . "$(dirname "$0")/lib/common.sh"
@@ -203,6 +203,7 @@ print_reports() {
 
 total_passed=0
 total_failed=0
+total_skipped=0
 first_listed=$(vm_kernel_list | awk 'NR == 1 { print $1 }')
 # A listed kernel with a newer ABI of its series in apt (the chroot's apt
 # for sid ones, once the chroot exists): a note, not an error.
@@ -326,11 +327,13 @@ run_kernel() {
 			"$run/console.txt" > "$run/cases.log"
 		[ -n "${VERBOSE:-}" ] && cat "$run/cases.log"
 	fi
-	p=0 f=0
+	p=0 f=0 s=0
 	while read -r _ name verdict rest; do
 		echo "  $verdict $name $rest"
 		if [ "$verdict" = PASS ]; then
 			p=$((p + 1))
+		elif [ "$verdict" = SKIP ]; then
+			s=$((s + 1))
 		else
 			f=$((f + 1))
 			# Show the failed case's own output.
@@ -352,7 +355,7 @@ run_kernel() {
 		tail -n 60 "$run/console.txt"
 		f=$((f + 1))
 	fi
-	echo "$p $f" > "$run/counts"
+	echo "$p $f $s" > "$run/counts"
 	# A demo runs no case: only whether the guest got through it counts.
 	if [ "$demo" -eq 1 ]; then
 		[ "$f" -eq 0 ] && echo "  $ver: demo done (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
@@ -361,7 +364,7 @@ run_kernel() {
 	local n elsewhere=
 	n=$(grep -c '^BLKSNAP-CASE-ELSEWHERE ' "$run/console.txt" || true)
 	[ "${n:-0}" -gt 0 ] && elsewhere=", $n run in another guest"
-	echo "  $ver: $p passed, $f failed$elsewhere (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
+	echo "  $ver: $p passed, $f failed, $s skipped$elsewhere (prepare $((t1 - t0))s, guest $((t2 - t1))s)"
 }
 
 # start_job LINE: runs one job of $jobs/$late_jobs; its report goes to
@@ -400,10 +403,11 @@ wait
 print_reports
 for line in "${jobs[@]}"; do
 	read -r id _ <<< "$line"
-	read -r p f < "$BLKSNAP_VM_RUNS/$id/counts" 2>/dev/null || { p=0 f=1; }
+	read -r p f s < "$BLKSNAP_VM_RUNS/$id/counts" 2>/dev/null || { p=0 f=1 s=0; }
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
+	total_skipped=$((total_skipped + ${s:-0}))
 done
 
-[ "$demo" -eq 1 ] || echo "$total_passed passed, $total_failed failed"
+[ "$demo" -eq 1 ] || echo "$total_passed passed, $total_failed failed, $total_skipped skipped (a kernel without what they test)"
 [ "$total_failed" -eq 0 ]

@@ -20,6 +20,13 @@ ok() {
 	echo "ok: $*"
 }
 
+# skip WHY: this kernel lacks what the case tests (WHY names it); the
+# runner reports it as skipped, never as passed.  Only before any check.
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() {
 	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"

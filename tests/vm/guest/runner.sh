@@ -53,6 +53,8 @@ if grep -q 'blksnap_demo=1' /proc/cmdline; then
 fi
 
 passed=0
+# Cases that exit 77 (caselib skip()): not passed, not failed.
+skipped=0
 failed=0
 trap 'watchdog_fired=1' USR1
 # now_ms: milliseconds since the epoch, without a fork (bash 5).
@@ -172,10 +174,14 @@ for script in "$case_dir"/*.sh; do
 	fi
 	dmesg > /tmp/dmesg.log
 	reason=
+	skip=
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		reason="timed out after ${case_timeout}s"
 	elif [ $rc -eq 100 ]; then
 		reason="module could not be unloaded"
+	elif [ $rc -eq 77 ]; then
+		# caselib's skip(): what this kernel lacks, on its last line.
+		skip=$(tail -n 1 /tmp/case.log | sed 's/^SKIP: //')
 	elif [ $rc -ne 0 ]; then
 		reason="script exited $rc"
 	fi
@@ -192,7 +198,10 @@ for script in "$case_dir"/*.sh; do
 	if [ $new_taint -ne 0 ]; then
 		reason="${reason:+$reason; }new kernel taint $new_taint"
 	fi
-	if [ -z "$reason" ]; then
+	if [ -z "$reason" ] && [ -n "$skip" ]; then
+		skipped=$((skipped + 1))
+		echo "BLKSNAP-CASE-END $name SKIP ${ms}ms: $skip"
+	elif [ -z "$reason" ]; then
 		passed=$((passed + 1))
 		echo "BLKSNAP-CASE-END $name PASS ${ms}ms"
 	else
@@ -200,7 +209,7 @@ for script in "$case_dir"/*.sh; do
 		echo "BLKSNAP-CASE-END $name FAIL ${ms}ms: $reason"
 	fi
 done
-echo "BLKSNAP-RESULT: $passed passed, $failed failed${stopped:+ (stopped at $stopped)}"
+echo "BLKSNAP-RESULT: $passed passed, $failed failed, $skipped skipped${stopped:+ (stopped at $stopped)}"
 sync
 echo o > /proc/sysrq-trigger
 sleep 30
