@@ -28,6 +28,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME "-filter: " fmt
 #include <linux/module.h>
 #include <linux/bio.h>
+#include "compat/atomic.h"
 #include "filter.h"
 #include "filter_whole_disk.h"
 
@@ -105,6 +106,16 @@ static bool filter_whole_disk_bio(struct bio *bio)
 		start = bio->bi_iter.bi_sector;
 		part_end = part->bd_start_sect + bdev_nr_sectors(part);
 		if (start < part->bd_start_sect || bio_end_sector(bio) > part_end) {
+			/*
+			 * Cut at the edge, an atomic write would no longer be
+			 * all or nothing: refused whole, with the status the
+			 * block layer gives one that needs a split.
+			 */
+			if (compat_bio_is_atomic(bio)) {
+				filter_put(flt);
+				compat_bio_refuse_atomic(bio);
+				return true;
+			}
 			/*
 			 * As the block layer does: a REQ_NOWAIT bio that would
 			 * have to be split is refused whole, before any part of
