@@ -472,6 +472,9 @@ static int ctl_cbtdirty(struct tracker *tracker, __u8 __user *buf, __u32 *plen)
 		return -EINVAL;
 	if (copy_from_user(&arg, buf, sizeof(arg)))
 		return -EFAULT;
+	/* So that a later version may give it a meaning. */
+	if (arg.padding)
+		return -EINVAL;
 	if (arg.count > CBTDIRTY_RANGES_MAX)
 		return -E2BIG;
 	/* Read in before the lock (see ctl_cbtmap()); 64 KiB at most. */

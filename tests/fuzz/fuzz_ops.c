@@ -522,8 +522,7 @@ static void ctl_ranges(struct fuzz_ctx *c, unsigned int op, unsigned int cmd)
 	bad = d.count > RANGES_MAX;
 	if (rng_chance(&c->rng, 8)) {
 		d.padding = rng_edge32(&c->rng) | 1;
-		/* CBTDIRTY does not look at it. */
-		bad |= cmd == BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE;
+		bad = true;
 	}
 	if (d.count <= RANGES_MAX)
 		make_ranges(c, d.count, t.capacity_sect, t.stable, &bad);

@@ -13,7 +13,10 @@ name, so VM cases can check the module's answers below the library.
       (a write fault there waits while FILE's filesystem is frozen)
   raw_ioctl.py cbt-switch DEVICE COUNT
       switches DEVICE's change map COUNT times (what a take's switch does,
-      without a snapshot), from one process: the CLI would start COUNT"""
+      without a snapshot), from one process: the CLI would start COUNT
+  raw_ioctl.py cbt-dirty DEVICE SECTOR COUNT PADDING
+      marks COUNT sectors from SECTOR changed (CBTDIRTY), with PADDING in
+      the structure's padding field (the UAPI says zero)"""
 import ctypes
 import errno
 import fcntl
@@ -87,6 +90,20 @@ def cbt_switch(fd, device, count):
     return "OK"
 
 
+def cbt_dirty(fd, device, sector, count, padding):
+    rdev = os.stat(device).st_rdev
+    # struct blksnap_sectors: offset, count; struct blksnap_cbtdirty:
+    # count, padding, pointer to the ranges
+    ranges = ctypes.create_string_buffer(struct.pack("<QQ", int(sector), int(count)), 16)
+    arg = ctypes.create_string_buffer(
+        struct.pack("<IIQ", 1, int(padding), ctypes.addressof(ranges)), 16)
+    # struct blksnap_filter_ctl: bdev, name[32], cmd (2: CBTDIRTY), optlen, opt
+    ctl = bytearray(struct.pack("<II32sIIQ", os.major(rdev), os.minor(rdev),
+                                b"blksnap", 2, 16, ctypes.addressof(arg)))
+    fcntl.ioctl(fd, ioc(IOC_READ | IOC_WRITE, 66, len(ctl)), ctl)
+    return "OK"
+
+
 def with_control(fn, *args, **kwargs):
     """Prints what fn(control fd, ...) returns, or the errno name."""
     fd = os.open("/dev/blksnap-control", os.O_RDWR)
@@ -101,6 +118,9 @@ def with_control(fn, *args, **kwargs):
 def main():
     if sys.argv[1] == "cbt-switch":
         with_control(cbt_switch, *sys.argv[2:4])
+        return
+    if sys.argv[1] == "cbt-dirty":
+        with_control(cbt_dirty, *sys.argv[2:6])
         return
     if sys.argv[1] == "cbtmap-mmap":
         with_control(cbtmap_mmap, *sys.argv[2:4])
