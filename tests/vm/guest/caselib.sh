@@ -160,17 +160,20 @@ age_device() {
 		dd of="$1" bs=1M iflag=fullblock oflag=direct status=none
 }
 
-# cbt_bytes DEV: bytes in the ranges DEV's change map marks.
+# cbt_bytes DEV: bytes in the ranges DEV's change map marks (with
+# CBT_SINCE=GEN:N in the environment, only those changed after N).
 cbt_bytes() {
-	blksnap cbt map --json "$1" | jq '[.ranges[].length] | add // 0'
+	blksnap cbt map --json ${CBT_SINCE:+--since "$CBT_SINCE"} "$1" |
+		jq '[.ranges[].length] | add // 0'
 }
 
 # expect_cbt_covers DEV FILE...: every block of the FILEs (on DEV's
-# filesystem, by filefrag) lies in a range DEV's change map marks.
+# filesystem, by filefrag) lies in a range DEV's change map marks (with
+# CBT_SINCE=GEN:N, among those changed after N).
 expect_cbt_covers() {
 	local dev=$1
 	shift
-	blksnap cbt map --json "$dev" > /tmp/cbt.json
+	blksnap cbt map --json ${CBT_SINCE:+--since "$CBT_SINCE"} "$dev" > /tmp/cbt.json
 	filefrag -v "$@" > /tmp/filefrag.out
 	python3 - /tmp/cbt.json /tmp/filefrag.out <<'PY' || fail "the change map misses blocks of $*"
 import json, re, sys
