@@ -53,6 +53,8 @@ struct options {
 };
 
 static atomic_bool stop;
+/* SIGINT or SIGTERM: even a call already reserved is not made. */
+static atomic_bool interrupted;
 static atomic_uint_fast64_t tickets;
 static atomic_uint threads_done;
 
@@ -213,6 +215,7 @@ static void on_wake(int sig)
 static void on_stop(int sig)
 {
 	(void)sig;
+	atomic_store(&interrupted, true);
 	atomic_store(&stop, true);
 }
 
@@ -229,8 +232,13 @@ static void *worker_run(void *arg)
 			atomic_store(&stop, true);
 			break;
 		}
-		/* A machine change does not count as a call: draw again. */
-		while (!fuzz_ops[fuzz_one(c, mix)].ioctl && !atomic_load(&stop))
+		/*
+		 * A machine change does not count as a call: draw again.  The
+		 * reserved call is made even when another thread stops the run
+		 * meanwhile (its tickets ran out, its deadline passed), so that
+		 * --calls N makes exactly N calls; only a signal drops it.
+		 */
+		while (!fuzz_ops[fuzz_one(c, mix)].ioctl && !atomic_load(&interrupted))
 			;
 		if (wk->deadline && !(++i % 64) && now() >= wk->deadline)
 			atomic_store(&stop, true);

@@ -1,7 +1,3 @@
-# Not in CI yet (issue 20): it found a WARN that the fix of cbt_map_create()
-# for emptied devices should end, and its counter and slab checks have
-# not run on a clean kernel.  To run it: copy it to tests/vm/cases/ioctl_fuzz.sh
-# and `tests/vm/run.sh -k KERNEL -c ioctl_fuzz`.
 # The ioctl fuzzer (tests/fuzz, issue 20): 100000 random and edge requests
 # to the control node from four threads with a fixed seed: every ioctl and
 # every filter CTL command with bad, unaligned and kernel pointers, zero
