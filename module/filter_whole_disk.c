@@ -58,6 +58,9 @@ static struct bio *first_piece(struct bio *bio, unsigned int sectors, gfp_t gfp)
 {
 	struct bio *piece;
 
+	/* filter_whole_disk_bio() refuses an atomic bio that needs a cut. */
+	if (WARN_ON_ONCE(compat_bio_is_atomic(bio) && sectors < bio_sectors(bio)))
+		return NULL;
 	if (sectors < bio_sectors(bio))
 		piece = bio_split(bio, sectors, gfp, &pieces_bioset);
 	else
