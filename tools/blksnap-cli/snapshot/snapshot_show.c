@@ -68,6 +68,18 @@ int snapshot_view_load(struct blksnap_ctx *ctx, const struct blksnap_uuid *id,
 			ret = CLI_EXIT_SUCCESS;
 			continue;
 		}
+		/*
+		 * The device went away (removed disk): the snapshot stays,
+		 * and must be listed so that it can be destroyed.
+		 */
+		if (ret == -ENODEV || ret == -ENXIO) {
+			snprintf(img->image, sizeof(img->image), "/dev/%s",
+				 devs[i].image);
+			img->gone = true;
+			v->count++;
+			ret = CLI_EXIT_SUCCESS;
+			continue;
+		}
 		if (ret) {
 			ret = cli_fail(img->device, CLI_OP_SNAPSHOT_INFO, ret);
 			break;
@@ -92,8 +104,13 @@ void snapshot_view_free(struct snapshot_view *v)
 	v->count = 0;
 }
 
-static const char *state_text(int error, char *buf, size_t size)
+static const char *state_text(const struct snapshot_image *img, char *buf,
+			      size_t size)
 {
+	int error = img->error;
+
+	if (img->gone)
+		return "device gone";
 	if (!error)
 		return "active";
 	snprintf(buf, size, "corrupted: %s", strerror(-error));
@@ -175,7 +192,7 @@ static int print_table(const struct snapshot_view *v, size_t n,
 			    (ncols > 3 &&
 			     (scols_line_set_data(ln, 3, img->mountpoint[0] ?
 						  img->mountpoint : "-") ||
-			      scols_line_set_data(ln, 4, state_text(img->error,
+			      scols_line_set_data(ln, 4, state_text(img,
 						  state, sizeof(state))) ||
 			      set_status_cells(ln, &v[i]))))
 				goto err_nomem;
@@ -243,13 +260,13 @@ static struct json_object *json_snapshot(const struct snapshot_view *v,
 			goto err_obj;
 		if (how == SHOW_CREATED)
 			continue;
-		err_name = error_name(img->error, num, sizeof(num));
+		err_name = error_name(img->gone ? -ENODEV : img->error, num, sizeof(num));
 		if (json_object_object_add(d, "error", err_name ?
 					   json_object_new_string(err_name) : NULL) ||
 		    json_object_object_add(d, "mountpoint", img->mountpoint[0] ?
 					   json_object_new_string(img->mountpoint) : NULL) ||
 		    json_object_object_add(d, "state", json_object_new_string(
-					   img->error ? "corrupted" : "active")))
+					   img->gone ? "gone" : img->error ? "corrupted" : "active")))
 			goto err_obj;
 	}
 	return o;

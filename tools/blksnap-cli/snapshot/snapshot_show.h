@@ -28,6 +28,7 @@ struct snapshot_image {
 	char device[PATH_MAX];		/* as given, or /dev/NAME, or MAJ:MIN */
 	char image[BLKSNAP_IMAGE_NAME_LEN + 5];	/* "/dev/NAME", "" if none */
 	int error;			/* 0, or the -errno that corrupted it */
+	bool gone;			/* the device went away: no info */
 	char mountpoint[PATH_MAX];	/* where the device is mounted, "" */
 };
 
