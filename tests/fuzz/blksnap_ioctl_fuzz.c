@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 		wk[i].max_calls = o.calls;
 		wk[i].deadline = o.seconds ? t0 + o.seconds : 0;
 		if (!c->counts || !c->scratch ||
-		    arena_init(&c->arena, world.shared_fd) ||
+		    arena_init(&c->arena, world.shared_fd, i) ||
 		    pthread_create(&wk[i].tid, NULL, worker_run, &wk[i])) {
 			fprintf(stderr, PROG ": cannot start thread %u\n", i);
 			status = 1;

@@ -16,7 +16,7 @@ static const size_t slot_rw[SLOT_COUNT] = {
 	[SLOT_INNER] = 12 << 10,
 };
 
-int arena_init(struct fuzz_arena *a, int shared_fd)
+int arena_init(struct fuzz_arena *a, int shared_fd, unsigned int nr)
 {
 	unsigned int s;
 
@@ -39,8 +39,13 @@ int arena_init(struct fuzz_arena *a, int shared_fd)
 		a->ro[s] = m + rw + a->page;
 	}
 	if (shared_fd >= 0) {
+		/*
+		 * A page of its own: another thread writing its arguments
+		 * into the same page would turn a request judged invalid into
+		 * a valid one between the judgement and the call.
+		 */
 		void *m = mmap(NULL, a->page, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       shared_fd, 0);
+			       shared_fd, (off_t)nr * (off_t)a->page);
 
 		if (m == MAP_FAILED)
 			return -errno;

@@ -51,10 +51,11 @@ struct fuzz_arena {
 };
 
 /*
- * Maps the slots; @shared_fd, if not negative, is a file of at least a
- * page whose first page is mapped MAP_SHARED.  0 or a negative errno.
+ * Maps the slots; @shared_fd, if not negative, is a file of at least
+ * @nr + 1 pages whose page @nr (one per thread) is mapped MAP_SHARED.
+ * 0 or a negative errno.
  */
-int arena_init(struct fuzz_arena *a, int shared_fd);
+int arena_init(struct fuzz_arena *a, int shared_fd, unsigned int nr);
 void arena_done(struct fuzz_arena *a);
 
 /* A kind of pointer: a bad one with probability @bad_percent. */

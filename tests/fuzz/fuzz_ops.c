@@ -38,8 +38,7 @@ static void describe(struct fuzz_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!c->trace)
-		return;
+	/* Also without --trace: an unexpected success names its arguments. */
 	va_start(ap, fmt);
 	vsnprintf(c->desc, sizeof(c->desc), fmt, ap);
 	va_end(ap);
@@ -66,9 +65,10 @@ static int call(struct fuzz_ctx *c, unsigned int op, unsigned long req,
 	counts_add(&c->counts[op], err);
 	if (!err && must_fail) {
 		c->counts[op].unexpected_ok++;
-		fprintf(stderr, "blksnap-ioctl-fuzz: thread %u: %s succeeded with arguments that cannot be valid (arg %p)\n",
-			c->thread, fuzz_ops[op].name, arg);
+		fprintf(stderr, "blksnap-ioctl-fuzz: thread %u: %s succeeded with arguments that cannot be valid (arg %p: %s)\n",
+			c->thread, fuzz_ops[op].name, arg, c->desc);
 	}
+	c->desc[0] = '\0';
 	return err;
 }
 
@@ -190,7 +190,7 @@ static void snapshot_create(struct fuzz_ctx *c, unsigned int op)
 	s.diff_storage_path = (uintptr_t)storage_path(c, s.storage_kind, &bad_path);
 	bad |= bad_path;
 	pl = put_arg(c, &s, sizeof(s));
-	if (c->trace) {
+	{
 		char d[sizeof(c->desc)];
 
 		snprintf(d, sizeof(d), "kind %u limit %llu padding %u at %s, %.300s",
@@ -386,7 +386,7 @@ static int filter_ctl(struct fuzz_ctx *c, unsigned int op, const struct fuzz_tar
 		bad |= writes && !inner.writable;
 	}
 	pl = put_arg(c, &s, sizeof(s));
-	if (c->trace) {
+	{
 		char d[sizeof(c->desc)];
 
 		snprintf(d, sizeof(d), "%u:%u name %.8s cmd %u optlen %u payload at %s, arg at %s; %.300s",

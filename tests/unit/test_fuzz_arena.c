@@ -68,7 +68,7 @@ static void places_tell_what_the_kernel_can_copy(void **state)
 	assert_true(fd >= 0);
 	unlink(tmpl);
 	assert_int_equal(ftruncate(fd, 1 << 16), 0);
-	assert_int_equal(arena_init(&a, fd), 0);
+	assert_int_equal(arena_init(&a, fd, 0), 0);
 	rng_seed(&r, 1, 0);
 	for (i = 0; i < 20; i++) {
 		for (slot = 0; slot < SLOT_COUNT; slot++) {
@@ -93,6 +93,33 @@ static void places_tell_what_the_kernel_can_copy(void **state)
 	close(fd);
 }
 
+/*
+ * Two threads' arenas on one shared file: what one writes into its
+ * shared page never shows in the other's (a request judged invalid must
+ * stay as it was judged until its call).
+ */
+static void threads_have_their_own_shared_page(void **state)
+{
+	char tmpl[] = "/tmp/fuzz-arena.XXXXXX";
+	struct fuzz_arena a, b;
+	int fd = mkstemp(tmpl);
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(tmpl);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	assert_int_equal(arena_init(&a, fd, 0), 0);
+	assert_int_equal(arena_init(&b, fd, 1), 0);
+	memset(a.shared, 0xaa, a.page);
+	memset(b.shared, 0x55, b.page);
+	assert_int_equal(a.shared[0], 0xaa);
+	assert_int_equal(a.shared[a.page - 1], 0xaa);
+	assert_int_equal(b.shared[0], 0x55);
+	arena_done(&a);
+	arena_done(&b);
+	close(fd);
+}
+
 static void good_places_hold_what_was_put(void **state)
 {
 	unsigned char src[100], back[100];
@@ -101,7 +128,7 @@ static void good_places_hold_what_was_put(void **state)
 	unsigned int k;
 
 	(void)state;
-	assert_int_equal(arena_init(&a, -1), 0);
+	assert_int_equal(arena_init(&a, -1, 0), 0);
 	rng_seed(&r, 2, 0);
 	rng_fill(&r, src, sizeof(src));
 	for (k = 0; k < PTR_KINDS; k++) {
@@ -141,6 +168,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(places_tell_what_the_kernel_can_copy),
+		cmocka_unit_test(threads_have_their_own_shared_page),
 		cmocka_unit_test(good_places_hold_what_was_put),
 		cmocka_unit_test(a_seed_repeats_its_streams),
 	};
