@@ -1193,12 +1193,17 @@ static int storage_rw(struct diff_storage *ds, sector_t offset,
 	memalloc_noio_restore(noio);
 	/*
 	 * Room on a block device is never handed out past its end: a write
-	 * there found the device shrunk, or gone (del_gendisk() sets its
-	 * size to 0).  No lack of room, which the snapshot would report as
-	 * a full storage.
+	 * that starts there found the device shrunk, or gone (del_gendisk()
+	 * sets its size to 0).  No lack of room, which the snapshot would
+	 * report as a full storage; one inside the device (a thin pool out
+	 * of space) is.
 	 */
-	if (ret == -ENOSPC && S_ISBLK(file_inode(ds->file)->i_mode))
-		ret = i_size_read(ds->file->f_mapping->host) ? -EIO : -ENODEV;
+	if (ret == -ENOSPC && S_ISBLK(file_inode(ds->file)->i_mode)) {
+		loff_t size = i_size_read(ds->file->f_mapping->host);
+
+		if (((loff_t)offset << SECTOR_SHIFT) >= size)
+			ret = size ? -EIO : -ENODEV;
+	}
 	if (ret < 0)
 		return ret;
 	return ret == len ? 0 : -EIO;

@@ -38,18 +38,19 @@ int arena_init(struct fuzz_arena *a, int shared_fd, unsigned int nr)
 		a->guard[s] = m + rw;
 		a->ro[s] = m + rw + a->page;
 	}
-	if (shared_fd >= 0) {
-		/*
-		 * A page of its own: another thread writing its arguments
-		 * into the same page would turn a request judged invalid into
-		 * a valid one between the judgement and the call.
-		 */
+	/*
+	 * A page of its own per thread and slot: an argument written into a
+	 * page that another thread, or another slot of the same request,
+	 * also writes to could turn a request judged invalid into a valid
+	 * one between the judgement and the call.
+	 */
+	for (s = 0; shared_fd >= 0 && s < SLOT_COUNT; s++) {
 		void *m = mmap(NULL, a->page, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       shared_fd, (off_t)nr * (off_t)a->page);
+			       shared_fd, (off_t)(nr * SLOT_COUNT + s) * (off_t)a->page);
 
 		if (m == MAP_FAILED)
 			return -errno;
-		a->shared = m;
+		a->shared[s] = m;
 	}
 	return 0;
 }
@@ -62,8 +63,10 @@ void arena_done(struct fuzz_arena *a)
 		if (a->rw[s])
 			munmap(a->rw[s], a->rw_len[s] + 3 * a->page);
 	}
-	if (a->shared)
-		munmap(a->shared, a->page);
+	for (s = 0; s < SLOT_COUNT; s++) {
+		if (a->shared[s])
+			munmap(a->shared[s], a->page);
+	}
 	memset(a, 0, sizeof(*a));
 }
 
@@ -127,7 +130,7 @@ struct fuzz_place arena_put(struct fuzz_arena *a, struct fuzz_rng *r,
 	struct fuzz_place pl = { .size = size, .kind = kind };
 	unsigned char *p = a->rw[slot];
 
-	if (kind == PTR_SHARED_FILE && (!a->shared || size > a->page))
+	if (kind == PTR_SHARED_FILE && (!a->shared[slot] || size > a->page))
 		kind = pl.kind = PTR_GOOD;
 	switch (kind) {
 	case PTR_GOOD:
@@ -152,7 +155,7 @@ struct fuzz_place arena_put(struct fuzz_arena *a, struct fuzz_rng *r,
 		}
 		break;
 	case PTR_SHARED_FILE:
-		p = a->shared;
+		p = a->shared[slot];
 		if (src)
 			memcpy(p, src, size);
 		break;
@@ -181,7 +184,7 @@ struct fuzz_place arena_put(struct fuzz_arena *a, struct fuzz_rng *r,
 		pl.readable = size <= (size_t)(a->guard[slot] - p);
 	} else if (p == a->ro[slot]) {
 		pl.readable = size <= a->page;
-	} else if (a->shared && p == a->shared) {
+	} else if (a->shared[slot] && p == a->shared[slot]) {
 		pl.readable = size <= a->page;
 	}
 	pl.writable = pl.readable && (!size || p != a->ro[slot]);

@@ -45,15 +45,15 @@ struct fuzz_arena {
 	size_t rw_len[SLOT_COUNT];
 	unsigned char *guard[SLOT_COUNT];
 	unsigned char *ro[SLOT_COUNT];
-	/* One page of a file on a scratch filesystem, or NULL. */
-	unsigned char *shared;
+	/* Per slot, one page of a file on a scratch filesystem, or NULL. */
+	unsigned char *shared[SLOT_COUNT];
 	size_t page;
 };
 
 /*
  * Maps the slots; @shared_fd, if not negative, is a file of at least
- * @nr + 1 pages whose page @nr (one per thread) is mapped MAP_SHARED.
- * 0 or a negative errno.
+ * (@nr + 1) * SLOT_COUNT pages, of which thread @nr maps its own page per
+ * slot MAP_SHARED.  0 or a negative errno.
  */
 int arena_init(struct fuzz_arena *a, int shared_fd, unsigned int nr);
 void arena_done(struct fuzz_arena *a);

@@ -149,7 +149,7 @@ int world_init(struct fuzz_world *w, const struct world_args *args)
 	/* In the last directory: there a take may freeze its filesystem. */
 	snprintf(path, sizeof(path), "%s/shared", w->dirs[w->nr_dirs - 1]);
 	w->shared_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (w->shared_fd < 0 || ftruncate(w->shared_fd, 1 << 20))
+	if (w->shared_fd < 0 || ftruncate(w->shared_fd, 4 << 20))
 		return -errno;
 	ret = scan_devices(w);
 	if (ret)

@@ -67,7 +67,7 @@ static void places_tell_what_the_kernel_can_copy(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	unlink(tmpl);
-	assert_int_equal(ftruncate(fd, 1 << 16), 0);
+	assert_int_equal(ftruncate(fd, 4 << 20), 0);
 	assert_int_equal(arena_init(&a, fd, 0), 0);
 	rng_seed(&r, 1, 0);
 	for (i = 0; i < 20; i++) {
@@ -94,9 +94,10 @@ static void places_tell_what_the_kernel_can_copy(void **state)
 }
 
 /*
- * Two threads' arenas on one shared file: what one writes into its
- * shared page never shows in the other's (a request judged invalid must
- * stay as it was judged until its call).
+ * Two threads' arenas on one shared file: what one writes into a shared
+ * page never shows in the other's, nor in another slot's of the same
+ * thread (a request judged invalid must stay as it was judged until its
+ * call).
  */
 static void threads_have_their_own_shared_page(void **state)
 {
@@ -107,14 +108,16 @@ static void threads_have_their_own_shared_page(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	unlink(tmpl);
-	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	assert_int_equal(ftruncate(fd, 4 << 20), 0);
 	assert_int_equal(arena_init(&a, fd, 0), 0);
 	assert_int_equal(arena_init(&b, fd, 1), 0);
-	memset(a.shared, 0xaa, a.page);
-	memset(b.shared, 0x55, b.page);
-	assert_int_equal(a.shared[0], 0xaa);
-	assert_int_equal(a.shared[a.page - 1], 0xaa);
-	assert_int_equal(b.shared[0], 0x55);
+	memset(a.shared[SLOT_ARG], 0xaa, a.page);
+	memset(a.shared[SLOT_INNER], 0x11, a.page);
+	memset(b.shared[SLOT_ARG], 0x55, b.page);
+	assert_int_equal(a.shared[SLOT_ARG][0], 0xaa);
+	assert_int_equal(a.shared[SLOT_ARG][a.page - 1], 0xaa);
+	assert_int_equal(a.shared[SLOT_INNER][0], 0x11);
+	assert_int_equal(b.shared[SLOT_ARG][0], 0x55);
 	arena_done(&a);
 	arena_done(&b);
 	close(fd);
