@@ -141,8 +141,12 @@ value() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 for k in module_refcnt snapshots chunk_memory_used vmalloc_areas_of_blksnap; do
 	expect_eq "$(value /tmp/after $k)" "$(value /tmp/before $k)" "$k after the run"
 done
+# A leak grows a bio slab; fewer objects after (a cache's reserve gone
+# with a device) is none.
 for k in $(awk '/^slab_bio-/ { print $1 }' /tmp/before); do
-	expect_eq "$(value /tmp/after "$k")" "$(value /tmp/before "$k")" "$k after the run"
+	a=$(value /tmp/after "$k") b=$(value /tmp/before "$k")
+	[ "${a:-0}" -le "${b:-0}" ] || fail "$k grew over the run: $b before, $a after"
+	ok "$k: $b before, $a after"
 done
 # kmalloc caches serve the whole kernel: a leak of one object per
 # thousand requests (100 here) stands out from the noise of an idle
