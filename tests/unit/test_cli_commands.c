@@ -661,6 +661,34 @@ static void snapshot_list_has_a_row_per_device(void **state)
 		FAKE_SNAPSHOT_ID1 " -           -                  -          -                                 -    -     -\n");
 }
 
+/*
+ * A device of the snapshot went away (a removed disk): SNAPSHOTINFO
+ * answers ENODEV for it, and the snapshot must still be listed, so that
+ * it can be found and destroyed.
+ */
+static void snapshot_list_shows_a_gone_device(void **state)
+{
+	char fail[32];
+	const char *p;
+	int n = 0;
+
+	(void)state;
+	snprintf(fail, sizeof(fail), "FAKE_MODULE_FAIL=info:%d", ENODEV);
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1", "BLKSNAP_MOUNTINFO=/dev/null", fail),
+		"snapshot", "list", "--json");
+	assert_int_equal(res.status, 0);
+	assert_string_equal(res.err, "");
+	assert_non_null(strstr(res.out, FAKE_SNAPSHOT_ID));
+	for (p = res.out; (p = strstr(p, "\"state\": \"gone\"")); p++)
+		n++;
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(res.out, "\"error\": \"ENODEV\""));
+	RUN_ENV(VARS("FAKE_MODULE_SNAPSHOTS=1", "BLKSNAP_MOUNTINFO=/dev/null", fail),
+		"snapshot", "list");
+	assert_int_equal(res.status, 0);
+	assert_non_null(strstr(res.out, "device gone"));
+}
+
 static void snapshot_list_json_of_none_is_empty_array(void **state)
 {
 	(void)state;
@@ -755,6 +783,7 @@ int main(void)
 		cmocka_unit_test(snapshot_info_json_shows_images_and_errors),
 		cmocka_unit_test(snapshot_info_of_unknown_id_says_no_such_snapshot),
 		cmocka_unit_test(snapshot_list_has_a_row_per_device),
+		cmocka_unit_test(snapshot_list_shows_a_gone_device),
 		cmocka_unit_test(snapshot_list_json_of_none_is_empty_array),
 		cmocka_unit_test(snapshot_destroy_while_image_open_says_in_use),
 		cmocka_unit_test(snapshot_destroy_succeeds_silently),
