@@ -664,8 +664,8 @@ static int fail_stale(const struct job *j)
 
 /*
  * A read of the snapshot image failed.  When the snapshot itself failed
- * (its difference storage full, or failing), that is the cause to name,
- * not the EIO every read of a corrupted image gets.
+ * (its difference storage full, a disk failing or gone), that is the
+ * cause to name, not the EIO every read of a corrupted image gets.
  */
 static int fail_read(const struct backup *b, const struct job *j, int err)
 {
@@ -681,10 +681,15 @@ static int fail_read(const struct backup *b, const struct job *j, int err)
 			 "holds); raise --limit (or limit in blksnap.conf), or back up "
 			 "at a quieter time", j->m->t.arg, limit_s, j->device);
 	} else {
+		/*
+		 * The module's error does not say where it came from: a read
+		 * of the device for a copy, the storage's writes or reads, or
+		 * the device or the storage gone (ENODEV).
+		 */
 		snprintf(msg, sizeof(msg), "%s: the snapshot failed while the backup "
-			 "read it: its difference storage gave %s; check the "
-			 "storage's disk ('dmesg'), or give another --storage",
-			 j->m->t.arg, strerror(-info.error_code));
+			 "read it: %s, from %s or its difference storage; check "
+			 "which disk in 'dmesg', then run the backup again",
+			 j->m->t.arg, strerror(-info.error_code), j->device);
 	}
 	return cli_fail_text(msg);
 }
