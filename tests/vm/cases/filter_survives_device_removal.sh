@@ -37,21 +37,8 @@ run_capture rc out err blksnap detach $majmin
 echo "detach by number after the device went: rc=$rc: $err"
 
 # A SCSI disk deleted under the filter.
-# No udev here: the disk driver is loaded by hand.
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=64
-sd=
-for i in $(seq 100); do
-	for b in /sys/block/sd*; do
-		if grep -qs scsi_debug "$b/device/model"; then
-			sd=$(basename "$b")
-		fi
-	done
-	[ -n "$sd" ] && break
-	sleep 0.1
-done
-[ -n "$sd" ] || fail "scsi_debug disk did not appear"
-sd=/dev/$sd
+scsi_debug_disk dev_size_mb=64
+sd=/dev/$SD
 sdnum=$(( $(stat -c 0x%t $sd) )):$(( $(stat -c 0x%T $sd) ))
 blksnap attach $sd
 dd_direct $sd 0 4096

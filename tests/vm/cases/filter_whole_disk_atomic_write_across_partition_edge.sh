@@ -22,17 +22,8 @@ K=1024
 M=$((1 << 20))
 ATOMIC="python3 $BLKSNAP_SRC/tests/vm/guest/atomic_write.py"
 load_blksnap
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=64 atomic_wr=1
-sd=
-for i in $(seq 100); do
-	for b in /sys/block/sd*; do
-		grep -qs scsi_debug "$b/device/model" && sd=$(basename "$b")
-	done
-	[ -n "$sd" ] && break
-	sleep 0.1
-done
-[ -n "$sd" ] || fail "scsi_debug disk did not appear"
+scsi_debug_disk dev_size_mb=64 atomic_wr=1
+sd=$SD
 q=/sys/block/$sd/queue
 echo "$sd: atomic write units $(cat $q/atomic_write_unit_min_bytes)..$(cat $q/atomic_write_unit_max_bytes) bytes"
 [ "$(cat $q/atomic_write_unit_min_bytes)" -le $((8 * K)) ] &&

@@ -13,17 +13,8 @@ K=1024
 M=$((1 << 20))
 load_blksnap
 modprobe ext4
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=48
-sd=
-for i in $(seq 100); do
-	for b in /sys/block/sd*; do
-		grep -qs scsi_debug "$b/device/model" && sd=$(basename "$b")
-	done
-	[ -n "$sd" ] && break
-	sleep 0.1
-done
-[ -n "$sd" ] || fail "scsi_debug disk did not appear"
+scsi_debug_disk dev_size_mb=48
+sd=$SD
 printf 'label: dos\nstart=2048, size=44MiB\n' | sfdisk -q /dev/$sd
 part=/dev/${sd}1
 for i in $(seq 50); do [ -b $part ] && break; sleep 0.1; done

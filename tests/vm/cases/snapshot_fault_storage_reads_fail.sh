@@ -14,17 +14,8 @@
 M=$((1 << 20))
 load_blksnap
 modprobe ext4
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=48
-sd=
-for i in $(seq 100); do
-	for b in /sys/block/sd*; do
-		grep -qs scsi_debug "$b/device/model" && sd=$(basename "$b")
-	done
-	[ -n "$sd" ] && break
-	sleep 0.1
-done
-[ -n "$sd" ] || fail "scsi_debug disk did not appear"
+scsi_debug_disk dev_size_mb=48
+sd=$SD
 storage=/dev/$sd
 sdebug=/sys/module/scsi_debug/parameters
 sdebug_opts=/sys/bus/pseudo/drivers/scsi_debug/opts

@@ -234,3 +234,21 @@ partition_disk1() {
 	done
 	fail "partitions of $DISK1 did not appear"
 }
+
+# scsi_debug_disk PARAM...: loads scsi_debug (and the sd driver: no udev
+# here) with PARAMs and sets SD to its disk's name (sdX); fails if no disk
+# appears within 10 s.
+scsi_debug_disk() {
+	local b i
+	modprobe sd_mod
+	modprobe scsi_debug "$@"
+	SD=
+	for i in $(seq 100); do
+		for b in /sys/block/sd*; do
+			grep -qs scsi_debug "$b/device/model" && SD=$(basename "$b")
+		done
+		[ -n "$SD" ] && return 0
+		sleep 0.1
+	done
+	fail "scsi_debug disk did not appear"
+}
