@@ -62,8 +62,6 @@ void arena_done(struct fuzz_arena *a)
 	for (s = 0; s < SLOT_COUNT; s++) {
 		if (a->rw[s])
 			munmap(a->rw[s], a->rw_len[s] + 3 * a->page);
-	}
-	for (s = 0; s < SLOT_COUNT; s++) {
 		if (a->shared[s])
 			munmap(a->shared[s], a->page);
 	}

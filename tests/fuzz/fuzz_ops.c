@@ -44,6 +44,24 @@ static void describe(struct fuzz_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The outer request's words, then ", " and what describe() said of its parts. */
+static void describe_outer(struct fuzz_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void describe_outer(struct fuzz_ctx *c, const char *fmt, ...)
+{
+	char d[sizeof(c->desc)];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(d, sizeof(d), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(d))
+		snprintf(d + n, sizeof(d) - (size_t)n, ", %.300s", c->desc);
+	memcpy(c->desc, d, sizeof(d));
+}
+
 /* Makes the call, counts its answer; returns 0 or the errno. */
 static int call(struct fuzz_ctx *c, unsigned int op, unsigned long req,
 		void *arg, bool must_fail)
@@ -190,14 +208,9 @@ static void snapshot_create(struct fuzz_ctx *c, unsigned int op)
 	s.diff_storage_path = (uintptr_t)storage_path(c, s.storage_kind, &bad_path);
 	bad |= bad_path;
 	pl = put_arg(c, &s, sizeof(s));
-	{
-		char d[sizeof(c->desc)];
-
-		snprintf(d, sizeof(d), "kind %u limit %llu padding %u at %s, %.300s",
-			 s.storage_kind, (unsigned long long)s.diff_storage_limit_sect,
-			 s.padding, ptr_name(pl.kind), c->desc);
-		memcpy(c->desc, d, sizeof(d));
-	}
+	describe_outer(c, "kind %u limit %llu padding %u at %s",
+		       s.storage_kind, (unsigned long long)s.diff_storage_limit_sect,
+		       s.padding, ptr_name(pl.kind));
 	err = call(c, op, IOCTL_BLKSNAP_SNAPSHOT_CREATE, pl.p, bad || !pl.writable);
 	if (!err && arena_get(&pl, &s))
 		world_created(c->world, &s.id);
@@ -386,14 +399,9 @@ static int filter_ctl(struct fuzz_ctx *c, unsigned int op, const struct fuzz_tar
 		bad |= writes && !inner.writable;
 	}
 	pl = put_arg(c, &s, sizeof(s));
-	{
-		char d[sizeof(c->desc)];
-
-		snprintf(d, sizeof(d), "%u:%u name %.8s cmd %u optlen %u payload at %s, arg at %s; %.300s",
-			 s.bdev.major, s.bdev.minor, s.name, s.cmd, s.optlen,
-			 ptr_name(inner.kind), ptr_name(pl.kind), c->desc);
-		memcpy(c->desc, d, sizeof(d));
-	}
+	describe_outer(c, "%u:%u name %.8s cmd %u optlen %u payload at %s, arg at %s",
+		       s.bdev.major, s.bdev.minor, s.name, s.cmd, s.optlen,
+		       ptr_name(inner.kind), ptr_name(pl.kind));
 	*out = inner;
 	/* Success writes optlen back into the argument. */
 	return call(c, op, IOCTL_BLKSNAP_FILTER_CTL, pl.p, bad || !pl.writable);

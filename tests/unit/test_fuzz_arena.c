@@ -55,19 +55,27 @@ static bool kernel_writes(void *p, size_t size)
 	return n == (ssize_t)size;
 }
 
-static void places_tell_what_the_kernel_can_copy(void **state)
+/* An unlinked file big enough for every thread's shared pages. */
+static int shared_file(void)
 {
-	static const size_t sizes[] = { 1, 7, 16, 40, 4096, 65536 };
 	char tmpl[] = "/tmp/fuzz-arena.XXXXXX";
-	struct fuzz_arena a;
-	struct fuzz_rng r;
-	unsigned int k, s, slot, i;
 	int fd = mkstemp(tmpl);
 
-	(void)state;
 	assert_true(fd >= 0);
 	unlink(tmpl);
 	assert_int_equal(ftruncate(fd, 4 << 20), 0);
+	return fd;
+}
+
+static void places_tell_what_the_kernel_can_copy(void **state)
+{
+	static const size_t sizes[] = { 1, 7, 16, 40, 4096, 65536 };
+	struct fuzz_arena a;
+	struct fuzz_rng r;
+	unsigned int k, s, slot, i;
+	int fd = shared_file();
+
+	(void)state;
 	assert_int_equal(arena_init(&a, fd, 0), 0);
 	rng_seed(&r, 1, 0);
 	for (i = 0; i < 20; i++) {
@@ -101,14 +109,10 @@ static void places_tell_what_the_kernel_can_copy(void **state)
  */
 static void threads_have_their_own_shared_page(void **state)
 {
-	char tmpl[] = "/tmp/fuzz-arena.XXXXXX";
 	struct fuzz_arena a, b;
-	int fd = mkstemp(tmpl);
+	int fd = shared_file();
 
 	(void)state;
-	assert_true(fd >= 0);
-	unlink(tmpl);
-	assert_int_equal(ftruncate(fd, 4 << 20), 0);
 	assert_int_equal(arena_init(&a, fd, 0), 0);
 	assert_int_equal(arena_init(&b, fd, 1), 0);
 	memset(a.shared[SLOT_ARG], 0xaa, a.page);
