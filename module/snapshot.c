@@ -42,13 +42,20 @@ struct snapshot_device {
 	/* Set at take. */
 	struct diff_area *da;
 	/*
-	 * On the device that holds the storage, from the join to the take:
-	 * the filesystem's free space (free_map.h).  Changed under
-	 * snapshots_lock.
+	 * From the join to the take: the free space of the device's
+	 * filesystem, as userspace hands it over (free_map.h); empty if it
+	 * does not.  Changed under snapshots_lock.
 	 */
 	struct free_map *free_map;
-	/* How many chunks were free at the take (zeros in the image). */
+	/*
+	 * How many chunks (and bytes) were free at the take: zeros in the
+	 * image, never copied.  Set before the snapshot's taken flag, never
+	 * changed after.
+	 */
 	unsigned long free_chunks;
+	u64 free_bytes;
+	/* The storage is on this device: its chunks read as zeros too. */
+	bool holds_storage;
 	/* The take began a switch of the change map: it ends it. */
 	bool cbt_switched;
 	struct snapimage *image;
@@ -152,10 +159,39 @@ static ssize_t storage_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute storage_attr = __ATTR_RO(storage);
 
+/*
+ * "MAJOR:MINOR BYTES" per device: how much of it was free space of its
+ * filesystem at the take, which the image reads as zeros and no write
+ * copies (0 before the take, and where userspace told no free space).
+ * Bytes, not chunks: the chunk size is the module's choice.
+ */
+static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+	/* Pairs with the release in snapshot_take(): free_bytes is set first. */
+	bool taken = smp_load_acquire(&snap->taken);
+	struct snapshot_device *sd;
+	ssize_t len = 0;
+
+	mutex_lock(&snap->devices_lock);
+	list_for_each_entry(sd, &snap->devices, link) {
+		dev_t dev = sd->tracker->filter.bdev->bd_dev;
+
+		len += sysfs_emit_at(buf, len, "%u:%u %llu\n", MAJOR(dev), MINOR(dev),
+				     taken ? sd->free_bytes : 0);
+	}
+	mutex_unlock(&snap->devices_lock);
+	return len;
+}
+
+static struct kobj_attribute free_attr = __ATTR_RO(free);
+
 static struct attribute *snapshot_attrs[] = {
 	&devices_attr.attr,
 	&taken_attr.attr,
 	&storage_attr.attr,
+	&free_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(snapshot);
@@ -422,10 +458,13 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	/* A detach before the reservation: the filter is gone. */
 	if (!filter_attached(flt)) {
 		ret = -ENOENT;
-	} else if (map) {
+	} else {
 		sd->free_map = free_map_create(bdev_nr_sectors(flt->bdev),
 					       diff_area_chunk_shift(flt->bdev));
-		ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
+		if (!sd->free_map)
+			ret = -ENOMEM;
+		else if (map)
+			ret = map_storage(snap, flt);
 	}
 
 	mutex_lock(&snapshots_lock);
@@ -445,12 +484,11 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	}
 	filter_get(flt);
 	sd->tracker = tracker;
+	sd->holds_storage = map;
 	/* From here on its writes count against the free space. */
-	if (sd->free_map) {
-		mutex_lock(&tracker->lock);
-		rcu_assign_pointer(tracker->free_map, sd->free_map);
-		mutex_unlock(&tracker->lock);
-	}
+	mutex_lock(&tracker->lock);
+	rcu_assign_pointer(tracker->free_map, sd->free_map);
+	mutex_unlock(&tracker->lock);
 	mutex_lock(&snap->devices_lock);
 	list_add_tail(&sd->link, &snap->devices);
 	mutex_unlock(&snap->devices_lock);
@@ -482,9 +520,9 @@ int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges
 		if (sd->tracker == tracker)
 			break;
 	}
-	/* No storage of the snapshot on the device: nothing to grow into. */
+	/* Not in the snapshot: an add of it failed. */
 	if (list_entry_is_head(sd, &snap->devices, link) || !sd->free_map) {
-		ret = -EOPNOTSUPP;
+		ret = -ENOENT;
 		goto out;
 	}
 	for (i = 0; i < count && !ret; i++)
@@ -606,11 +644,15 @@ int snapshot_take(const uuid_t *id)
 		if (sd->free_map) {
 			RCU_INIT_POINTER(tracker->free_map, NULL);
 			free_map_settle(sd->free_map);
-			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks))
-				diff_area_shown_zeros(sd->da, sd->free_map);
-			else
+			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks)) {
+				sd->free_bytes = (u64)sd->free_chunks <<
+					(sd->free_map->chunk_shift + SECTOR_SHIFT);
+				if (sd->holds_storage)
+					diff_area_shown_zeros(sd->da, sd->free_map);
+			} else {
 				/* Not used: the image shows the device; freed at release. */
 				shown_now = NULL;
+			}
 		}
 		if (shown_now || tracker->free_shown) {
 			struct free_map *shown = tracker->free_shown;
@@ -692,8 +734,9 @@ int snapshot_take(const uuid_t *id)
 		&snap->id, snap->nr_devices, window_us);
 	list_for_each_entry(sd, &snap->devices, link) {
 		if (sd->free_chunks)
-			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied, room for the storage to grow\n",
-				sd->tracker->filter.bdev, sd->free_chunks);
+			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied%s\n",
+				sd->tracker->filter.bdev, sd->free_chunks,
+				sd->holds_storage ? ", room for the storage to grow" : "");
 	}
 out_unlock:
 	mutex_unlock(&snapshots_lock);

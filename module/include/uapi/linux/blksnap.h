@@ -82,9 +82,10 @@ struct blksnap_bdev {
  *	change number, as a snapshot take() does.  No payload.
  * @BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE:
  *	Not upstream: ranges of the device that are free space of its
- *	filesystem now, &struct blksnap_snapshotfree; only for the device
- *	whose filesystem holds the snapshot's difference storage, between
- *	SNAPSHOTADD and the take, as often as needed.
+ *	filesystem now, &struct blksnap_snapshotfree; for a device of the
+ *	snapshot, between SNAPSHOTADD and the take, as often as needed.
+ *	Chunks wholly inside, and not written from the add to the take,
+ *	read as zeros in the image and are never copied.
  */
 enum blkfilter_ctl_blksnap {
 	BLKFILTER_CTL_BLKSNAP_CBTINFO,
