@@ -31,6 +31,8 @@ struct free_map {
 	unsigned long nr_chunks;
 	/* Set by free_map_add(), under the caller's lock. */
 	unsigned long *free;
+	/* free_map_add() was called: userspace told the free space. */
+	bool told;
 	/* Set with atomic bit operations from the I/O path. */
 	unsigned long *written;
 };

@@ -461,10 +461,12 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	} else {
 		sd->free_map = free_map_create(bdev_nr_sectors(flt->bdev),
 					       diff_area_chunk_shift(flt->bdev));
-		if (!sd->free_map)
-			ret = -ENOMEM;
-		else if (map)
-			ret = map_storage(snap, flt);
+		/*
+		 * Without it the image shows the free space as it is, which
+		 * a storage on the device cannot live with.
+		 */
+		if (map)
+			ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
 	}
 
 	mutex_lock(&snapshots_lock);
@@ -521,8 +523,13 @@ int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges
 			break;
 	}
 	/* Not in the snapshot: an add of it failed. */
-	if (list_entry_is_head(sd, &snap->devices, link) || !sd->free_map) {
+	if (list_entry_is_head(sd, &snap->devices, link)) {
 		ret = -ENOENT;
+		goto out;
+	}
+	/* No memory for the map at the add: the image stays exact. */
+	if (!sd->free_map) {
+		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < count && !ret; i++)
@@ -640,9 +647,15 @@ int snapshot_take(const uuid_t *id)
 		 * flips between zeros and data count as changed up to this
 		 * take, and the tracker keeps this map for the next.
 		 */
+		RCU_INIT_POINTER(tracker->free_map, NULL);
+		/*
+		 * Untold (--exact, a raw device, no GETFSMAP): no map to keep,
+		 * the image shows the device; freed at release.
+		 */
 		shown_now = sd->free_map;
-		if (sd->free_map) {
-			RCU_INIT_POINTER(tracker->free_map, NULL);
+		if (shown_now && !shown_now->told && !sd->holds_storage)
+			shown_now = NULL;
+		if (shown_now) {
 			free_map_settle(sd->free_map);
 			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks)) {
 				sd->free_bytes = (u64)sd->free_chunks <<

@@ -403,8 +403,9 @@ static void hand_over_free_space(struct snapshot_make *c,
 	err = free_space_read(dir, m->t.dev, free_space_to_module, &to, &bytes);
 	if (!holder) {
 		if (err && err != -EOPNOTSUPP && err != -ENOTTY)
-			fprintf(stderr, CLI_NAME ": %s: free space not read (%s); the "
-				"image shows it as it is\n", dir, strerror(-err));
+			fprintf(stderr, CLI_NAME ": %s: free space not (all) handed "
+				"over (%s); the image shows the rest of it as it is\n",
+				dir, strerror(-err));
 		return;
 	}
 	if (err == -EOPNOTSUPP)
