@@ -68,16 +68,20 @@ echo "new 384 MiB file during a snapshot, $rounds rounds: free-space $(ratio $fr
 # 10% full: a full backup reads what the filesystem uses.
 rm /mnt/fs/old2 /mnt/fs/old3
 sync
-printf '[snapshot]\nstorage-directories = /mnt/other/st\n[backup]\nstate-directory = /mnt/other/state\n' > /tmp/perf.conf
+# DEST in memory: the second disk cannot hold a 1000 MiB image and its
+# undo room, and a sparse image of 100 MiB of data costs 100 MiB there.
+mkdir -p /mnt/dest
+mount -t tmpfs -o size=2g dest /mnt/dest
+printf '[snapshot]\nstorage-directories = /mnt/other/st\nlimit = 256M\n[backup]\nstate-directory = /mnt/dest\n' > /tmp/perf.conf
 size=$(blockdev --getsize64 $dev)
 for mode in free exact; do
 	opt=
 	[ $mode = exact ] && opt=--exact
 	reads0=$(awk '{ print $3 }' /sys/class/block/$part/stat)
-	BLKSNAP_CONFIG=/tmp/perf.conf blksnap backup --full $opt --to /mnt/other/full-$mode.img /mnt/fs > /dev/null
+	BLKSNAP_CONFIG=/tmp/perf.conf blksnap backup --full $opt --to /mnt/dest/full-$mode.img /mnt/fs > /dev/null
 	reads1=$(awk '{ print $3 }' /sys/class/block/$part/stat)
 	read_bytes=$(( (reads1 - reads0) * 512 ))
 	echo "full backup ($mode) of ext4 $(( $(used_kib /mnt/fs) >> 10 )) MiB used: read $((read_bytes >> 20)) MiB of $((size >> 20)) MiB, $(ratio $read_bytes $size) of the device (goal <= 0.15 by default)"
 done
-umount /mnt/fs /mnt/other
+umount /mnt/fs /mnt/other /mnt/dest
 blksnap detach $dev
