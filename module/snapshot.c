@@ -44,7 +44,8 @@ struct snapshot_device {
 	/*
 	 * From the join to the take: the free space of the device's
 	 * filesystem, as userspace hands it over (free_map.h); empty if it
-	 * does not.  Changed under snapshots_lock.
+	 * does not, NULL without memory for it (the image stays exact) and
+	 * after the take.  Changed under snapshots_lock.
 	 */
 	struct free_map *free_map;
 	/*
@@ -54,6 +55,8 @@ struct snapshot_device {
 	 */
 	unsigned long free_chunks;
 	u64 free_bytes;
+	/* The last take's map, replaced at this take; freed after the resume. */
+	struct free_map *free_map_old;
 	/* The storage is on this device: its chunks read as zeros too. */
 	bool holds_storage;
 	/* The take began a switch of the change map: it ends it. */
@@ -668,13 +671,13 @@ int snapshot_take(const uuid_t *id)
 			}
 		}
 		if (shown_now || tracker->free_shown) {
-			struct free_map *shown = tracker->free_shown;
-
-			free_map_flips(shown_now, shown, mark_flip, tracker);
+			free_map_flips(shown_now, tracker->free_shown, mark_flip,
+				       tracker);
+			/* Freed after the resume: vfree() is no work for the window. */
+			sd->free_map_old = tracker->free_shown;
 			tracker->free_shown = shown_now;
 			if (shown_now)
 				sd->free_map = NULL;
-			free_map_destroy(shown);
 		}
 		/* A failed switch only loses CBT history, not the snapshot. */
 		sd->cbt_switched = !tracker_cbt_switch_begin(tracker);
@@ -707,6 +710,18 @@ int snapshot_take(const uuid_t *id)
 		tracker_open_gate(sd->tracker);
 	}
 	memalloc_noio_restore(noio);
+	list_for_each_entry(sd, &snap->devices, link) {
+		free_map_destroy(sd->free_map_old);
+		sd->free_map_old = NULL;
+		/*
+		 * A map not used (untold, or of another chunk size): unpublished
+		 * before the grace period above, so no writer is left in it.
+		 */
+		if (!ret) {
+			free_map_destroy(sd->free_map);
+			sd->free_map = NULL;
+		}
+	}
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
 	if (ret) {

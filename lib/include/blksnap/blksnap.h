@@ -141,8 +141,9 @@ extern int blksnap_snapshot_add(struct blksnap_ctx *ctx,
  * image reads them as zeros and writes there need no copy; where the
  * snapshot's difference storage is on @dev, the storage grows into them
  * after the take (without this call only into chunks it has copied).
- * -ENOENT if @dev is in no snapshot, -EALREADY after the take, -ERANGE
- * for a range beyond @dev, -EINVAL for more ranges than allowed.  (An
+ * -ENOENT if @dev is in no snapshot, -EALREADY after the take, -ENOMEM if
+ * the module had no memory for @dev's map at the add (its image stays
+ * exact), -ERANGE for a range beyond @dev, -EINVAL for more ranges than allowed.  (An
  * older module answers -EOPNOTSUPP where the storage is not on @dev.)
  */
 #define BLKSNAP_SNAPSHOT_FREE_RANGES_MAX 4096

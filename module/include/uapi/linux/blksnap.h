@@ -179,9 +179,11 @@ struct blksnap_snapshotadd {
  * free chunks if that take had no such ranges), so that an incremental
  * backup stays identical to the image.
  * Without this command the image shows free space as it was, and a
- * growth uses only chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
- * storage is not on the device, -EALREADY after the take, -ENOENT if the
- * device is in no snapshot, -ERANGE for a range beyond the device.
+ * growth uses only chunks the snapshot had copied already.  Errors:
+ * -EALREADY after the take, -EBUSY while an add is under way, -ENOENT if
+ * the device is in no snapshot, -ENOMEM if the add found no memory for
+ * the device's map (its image stays exact), -ERANGE for a range beyond
+ * the device, -E2BIG for more than 4096 ranges.
  */
 struct blksnap_snapshotfree {
 	__u32 count;
