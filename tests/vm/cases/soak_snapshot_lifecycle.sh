@@ -122,24 +122,58 @@ direct_writer & pids="$pids $!"
 disk_writer & pids="$pids $!"
 readers & pids="$pids $!"
 
-# image_sums IMAGES...: per image, a checksum of its first MiB and of
-# eight MiB-sized pieces spread over it (the same ones every call), read
-# past the page cache, in one process.  Whole images would take minutes
-# each round here.
-image_sums() {
-	python3 -c '
-import hashlib, mmap, os, sys
+# image_pieces SAVE|CHECK DIR JSON: per image of the snapshot in JSON,
+# its first MiB and eight MiB-sized pieces spread over it (the same ones
+# every call), read past the page cache, in one process.  Whole images
+# would take minutes each round here.  SAVE keeps them in DIR; CHECK
+# compares, and for a piece that changed prints where, and what the
+# bytes were and are (zeros, or the origin's contents now): a copy that
+# was missed reads as the origin, a chunk wrongly thought free as zeros.
+image_pieces() {
+	python3 - "$@" <<'PY'
+import json, mmap, os, sys
+mode, where, snap = sys.argv[1:4]
 buf = mmap.mmap(-1, 1 << 20)
-for img in sys.argv[1:]:
-    fd = os.open(img, os.O_RDONLY | os.O_DIRECT)
+def pieces(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
     mib = os.lseek(fd, 0, os.SEEK_END) >> 20
-    h = hashlib.sha256()
     for i in range(9):
-        n = os.preadv(fd, [buf], (i * (mib - 1) // 8) << 20)
-        h.update(buf[:n])
+        off = (i * (mib - 1) // 8) << 20
+        n = os.preadv(fd, [buf], off)
+        yield off, bytes(buf[:n])
     os.close(fd)
-    print(h.hexdigest()[:16])
-' "$@"
+def runs(a, b):
+    out, i = [], 0
+    while i < len(a):
+        if a[i:i + 4096] != b[i:i + 4096]:
+            j = i
+            while j < len(a) and a[j:j + 4096] != b[j:j + 4096]:
+                j += 4096
+            out.append((i, j))
+            i = j
+        else:
+            i += 4096
+    return out
+bad = 0
+for d in json.load(open(snap))["devices"]:
+    img, dev = d["image"], d["device"]
+    for k, (off, data) in enumerate(pieces(img)):
+        f = os.path.join(where, "%s.%d" % (os.path.basename(img), k))
+        if mode == "SAVE":
+            open(f, "wb").write(data)
+            continue
+        old = open(f, "rb").read()
+        if old == data:
+            continue
+        bad += 1
+        orig = dict(pieces(dev))[off]
+        for a, b in runs(old, data):
+            kind = lambda x: "zeros" if not x.strip(b"\0") else \
+                   "the origin now" if x == orig[a:b] else "other data"
+            print("%s (%s): bytes %d-%d changed: were %s, are %s" %
+                  (img, dev, off + a, off + b, kind(old[a:b]), kind(data[a:b])))
+sys.exit(1 if bad else 0)
+PY
 }
 
 # "$DISK1 $D": a whole disk and its partition in one take.
@@ -152,14 +186,14 @@ while [ $round -lt $ROUNDS_WANTED ] || [ $(( $(date +%s) - start )) -lt "$SECOND
 	devs=${sets[$((round % ${#sets[@]}))]}
 	# shellcheck disable=SC2086
 	snapshot_create /tmp/soak.json --storage /mnt/store --limit 256M $devs > /dev/null
-	sums0=$(image_sums $IMAGES)
+	rm -rf /tmp/pieces && mkdir /tmp/pieces
+	image_pieces SAVE /tmp/pieces /tmp/soak.json
 	for dev in $devs; do
 		blksnap cbt map $dev > /dev/null || fail "round $round: cbt map $dev"
 	done
 	sleep 2
-	sums1=$(image_sums $IMAGES)
-	[ "$sums0" = "$sums1" ] ||
-		fail "round $round: an image of {$devs} changed after take: $(echo $sums0) vs $(echo $sums1)"
+	image_pieces CHECK /tmp/pieces /tmp/soak.json ||
+		fail "round $round: an image of {$devs} changed after take"
 	# Which image holds which filesystem, by device number.
 	python3 -c '
 import json, os, sys

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 #include "bdev_points.h"
+#include "common/bdev_open.h"
 #include "common/io_full.h"
 
 struct bdev_points {
@@ -41,20 +42,16 @@ int bdev_points_open(const char *path, bool write, struct bdev_points **out,
 		free(b);
 		return -ENOMEM;
 	}
-	bp->fd = open(path, (write ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC);
+	bp->fd = bdev_open_waiting(path, (write ? O_RDWR | O_EXCL : O_RDONLY) |
+				   O_CLOEXEC, write ? LOCK_EX : LOCK_SH,
+				   BDEV_OPEN_BUSY_MS);
 	if (bp->fd < 0) {
-		err = -errno;
+		err = bp->fd;
 		goto fail;
 	}
 	if (fstat(bp->fd, &st) || !S_ISBLK(st.st_mode) ||
 	    ioctl(bp->fd, BLKGETSIZE64, &bp->dev_size)) {
 		err = errno ? -errno : -ENOTBLK;
-		goto fail;
-	}
-	while (flock(bp->fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
-		if (errno == EINTR)
-			continue;
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto fail;
 	}
 	err = bp->dev_size < 2 * BDEV_AREA_HEADER ? -ENOENT :

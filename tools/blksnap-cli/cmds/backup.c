@@ -44,6 +44,7 @@
 #include "backup/stale_snapshot.h"
 #include "backup/take_time.h"
 #include "cli.h"
+#include "common/bdev_open.h"
 #include "common/config.h"
 #include "common/output.h"
 #include "common/parse_size.h"
@@ -593,9 +594,13 @@ static int open_dest_again(struct job *j)
 	int fd, err;
 
 	/* O_EXCL on a block device: refused while mounted or in use. */
-	fd = open(j->dest, O_WRONLY | O_CLOEXEC | (j->dest_bdev ? O_EXCL : 0));
+	if (j->dest_bdev)
+		fd = bdev_open_waiting(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC, 0,
+				       BDEV_OPEN_BUSY_MS);
+	else if ((fd = open(j->dest, O_WRONLY | O_CLOEXEC)) < 0)
+		fd = -errno;
 	if (fd < 0)
-		return errno == ENOENT ? -ESTALE : -errno;
+		return fd == -ENOENT ? -ESTALE : fd;
 	if (fstat(fd, &st)) {
 		err = -errno;
 		close(fd);
@@ -624,10 +629,9 @@ static int open_dest(struct job *j, bool *zeroed)
 	*zeroed = false;
 	if (j->incremental)
 		return open_dest_again(j);
-	if (j->dest_bdev) {
-		fd = open(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
+	if (j->dest_bdev)
+		return bdev_open_waiting(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC,
+					 0, BDEV_OPEN_BUSY_MS);
 	fd = open(j->dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		j->dest_created = true;
