@@ -4,7 +4,8 @@
  * /sys/class/misc/blksnap-control/snapshots/<id>/: "devices", one line per
  * device, "MAJOR:MINOR IMAGE_NAME"; "taken", the take's time in seconds
  * since the epoch (0 before it); "storage", "USED LIMIT" of the difference
- * storage in bytes.  $BLKSNAP_SYSFS replaces /sys (tests).
+ * storage in bytes; "free", one line per device, "MAJOR:MINOR BYTES" free
+ * at the take.  $BLKSNAP_SYSFS replaces /sys (tests).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -216,4 +217,57 @@ int blksnap_snapshot_status(struct blksnap_ctx *ctx,
 	st->storage_used = storage[0];
 	st->storage_limit = storage[1];
 	return 0;
+}
+
+int blksnap_snapshot_free_at_take(struct blksnap_ctx *ctx,
+				  const struct blksnap_uuid *id,
+				  dev_t dev, uint64_t *bytes)
+{
+	unsigned int maj, min;
+	unsigned long long n;
+	size_t linesz = 0;
+	char *line = NULL, *end;
+	const char *p;
+	ssize_t len;
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (!bytes)
+		return -EINVAL;
+	*bytes = 0;
+	if (!ctx || !id)
+		return -EINVAL;
+	f = open_attr(id, "free", &ret);
+	if (!f)
+		return ret == -EOPNOTSUPP ? -ENOENT : ret;
+	ret = -ENOENT;
+	while (ret == -ENOENT && (len = getline(&line, &linesz, f)) > 0) {
+		if (line[len - 1] != '\n') {
+			ret = -EBADMSG;
+			break;
+		}
+		line[len - 1] = '\0';
+		p = parse_u32(line, ':', &maj);
+		if (p)
+			p = parse_u32(p, ' ', &min);
+		if (!p || *p < '0' || *p > '9') {
+			ret = -EBADMSG;
+			break;
+		}
+		errno = 0;
+		n = strtoull(p, &end, 10);
+		if (errno || *end) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (makedev(maj, min) == dev) {
+			*bytes = n;
+			ret = 0;
+		}
+	}
+	if (ret == -ENOENT && ferror(f))
+		ret = -EIO;
+	free(line);
+	fclose(f);
+	return ret;
 }

@@ -107,8 +107,9 @@ static unsigned int chunk_sectors(struct diff_area *da, unsigned long chunk)
 }
 
 /*
- * chunk_offset[] of a chunk of the storage itself, on the storage's own
- * device: no copy needed; the image reads zeros until it writes there.
+ * chunk_offset[] of a chunk free at the take (free_map.h) or of the
+ * storage itself, on the storage's own device: no copy needed; the image
+ * reads zeros until it writes there.
  */
 #define CHUNK_IS_STORAGE	U64_MAX
 

@@ -7,6 +7,7 @@
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include "free_map.h"
 
@@ -19,8 +20,11 @@ struct free_map *free_map_create(sector_t capacity, unsigned int chunk_shift)
 	map->capacity = capacity;
 	map->chunk_shift = chunk_shift;
 	map->nr_chunks = DIV_ROUND_UP_SECTOR_T(capacity, 1ULL << chunk_shift);
-	map->free = bitmap_zalloc(map->nr_chunks, GFP_KERNEL);
-	map->written = bitmap_zalloc(map->nr_chunks, GFP_KERNEL);
+	/* Up to 2 MiB each (chunk_maximum_count bits): not contiguous. */
+	map->free = kvcalloc(BITS_TO_LONGS(map->nr_chunks), sizeof(long),
+			     GFP_KERNEL);
+	map->written = kvcalloc(BITS_TO_LONGS(map->nr_chunks), sizeof(long),
+				GFP_KERNEL);
 	if (!map->free || !map->written) {
 		free_map_destroy(map);
 		return NULL;
@@ -32,8 +36,8 @@ void free_map_destroy(struct free_map *map)
 {
 	if (!map)
 		return;
-	bitmap_free(map->free);
-	bitmap_free(map->written);
+	kvfree(map->free);
+	kvfree(map->written);
 	kfree(map);
 }
 
@@ -45,6 +49,7 @@ int free_map_add(struct free_map *map, sector_t sector, sector_t count)
 
 	if (sector + count < sector || sector + count > map->capacity)
 		return -ERANGE;
+	map->told = true;
 	/* A partial last chunk of the device never counts: it is not whole. */
 	end = round_down(sector + count, chunk) >> map->chunk_shift;
 	if (end > first)

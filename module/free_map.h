@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which chunks of the device that holds the difference storage were free
- * space of its filesystem at the take.  No file had anything there, so
- * the image reads them as zeros, writes to them need no copy, and a
- * growth of the storage may take them over without losing anything the
- * image must show.
+ * Which chunks of a device of the snapshot were free space of its
+ * filesystem at the take.  No file had anything there, so the image reads
+ * them as zeros and writes to them need no copy; on the device that holds
+ * the difference storage, a growth of the storage may take them over
+ * without losing anything the image must show.
  *
  * The kernel cannot ask the filesystem at the take (nothing in the take
  * may run its code), so userspace reads the free space with
@@ -31,6 +31,8 @@ struct free_map {
 	unsigned long nr_chunks;
 	/* Set by free_map_add(), under the caller's lock. */
 	unsigned long *free;
+	/* free_map_add() was called: userspace told the free space. */
+	bool told;
 	/* Set with atomic bit operations from the I/O path. */
 	unsigned long *written;
 };

@@ -42,13 +42,23 @@ struct snapshot_device {
 	/* Set at take. */
 	struct diff_area *da;
 	/*
-	 * On the device that holds the storage, from the join to the take:
-	 * the filesystem's free space (free_map.h).  Changed under
-	 * snapshots_lock.
+	 * From the join to the take: the free space of the device's
+	 * filesystem, as userspace hands it over (free_map.h); empty if it
+	 * does not, NULL without memory for it (the image stays exact) and
+	 * after the take.  Changed under snapshots_lock.
 	 */
 	struct free_map *free_map;
-	/* How many chunks were free at the take (zeros in the image). */
+	/*
+	 * How many chunks (and bytes) were free at the take: zeros in the
+	 * image, never copied.  Set before the snapshot's taken flag, never
+	 * changed after.
+	 */
 	unsigned long free_chunks;
+	u64 free_bytes;
+	/* The last take's map, replaced at this take; freed after the resume. */
+	struct free_map *free_map_old;
+	/* The storage is on this device: its chunks read as zeros too. */
+	bool holds_storage;
 	/* The take began a switch of the change map: it ends it. */
 	bool cbt_switched;
 	struct snapimage *image;
@@ -152,10 +162,39 @@ static ssize_t storage_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute storage_attr = __ATTR_RO(storage);
 
+/*
+ * "MAJOR:MINOR BYTES" per device: how much of it was free space of its
+ * filesystem at the take, which the image reads as zeros and no write
+ * copies (0 before the take, and where userspace told no free space).
+ * Bytes, not chunks: the chunk size is the module's choice.
+ */
+static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct snapshot *snap = to_snapshot(kobj);
+	/* Pairs with the release in snapshot_take(): free_bytes is set first. */
+	bool taken = smp_load_acquire(&snap->taken);
+	struct snapshot_device *sd;
+	ssize_t len = 0;
+
+	mutex_lock(&snap->devices_lock);
+	list_for_each_entry(sd, &snap->devices, link) {
+		dev_t dev = sd->tracker->filter.bdev->bd_dev;
+
+		len += sysfs_emit_at(buf, len, "%u:%u %llu\n", MAJOR(dev), MINOR(dev),
+				     taken ? sd->free_bytes : 0);
+	}
+	mutex_unlock(&snap->devices_lock);
+	return len;
+}
+
+static struct kobj_attribute free_attr = __ATTR_RO(free);
+
 static struct attribute *snapshot_attrs[] = {
 	&devices_attr.attr,
 	&taken_attr.attr,
 	&storage_attr.attr,
+	&free_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(snapshot);
@@ -422,10 +461,15 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	/* A detach before the reservation: the filter is gone. */
 	if (!filter_attached(flt)) {
 		ret = -ENOENT;
-	} else if (map) {
+	} else {
 		sd->free_map = free_map_create(bdev_nr_sectors(flt->bdev),
 					       diff_area_chunk_shift(flt->bdev));
-		ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
+		/*
+		 * Without it the image shows the free space as it is, which
+		 * a storage on the device cannot live with.
+		 */
+		if (map)
+			ret = sd->free_map ? map_storage(snap, flt) : -ENOMEM;
 	}
 
 	mutex_lock(&snapshots_lock);
@@ -445,12 +489,11 @@ int snapshot_add_device(const uuid_t *id, struct filter *flt)
 	}
 	filter_get(flt);
 	sd->tracker = tracker;
+	sd->holds_storage = map;
 	/* From here on its writes count against the free space. */
-	if (sd->free_map) {
-		mutex_lock(&tracker->lock);
-		rcu_assign_pointer(tracker->free_map, sd->free_map);
-		mutex_unlock(&tracker->lock);
-	}
+	mutex_lock(&tracker->lock);
+	rcu_assign_pointer(tracker->free_map, sd->free_map);
+	mutex_unlock(&tracker->lock);
 	mutex_lock(&snap->devices_lock);
 	list_add_tail(&sd->link, &snap->devices);
 	mutex_unlock(&snap->devices_lock);
@@ -482,9 +525,14 @@ int snapshot_free_space(struct filter *flt, const struct blksnap_sectors *ranges
 		if (sd->tracker == tracker)
 			break;
 	}
-	/* No storage of the snapshot on the device: nothing to grow into. */
-	if (list_entry_is_head(sd, &snap->devices, link) || !sd->free_map) {
-		ret = -EOPNOTSUPP;
+	/* Not in the snapshot: an add of it failed. */
+	if (list_entry_is_head(sd, &snap->devices, link)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* No memory for the map at the add: the image stays exact. */
+	if (!sd->free_map) {
+		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < count && !ret; i++)
@@ -602,24 +650,34 @@ int snapshot_take(const uuid_t *id)
 		 * flips between zeros and data count as changed up to this
 		 * take, and the tracker keeps this map for the next.
 		 */
+		RCU_INIT_POINTER(tracker->free_map, NULL);
+		/*
+		 * Untold (--exact, a raw device, no GETFSMAP): no map to keep,
+		 * the image shows the device; freed at release.
+		 */
 		shown_now = sd->free_map;
-		if (sd->free_map) {
-			RCU_INIT_POINTER(tracker->free_map, NULL);
+		if (shown_now && !shown_now->told && !sd->holds_storage)
+			shown_now = NULL;
+		if (shown_now) {
 			free_map_settle(sd->free_map);
-			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks))
-				diff_area_shown_zeros(sd->da, sd->free_map);
-			else
+			if (diff_area_mark_free(sd->da, sd->free_map, &sd->free_chunks)) {
+				sd->free_bytes = (u64)sd->free_chunks <<
+					(sd->free_map->chunk_shift + SECTOR_SHIFT);
+				if (sd->holds_storage)
+					diff_area_shown_zeros(sd->da, sd->free_map);
+			} else {
 				/* Not used: the image shows the device; freed at release. */
 				shown_now = NULL;
+			}
 		}
 		if (shown_now || tracker->free_shown) {
-			struct free_map *shown = tracker->free_shown;
-
-			free_map_flips(shown_now, shown, mark_flip, tracker);
+			free_map_flips(shown_now, tracker->free_shown, mark_flip,
+				       tracker);
+			/* Freed after the resume: vfree() is no work for the window. */
+			sd->free_map_old = tracker->free_shown;
 			tracker->free_shown = shown_now;
 			if (shown_now)
 				sd->free_map = NULL;
-			free_map_destroy(shown);
 		}
 		/* A failed switch only loses CBT history, not the snapshot. */
 		sd->cbt_switched = !tracker_cbt_switch_begin(tracker);
@@ -652,6 +710,18 @@ int snapshot_take(const uuid_t *id)
 		tracker_open_gate(sd->tracker);
 	}
 	memalloc_noio_restore(noio);
+	list_for_each_entry(sd, &snap->devices, link) {
+		free_map_destroy(sd->free_map_old);
+		sd->free_map_old = NULL;
+		/*
+		 * A map not used (untold, or of another chunk size): unpublished
+		 * before the grace period above, so no writer is left in it.
+		 */
+		if (!ret) {
+			free_map_destroy(sd->free_map);
+			sd->free_map = NULL;
+		}
+	}
 	window_us = ktime_us_delta(ktime_get(), frozen);
 	thaw_devices(snap, NULL);
 	if (ret) {
@@ -692,8 +762,9 @@ int snapshot_take(const uuid_t *id)
 		&snap->id, snap->nr_devices, window_us);
 	list_for_each_entry(sd, &snap->devices, link) {
 		if (sd->free_chunks)
-			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied, room for the storage to grow\n",
-				sd->tracker->filter.bdev, sd->free_chunks);
+			pr_info("%pg: %lu chunks free at the take: zeros in the image, never copied%s\n",
+				sd->tracker->filter.bdev, sd->free_chunks,
+				sd->holds_storage ? ", room for the storage to grow" : "");
 	}
 out_unlock:
 	mutex_unlock(&snapshots_lock);

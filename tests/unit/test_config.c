@@ -56,6 +56,7 @@ static void empty_file_keeps_the_defaults(void **state)
 	assert_int_equal(cfg.nstorage_dirs, 0);
 	assert_string_equal(cfg.limit, "");
 	assert_int_equal(cfg.keep, 7);
+	assert_false(cfg.exact);
 }
 
 static void every_key_is_read(void **state)
@@ -100,6 +101,28 @@ static void bad_lines_name_file_and_line(void **state)
 	assert_int_equal(parse("[snapshot]\nlimit = 1000\n"), -EINVAL);
 	assert_error_at(2);
 	assert_int_equal(parse("[snapshot]\nstorage-directories = /a b\n"), -EINVAL);
+	assert_error_at(2);
+}
+
+/* exact: yes or no, nothing else (a typo must not change what images show). */
+static void exact_is_yes_or_no(void **state)
+{
+	static const char *const bad[] = { "1", "true", "Yes", "", "yes please" };
+	char text[64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse("[snapshot]\nexact = yes\n"), 0);
+	assert_true(cfg.exact);
+	assert_int_equal(parse("[snapshot]\nexact = no\n"), 0);
+	assert_false(cfg.exact);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[snapshot]\nexact = %s\n", bad[i]);
+		assert_int_equal(parse(text), -EINVAL);
+		assert_error_at(2);
+		assert_non_null(strstr(err, "yes or no"));
+	}
+	assert_int_equal(parse("[backup]\nexact = yes\n"), -EINVAL);
 	assert_error_at(2);
 }
 
@@ -155,6 +178,7 @@ int main(void)
 		cmocka_unit_test(empty_file_keeps_the_defaults),
 		cmocka_unit_test(every_key_is_read),
 		cmocka_unit_test(bad_lines_name_file_and_line),
+		cmocka_unit_test(exact_is_yes_or_no),
 		cmocka_unit_test(keep_is_a_count_of_points),
 		cmocka_unit_test(shipped_file_keeps_the_defaults),
 		cmocka_unit_test(missing_file_is_enoent),

@@ -22,7 +22,8 @@
 static const struct blksnap_uuid id = { { 0xa1, 0xb2, 0xc3, 0xd4, 5, 6, 0x47,
 					  8, 0x89, 10, 11, 12, 13, 14, 15, 16 } };
 static char root[] = "/tmp/blksnap-sysfs-XXXXXX";
-static char snapdir[160], iddir[256], devfile[288], takenfile[288], storagefile[288];
+static char snapdir[160], iddir[256], devfile[288], takenfile[288], storagefile[288],
+	    freefile[288];
 static struct blksnap_ctx *ctx;
 static struct blksnap_snapshot_device *devs;
 static size_t count;
@@ -45,6 +46,7 @@ static int setup(void **state)
 	snprintf(devfile, sizeof(devfile), "%s/devices", iddir);
 	snprintf(takenfile, sizeof(takenfile), "%s/taken", iddir);
 	snprintf(storagefile, sizeof(storagefile), "%s/storage", iddir);
+	snprintf(freefile, sizeof(freefile), "%s/free", iddir);
 	return blksnap_open_path("/dev/null", &ctx);
 }
 
@@ -57,6 +59,7 @@ static int teardown(void **state)
 	unlink(devfile);
 	unlink(takenfile);
 	unlink(storagefile);
+	unlink(freefile);
 	rmdir(iddir);
 	rmdir(snapdir);
 	snprintf(dir, sizeof(dir), "%s/class/misc/blksnap-control", root);
@@ -75,6 +78,7 @@ static int before(void **state)
 	unlink(devfile);
 	unlink(takenfile);
 	unlink(storagefile);
+	unlink(freefile);
 	rmdir(iddir);
 	rmdir(snapdir);
 	devs = NULL;
@@ -227,6 +231,52 @@ static void status_refuses_malformed_files(void **state)
 	}
 }
 
+static void free_at_take_finds_the_device_line(void **state)
+{
+	uint64_t bytes = 1;
+
+	(void)state;
+	write_devices("253:1 blksnap-vda1\n8:17 blksnap-sdb1\n");
+	write_file(freefile, "253:1 0\n8:17 50331648\n");
+	assert_int_equal(blksnap_snapshot_free_at_take(ctx, &id, makedev(8, 17),
+						       &bytes), 0);
+	assert_true(bytes == 50331648);
+	assert_int_equal(blksnap_snapshot_free_at_take(ctx, &id, makedev(253, 1),
+						       &bytes), 0);
+	assert_true(bytes == 0);
+	/* Not in the snapshot. */
+	assert_int_equal(blksnap_snapshot_free_at_take(ctx, &id, makedev(8, 1),
+						       &bytes), -ENOENT);
+	/* A module that does not tell. */
+	unlink(freefile);
+	assert_int_equal(blksnap_snapshot_free_at_take(ctx, &id, makedev(8, 17),
+						       &bytes), -ENOENT);
+}
+
+static void free_at_take_refuses_malformed_lines(void **state)
+{
+	static const char *const bad[] = {
+		"8:17 1",			/* no newline */
+		"8:17\n",
+		"8:17 \n",
+		"8:17 -1\n",
+		"8:17 1x\n",
+		"8 17 1\n",
+		"8:17 18446744073709551616\n",	/* beyond 64 bits */
+	};
+	uint64_t bytes;
+	size_t i;
+
+	(void)state;
+	write_devices("8:17 blksnap-sdb1\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(freefile, bad[i]);
+		assert_int_equal(blksnap_snapshot_free_at_take(ctx, &id,
+							       makedev(8, 17),
+							       &bytes), -EBADMSG);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +289,8 @@ int main(void)
 		T(status_reads_take_time_and_storage),
 		T(status_of_an_older_module_is_enoent),
 		T(status_refuses_malformed_files),
+		T(free_at_take_finds_the_device_line),
+		T(free_at_take_refuses_malformed_lines),
 #undef T
 	};
 

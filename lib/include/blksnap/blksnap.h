@@ -135,14 +135,16 @@ extern int blksnap_snapshot_add(struct blksnap_ctx *ctx,
  * Tell the snapshot @dev is in that @count ranges of sectors of @dev are
  * free space of its filesystem now (FS_IOC_GETFSMAP's FMR_OWN_FREE
  * records, in sectors of @dev), at most BLKSNAP_SNAPSHOT_FREE_RANGES_MAX
- * per call; repeat for more.  Only for the device whose filesystem holds
- * the snapshot's difference storage, between blksnap_snapshot_add() and
- * blksnap_snapshot_take().  Chunks wholly inside them and not written in
- * between were free at the take: the image reads them as zeros, writes
- * there need no copy, and the storage grows into them after the take
- * (without this call only into chunks it has copied).
- * -EOPNOTSUPP if the storage is not on @dev, -EALREADY after the take,
- * -ERANGE for a range beyond @dev, -EINVAL for more ranges than allowed.
+ * per call; repeat for more.  For any device of the snapshot, between
+ * blksnap_snapshot_add() and blksnap_snapshot_take().  Chunks wholly
+ * inside them and not written in between were free at the take: the
+ * image reads them as zeros and writes there need no copy; where the
+ * snapshot's difference storage is on @dev, the storage grows into them
+ * after the take (without this call only into chunks it has copied).
+ * -ENOENT if @dev is in no snapshot, -EALREADY after the take, -ENOMEM if
+ * the module had no memory for @dev's map at the add (its image stays
+ * exact), -ERANGE for a range beyond @dev, -EINVAL for more ranges than allowed.  (An
+ * older module answers -EOPNOTSUPP where the storage is not on @dev.)
  */
 #define BLKSNAP_SNAPSHOT_FREE_RANGES_MAX 4096
 extern int blksnap_snapshot_free_space(struct blksnap_ctx *ctx, dev_t dev,
@@ -226,6 +228,19 @@ extern int blksnap_snapshot_devices(struct blksnap_ctx *ctx,
 				    const struct blksnap_uuid *id,
 				    struct blksnap_snapshot_device **devs,
 				    size_t *count);
+
+/*
+ * How many bytes of @dev, a device of taken snapshot @id, were free space
+ * of its filesystem at the take (blksnap_snapshot_free_space()): the image
+ * reads them as zeros and no write copies them.  0 before the take and
+ * where no free space was handed over.  Reads sysfs (/sys, or
+ * $BLKSNAP_SYSFS if set): -ENOENT if there is no such snapshot or @dev is
+ * not in it (or the module does not tell), -EBADMSG if it reads what it
+ * cannot parse.
+ */
+extern int blksnap_snapshot_free_at_take(struct blksnap_ctx *ctx,
+					 const struct blksnap_uuid *id,
+					 dev_t dev, uint64_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -119,17 +119,22 @@ losetup -d $other
 rm /tmp/other-disk.raw
 
 # --- the difference storage fills up during a backup ----------------------
-# 24 MiB written to /srv/data through an 8 MiB storage while the copy
-# reads slowly: the run names the full storage and its limit, not the
-# EIO its reads got, and leaves no snapshot.
+# 24 MiB of /srv/data overwritten in place through an 8 MiB storage while
+# the copy reads slowly: the run names the full storage and its limit, not
+# the EIO its reads got, and leaves no snapshot.  The file is there before
+# the take: a new file would land in space free at the take, which is
+# never copied (blksnap(8), --exact).
+dd if=/dev/urandom of=/srv/data/fill bs=1M count=24 conv=fsync status=none
 blksnap backup --limit 8M --bwlimit 4M --to /mnt/backup/ovf.img /srv/data \
 	> /tmp/ovf.out 2> /tmp/ovf.err &
 pid=$!
+# Taken, not only made: overwrites before the take need no copy.
 for i in $(seq 100); do
-	[ -n "$(ls /sys/class/misc/blksnap-control/snapshots)" ] && break
+	taken=$(cat /sys/class/misc/blksnap-control/snapshots/*/taken 2>/dev/null || true)
+	[ "${taken:-0}" != 0 ] && break
 	sleep 0.1
 done
-dd if=/dev/urandom of=/srv/data/fill bs=1M count=24 conv=fsync status=none
+dd if=/dev/urandom of=/srv/data/fill bs=1M count=24 conv=notrunc,fsync status=none
 set +e; wait $pid; rc=$?; set -e
 err=$(cat /tmp/ovf.err)
 echo "backup through an 8 MiB storage under 24 MiB of writes: rc=$rc: $err"

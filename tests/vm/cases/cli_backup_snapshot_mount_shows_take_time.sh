@@ -2,7 +2,8 @@
 # snapshot (read-only) while the origin changes; 'snapshot umount DIR'
 # undoes it and refuses a directory where no snapshot image is mounted.
 # 'snapshot info' tells the take time, the age and the difference storage
-# used (grown by the copy-on-write of the change) and its limit.
+# used (grown by the copy-on-write of the change) and its limit;
+# 'snapshot list' shows them, and the space free at the take (FREE).
 # kernels: every
 . "$BLKSNAP_SRC/tests/vm/guest/caselib.sh"
 . "$BLKSNAP_SRC/tests/vm/guest/backup_lib.sh"
@@ -10,6 +11,9 @@
 backup_setup_data
 
 echo "take time" > /srv/data/file
+# Overwritten in place after the take: copies.  (A new file would land in
+# space free at the take, which is never copied.)
+head -c $((4 * M)) /dev/urandom > /srv/data/file2
 sync
 before=$(date +%s)
 run_capture rc out err blksnap snapshot create --json /srv/data
@@ -19,7 +23,7 @@ id=$(printf '%s\n' "$out" | sed -n 's/^ *"id": "\(.*\)",*$/\1/p')
 blksnap snapshot info --json "$id" > /tmp/info0.json
 used0=$(jget /tmp/info0.json storage-used)
 echo "later" > /srv/data/file
-head -c $((4 * M)) /dev/urandom > /srv/data/file2
+dd if=/dev/urandom of=/srv/data/file2 bs=1M count=4 conv=notrunc status=none
 sync
 blksnap snapshot info --json "$id" > /tmp/info1.json
 taken=$(jget /tmp/info1.json taken) age=$(jget /tmp/info1.json age)
@@ -31,8 +35,11 @@ echo "taken $taken (create ran $before..$after), age ${age}s, storage used $used
 [ "$used1" -gt "$used0" ] || fail "storage used did not grow with the copy-on-write"
 expect_eq "$limit" $((256 * M)) "storage limit (the configured default, 256M)"
 blksnap snapshot list | tee /tmp/list.txt
-expect_match "$(head -n 1 /tmp/list.txt)" "AGE +USED +LIMIT$" "snapshot list columns"
-expect_match "$(sed -n 2p /tmp/list.txt)" " 256M$" "snapshot list shows the limit"
+free=$(jget /tmp/info1.json free-at-take)
+echo "free at the take: $free bytes"
+[ "${free:-0}" -gt 0 ] || fail "snapshot info shows no space free at the take"
+expect_match "$(head -n 1 /tmp/list.txt)" "AGE +USED +LIMIT +FREE$" "snapshot list columns"
+expect_match "$(sed -n 2p /tmp/list.txt)" " 256M +[0-9.]+[KMG]$" "snapshot list shows the limit and the space free at the take"
 mkdir -p /mnt/then
 blksnap snapshot mount "$id" /srv/data /mnt/then
 expect_eq "$(cat /mnt/then/file)" "take time" "the mounted image shows the file as at take"

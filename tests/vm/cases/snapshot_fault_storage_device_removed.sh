@@ -35,7 +35,9 @@ image_sum() {
 	dd if=/mnt/image/$1 bs=1M iflag=direct status=none | sha256sum
 }
 
-snapshot_create /tmp/snap.json --storage $storage /mnt/origin
+# --exact: fio's new blocks must be copied (free space at the take
+# would need no copy, blksnap(8)).
+snapshot_create /tmp/snap.json --exact --storage $storage /mnt/origin
 img=$IMAGES
 blksnap snapshot watch $SNAP_ID > /tmp/watch.out 2>&1 &
 watcher=$!

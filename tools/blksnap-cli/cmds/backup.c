@@ -132,6 +132,11 @@ static void usage(const char *cmd)
 	       "                        in blksnap.conf(5), built-in 60)\n"
 	       " -s, --storage PATH     difference storage, as for 'snapshot create'\n"
 	       " -l, --limit SIZE|N%%    its largest size, as for 'snapshot create'\n"
+	       "     --exact            copy the free space of ext4 and xfs too, as for\n"
+	       "                        'snapshot create'; by default DEST holds zeros\n"
+	       "                        (holes in an image file) where blocks were free\n"
+	       "                        at the take, and a full run reads from the\n"
+	       "                        device only the blocks in use\n"
 	       " -J, --json             print the summary as JSON\n"
 	       "\nHooks: each executable in the hooks directory (hooks-directory in\n"
 	       "blksnap.conf(5), /etc/blksnap/hooks.d) runs with the argument 'pre'\n"
@@ -1755,6 +1760,7 @@ int cmd_backup(int argc, char **argv)
 		{ "hook-timeout",  required_argument, NULL, 'T' },
 		{ "storage",       required_argument, NULL, 's' },
 		{ "limit",         required_argument, NULL, 'l' },
+		{ "exact",         no_argument,       NULL, 'E' },
 		{ "json",          no_argument,       NULL, 'J' },
 		{ "help",          no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1786,6 +1792,9 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case 'I':
 			b.in_place = true;
+			break;
+		case 'E':
+			b.mk.exact = true;
 			break;
 		case 'n':
 			b.no_wait = true;

@@ -44,6 +44,10 @@ static void usage(const char *cmd)
 	       "                        size of a block device storage; on the\n"
 	       "                        snapshotted filesystem the smaller of 1G and\n"
 	       "                        half its free space\n"
+	       "     --exact            images show the free space of ext4 and xfs\n"
+	       "                        filesystems as it is (copied on write);\n"
+	       "                        default: blocks free at the take read as zeros\n"
+	       "                        and are never copied (the files are exact)\n"
 	       " -J, --json             use JSON output format\n", cmd);
 	cli_usage_footer();
 }
@@ -98,6 +102,7 @@ int cmd_snapshot_create(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "storage", required_argument, NULL, 's' },
 		{ "limit",   required_argument, NULL, 'l' },
+		{ "exact",   no_argument,       NULL, 'E' },
 		{ "json",    no_argument,       NULL, 'J' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -116,6 +121,9 @@ int cmd_snapshot_create(int argc, char **argv)
 			ret = snapshot_make_limit(&c, optarg);
 			if (ret)
 				goto out;
+			break;
+		case 'E':
+			c.exact = true;
 			break;
 		case 'J':
 			json = true;

@@ -122,6 +122,14 @@ static int handler(void *user, const char *section, const char *name,
 		return set_storage_dirs(p, value);
 	if (!strcmp(section, "snapshot") && !strcmp(name, "limit"))
 		return set_limit(p, value);
+	if (!strcmp(section, "snapshot") && !strcmp(name, "exact")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+			p->cfg->exact = !strcmp(value, "yes");
+			return 1;
+		}
+		p->why = "not yes or no";
+		return 0;
+	}
 	if (!strcmp(section, "backup") && !strcmp(name, "state-directory"))
 		return set_path(p, p->cfg->state_dir, value);
 	if (!strcmp(section, "backup") && !strcmp(name, "hooks-directory"))

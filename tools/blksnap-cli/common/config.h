@@ -6,6 +6,7 @@
  *   [snapshot]
  *   storage-directories = /srv/spare /var/tmp   # more default storage places
  *   limit = 20%                                  # default --limit
+ *   exact = no                                   # yes: --exact by default
  *   [backup]
  *   state-directory = /var/lib/blksnap
  *   keep = 7                                      # default --keep
@@ -21,6 +22,7 @@
 #define BLKSNAP_CLI_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_PATH	"/etc/blksnap.conf"
@@ -39,6 +41,8 @@ struct config {
 	char storage_dirs[CONFIG_MAX_STORAGE_DIRS][PATH_MAX];
 	size_t nstorage_dirs;
 	char limit[32];		/* as --limit takes it, "" if not set */
+	/* Images show free space as it is (--exact), not as zeros. */
+	bool exact;
 	unsigned int keep;	/* restore points kept, 1..CONFIG_MAX_KEEP */
 	char hooks_dir[PATH_MAX];	/* backup's pre/post-snapshot hooks */
 	unsigned int hook_timeout;	/* seconds, 1..CONFIG_MAX_HOOK_TIMEOUT */

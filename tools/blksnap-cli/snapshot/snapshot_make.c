@@ -356,21 +356,58 @@ static int free_space_to_module(void *arg, const struct blksnap_sectors *ranges,
 }
 
 /*
- * The storage on the snapshotted filesystem grows after the take only
- * into chunks free at the take (or copied already): after the add, which
+ * A directory of the filesystem mounted from @m's device, into @buf; NULL
+ * if none is mounted (a raw device: its image stays exact).
+ */
+static const char *mounted_dir(struct snapshot_make *c,
+			       const struct snapshot_member *m, char *buf,
+			       size_t size)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs;
+
+	if (c->same_fs && m->t.dev == c->storage_dev)
+		return c->storage;
+	if (m->t.mountpoint[0])
+		return m->t.mountpoint;
+	tb = target_mounts(&c->r);
+	fs = tb ? mnt_table_find_devno(tb, m->t.dev, MNT_ITER_FORWARD) : NULL;
+	if (!fs || !mnt_fs_get_target(fs))
+		return NULL;
+	snprintf(buf, size, "%s", mnt_fs_get_target(fs));
+	return buf;
+}
+
+/*
+ * Chunks free at the take are never copied and read as zeros in the
+ * image; the storage on the snapshotted filesystem grows after the take
+ * only into them (or into chunks copied already).  After the add, which
  * starts counting the device's writes against them, the module hears
- * what is free now.  Without it growth still works, on copied chunks
- * only: a warning, not a failure.
+ * what is free now.  Without it the image shows the free space as it is
+ * and writes there are copied; where the storage is, it grows only into
+ * copied chunks: a warning, not a failure.  Elsewhere a filesystem that
+ * cannot tell its free space (no GETFSMAP) keeps exact images silently.
  */
 static void hand_over_free_space(struct snapshot_make *c,
 				 const struct snapshot_member *m)
 {
 	struct free_space_to to = { .ctx = c->ctx, .dev = m->t.dev };
+	bool holder = c->same_fs && m->t.dev == c->storage_dev;
+	char buf[PATH_MAX];
+	const char *dir = mounted_dir(c, m, buf, sizeof(buf));
 	uint64_t bytes;
 	int err;
 
-	err = free_space_read(c->storage, m->t.dev, free_space_to_module, &to,
-			      &bytes);
+	if (!dir)
+		return;
+	err = free_space_read(dir, m->t.dev, free_space_to_module, &to, &bytes);
+	if (!holder) {
+		if (err && err != -EOPNOTSUPP && err != -ENOTTY)
+			fprintf(stderr, CLI_NAME ": %s: free space not (all) handed "
+				"over (%s); the image shows the rest of it as it is\n",
+				dir, strerror(-err));
+		return;
+	}
 	if (err == -EOPNOTSUPP)
 		fprintf(stderr, CLI_NAME ": %s: the filesystem's free space cannot be trusted "
 			"(no GETFSMAP, or xfs with rmapbt); the image shows it as it is, and "
@@ -390,7 +427,12 @@ static int add_device(struct snapshot_make *c, struct snapshot_member *m)
 		return cli_fail(m->t.arg, CLI_OP_ATTACH, err);
 	m->attached = !err;
 	err = blksnap_snapshot_add(c->ctx, &c->id, m->t.dev);
-	if (!err && c->same_fs && m->t.dev == c->storage_dev)
+	/*
+	 * The filesystem that holds the storage is never exact (the storage
+	 * reads as zeros): its free space is handed over also with --exact,
+	 * for the storage to grow into.
+	 */
+	if (!err && (!c->exact || (c->same_fs && m->t.dev == c->storage_dev)))
 		hand_over_free_space(c, m);
 	if (!err)
 		return CLI_EXIT_SUCCESS;
@@ -515,6 +557,8 @@ int snapshot_make_resolve(struct snapshot_make *c, char **args, size_t n)
 	/* blksnap.conf's limit, unless --limit was given. */
 	if (!ret && !c->limit && !c->percent && config_get()->limit[0])
 		ret = snapshot_make_limit(c, config_get()->limit);
+	if (!ret && config_get()->exact)
+		c->exact = true;
 	if (!ret)
 		ret = resolve_targets(c, args, n);
 	if (!ret && c->percent)

@@ -65,6 +65,13 @@ struct snapshot_make {
 	char id_str[GENERATION_STR_LEN];
 	bool read_cbt;		/* fill each member's cbt around the take */
 	/*
+	 * --exact (or blksnap.conf's exact): the images show the free space
+	 * of the devices' filesystems as it is, copied on write, instead of
+	 * zeros that need no copy.  Not for the filesystem that holds the
+	 * storage, whose image reads the storage as zeros anyway.
+	 */
+	bool exact;
+	/*
 	 * Called before the take, right after the snapshot is created (@m
 	 * NULL) and after each device is added to it (m->attached says
 	 * whether this code attached its filter): what a caller records to

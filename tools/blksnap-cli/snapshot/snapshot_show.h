@@ -30,6 +30,8 @@ struct snapshot_image {
 	int error;			/* 0, or the -errno that corrupted it */
 	bool gone;			/* the device went away: no info */
 	char mountpoint[PATH_MAX];	/* where the device is mounted, "" */
+	bool has_free;			/* free_at_take was read */
+	uint64_t free_at_take;		/* bytes free at the take, never copied */
 };
 
 struct snapshot_view {

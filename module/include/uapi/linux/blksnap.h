@@ -82,9 +82,10 @@ struct blksnap_bdev {
  *	change number, as a snapshot take() does.  No payload.
  * @BLKFILTER_CTL_BLKSNAP_SNAPSHOTFREE:
  *	Not upstream: ranges of the device that are free space of its
- *	filesystem now, &struct blksnap_snapshotfree; only for the device
- *	whose filesystem holds the snapshot's difference storage, between
- *	SNAPSHOTADD and the take, as often as needed.
+ *	filesystem now, &struct blksnap_snapshotfree; for a device of the
+ *	snapshot, between SNAPSHOTADD and the take, as often as needed.
+ *	Chunks wholly inside, and not written from the add to the take,
+ *	read as zeros in the image and are never copied.
  */
 enum blkfilter_ctl_blksnap {
 	BLKFILTER_CTL_BLKSNAP_CBTINFO,
@@ -178,9 +179,11 @@ struct blksnap_snapshotadd {
  * free chunks if that take had no such ranges), so that an incremental
  * backup stays identical to the image.
  * Without this command the image shows free space as it was, and a
- * growth uses only chunks the snapshot had copied already.  Errors: -EOPNOTSUPP if the
- * storage is not on the device, -EALREADY after the take, -ENOENT if the
- * device is in no snapshot, -ERANGE for a range beyond the device.
+ * growth uses only chunks the snapshot had copied already.  Errors:
+ * -EALREADY after the take, -EBUSY while an add is under way, -ENOENT if
+ * the device is in no snapshot, -ENOMEM if the add found no memory for
+ * the device's map (its image stays exact), -ERANGE for a range beyond
+ * the device, -E2BIG for more than 4096 ranges.
  */
 struct blksnap_snapshotfree {
 	__u32 count;
