@@ -34,17 +34,20 @@ mkdir -p /mnt/a /mnt/b /mnt/store
 mount $A /mnt/a
 mount $B /mnt/b
 mount $STORE /mnt/store
+# Writers copy this instead of reading /dev/urandom: the guest's CPU
+# goes to the module, not to the random generator.
+dd if=/dev/urandom of=/tmp/rnd bs=256K count=4 status=none
+# Past the page cache and before the dm-linear holds C open: a buffered
+# write's close would not flush it then, and its writeback would reach C
+# under the dm-linear, where no filter of the dm-linear sees it (stop
+# 30's rehearsal: the dm-linear's image "changed after take").
+dd if=/tmp/rnd of=$C bs=1M count=1 oflag=direct status=none
 dmsetup create soak_lin --table "0 $(blockdev --getsz $C) linear $C 0"
 dmsetup mknodes soak_lin
 L=/dev/mapper/soak_lin
 d_start=$(( $(cat /sys/class/block/$(basename $D)/start) * 512 ))
 d_size=$(blockdev --getsize64 $D)
 TRACKED="$A $B $L $D $DISK1"
-
-# Writers copy this instead of reading /dev/urandom: the guest's CPU
-# goes to the module, not to the random generator.
-dd if=/dev/urandom of=/tmp/rnd bs=256K count=4 status=none
-dd if=/tmp/rnd of=$C bs=1M count=1 status=none
 stop=/tmp/soak.stop
 # A failed origin write is a failure (the origin never fails because of a
 # snapshot): each writer notes its failures here, each round reads it.
