@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The free space of the filesystem that holds the difference storage, as
- * it was at the take, in chunks (see free_map.h).
+ * The free space of the filesystem on a device of a snapshot, as it was
+ * at the take, in chunks (see free_map.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #include <linux/bitmap.h>

@@ -645,15 +645,16 @@ int snapshot_take(const uuid_t *id)
 		/*
 		 * Every write before the take has marked the free space: the
 		 * gate is synced and the writes drained, so no reader is left
-		 * in the marking code when the map is unpublished here (it is
-		 * freed at a later take or at detach).  Chunks whose image
-		 * flips between zeros and data count as changed up to this
-		 * take, and the tracker keeps this map for the next.
+		 * in the marking code when the map is unpublished here.  A map
+		 * used for the image is kept by the tracker for the next take
+		 * (freed then or at detach); chunks whose image flips between
+		 * zeros and data count as changed up to this take.  One not
+		 * used is freed once writes resume.
 		 */
 		RCU_INIT_POINTER(tracker->free_map, NULL);
 		/*
 		 * Untold (--exact, a raw device, no GETFSMAP): no map to keep,
-		 * the image shows the device; freed at release.
+		 * the image shows the device.
 		 */
 		shown_now = sd->free_map;
 		if (shown_now && !shown_now->told && !sd->holds_storage)

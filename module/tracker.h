@@ -34,9 +34,9 @@ struct tracker {
 	/* Copy-on-write state while the snapshot is taken; set under lock. */
 	struct diff_area __rcu *diff_area;
 	/*
-	 * From the join to the take of a snapshot whose storage is on the
-	 * device: where writes went (free_map.h).  Set under lock, read
-	 * under RCU; the snapshot owns it.
+	 * From the join to the take of a snapshot of the device: where
+	 * writes went (free_map.h).  Set under lock, read under RCU; the
+	 * snapshot owns it.
 	 */
 	struct free_map __rcu *free_map;
 	/*
