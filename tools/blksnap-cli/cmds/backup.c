@@ -599,11 +599,8 @@ static int open_dest_again(struct job *j)
 	int fd, err;
 
 	/* O_EXCL on a block device: refused while mounted or in use. */
-	if (j->dest_bdev)
-		fd = bdev_open_waiting(j->dest, O_WRONLY | O_EXCL | O_CLOEXEC, 0,
-				       BDEV_OPEN_BUSY_MS);
-	else if ((fd = open(j->dest, O_WRONLY | O_CLOEXEC)) < 0)
-		fd = -errno;
+	fd = bdev_open_waiting(j->dest, O_WRONLY | O_CLOEXEC |
+			       (j->dest_bdev ? O_EXCL : 0), 0, BDEV_OPEN_BUSY_MS);
 	if (fd < 0)
 		return fd == -ENOENT ? -ESTALE : fd;
 	if (fstat(fd, &st)) {

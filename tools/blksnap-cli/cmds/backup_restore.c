@@ -108,11 +108,9 @@ static int open_target(const char *dest, const char *to, bool force,
 		return -cli_fail_text(msg);
 	}
 	/* O_EXCL on a block device: refused while it is mounted or in use. */
-	if (!stat(to, &b) && S_ISBLK(b.st_mode))
-		fd = bdev_open_waiting(to, O_RDWR | O_EXCL | O_CLOEXEC, 0,
-				       BDEV_OPEN_BUSY_MS);
-	else if ((fd = open(to, O_RDWR | O_CLOEXEC)) < 0)
-		fd = -errno;
+	fd = bdev_open_waiting(to, O_RDWR | O_CLOEXEC |
+			       (!stat(to, &b) && S_ISBLK(b.st_mode) ? O_EXCL : 0),
+			       0, BDEV_OPEN_BUSY_MS);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "%s: cannot open: %s; give another "
 			 "--to", to, strerror(-fd));

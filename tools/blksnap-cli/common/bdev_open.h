@@ -6,9 +6,10 @@
 #define BLKSNAP_CLI_BDEV_OPEN_H
 
 /*
- * open(@path, @flags) on a block device, where @flags holds O_EXCL, and
+ * open(@path, @flags) (O_EXCL for a block device in exclusive use), and
  * with @lock (LOCK_EX or LOCK_SH, 0 for none) also flock(); the fd or
- * -errno.  udev probes a disk after every close that wrote it under a
+ * -errno.  A regular file is never busy this way: it is opened once.
+ * udev probes a disk after every close that wrote it under a
  * shared flock of the whole disk, and its partition rescan opens the disk
  * exclusively (systemd's "Locking Block Device Access"): right after a
  * backup, or anything else, wrote the device, it is busy for a moment.
