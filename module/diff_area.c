@@ -88,6 +88,22 @@ static atomic64_t chunk_memory_peak = ATOMIC64_INIT(0);
 static u64 chunk_memory_limit;
 static DECLARE_WAIT_QUEUE_HEAD(chunk_memory_wait);
 
+/*
+ * Pages of freed chunks, kept for the next chunks while any snapshot
+ * exists, up to the chunk memory bound: a fresh page is zeroed when it is
+ * allocated (init_on_alloc, on by default in Debian's kernels), for every
+ * page of every copy, in the writer's own submission; under TCG that was
+ * the largest cost of a first-touch write.  A chunk's read fills its
+ * pages whole, and the tail of a short last chunk is zeroed before it is
+ * stored (diff_storage_write_pages()), so an old chunk's data never shows.
+ * Any context: chunks are freed from bio completions too.
+ */
+static LIST_HEAD(page_pool);
+static unsigned long page_pool_count;
+static DEFINE_SPINLOCK(page_pool_lock);
+/* Areas that exist: the pool is emptied when the last one goes. */
+static atomic_t live_areas = ATOMIC_INIT(0);
+
 /* Our own bios: reserved ones, so the worker's allocations always succeed. */
 static struct bio_set cow_bioset;
 #define COW_BIOS_RESERVED	16
@@ -119,11 +135,12 @@ static u64 chunk_where(struct diff_area *da, unsigned long chunk)
 	return smp_load_acquire(&da->chunk_offset[chunk]);
 }
 
-void diff_area_memory(u64 *used, u64 *peak, u64 *limit)
+void diff_area_memory(u64 *used, u64 *peak, u64 *limit, u64 *pooled)
 {
 	*used = atomic64_read(&chunk_memory);
 	*peak = atomic64_read(&chunk_memory_peak);
 	*limit = chunk_memory_limit;
+	*pooled = (u64)READ_ONCE(page_pool_count) << PAGE_SHIFT;
 }
 
 /*
@@ -189,16 +206,65 @@ static void send_low_space(struct diff_area *da)
 			 &ev, sizeof(ev));
 }
 
+/* Fills @pages[0..@nr) from the pool, then with @gfp; false if short. */
+static bool chunk_pages_get(struct page **pages, unsigned int nr, gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int i = 0;
+
+	spin_lock_irqsave(&page_pool_lock, flags);
+	for (; i < nr && page_pool_count; i++) {
+		pages[i] = list_first_entry(&page_pool, struct page, lru);
+		list_del(&pages[i]->lru);
+		page_pool_count--;
+	}
+	spin_unlock_irqrestore(&page_pool_lock, flags);
+	for (; i < nr; i++) {
+		pages[i] = alloc_page(gfp);
+		if (!pages[i])
+			return false;
+	}
+	return true;
+}
+
+/* @pages[0..@nr) up to the first NULL (a chunk_alloc() that fell short). */
+static void chunk_pages_put(struct page **pages, unsigned int nr)
+{
+	unsigned long max = chunk_memory_limit >> PAGE_SHIFT;
+	unsigned long flags;
+	unsigned int i = 0;
+
+	spin_lock_irqsave(&page_pool_lock, flags);
+	for (; i < nr && pages[i] && page_pool_count < max; i++) {
+		list_add(&pages[i]->lru, &page_pool);
+		page_pool_count++;
+	}
+	spin_unlock_irqrestore(&page_pool_lock, flags);
+	for (; i < nr && pages[i]; i++)
+		__free_page(pages[i]);
+}
+
+static void page_pool_empty(void)
+{
+	struct page *page, *next;
+	unsigned long flags;
+	LIST_HEAD(pages);
+
+	spin_lock_irqsave(&page_pool_lock, flags);
+	list_splice_init(&page_pool, &pages);
+	page_pool_count = 0;
+	spin_unlock_irqrestore(&page_pool_lock, flags);
+	list_for_each_entry_safe(page, next, &pages, lru)
+		__free_page(page);
+}
+
 static void chunk_free(struct cow_chunk *c)
 {
 	struct bio *bio;
-	unsigned int i;
 
 	while ((bio = bio_list_pop(&c->reads)))
 		bio_put(bio);
-	for (i = 0; i < c->nr_pages; i++)
-		if (c->pages[i])
-			__free_page(c->pages[i]);
+	chunk_pages_put(c->pages, c->nr_pages);
 	chunk_memory_release(c->da, c->len);
 	kfree(c);
 }
@@ -268,7 +334,6 @@ static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
 	unsigned int len = chunk_sectors(da, nr) << SECTOR_SHIFT;
 	unsigned int nr_pages = DIV_ROUND_UP(len, PAGE_SIZE);
 	struct cow_chunk *c;
-	unsigned int i;
 
 	if (!chunk_memory_reserve(da, len, reserve))
 		return NULL;
@@ -288,11 +353,8 @@ static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
 	refcount_set(&c->refs, 1);
 	INIT_WORK(&c->read_done_work, chunk_read_done);
 	bio_list_init(&c->reads);
-	for (i = 0; i < nr_pages; i++) {
-		c->pages[i] = alloc_page(gfp);
-		if (!c->pages[i])
-			goto err_free;
-	}
+	if (!chunk_pages_get(c->pages, nr_pages, gfp))
+		goto err_free;
 	if (chunk_alloc_reads(c, gfp))
 		goto err_free;
 	return c;
@@ -1210,6 +1272,7 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	}
 	if (storage->bdev == orig)
 		mark_storage_chunks(da);
+	atomic_inc(&live_areas);
 	return da;
 }
 
@@ -1227,6 +1290,8 @@ static void diff_area_release(struct kref *kref)
 	xa_destroy(&da->chunks);
 	kvfree(da->chunk_offset);
 	kfree(da);
+	if (atomic_dec_and_test(&live_areas))
+		page_pool_empty();
 }
 
 void diff_area_put(struct diff_area *da)
@@ -1295,4 +1360,5 @@ void diff_area_done(void)
 	destroy_workqueue(store_wq);
 	destroy_workqueue(release_wq);
 	bioset_exit(&cow_bioset);
+	page_pool_empty();
 }

@@ -177,6 +177,6 @@ static inline int diff_area_error(struct diff_area *da)
 }
 
 /* Bytes of chunk memory in use now, at most ever, and the bound. */
-void diff_area_memory(u64 *used, u64 *peak, u64 *limit);
+void diff_area_memory(u64 *used, u64 *peak, u64 *limit, u64 *pooled);
 
 #endif /* __BLKSNAP_DIFF_AREA_H */

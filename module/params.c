@@ -32,7 +32,7 @@ unsigned int blksnap_chunk_maximum_in_flight = 64;
 module_param_named(chunk_maximum_in_flight, blksnap_chunk_maximum_in_flight,
 		   uint, 0444);
 MODULE_PARM_DESC(chunk_maximum_in_flight,
-		 "Most chunks being copied at once; bounds copy-on-write memory (twice over for metadata while the storage on a snapshotted filesystem grows) (1..4096, default 64)");
+		 "Most chunks being copied at once; bounds copy-on-write memory (twice over for metadata while the storage on a snapshotted filesystem grows; the pages of as many freed chunks are kept for the next copies while a snapshot exists) (1..4096, default 64)");
 
 unsigned long long blksnap_diff_storage_minimum = 2097152;
 module_param_named(diff_storage_minimum, blksnap_diff_storage_minimum, ullong,

@@ -962,16 +962,18 @@ out_unlock:
 
 /*
  * /sys/class/misc/blksnap-control/chunk_memory: bytes of copy-on-write
- * chunk memory in use now, the most ever in use, and the bound
- * (chunk_maximum_in_flight chunks of the smallest size).
+ * chunk memory in use now, the most ever in use, the bound
+ * (chunk_maximum_in_flight chunks of the smallest size), and the pages of
+ * freed chunks kept for the next ones while a snapshot exists (at most
+ * the bound again; 0 when no snapshot is left).
  */
 static ssize_t chunk_memory_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	u64 used, peak, limit;
+	u64 used, peak, limit, pooled;
 
-	diff_area_memory(&used, &peak, &limit);
-	return sysfs_emit(buf, "%llu %llu %llu\n", used, peak, limit);
+	diff_area_memory(&used, &peak, &limit, &pooled);
+	return sysfs_emit(buf, "%llu %llu %llu %llu\n", used, peak, limit, pooled);
 }
 
 static struct kobj_attribute chunk_memory_attr = __ATTR_RO(chunk_memory);

@@ -2,10 +2,11 @@
 # dm-snapshot (256 KiB chunks, non-persistent) in the same boot, both with
 # their copies on the second virtio disk.  Ratios are to the no-snapshot
 # baseline of the same fio line:
-#   4k randwrite QD16 libaio direct, 30 s, first pass after take (goal >= 0.85)
-#   1M sequential write QD4, first touch of every chunk          (goal >= 0.45)
-#   4k randwrite QD16, every chunk already copied                (goal >= 0.95)
-#   image sequential read 1M / origin read                       (goal >= 0.90)
+#   4k randwrite QD16 libaio direct, 30 s, first pass after take (goal >= 0.9)
+#   1M sequential write QD4, first touch of every chunk          (goal >= 0.75)
+#   4k randwrite QD16, every chunk already copied                (goal >= 0.97)
+#   image sequential read 1M / origin read                       (goal >= 0.9)
+# (issue 21's goals; issue 9's were 0.85, 0.45, 0.95, 0.9).
 # The take's window is snapshot_take_window.sh's.  PERF_ROUNDS rounds
 # (default 3), each measuring every figure; printed per round, then each
 # ratio's median and spread.  A report, not a gate.

@@ -71,6 +71,7 @@ counters() {
 	echo "module_refcnt $(cat /sys/module/blksnap/refcnt)"
 	echo "snapshots $(find $CONTROL/snapshots -mindepth 1 -maxdepth 1 | wc -l)"
 	echo "chunk_memory_used $(cut -d' ' -f1 $CONTROL/chunk_memory)"
+	echo "chunk_pages_pooled $(cut -d' ' -f4 $CONTROL/chunk_memory)"
 	echo "vmalloc_areas_of_blksnap $(grep -c '\[blksnap\]' /proc/vmallocinfo || true)"
 	awk '$1 ~ /^bio-/ { print "slab_" $1, $2 }' /proc/slabinfo
 	awk '$1 ~ /^kmalloc-/ { n += $2 } END { print "kmalloc_objects", n }' /proc/slabinfo
@@ -138,7 +139,7 @@ fresh_loop
 counters > /tmp/after
 paste /tmp/before /tmp/after | awk '{ printf "  %-28s %10s -> %s\n", $1, $2, $4 }'
 value() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-for k in module_refcnt snapshots chunk_memory_used vmalloc_areas_of_blksnap; do
+for k in module_refcnt snapshots chunk_memory_used chunk_pages_pooled vmalloc_areas_of_blksnap; do
 	expect_eq "$(value /tmp/after $k)" "$(value /tmp/before $k)" "$k after the run"
 done
 # A leak grows a bio slab; fewer objects after (a cache's reserve gone

@@ -220,8 +220,9 @@ for d in json.load(open(sys.argv[1]))["devices"]:
 		esac
 	done < /tmp/soak.kinds
 	blksnap snapshot destroy $SNAP_ID
-	used=$(cut -d' ' -f1 /sys/class/misc/blksnap-control/chunk_memory)
+	read -r used _ _ pooled < /sys/class/misc/blksnap-control/chunk_memory
 	[ "$used" = 0 ] || fail "round $round: $used bytes of chunk memory in use after destroy"
+	[ "$pooled" = 0 ] || fail "round $round: $pooled bytes of freed chunks' pages kept after the last snapshot"
 	left=$(ls -A /mnt/store | grep -v '^lost+found$' || true)
 	[ -z "$left" ] || fail "round $round: left in the storage directory: $left"
 	for dev in $TRACKED; do blksnap detach $dev; done
