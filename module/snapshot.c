@@ -695,9 +695,11 @@ int snapshot_take(const uuid_t *id)
 	/*
 	 * One grace period for every device's change map (not one each,
 	 * with writes held): writers that read the old number are done.
+	 * Expedited, as dm does when it swaps a table under suspended I/O:
+	 * every write of the devices waits for it, and takes are rare.
 	 */
 	if (!ret) {
-		synchronize_rcu();
+		synchronize_rcu_expedited();
 		list_for_each_entry(sd, &snap->devices, link) {
 			if (!sd->cbt_switched)
 				continue;

@@ -540,10 +540,14 @@ void tracker_close_gate(struct tracker *tracker)
 	}
 }
 
+/*
+ * Expedited: the take calls it with the filesystems frozen, and every
+ * write to them waits until the take ends (see snapshot_take()).
+ */
 void tracker_gate_sync(void)
 {
 	if (!filter_in_queue())
-		synchronize_srcu(&tracker_gate_srcu);
+		synchronize_srcu_expedited(&tracker_gate_srcu);
 }
 
 void tracker_open_gate(struct tracker *tracker)
