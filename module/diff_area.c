@@ -89,20 +89,20 @@ static u64 chunk_memory_limit;
 static DECLARE_WAIT_QUEUE_HEAD(chunk_memory_wait);
 
 /*
- * Pages of freed chunks, kept for the next chunks while any snapshot
- * exists, up to the chunk memory bound: a fresh page is zeroed when it is
- * allocated (init_on_alloc, on by default in Debian's kernels), for every
- * page of every copy, in the writer's own submission; under TCG that was
- * the largest cost of a first-touch write.  A chunk's read fills its
- * pages whole, and the tail of a short last chunk is zeroed before it is
- * stored (diff_storage_write_pages()), so an old chunk's data never shows.
+ * Pages of freed chunks, kept for the area's next chunks while it exists,
+ * up to the chunk memory bound over all areas: a fresh page is zeroed when
+ * it is allocated (init_on_alloc, on by default in Debian's kernels), for
+ * every page of every copy, in the writer's own submission; under TCG that
+ * was the largest cost of a first-touch write.  The pool relies on a
+ * chunk's read filling its pages whole (the tail of a short last chunk is
+ * zeroed before it is stored, diff_storage_write_pages()).  A device
+ * whose reads leave the buffer as it was (null_blk without memory) would
+ * show old pages: so each area keeps its own, and a page never carries
+ * one device's or one snapshot's data into another's image or storage.
  * Any context: chunks are freed from bio completions too.
  */
-static LIST_HEAD(page_pool);
-static unsigned long page_pool_count;
+static unsigned long page_pool_count;	/* over all areas */
 static DEFINE_SPINLOCK(page_pool_lock);
-/* Areas that exist: the pool is emptied when the last one goes. */
-static atomic_t live_areas = ATOMIC_INIT(0);
 
 /* Our own bios: reserved ones, so the worker's allocations always succeed. */
 static struct bio_set cow_bioset;
@@ -207,15 +207,17 @@ static void send_low_space(struct diff_area *da)
 }
 
 /* Fills @pages[0..@nr) from the pool, then with @gfp; false if short. */
-static bool chunk_pages_get(struct page **pages, unsigned int nr, gfp_t gfp)
+static bool chunk_pages_get(struct diff_area *da, struct page **pages,
+			    unsigned int nr, gfp_t gfp)
 {
 	unsigned long flags;
 	unsigned int i = 0;
 
 	spin_lock_irqsave(&page_pool_lock, flags);
-	for (; i < nr && page_pool_count; i++) {
-		pages[i] = list_first_entry(&page_pool, struct page, lru);
+	for (; i < nr && da->page_pool_count; i++) {
+		pages[i] = list_first_entry(&da->page_pool, struct page, lru);
 		list_del(&pages[i]->lru);
+		da->page_pool_count--;
 		page_pool_count--;
 	}
 	spin_unlock_irqrestore(&page_pool_lock, flags);
@@ -228,7 +230,8 @@ static bool chunk_pages_get(struct page **pages, unsigned int nr, gfp_t gfp)
 }
 
 /* @pages[0..@nr) up to the first NULL (a chunk_alloc() that fell short). */
-static void chunk_pages_put(struct page **pages, unsigned int nr)
+static void chunk_pages_put(struct diff_area *da, struct page **pages,
+			    unsigned int nr)
 {
 	unsigned long max = chunk_memory_limit >> PAGE_SHIFT;
 	unsigned long flags;
@@ -236,7 +239,8 @@ static void chunk_pages_put(struct page **pages, unsigned int nr)
 
 	spin_lock_irqsave(&page_pool_lock, flags);
 	for (; i < nr && pages[i] && page_pool_count < max; i++) {
-		list_add(&pages[i]->lru, &page_pool);
+		list_add(&pages[i]->lru, &da->page_pool);
+		da->page_pool_count++;
 		page_pool_count++;
 	}
 	spin_unlock_irqrestore(&page_pool_lock, flags);
@@ -244,15 +248,17 @@ static void chunk_pages_put(struct page **pages, unsigned int nr)
 		__free_page(pages[i]);
 }
 
-static void page_pool_empty(void)
+/* Every chunk of @da is freed: nothing else touches its pool. */
+static void page_pool_empty(struct diff_area *da)
 {
 	struct page *page, *next;
 	unsigned long flags;
 	LIST_HEAD(pages);
 
 	spin_lock_irqsave(&page_pool_lock, flags);
-	list_splice_init(&page_pool, &pages);
-	page_pool_count = 0;
+	list_splice_init(&da->page_pool, &pages);
+	page_pool_count -= da->page_pool_count;
+	da->page_pool_count = 0;
 	spin_unlock_irqrestore(&page_pool_lock, flags);
 	list_for_each_entry_safe(page, next, &pages, lru)
 		__free_page(page);
@@ -264,7 +270,7 @@ static void chunk_free(struct cow_chunk *c)
 
 	while ((bio = bio_list_pop(&c->reads)))
 		bio_put(bio);
-	chunk_pages_put(c->pages, c->nr_pages);
+	chunk_pages_put(c->da, c->pages, c->nr_pages);
 	chunk_memory_release(c->da, c->len);
 	kfree(c);
 }
@@ -353,7 +359,7 @@ static struct cow_chunk *chunk_alloc(struct diff_area *da, unsigned long nr,
 	refcount_set(&c->refs, 1);
 	INIT_WORK(&c->read_done_work, chunk_read_done);
 	bio_list_init(&c->reads);
-	if (!chunk_pages_get(c->pages, nr_pages, gfp))
+	if (!chunk_pages_get(da, c->pages, nr_pages, gfp))
 		goto err_free;
 	if (chunk_alloc_reads(c, gfp))
 		goto err_free;
@@ -1257,6 +1263,7 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	da->events = events;
 	xa_init(&da->chunks);
 	INIT_LIST_HEAD(&da->store_queue);
+	INIT_LIST_HEAD(&da->page_pool);
 	for (i = 0; i < ARRAY_SIZE(da->storers); i++) {
 		INIT_WORK(&da->storers[i].work, diff_area_store_work);
 		da->storers[i].da = da;
@@ -1272,7 +1279,6 @@ struct diff_area *diff_area_create(struct block_device *orig,
 	}
 	if (storage->bdev == orig)
 		mark_storage_chunks(da);
-	atomic_inc(&live_areas);
 	return da;
 }
 
@@ -1288,10 +1294,9 @@ static void diff_area_release(struct kref *kref)
 	/* Every chunk held a reference: none is left. */
 	WARN_ON_ONCE(!xa_empty(&da->chunks));
 	xa_destroy(&da->chunks);
+	page_pool_empty(da);
 	kvfree(da->chunk_offset);
 	kfree(da);
-	if (atomic_dec_and_test(&live_areas))
-		page_pool_empty();
 }
 
 void diff_area_put(struct diff_area *da)
@@ -1360,5 +1365,4 @@ void diff_area_done(void)
 	destroy_workqueue(store_wq);
 	destroy_workqueue(release_wq);
 	bioset_exit(&cow_bioset);
-	page_pool_empty();
 }

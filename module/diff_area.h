@@ -78,6 +78,9 @@ struct diff_area {
 	struct work_struct starved_work;
 	/* Chunks of this area in memory: its share of the bound. */
 	atomic_t chunks_in_memory;
+	/* Freed chunks' pages for this area's next chunks (page_pool_lock). */
+	struct list_head page_pool;
+	unsigned long page_pool_count;
 	/* Image I/O waiting for a chunk to leave the reading state. */
 	wait_queue_head_t chunk_wait;
 	/* Owned by the snapshot, which outlives its diff areas. */

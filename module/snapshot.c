@@ -966,8 +966,8 @@ out_unlock:
  * /sys/class/misc/blksnap-control/chunk_memory: bytes of copy-on-write
  * chunk memory in use now, the most ever in use, the bound
  * (chunk_maximum_in_flight chunks of the smallest size), and the pages of
- * freed chunks kept for the next ones while a snapshot exists (at most
- * the bound again; 0 when no snapshot is left).
+ * freed chunks kept for their device's next ones while its snapshot
+ * exists (at most the bound again; 0 when no snapshot is left).
  */
 static ssize_t chunk_memory_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)

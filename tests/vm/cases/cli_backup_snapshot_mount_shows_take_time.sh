@@ -25,9 +25,16 @@ used0=$(jget /tmp/info0.json storage-used)
 echo "later" > /srv/data/file
 dd if=/dev/urandom of=/srv/data/file2 bs=1M count=4 conv=notrunc status=none
 sync
-blksnap snapshot info --json "$id" > /tmp/info1.json
+# The storage write comes after the origin's (a kernel worker stores the
+# copied chunks): storage used grows within moments, not at once.
+for i in $(seq 100); do
+	blksnap snapshot info --json "$id" > /tmp/info1.json
+	used1=$(jget /tmp/info1.json storage-used)
+	[ "$used1" -gt "$used0" ] && break
+	sleep 0.1
+done
 taken=$(jget /tmp/info1.json taken) age=$(jget /tmp/info1.json age)
-used1=$(jget /tmp/info1.json storage-used) limit=$(jget /tmp/info1.json storage-limit)
+limit=$(jget /tmp/info1.json storage-limit)
 echo "taken $taken (create ran $before..$after), age ${age}s, storage used $used0 -> $used1 of $limit"
 [ "$taken" -ge "$before" ] && [ "$taken" -le "$after" ] ||
 	fail "take time $taken is not within the create command's run"
