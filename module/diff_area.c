@@ -99,7 +99,8 @@ static DECLARE_WAIT_QUEUE_HEAD(chunk_memory_wait);
  * whose reads leave the buffer as it was (null_blk without memory) would
  * show old pages: so each area keeps its own, and a page never carries
  * one device's or one snapshot's data into another's image or storage.
- * Any context: chunks are freed from bio completions too.
+ * A chunk is freed by whoever drops its last reference (a worker, a
+ * writer's submission, an image reader): the lock assumes no context.
  */
 static unsigned long page_pool_count;	/* over all areas */
 static DEFINE_SPINLOCK(page_pool_lock);

@@ -179,7 +179,10 @@ static inline int diff_area_error(struct diff_area *da)
 	return READ_ONCE(da->error);
 }
 
-/* Bytes of chunk memory in use now, at most ever, and the bound. */
+/*
+ * Bytes of chunk memory in use now, at most ever, the bound, and the
+ * freed chunks' pages the areas keep for their next chunks.
+ */
 void diff_area_memory(u64 *used, u64 *peak, u64 *limit, u64 *pooled);
 
 #endif /* __BLKSNAP_DIFF_AREA_H */
