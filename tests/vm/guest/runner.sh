@@ -183,7 +183,10 @@ for script in "$case_dir"/*.sh; do
 		# caselib's skip(): what this kernel lacks, on its last line.
 		skip=$(tail -n 1 /tmp/case.log | sed 's/^SKIP: //')
 	elif [ $rc -ne 0 ]; then
-		reason="script exited $rc"
+		# The case's own words on the verdict line: a report that shows
+		# only the head of a long log still says what failed.
+		said=$(grep '^FAIL: ' /tmp/case.log | tail -n 1 | cut -c 7-300)
+		reason="script exited $rc${said:+: $said}"
 	fi
 	if grep -Eq "$KERNEL_TROUBLE" /tmp/dmesg.log; then
 		reason="${reason:+$reason; }kernel log shows trouble"
