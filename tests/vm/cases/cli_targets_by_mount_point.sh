@@ -9,7 +9,7 @@
 load_blksnap
 modprobe ext4
 partition_disk1 64MiB
-mkfs.ext4 -q ${DISK1}1
+mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 ${DISK1}1
 uuid=$(blkid -p -s UUID -o value ${DISK1}1)
 mkdir -p /mnt/data
 mount ${DISK1}1 /mnt/data

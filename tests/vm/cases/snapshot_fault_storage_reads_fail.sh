@@ -22,7 +22,7 @@ sdebug_opts=/sys/bus/pseudo/drivers/scsi_debug/opts
 
 partition_disk1 128MiB
 origin=${DISK1}1
-mkfs.ext4 -q -b 4096 $origin
+mkfs.ext4 -q -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 $origin
 mkdir -p /mnt/origin /mnt/image
 mount $origin /mnt/origin
 # A spacer between a and b: no chunk holds blocks of both, so copies made

@@ -30,7 +30,7 @@ mkdir -p /mnt/one /mnt/image
 for fs in ext4 xfs; do
 	age_device $dev
 	if [ $fs = ext4 ]; then
-		mkfs.ext4 -q -F $dev
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 $dev
 		image_opts=ro,noload
 	else
 		mkfs.xfs -q -f $dev
